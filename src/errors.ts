@@ -1,0 +1,87 @@
+/**
+ * One error hierarchy; the exit code of every failure is decided here and nowhere else.
+ * Deep code throws these; only entry points (CLI, Action) turn them into exit codes.
+ */
+export const ExitCode = {
+  ok: 0,
+  rolledBack: 1,
+  invalidInput: 2,
+  conflict: 3,
+  awsError: 4,
+  rollbackFailed: 5,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export interface ErrorContext {
+  functionName?: string;
+  alias?: string;
+  fromVersion?: string;
+  toVersion?: string;
+}
+
+export abstract class RolloutError extends Error {
+  abstract readonly exitCode: ExitCodeValue;
+  readonly context: ErrorContext;
+  /** What the user should do about it, printed under the message. */
+  readonly hint: string | undefined;
+
+  constructor(message: string, options: { cause?: unknown; context?: ErrorContext; hint?: string } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.context = options.context ?? {};
+    this.hint = options.hint;
+  }
+}
+
+/** Bad flags, configuration or artifact, or a resource that does not exist. Nothing was changed. */
+export class InputError extends RolloutError {
+  readonly exitCode = ExitCode.invalidInput;
+}
+
+/** The alias is mid-roll-out or changed under us. This run changed nothing live. */
+export class ConflictError extends RolloutError {
+  readonly exitCode = ExitCode.conflict;
+}
+
+/** AWS or network failure after retries. */
+export class AwsError extends RolloutError {
+  readonly exitCode = ExitCode.awsError;
+  readonly code: string | undefined;
+  readonly status: number | undefined;
+  readonly retryable: boolean;
+  constructor(
+    message: string,
+    options: {
+      cause?: unknown;
+      context?: ErrorContext;
+      hint?: string;
+      code?: string;
+      status?: number;
+      retryable?: boolean;
+    } = {},
+  ) {
+    super(message, options);
+    this.code = options.code;
+    this.status = options.status;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** A health gate failed and the alias was restored. */
+export class GateFailedError extends RolloutError {
+  readonly exitCode = ExitCode.rolledBack;
+}
+
+/** SIGINT/SIGTERM arrived during a roll-out; the alias was restored. */
+export class InterruptedError extends RolloutError {
+  readonly exitCode = ExitCode.rolledBack;
+}
+
+/** Restoring the alias failed: it may be split. The hint carries the exact command to run. */
+export class RollbackFailedError extends RolloutError {
+  readonly exitCode = ExitCode.rollbackFailed;
+}
+
+export function exitCodeOf(error: unknown): ExitCodeValue {
+  return error instanceof RolloutError ? error.exitCode : ExitCode.awsError;
+}

@@ -1,0 +1,38 @@
+/**
+ * The health-gate interface. A gate is asked for a verdict; the engine decides what a verdict means.
+ * Alarms, smoke invocations and metric analysis all plug in here.
+ */
+
+export type VerdictStatus = "pass" | "fail" | "inconclusive";
+
+export interface GateVerdict {
+  gate: string;
+  status: VerdictStatus;
+  /** One line a human can act on: which alarm, which payload, which metric and threshold. */
+  detail: string;
+  /** Numbers behind the verdict (error rates, counts), for NDJSON and job summaries. */
+  data?: Record<string, number | string | undefined> | undefined;
+}
+
+export type GatePhase = "pre-traffic" | "bake" | "before-shift" | "before-promote" | "final-bake";
+
+export interface GateContext {
+  functionName: string;
+  aliasName: string;
+  stableVersion: string;
+  newVersion: string;
+  /** Percent of traffic on the new version while this check runs. */
+  weight: number;
+  phase: GatePhase;
+  /** When the current weight took effect (epoch ms), so metric gates query the right window. */
+  stepStartedAt: number;
+  now: number;
+}
+
+export interface HealthGate {
+  readonly name: string;
+  check(context: GateContext): Promise<GateVerdict>;
+}
+
+/** Gates that run once, against the new version, before any traffic moves (smoke invocations). */
+export type PreTrafficGate = HealthGate;

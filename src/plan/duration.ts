@@ -1,0 +1,29 @@
+import { InputError } from "../errors.js";
+
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+const PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+
+/** Parses `Ns`, `Nm`, `Nh` (and `Nms`, for tests and tight local loops) into milliseconds. */
+export function parseDuration(text: string, what = "duration"): number {
+  const match = PATTERN.exec(text.trim());
+  if (!match) {
+    throw new InputError(`Invalid ${what} "${text}".`, {
+      hint: 'Write a number followed by a unit: "30s", "5m" or "1h".',
+    });
+  }
+  const ms = Number(match[1]) * (UNITS[match[2] as string] as number);
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw new InputError(`Invalid ${what} "${text}": it must be greater than zero.`, {
+      hint: 'Use a positive duration such as "30s" or "5m".',
+    });
+  }
+  return Math.round(ms);
+}
+
+export function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1_000 === 0) return `${ms / 1_000}s`;
+  if (ms > 1_000) return `${(ms / 1_000).toFixed(1)}s`;
+  return `${ms}ms`;
+}

@@ -1,0 +1,130 @@
+/**
+ * The small interfaces the engine depends on. `src/aws/` implements them with the AWS SDK; tests use
+ * in-memory fakes. Nothing here imports the SDK.
+ */
+
+/** Routing of a weighted alias: the primary version, plus at most one extra version with a weight. */
+export interface AliasRouting {
+  /** Primary version (a number as a string, or `$LATEST`). */
+  version: string;
+  /** The second version and its share of traffic in percent (0 < weight < 100); absent when not split. */
+  additional?: { version: string; weight: number } | undefined;
+}
+
+export interface AliasState extends AliasRouting {
+  functionName: string;
+  aliasName: string;
+  aliasArn: string;
+  revisionId: string;
+  description?: string | undefined;
+}
+
+export interface FunctionState {
+  functionName: string;
+  /** `$LATEST` or a published version number. */
+  version: string;
+  /** Base64 SHA-256 of the deployment package, as Lambda reports it. */
+  codeSha256: string;
+  handler?: string | undefined;
+  runtime?: string | undefined;
+  state?: string | undefined;
+  stateReason?: string | undefined;
+  lastUpdateStatus?: string | undefined;
+  lastUpdateStatusReason?: string | undefined;
+  description?: string | undefined;
+  revisionId?: string | undefined;
+}
+
+export type CodeSource = { s3Bucket: string; s3Key: string; s3ObjectVersion?: string } | { zipFile: Uint8Array };
+
+export interface InvokeResult {
+  statusCode: number;
+  /** Set when the function threw (`Unhandled`) or Lambda reported an error (`Handled`). */
+  functionError?: string | undefined;
+  payload: string;
+  executedVersion?: string | undefined;
+}
+
+/** Lambda control plane and invocation, as far as lambda-rollout uses them. */
+export interface LambdaPort {
+  /** Throws InputError (exit 2) when the function or alias does not exist. */
+  getAlias(functionName: string, aliasName: string): Promise<AliasState>;
+  /**
+   * Sets the alias routing. `expectedRevisionId` is a precondition: when the alias changed since it was
+   * read, throws ConflictError (exit 3) and writes nothing.
+   */
+  updateAlias(
+    functionName: string,
+    aliasName: string,
+    routing: AliasRouting,
+    expectedRevisionId: string,
+  ): Promise<AliasState>;
+  /** Throws InputError when the function (or qualifier) does not exist. */
+  getFunction(functionName: string, qualifier?: string): Promise<FunctionState>;
+  listVersions(functionName: string): Promise<FunctionState[]>;
+  /** Starts a code update of `$LATEST`; returns the state right after the call (usually InProgress). */
+  updateFunctionCode(functionName: string, code: CodeSource): Promise<FunctionState>;
+  /** Publishes `$LATEST` as a version; `codeSha256` guards against publishing code someone else uploaded. */
+  publishVersion(functionName: string, codeSha256: string, description: string): Promise<FunctionState>;
+  invoke(functionName: string, qualifier: string, payload: string): Promise<InvokeResult>;
+}
+
+export interface ArtifactStore {
+  exists(bucket: string, key: string): Promise<boolean>;
+  /** Uploads with a content checksum so S3 rejects a corrupted upload. */
+  put(bucket: string, key: string, body: Uint8Array, sha256Base64: string): Promise<void>;
+}
+
+export type AlarmStateValue = "OK" | "ALARM" | "INSUFFICIENT_DATA";
+
+export interface AlarmState {
+  name: string;
+  state: AlarmStateValue;
+  reason?: string | undefined;
+}
+
+export interface AlarmPort {
+  /** Returns the alarms found; names that do not exist are simply absent from the result. */
+  describeAlarms(names: string[]): Promise<AlarmState[]>;
+}
+
+export interface MetricQuery {
+  id: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  /** `Sum`, `Average`, `Maximum`, `SampleCount`, or a percentile such as `p99`. */
+  stat: string;
+}
+
+export interface MetricsPort {
+  /** Aggregates each query over [start, end) into one number; `undefined` when there are no data points. */
+  getMetrics(
+    queries: MetricQuery[],
+    start: Date,
+    end: Date,
+    periodSeconds: number,
+  ): Promise<Record<string, number | undefined>>;
+}
+
+/** Time, injected so bakes and polls are tested with a fake clock. */
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      }
+      signal?.addEventListener("abort", done, { once: true });
+    }),
+};
