@@ -35,7 +35,9 @@ export interface FunctionState {
   revisionId?: string | undefined;
 }
 
-export type CodeSource = { s3Bucket: string; s3Key: string; s3ObjectVersion?: string } | { zipFile: Uint8Array };
+export type CodeSource =
+  | { s3Bucket: string; s3Key: string; s3ObjectVersion?: string }
+  | { zipFile: Uint8Array };
 
 export interface InvokeResult {
   statusCode: number;

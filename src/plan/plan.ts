@@ -25,7 +25,8 @@ function canary(percent: number, minutes: number): Step[] {
 
 function linear(percent: number, minutes: number): Step[] {
   const steps: Step[] = [];
-  for (let weight = percent; weight < 100; weight += percent) steps.push({ weight, bakeMs: minutes * MINUTE });
+  for (let weight = percent; weight < 100; weight += percent)
+    steps.push({ weight, bakeMs: minutes * MINUTE });
   return steps;
 }
 
@@ -64,7 +65,10 @@ export function parseSteps(text: string): Step[] {
         hint: 'Each step is WEIGHT%:DURATION, for example "10%:5m"; the shift to 100% follows the last step.',
       });
     }
-    return { weight: Number(match[1]), bakeMs: parseDuration(match[2] as string, `duration in step "${part}"`) };
+    return {
+      weight: Number(match[1]),
+      bakeMs: parseDuration(match[2] as string, `duration in step "${part}"`),
+    };
   });
 }
 
@@ -123,9 +127,12 @@ export function validatePlan(plan: Plan): void {
       throw new InputError(`Invalid ${label}: at most two decimals are allowed.`);
     }
     if (step.weight <= previous) {
-      throw new InputError(`Invalid ${label}: weights must strictly increase (previous step was ${previous}%).`, {
-        hint: 'Order the steps by weight, for example "10%:5m,50%:5m".',
-      });
+      throw new InputError(
+        `Invalid ${label}: weights must strictly increase (previous step was ${previous}%).`,
+        {
+          hint: 'Order the steps by weight, for example "10%:5m,50%:5m".',
+        },
+      );
     }
     if (!Number.isFinite(step.bakeMs) || step.bakeMs <= 0) {
       throw new InputError(`Invalid ${label}: its duration must be greater than zero.`);
