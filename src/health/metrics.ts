@@ -1,0 +1,155 @@
+/**
+ * The metric gate: judges the new version against the stable one from the per-version Lambda metrics
+ * CloudWatch publishes for traffic through an alias (`AWS/Lambda`, dimensions FunctionName,
+ * Resource = `FUNCTION:ALIAS`, ExecutedVersion), over the window since the current weight took effect.
+ */
+import type { Clock, MetricQuery, MetricsPort } from "../ports.js";
+import type { GateContext, GateVerdict, HealthGate } from "./gate.js";
+import { type Evaluation, evaluateWindow, type VersionMetrics } from "./metrics-evaluate.js";
+import {
+  type MetricGateOptions,
+  type ResolvedMetricGateOptions,
+  resolveMetricGateOptions,
+} from "./metrics-options.js";
+
+export { evaluateWindow, type VersionMetrics, type WindowMetrics } from "./metrics-evaluate.js";
+export {
+  type DurationStat,
+  METRIC_GATE_DEFAULTS,
+  type MetricGateOptions,
+  type ResolvedMetricGateOptions,
+  resolveInconclusive,
+  resolveMetricGateOptions,
+} from "./metrics-options.js";
+
+export const LAMBDA_NAMESPACE = "AWS/Lambda";
+
+/** The three dimensions AWS uses for a version's metrics when it is invoked through an alias. */
+export function versionDimensions(
+  functionName: string,
+  aliasName: string,
+  version: string,
+): Record<string, string> {
+  return { FunctionName: functionName, Resource: `${functionName}:${aliasName}`, ExecutedVersion: version };
+}
+
+export interface MetricGate extends HealthGate {
+  readonly options: ResolvedMetricGateOptions;
+  /** Failing checks in a row so far (reset by a passing check or a new target version). */
+  readonly consecutiveFailures: number;
+}
+
+/** Query ids must start with a lowercase letter for GetMetricData. */
+function queriesFor(role: "new" | "stable", dims: Record<string, string>, durationStat: string | undefined) {
+  const query = (metricName: string, stat: string): MetricQuery => ({
+    id: `${role}_${metricName.toLowerCase()}`,
+    namespace: LAMBDA_NAMESPACE,
+    metricName,
+    dimensions: dims,
+    stat,
+  });
+  const queries = [query("Invocations", "Sum"), query("Errors", "Sum"), query("Throttles", "Sum")];
+  if (durationStat) queries.push(query("Duration", durationStat));
+  return queries;
+}
+
+function pick(values: Record<string, number | undefined>, role: "new" | "stable"): VersionMetrics {
+  return {
+    invocations: values[`${role}_invocations`],
+    errors: values[`${role}_errors`],
+    throttles: values[`${role}_throttles`],
+    duration: values[`${role}_duration`],
+  };
+}
+
+/**
+ * The window is [stepStartedAt, now), widened to one full period when the step is younger than that:
+ * a shorter window would ask CloudWatch for less than one data point.
+ */
+export function metricWindow(
+  context: Pick<GateContext, "stepStartedAt" | "now">,
+  periodSeconds: number,
+): { start: Date; end: Date; seconds: number } {
+  const end = context.now;
+  const start = Math.min(context.stepStartedAt, end - periodSeconds * 1000);
+  return { start: new Date(start), end: new Date(end), seconds: Math.round((end - start) / 1000) };
+}
+
+export function createMetricGate(
+  options: MetricGateOptions,
+  deps: { metrics: MetricsPort; clock: Clock },
+): MetricGate {
+  const resolved = resolveMetricGateOptions(options);
+  let failuresInARow = 0;
+  let target: string | undefined;
+
+  function verdict(evaluation: Evaluation): GateVerdict {
+    let { status, detail } = evaluation;
+    const data: Record<string, number | string | undefined> = { ...evaluation.data, verdict: status };
+    if (status === "fail") {
+      failuresInARow += 1;
+      data.consecutiveFailures = failuresInARow;
+      if (failuresInARow < resolved.consecutiveFailures) {
+        // Tolerated: one bad window is not yet a pattern. Acting on it would roll back on noise.
+        status = "pass";
+        detail = `tolerated failure ${failuresInARow} of ${resolved.consecutiveFailures} in a row: ${detail}`;
+        data.verdict = "tolerated";
+      }
+    } else if (status === "pass") {
+      failuresInARow = 0;
+    }
+    // An inconclusive window neither breaks nor extends a streak: it says nothing about health.
+    if (resolved.reportOnly) {
+      return { gate: resolved.name, status: "pass", detail: `report-only: ${detail}`, data };
+    }
+    return { gate: resolved.name, status, detail, data };
+  }
+
+  return {
+    name: resolved.name,
+    options: resolved,
+    get consecutiveFailures() {
+      return failuresInARow;
+    },
+    async check(context: GateContext): Promise<GateVerdict> {
+      if (target !== context.newVersion) {
+        target = context.newVersion;
+        failuresInARow = 0;
+      }
+      if (context.phase === "pre-traffic") {
+        return {
+          gate: resolved.name,
+          status: "pass",
+          detail: "metric gate does not apply before the new version gets traffic",
+        };
+      }
+      const now = Number.isFinite(context.now) ? context.now : deps.clock.now();
+      const window = metricWindow({ stepStartedAt: context.stepStartedAt, now }, resolved.periodSeconds);
+      const stat = resolved.duration?.stat;
+      const queries = [
+        ...queriesFor(
+          "new",
+          versionDimensions(context.functionName, context.aliasName, context.newVersion),
+          stat,
+        ),
+        ...queriesFor(
+          "stable",
+          versionDimensions(context.functionName, context.aliasName, context.stableVersion),
+          stat,
+        ),
+      ];
+      const values = await deps.metrics.getMetrics(queries, window.start, window.end, resolved.periodSeconds);
+      const evaluation = evaluateWindow(
+        {
+          newVersion: context.newVersion,
+          stableVersion: context.stableVersion,
+          windowSeconds: window.seconds,
+          new: pick(values, "new"),
+          stable: pick(values, "stable"),
+        },
+        resolved,
+      );
+      return verdict(evaluation);
+    },
+  };
+}
