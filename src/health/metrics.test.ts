@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { Clock, MetricQuery, MetricsPort } from "../ports.js";
 import type { GateContext } from "./gate.js";
-import { createMetricGate, type MetricGateOptions, metricWindow, resolveInconclusive } from "./metrics.js";
+import { createMetricGate, type MetricGateOptions, metricWindow } from "./metrics.js";
 
 interface Traffic {
   invocations?: number;
