@@ -1,0 +1,85 @@
+import { InputError } from "../errors.js";
+import type { AlarmPort, ArtifactStore, Clock, LambdaPort, MetricsPort } from "../ports.js";
+import { CloudWatchAlarms, CloudWatchMetrics } from "./cloudwatch.js";
+import { AwsLambda } from "./lambda.js";
+import type { AdapterOptions, RateLimit } from "./retry.js";
+import { S3ArtifactStore } from "./s3.js";
+
+export { aggregate, CloudWatchAlarms, CloudWatchMetrics } from "./cloudwatch.js";
+export { AwsLambda, fractionToPercent, percentToFraction } from "./lambda.js";
+export {
+  type AdapterOptions,
+  defaultRateLimit,
+  defaultRetryPolicy,
+  type RateLimit,
+  type RetryPolicy,
+  TokenBucket,
+} from "./retry.js";
+export { S3ArtifactStore } from "./s3.js";
+
+export interface AwsPortsOptions {
+  /** Overrides AWS_REGION / the profile's region. */
+  region?: string;
+  /** Overrides AWS_ENDPOINT_URL (e.g. a moto server). */
+  endpoint?: string;
+  /** Retries after the first attempt for throttling and transient errors (default 4). */
+  maxRetries?: number;
+  /** Lambda control-plane rate limit; `false` disables it. */
+  rateLimit?: RateLimit | false;
+  clock?: Clock;
+}
+
+export interface AwsPorts {
+  lambda: LambdaPort;
+  artifacts: ArtifactStore;
+  alarms: AlarmPort;
+  metrics: MetricsPort;
+  /** Resolves the region from options or the SDK chain; InputError when there is none. */
+  region(): Promise<string>;
+}
+
+/**
+ * Builds the adapters from the standard SDK chain (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, ...).
+ * Nothing is contacted here; a missing region surfaces as InputError from `region()` or the first call.
+ */
+export function createAwsPorts(options: AwsPortsOptions = {}): AwsPorts {
+  if (
+    options.maxRetries !== undefined &&
+    !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0)
+  ) {
+    throw new InputError(`maxRetries must be a whole number >= 0, got ${options.maxRetries}.`);
+  }
+  const shared = {
+    // The SDK's own retries stay off (1 attempt) so that AwsCaller's bounded retries are the only ones.
+    maxAttempts: 1,
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+  };
+  const adapter: AdapterOptions = {};
+  if (options.maxRetries !== undefined) adapter.retry = { maxAttempts: options.maxRetries + 1 };
+  if (options.clock) adapter.clock = options.clock;
+  const lambdaOptions: AdapterOptions = { ...adapter };
+  if (options.rateLimit !== undefined) lambdaOptions.rateLimit = options.rateLimit;
+
+  // Emulators and custom endpoints (moto, LocalStack, MinIO) serve buckets by path, not by host name.
+  const customEndpoint = Boolean(
+    options.endpoint || process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3,
+  );
+  const lambda = new AwsLambda(shared, lambdaOptions);
+  return {
+    lambda,
+    artifacts: new S3ArtifactStore({ ...shared, forcePathStyle: customEndpoint }, adapter),
+    alarms: new CloudWatchAlarms(shared, adapter),
+    metrics: new CloudWatchMetrics(shared, adapter),
+    region: async () => {
+      try {
+        return await lambda.client.config.region();
+      } catch (error) {
+        throw new InputError("No AWS region is configured.", {
+          cause: error,
+          hint: "Set AWS_REGION (or a region in your AWS_PROFILE) or pass --region.",
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * Client-side rate limiting and retries shared by the AWS adapters.
+ *
+ * The SDK clients we build run with `maxAttempts: 1`: this module is the single place that decides how
+ * often a call is tried, so SDK retries and ours never multiply (3 x 5 = 15 hidden attempts against a
+ * control plane limited to ~15 req/s would turn a throttle into a storm).
+ */
+import type { ErrorContext, RolloutError } from "../errors.js";
+import { type Clock, systemClock } from "../ports.js";
+import {
+  describeSdkError,
+  genericAwsError,
+  isThrottling,
+  isTransient,
+  isUpdateInProgress,
+  type SdkErrorInfo,
+  setupError,
+} from "./errors.js";
+
+export interface RateLimit {
+  /** Sustained requests per second. */
+  perSecond: number;
+  /** Requests allowed back to back before spacing starts. */
+  burst: number;
+}
+
+/**
+ * Lambda allows ~15 control-plane requests/s per account and region, shared with everything else in
+ * that account; staying well under leaves room for other deployers and consoles.
+ */
+export const defaultRateLimit: RateLimit = { perSecond: 8, burst: 4 };
+
+/**
+ * Token bucket. Callers reserve a token immediately (the balance may go negative) and then wait for
+ * their reservation, so concurrent callers are spaced out instead of all waking at once.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(
+    private readonly limit: RateLimit,
+    private readonly clock: Clock = systemClock,
+  ) {
+    if (!(limit.perSecond > 0) || !(limit.burst >= 1)) {
+      throw new RangeError(`invalid rate limit: ${limit.perSecond}/s, burst ${limit.burst}`);
+    }
+    this.tokens = limit.burst;
+    this.updatedAt = clock.now();
+  }
+
+  async take(): Promise<void> {
+    const now = this.clock.now();
+    const elapsed = Math.max(0, now - this.updatedAt);
+    this.tokens = Math.min(this.limit.burst, this.tokens + (elapsed * this.limit.perSecond) / 1000);
+    this.updatedAt = now;
+    this.tokens -= 1;
+    if (this.tokens >= 0) return;
+    await this.clock.sleep(Math.ceil((-this.tokens * 1000) / this.limit.perSecond));
+  }
+}
+
+export interface RetryPolicy {
+  /** Total attempts (first try included) for throttling and transient errors. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Total attempts for "an update is in progress" (409); updates take seconds, so delays are longer. */
+  conflictAttempts: number;
+  conflictBaseDelayMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  maxAttempts: 5,
+  baseDelayMs: 200,
+  maxDelayMs: 10_000,
+  conflictAttempts: 6,
+  conflictBaseDelayMs: 1_000,
+};
+
+/** Options every adapter accepts besides its SDK client. */
+export interface AdapterOptions {
+  retry?: Partial<RetryPolicy>;
+  /** `false` disables client-side rate limiting (e.g. when a caller already limits). */
+  rateLimit?: RateLimit | false;
+  clock?: Clock;
+  /** Source of jitter in [0, 1); injectable so tests are deterministic. */
+  random?: () => number;
+}
+
+export interface Operation {
+  /** SDK operation name, e.g. `UpdateAlias`. */
+  operation: string;
+  /** Human-readable resource, e.g. `function my-fn alias live`. */
+  resource: string;
+  context?: ErrorContext;
+  /** Retry ResourceConflictException (update in progress). Only for idempotent-enough writes. */
+  retryConflicts?: boolean;
+  /** Retry 5xx and network errors; off for calls that may have taken effect (Invoke). */
+  retryTransient?: boolean;
+  /** Skip the rate limiter (data-plane calls such as Invoke have their own, much higher limits). */
+  unlimited?: boolean;
+  /** Adapter-specific mapping tried before the generic one; return undefined to fall through. */
+  translate?: (info: SdkErrorInfo, error: unknown, attempts: number) => RolloutError | undefined;
+}
+
+/** Full-jitter exponential backoff: uniform in [0, min(max, base * 2^retry)). */
+export function backoffDelay(retry: number, baseMs: number, maxMs: number, random: () => number): number {
+  return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** retry));
+}
+
+export class AwsCaller {
+  readonly policy: RetryPolicy;
+  readonly clock: Clock;
+  private readonly limiter: TokenBucket | undefined;
+  private readonly random: () => number;
+
+  constructor(options: AdapterOptions = {}, fallbackLimit: RateLimit | false = defaultRateLimit) {
+    this.policy = { ...defaultRetryPolicy, ...options.retry };
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    const limit = options.rateLimit ?? fallbackLimit;
+    this.limiter = limit === false ? undefined : new TokenBucket(limit, this.clock);
+  }
+
+  async run<T>(op: Operation, send: () => Promise<T>): Promise<T> {
+    let attempts = 0;
+    let conflicts = 0;
+    let retries = 0;
+    for (;;) {
+      if (!op.unlimited) await this.limiter?.take();
+      attempts += 1;
+      try {
+        return await send();
+      } catch (error) {
+        const info = describeSdkError(error);
+        const delay = this.retryDelay(op, info, attempts, conflicts, retries);
+        if (delay === undefined) throw this.translate(op, info, error, attempts);
+        if (isUpdateInProgress(info)) conflicts += 1;
+        retries += 1;
+        await this.clock.sleep(delay);
+      }
+    }
+  }
+
+  private retryDelay(
+    op: Operation,
+    info: SdkErrorInfo,
+    attempts: number,
+    conflicts: number,
+    retries: number,
+  ): number | undefined {
+    const { policy } = this;
+    if (isUpdateInProgress(info)) {
+      if (!op.retryConflicts || conflicts + 1 >= policy.conflictAttempts) return undefined;
+      return backoffDelay(conflicts, policy.conflictBaseDelayMs, policy.maxDelayMs, this.random);
+    }
+    const retryable = isThrottling(info) || ((op.retryTransient ?? true) && isTransient(info));
+    if (!retryable || attempts >= policy.maxAttempts) return undefined;
+    return backoffDelay(retries, policy.baseDelayMs, policy.maxDelayMs, this.random);
+  }
+
+  private translate(op: Operation, info: SdkErrorInfo, error: unknown, attempts: number): RolloutError {
+    return (
+      setupError(info, error) ??
+      op.translate?.(info, error, attempts) ??
+      genericAwsError(info, error, op.operation, op.resource, op.context ?? {}, attempts)
+    );
+  }
+}

@@ -1,0 +1,81 @@
+import { HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { AwsError, InputError, type RolloutError } from "../errors.js";
+import type { ArtifactStore } from "../ports.js";
+import type { SdkErrorInfo } from "./errors.js";
+import { type AdapterOptions, AwsCaller } from "./retry.js";
+
+function bucketErrors(bucket: string): (info: SdkErrorInfo, error: unknown) => RolloutError | undefined {
+  return (info, error) =>
+    info.code === "NoSuchBucket"
+      ? new InputError(`S3 bucket ${bucket} does not exist.`, {
+          cause: error,
+          hint: "Check --bucket (or `bucket` in the config) and --region; the bucket must exist before deploying.",
+        })
+      : undefined;
+}
+
+/** Content-addressed artifact storage in S3. */
+export class S3ArtifactStore implements ArtifactStore {
+  readonly client: S3Client;
+  private readonly caller: AwsCaller;
+
+  /**
+   * @param client an SDK client, or config for one (built with `maxAttempts: 1`: retries happen in
+   *   {@link AwsCaller}). S3 is not the Lambda control plane, so no rate limit unless one is given.
+   */
+  constructor(client?: S3Client | S3ClientConfig, options: AdapterOptions = {}) {
+    this.client = client instanceof S3Client ? client : new S3Client({ maxAttempts: 1, ...client });
+    this.caller = new AwsCaller(options, false);
+  }
+
+  async exists(bucket: string, key: string): Promise<boolean> {
+    const resource = `s3://${bucket}/${key}`;
+    try {
+      await this.caller.run(
+        {
+          operation: "HeadObject",
+          resource,
+          translate: (info, error) => {
+            // HEAD replies carry no body, so a missing object (and a missing bucket) is a bare 404.
+            if (info.status === 404 || info.code === "NotFound" || info.code === "NoSuchKey") {
+              return new NotFoundSignal(`${resource} does not exist`);
+            }
+            if (info.status === 403) {
+              return new AwsError(`Access denied checking ${resource} (HTTP 403).`, {
+                cause: error,
+                code: info.code,
+                status: 403,
+                hint: "S3 answers 403 instead of 404 for a missing object unless the identity has s3:ListBucket on the bucket; grant s3:GetObject on the prefix and s3:ListBucket on the bucket.",
+              });
+            }
+            return undefined;
+          },
+        },
+        () => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof NotFoundSignal) return false;
+      throw error;
+    }
+  }
+
+  async put(bucket: string, key: string, body: Uint8Array, sha256Base64: string): Promise<void> {
+    await this.caller.run(
+      { operation: "PutObject", resource: `s3://${bucket}/${key}`, translate: bucketErrors(bucket) },
+      () =>
+        this.client.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: body,
+            ChecksumSHA256: sha256Base64,
+            ContentType: "application/zip",
+          }),
+        ),
+    );
+  }
+}
+
+/** Internal: lets the 404 of HeadObject escape the retry loop without being reported as an error. */
+class NotFoundSignal extends InputError {}
