@@ -12,6 +12,8 @@ export interface ResultEvent {
   fromVersion: string | null;
   toVersion: string | null;
   reason: string | null;
+  /** What to do about it (the exact command after a failed rollback). */
+  hint: string | null;
   exitCode: number;
 }
 

@@ -1,0 +1,39 @@
+import type { AlarmPort } from "../ports.js";
+import type { GateVerdict, HealthGate } from "./gate.js";
+
+export type ReadFailurePolicy = "fail" | "ignore";
+
+/**
+ * Fails when any named CloudWatch alarm is in ALARM. INSUFFICIENT_DATA passes, as in CodeDeploy: alarms
+ * on a fresh version often have no data yet. An alarm that cannot be read fails unless told otherwise.
+ */
+export function createAlarmGate(
+  alarms: AlarmPort,
+  names: string[],
+  onReadFailure: ReadFailurePolicy,
+): HealthGate {
+  return {
+    name: "alarms",
+    async check(): Promise<GateVerdict> {
+      let states: Awaited<ReturnType<AlarmPort["describeAlarms"]>>;
+      try {
+        states = await alarms.describeAlarms(names);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return onReadFailure === "ignore"
+          ? { gate: "alarms", status: "pass", detail: `alarms unreadable, ignored as configured: ${message}` }
+          : { gate: "alarms", status: "fail", detail: `alarms could not be read: ${message}` };
+      }
+      const missing = names.filter((name) => !states.some((state) => state.name === name));
+      const firing = states.filter((state) => state.state === "ALARM");
+      if (firing.length > 0) {
+        const list = firing.map((s) => (s.reason ? `${s.name} (${s.reason})` : s.name)).join("; ");
+        return { gate: "alarms", status: "fail", detail: `in ALARM: ${list}` };
+      }
+      if (missing.length > 0 && onReadFailure === "fail") {
+        return { gate: "alarms", status: "fail", detail: `alarm not found: ${missing.join(", ")}` };
+      }
+      return { gate: "alarms", status: "pass", detail: `${names.length} alarm(s) not in ALARM` };
+    },
+  };
+}

@@ -1,0 +1,191 @@
+import { type Artifact, assertHandlerPresent, readArtifact } from "../artifact/inspect.js";
+import { AwsError, ConflictError, ExitCode, InputError, RolloutError } from "../errors.js";
+import { createAlarmGate, type ReadFailurePolicy } from "../health/alarms.js";
+import type { HealthGate } from "../health/gate.js";
+import { createSmokeGate, type SmokeCheck } from "../health/smoke.js";
+import { describePlan, type Plan } from "../plan/plan.js";
+import {
+  type AlarmPort,
+  type AliasState,
+  type ArtifactStore,
+  type Clock,
+  type LambdaPort,
+  systemClock,
+} from "../ports.js";
+import { describeRouting } from "./alias-writer.js";
+import { type InconclusivePolicy, runRollout } from "./engine.js";
+import type { EventSink, ResultEvent, RolloutEvent } from "./events.js";
+import { publishPackage } from "./publish.js";
+
+export type DeploySource = { zip: string; bucket: string; prefix?: string | undefined } | { version: string };
+
+export interface DeployRequest {
+  functionName: string;
+  aliasName: string;
+  source: DeploySource;
+  plan: Plan;
+  alarms?: string[] | undefined;
+  alarmReadFailure?: ReadFailurePolicy | undefined;
+  smoke?: SmokeCheck[] | undefined;
+  /** Extra gates polled during bakes (metric analysis). */
+  gates?: HealthGate[] | undefined;
+  inconclusive?: InconclusivePolicy | undefined;
+  /** Health poll interval; default 10 s. */
+  intervalMs?: number | undefined;
+  /** Bound on waiting for `LastUpdateStatus=Successful`; default 5 min. */
+  updateTimeoutMs?: number | undefined;
+  dryRun?: boolean | undefined;
+}
+
+export interface DeployPorts {
+  lambda: LambdaPort;
+  artifacts: ArtifactStore;
+  alarms: AlarmPort;
+  clock?: Clock | undefined;
+  emit?: EventSink | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export const DEFAULT_INTERVAL_MS = 10_000;
+
+export function isSplit(alias: AliasState): boolean {
+  return alias.additional !== undefined;
+}
+
+export function midRolloutError(alias: AliasState): ConflictError {
+  return new ConflictError(
+    `Alias ${alias.functionName}:${alias.aliasName} is mid-roll-out (${describeRouting(alias)}); this run changed nothing.`,
+    {
+      context: { functionName: alias.functionName, alias: alias.aliasName },
+      hint: `Inspect it with \`lambda-rollout status --function ${alias.functionName} --alias ${alias.aliasName}\`, then finish it with \`promote\` or undo it with \`rollback\`.`,
+    },
+  );
+}
+
+/**
+ * The whole deploy: validate everything before the first write, publish (or take) the new version,
+ * then run the plan. Always resolves to the result event (also emitted last); never throws a
+ * RolloutError, so every entry point reports the same way.
+ */
+export async function deploy(request: DeployRequest, ports: DeployPorts): Promise<ResultEvent> {
+  const clock = ports.clock ?? systemClock;
+  const sink: EventSink = ports.emit ?? (() => {});
+  const emit = (event: RolloutEvent) => sink({ ...event, at: clock.now() });
+  const base = { type: "result" as const, function: request.functionName, alias: request.aliasName };
+  let fromVersion: string | null = null;
+  let toVersion: string | null = null;
+  const finish = (result: ResultEvent): ResultEvent => {
+    emit(result);
+    return result;
+  };
+  const fail = (error: RolloutError): ResultEvent =>
+    finish({
+      ...base,
+      outcome: "failed",
+      fromVersion,
+      toVersion,
+      reason: error.message,
+      hint: error.hint ?? null,
+      exitCode: error.exitCode,
+    });
+  const noop = (reason: string): ResultEvent =>
+    finish({ ...base, outcome: "noop", fromVersion, toVersion, reason, hint: null, exitCode: ExitCode.ok });
+
+  try {
+    const { lambda } = ports;
+    const { functionName, aliasName, plan } = request;
+    emit({ type: "plan", function: functionName, alias: aliasName, plan, dryRun: request.dryRun ?? false });
+    const artifact = "zip" in request.source ? await readArtifact(request.source.zip) : undefined;
+    const alias = await lambda.getAlias(functionName, aliasName);
+    fromVersion = alias.version;
+    if (isSplit(alias)) throw midRolloutError(alias);
+    const latest = await lambda.getFunction(functionName);
+    if (artifact && latest.handler) assertHandlerPresent(artifact, latest.handler, latest.runtime);
+    const alarms = request.alarms ?? [];
+    if (alarms.length > 0) await assertAlarmsExist(ports.alarms, alarms);
+    if ("version" in request.source) {
+      const wanted = await lambda.getFunction(functionName, request.source.version);
+      toVersion = wanted.version;
+      if (alias.version === wanted.version)
+        return noop(`${functionName}:${aliasName} already serves v${wanted.version}.`);
+    } else if (artifact && alias.version !== "$LATEST") {
+      const live = await lambda.getFunction(functionName, alias.version);
+      if (live.codeSha256 === artifact.digest.base64) {
+        toVersion = alias.version;
+        return noop(
+          `${functionName}:${aliasName} already serves this package (v${alias.version}, CodeSha256 ${live.codeSha256}).`,
+        );
+      }
+    }
+    emit({
+      type: "info",
+      message: `Plan for ${functionName}:${aliasName} (now ${describeRouting(alias)}): ${describePlan(plan)}`,
+    });
+    if (request.dryRun) return noop("dry run: nothing was changed");
+
+    if ("zip" in request.source) {
+      const published = await publishPackage(
+        {
+          functionName,
+          source: request.source,
+          artifact: artifact as Artifact,
+          stableVersion: alias.version,
+          updateTimeoutMs: request.updateTimeoutMs,
+        },
+        { lambda, artifacts: ports.artifacts, clock, emit },
+      );
+      toVersion = published;
+    }
+    const newVersion = toVersion as string;
+    if (alias.version === newVersion)
+      return noop(`${functionName}:${aliasName} already serves v${newVersion}.`);
+
+    const preTraffic: HealthGate[] = [];
+    const gates: HealthGate[] = [];
+    if (alarms.length > 0) {
+      const alarmGate = createAlarmGate(ports.alarms, alarms, request.alarmReadFailure ?? "fail");
+      preTraffic.push(alarmGate);
+      gates.push(alarmGate);
+    }
+    if (request.smoke && request.smoke.length > 0) preTraffic.push(createSmokeGate(lambda, request.smoke));
+    gates.push(...(request.gates ?? []));
+
+    let effectivePlan = plan;
+    if (alias.version === "$LATEST") {
+      emit({
+        type: "warning",
+        message: `${functionName}:${aliasName} points at $LATEST, so there is no published version to fall back to: releasing v${newVersion} all at once.`,
+      });
+      effectivePlan = { strategy: "AllAtOnce", steps: [], finalBakeMs: 0 };
+    }
+    const result = await runRollout(
+      {
+        alias,
+        newVersion,
+        plan: effectivePlan,
+        preTraffic,
+        gates,
+        intervalMs: request.intervalMs ?? DEFAULT_INTERVAL_MS,
+        inconclusive: request.inconclusive ?? { outcome: "fail", maxExtensionMs: 0 },
+      },
+      { lambda, clock, emit: sink, signal: ports.signal },
+    );
+    return finish(result);
+  } catch (error) {
+    return fail(
+      error instanceof RolloutError
+        ? error
+        : new AwsError(error instanceof Error ? error.message : String(error), { cause: error }),
+    );
+  }
+}
+
+async function assertAlarmsExist(alarms: AlarmPort, names: string[]): Promise<void> {
+  const found = await alarms.describeAlarms(names);
+  const missing = names.filter((name) => !found.some((alarm) => alarm.name === name));
+  if (missing.length > 0) {
+    throw new InputError(`CloudWatch alarm(s) not found: ${missing.join(", ")}.`, {
+      hint: "Check the names passed to --alarm (or the config's alarms) and the region; alarm names are case-sensitive.",
+    });
+  }
+}

@@ -1,0 +1,316 @@
+import { describe, expect, test } from "vitest";
+import { FakeAlarms, FakeArtifacts, FakeClock, FakeLambda } from "../../test/support/fakes.js";
+import { AwsError } from "../errors.js";
+import type { GateVerdict, HealthGate } from "../health/gate.js";
+import { buildPlan, type Plan } from "../plan/plan.js";
+import { type DeployRequest, deploy } from "./deploy.js";
+import type { StampedEvent } from "./events.js";
+
+/** v1 is live, v2 is published and ready; the request deploys v2 by version. */
+function setup(plan: Plan = buildPlan({ steps: "10%:5m,50%:5m", finalBake: "2m" })) {
+  const lambda = new FakeLambda("fn", "live", { stableVersions: 2, aliasOn: "1" });
+  const alarms = new FakeAlarms(["errors"]);
+  const clock = new FakeClock();
+  const events: StampedEvent[] = [];
+  const controller = new AbortController();
+  const request: DeployRequest = {
+    functionName: "fn",
+    aliasName: "live",
+    source: { version: "2" },
+    plan,
+    alarms: ["errors"],
+    intervalMs: 60_000,
+  };
+  const run = (extra: Partial<DeployRequest> = {}) =>
+    deploy(
+      { ...request, ...extra },
+      {
+        lambda,
+        alarms,
+        artifacts: new FakeArtifacts(),
+        clock,
+        emit: (e) => events.push(e),
+        signal: controller.signal,
+      },
+    );
+  return { lambda, alarms, clock, events, controller, run };
+}
+
+function expectServing(lambda: FakeLambda, version: string) {
+  expect(lambda.alias.version).toBe(version);
+  expect(lambda.alias.additional).toBeUndefined();
+}
+
+/** The phases a plan of two steps and a final bake goes through, with the weight each sees. */
+const CHECKPOINTS = [
+  { phase: "pre-traffic", weight: 0 },
+  { phase: "bake", weight: 10 },
+  { phase: "before-shift", weight: 10 },
+  { phase: "bake", weight: 50 },
+  { phase: "before-promote", weight: 50 },
+  { phase: "final-bake", weight: 100 },
+] as const;
+const WITH_TRAFFIC = CHECKPOINTS.filter((c) => c.weight > 0);
+
+describe("a healthy roll-out", () => {
+  test("shifts 10%, 50%, then 100% with no routing left and bakes by the fake clock", async () => {
+    const { lambda, clock, events, run } = setup();
+    const start = clock.now();
+    const result = await run();
+    expect(result).toMatchObject({ outcome: "promoted", exitCode: 0, fromVersion: "1", toVersion: "2" });
+    expect(lambda.writes()).toEqual([
+      { version: "1", additional: { version: "2", weight: 10 } },
+      { version: "1", additional: { version: "2", weight: 50 } },
+      { version: "2" },
+    ]);
+    expect(lambda.alias.additional).toBeUndefined();
+    expect(lambda.alias.version).toBe("2");
+    expect(clock.now() - start).toBe(12 * 60_000);
+    const phases = events.filter((e) => e.type === "gate").map((e) => (e.type === "gate" ? e.phase : ""));
+    expect(new Set(phases)).toEqual(new Set(CHECKPOINTS.map((c) => c.phase)));
+    expect(events.at(-1)).toMatchObject({ type: "result", outcome: "promoted" });
+  });
+
+  test("every UpdateAlias carries the RevisionId read just before it", async () => {
+    const { lambda, run } = setup();
+    await run();
+    const revisions = lambda.calls.filter((c) => c.op === "updateAlias").map((c) => c.args[1]);
+    expect(revisions).toEqual(["rev-1", "rev-2", "rev-3"]);
+  });
+});
+
+describe("a gate failing rolls back to 100% of the stable version", () => {
+  test("an alarm already in ALARM before any traffic moves: nothing written", async () => {
+    const { lambda, alarms, run } = setup();
+    alarms.states.set("errors", "ALARM");
+    const result = await run();
+    expect(result).toMatchObject({ outcome: "rolled_back", exitCode: 1 });
+    expect(result.reason).toContain("pre-traffic");
+    expect(lambda.writes()).toEqual([]);
+  });
+
+  test.each(WITH_TRAFFIC)("alarm in ALARM at $phase ($weight%)", async ({ phase, weight }) => {
+    const { lambda, alarms, events, run } = setup();
+    const gate: HealthGate = {
+      name: "probe",
+      async check(context) {
+        if (context.phase === phase && context.weight === weight) alarms.states.set("errors", "ALARM");
+        return { gate: "probe", status: "pass", detail: "" };
+      },
+    };
+    // The probe flips the alarm; the next alarm check (same checkpoint or the next poll) must see it.
+    const result = await run({ gates: [gate] });
+    expect(result).toMatchObject({ outcome: "rolled_back", exitCode: 1 });
+    expect(result.reason).toContain("errors");
+    expectServing(lambda, "1");
+    expect(events.some((e) => e.type === "rollback")).toBe(true);
+  });
+
+  test.each(WITH_TRAFFIC)("a failing gate verdict at $phase ($weight%)", async ({ phase, weight }) => {
+    const { lambda, run } = setup();
+    const gate: HealthGate = {
+      name: "metrics",
+      async check(context): Promise<GateVerdict> {
+        const failing = context.phase === phase && context.weight === weight;
+        return {
+          gate: "metrics",
+          status: failing ? "fail" : "pass",
+          detail: failing ? "error rate 30%" : "ok",
+        };
+      },
+    };
+    const result = await run(
+      phase === "pre-traffic" ? { smoke: [{ payload: "{}" }], gates: [] } : { gates: [gate] },
+    );
+    if (phase === "pre-traffic") {
+      // pre-traffic is exercised through the smoke gate below
+      expect(result.outcome).toBe("promoted");
+      return;
+    }
+    expect(result).toMatchObject({ outcome: "rolled_back", exitCode: 1 });
+    expect(result.reason).toContain("error rate 30%");
+    expectServing(lambda, "1");
+    expect(lambda.writes().at(-1)).toEqual({ version: "1" });
+  });
+
+  test("a smoke invocation with a function error stops before any traffic moves", async () => {
+    const { lambda, run } = setup();
+    lambda.invokeResult = () => ({
+      statusCode: 200,
+      functionError: "Unhandled",
+      payload: '{"errorMessage":"boom"}',
+    });
+    const result = await run({ smoke: [{ payload: '{"httpMethod":"GET"}' }] });
+    expect(result).toMatchObject({ outcome: "rolled_back", exitCode: 1 });
+    expect(result.reason).toContain("boom");
+    expect(lambda.writes()).toEqual([]);
+    expect(lambda.calls.find((c) => c.op === "invoke")?.args[0]).toBe("2");
+  });
+
+  test("a smoke response with the wrong status code fails", async () => {
+    const { lambda, run } = setup();
+    lambda.invokeResult = () => ({
+      statusCode: 200,
+      payload: JSON.stringify({ statusCode: 500, body: "{}" }),
+    });
+    const result = await run({ smoke: [{ payload: "{}", expect: { statusCode: 200 } }] });
+    expect(result.reason).toContain("statusCode 500, expected 200");
+    expect(lambda.writes()).toEqual([]);
+  });
+
+  test("an unreadable alarm fails the gate unless configured to be ignored", async () => {
+    const failing = setup();
+    failing.alarms.failReads = false;
+    const gate: HealthGate = {
+      name: "breaker",
+      async check(context) {
+        if (context.weight === 10) failing.alarms.failReads = true;
+        return { gate: "breaker", status: "pass", detail: "" };
+      },
+    };
+    const result = await failing.run({ gates: [gate] });
+    expect(result).toMatchObject({ outcome: "rolled_back", exitCode: 1 });
+    expect(result.reason).toContain("could not be read");
+
+    const tolerant = setup();
+    const gate2: HealthGate = {
+      ...gate,
+      check: async (c) => {
+        if (c.weight === 10) tolerant.alarms.failReads = true;
+        return { gate: "breaker", status: "pass", detail: "" };
+      },
+    };
+    const ok = await tolerant.run({ gates: [gate2], alarmReadFailure: "ignore" });
+    expect(ok.outcome).toBe("promoted");
+  });
+});
+
+describe("signals", () => {
+  test.each([1, 2, 3])("SIGTERM after shift %i rolls back and exits 1", async (step) => {
+    const { lambda, events, controller, run } = setup();
+    const original = events.push.bind(events);
+    events.push = (...items: StampedEvent[]) => {
+      for (const item of items) if (item.type === "shift" && item.step === step) controller.abort("SIGTERM");
+      return original(...items);
+    };
+    const result = await run();
+    expect(result).toMatchObject({ outcome: "rolled_back", exitCode: 1 });
+    expect(result.reason).toContain("SIGTERM");
+    expectServing(lambda, "1");
+  });
+
+  test("a signal before the first shift changes nothing", async () => {
+    const { lambda, controller, run } = setup();
+    controller.abort("SIGINT");
+    const result = await run();
+    expect(result).toMatchObject({ outcome: "rolled_back", exitCode: 1 });
+    expect(lambda.writes()).toEqual([]);
+  });
+});
+
+describe("AWS errors during the roll-out", () => {
+  test.each([1, 2, 3])("UpdateAlias call %i fails: previous state restored, exit 4", async (failing) => {
+    const { lambda, run } = setup();
+    lambda.failWhen = (op, n) =>
+      op === "updateAlias" && n === failing ? new AwsError("ServiceException") : undefined;
+    const result = await run();
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 4 });
+    expect(result.reason).toContain("ServiceException");
+    expectServing(lambda, "1");
+  });
+
+  test("an alias read failing mid-roll-out restores and exits 4", async () => {
+    const { lambda, run } = setup();
+    lambda.failWhen = (op, n) => (op === "getAlias" && n === 3 ? new AwsError("network down") : undefined);
+    const result = await run();
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 4 });
+    expectServing(lambda, "1");
+  });
+
+  test("a rollback that fails exits 5 with the exact command to run", async () => {
+    const { lambda, alarms, run } = setup();
+    lambda.failWhen = (op, n, args) => {
+      const routing = args[0] as { additional?: unknown };
+      if (op === "updateAlias" && n > 1 && routing.additional === undefined)
+        return new AwsError("Rate exceeded");
+      if (op === "updateAlias" && n === 1) alarms.states.set("errors", "ALARM");
+      return undefined;
+    };
+    const result = await run();
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 5 });
+    expect(result.reason).toContain("Rate exceeded");
+    expect(result.hint).toContain("lambda-rollout rollback --function fn --alias live");
+    expect(result.hint).toContain(
+      "aws lambda update-alias --function-name fn --name live --function-version 1",
+    );
+    expect(lambda.alias.additional).toEqual({ version: "2", weight: 10 });
+  });
+});
+
+describe("conflicts", () => {
+  test("an alias found mid-roll-out: exit 3 and nothing written", async () => {
+    const { lambda, run } = setup();
+    lambda.setRouting({ version: "1", additional: { version: "2", weight: 10 } });
+    const result = await run();
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 3 });
+    expect(result.hint).toContain("lambda-rollout status");
+    expect(lambda.writes()).toEqual([]);
+  });
+
+  test("someone else changing the alias during a bake: exit 3, their state untouched", async () => {
+    const { lambda, run } = setup();
+    const gate: HealthGate = {
+      name: "intruder",
+      async check(context) {
+        if (context.weight === 10 && context.phase === "before-shift") lambda.setRouting({ version: "1" });
+        return { gate: "intruder", status: "pass", detail: "" };
+      },
+    };
+    const result = await run({ gates: [gate] });
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 3 });
+    expect(result.reason).toContain("changed by someone else");
+    expect(lambda.writes()).toHaveLength(1);
+    expectServing(lambda, "1");
+  });
+});
+
+describe("inconclusive evidence", () => {
+  const gateThat = (conclusiveAfterMs: number, clock: FakeClock): HealthGate => {
+    const start = clock.now();
+    return {
+      name: "metrics",
+      async check(): Promise<GateVerdict> {
+        return clock.now() - start >= conclusiveAfterMs
+          ? { gate: "metrics", status: "pass", detail: "enough invocations" }
+          : { gate: "metrics", status: "inconclusive", detail: "3 of 100 invocations" };
+      },
+    };
+  };
+
+  test("extends the bake until evidence arrives, within the limit", async () => {
+    const { clock, run } = setup(buildPlan({ steps: "10%:1m" }));
+    const start = clock.now();
+    const result = await run({
+      gates: [gateThat(3 * 60_000, clock)],
+      inconclusive: { outcome: "fail", maxExtensionMs: 5 * 60_000 },
+    });
+    expect(result.outcome).toBe("promoted");
+    expect(clock.now() - start).toBe(3 * 60_000);
+  });
+
+  test("fails when the extension runs out, or passes when configured to", async () => {
+    const failing = setup(buildPlan({ steps: "10%:1m" }));
+    const failed = await failing.run({
+      gates: [gateThat(60 * 60_000, failing.clock)],
+      inconclusive: { outcome: "fail", maxExtensionMs: 2 * 60_000 },
+    });
+    expect(failed).toMatchObject({ outcome: "rolled_back", exitCode: 1 });
+    expect(failed.reason).toContain("inconclusive");
+    const passing = setup(buildPlan({ steps: "10%:1m" }));
+    const passed = await passing.run({
+      gates: [gateThat(60 * 60_000, passing.clock)],
+      inconclusive: { outcome: "pass", maxExtensionMs: 2 * 60_000 },
+    });
+    expect(passed.outcome).toBe("promoted");
+  });
+});

@@ -1,0 +1,130 @@
+import { ExitCode, RolloutError } from "../errors.js";
+import type { AliasState, LambdaPort } from "../ports.js";
+import { describeRouting } from "./alias-writer.js";
+import type { ResultEvent } from "./events.js";
+
+export interface AliasStatus {
+  type: "status";
+  function: string;
+  alias: string;
+  /** The primary version: during a roll-out, the stable one. */
+  version: string;
+  weights: Record<string, number>;
+  inProgress: boolean;
+  fromVersion: string | null;
+  toVersion: string | null;
+  /** Percent of traffic on `toVersion` while a roll-out is in progress. */
+  weight: number | null;
+  /** Description of the target version, as lambda-rollout wrote it when publishing. */
+  toVersionDescription: string | null;
+  summary: string;
+}
+
+/** Reads what a roll-out left in AWS; works from any machine, no local state. */
+export async function status(
+  lambda: LambdaPort,
+  functionName: string,
+  aliasName: string,
+): Promise<AliasStatus> {
+  const alias = await lambda.getAlias(functionName, aliasName);
+  const weights: Record<string, number> = {};
+  if (alias.additional) {
+    weights[alias.version] = Number((100 - alias.additional.weight).toFixed(4));
+    weights[alias.additional.version] = alias.additional.weight;
+  } else {
+    weights[alias.version] = 100;
+  }
+  const target = alias.additional
+    ? await lambda.getFunction(functionName, alias.additional.version).catch(() => undefined)
+    : undefined;
+  const summary = alias.additional
+    ? `${functionName}:${aliasName} is mid-roll-out: ${describeRouting(alias)}. Run \`lambda-rollout promote\` to finish it or \`lambda-rollout rollback\` to undo it.`
+    : `${functionName}:${aliasName} serves ${describeRouting(alias)}; no roll-out in progress.`;
+  return {
+    type: "status",
+    function: functionName,
+    alias: aliasName,
+    version: alias.version,
+    weights,
+    inProgress: alias.additional !== undefined,
+    fromVersion: alias.additional ? alias.version : null,
+    toVersion: alias.additional?.version ?? null,
+    weight: alias.additional?.weight ?? null,
+    toVersionDescription: target?.description ?? null,
+    summary,
+  };
+}
+
+type Resolution = "rollback" | "promote";
+
+/**
+ * Resolves a split alias: `rollback` puts 100% on the primary (stable) version, `promote` on the
+ * additional (new) one. Routing is removed entirely. An alias that is not split is left alone (noop).
+ */
+export async function resolveSplit(
+  lambda: LambdaPort,
+  functionName: string,
+  aliasName: string,
+  resolution: Resolution,
+): Promise<ResultEvent> {
+  const base = { type: "result" as const, function: functionName, alias: aliasName };
+  let alias: AliasState;
+  try {
+    alias = await lambda.getAlias(functionName, aliasName);
+  } catch (error) {
+    return failure(base, error);
+  }
+  if (!alias.additional) {
+    return {
+      ...base,
+      outcome: "noop",
+      fromVersion: alias.version,
+      toVersion: alias.version,
+      reason: `${functionName}:${aliasName} is not mid-roll-out (${describeRouting(alias)}); nothing to ${resolution}.`,
+      hint: null,
+      exitCode: ExitCode.ok,
+    };
+  }
+  const stable = alias.version;
+  const candidate = alias.additional.version;
+  const target = resolution === "rollback" ? stable : candidate;
+  try {
+    await lambda.updateAlias(functionName, aliasName, { version: target }, alias.revisionId);
+  } catch (error) {
+    return failure({ ...base, fromVersion: stable, toVersion: candidate }, error);
+  }
+  return {
+    ...base,
+    outcome: resolution === "rollback" ? "rolled_back" : "promoted",
+    fromVersion: stable,
+    toVersion: candidate,
+    reason:
+      resolution === "rollback"
+        ? `Rolled back: 100% on v${stable}, routing to v${candidate} removed.`
+        : `Promoted: 100% on v${candidate}, routing removed.`,
+    hint: null,
+    exitCode: ExitCode.ok,
+  };
+}
+
+function failure(
+  base: {
+    type: "result";
+    function: string;
+    alias: string;
+    fromVersion?: string | null;
+    toVersion?: string | null;
+  },
+  error: unknown,
+): ResultEvent {
+  const known = error instanceof RolloutError;
+  return {
+    fromVersion: null,
+    toVersion: null,
+    ...base,
+    outcome: "failed",
+    reason: error instanceof Error ? error.message : String(error),
+    hint: known ? (error.hint ?? null) : null,
+    exitCode: known ? error.exitCode : ExitCode.awsError,
+  };
+}

@@ -1,0 +1,98 @@
+import type { Artifact } from "../artifact/inspect.js";
+import { AwsError } from "../errors.js";
+import type { ArtifactStore, Clock, FunctionState, LambdaPort } from "../ports.js";
+import type { RolloutEvent } from "./events.js";
+
+export interface PublishRequest {
+  functionName: string;
+  source: { bucket: string; prefix?: string | undefined };
+  artifact: Artifact;
+  stableVersion: string;
+  updateTimeoutMs?: number | undefined;
+}
+
+export interface PublishPorts {
+  lambda: LambdaPort;
+  artifacts: ArtifactStore;
+  clock: Clock;
+  emit: (event: RolloutEvent) => void;
+}
+
+const POLL_MS = 1_000;
+
+/** `PREFIX/FUNCTION/SHA256.zip`: content-addressed, so a re-run uploads nothing. */
+export function artifactKey(prefix: string | undefined, functionName: string, sha256Hex: string): string {
+  const trimmed = (prefix ?? "").replace(/^\/+|\/+$/g, "");
+  return `${trimmed ? `${trimmed}/` : ""}${functionName}/${sha256Hex}.zip`;
+}
+
+/**
+ * Uploads the package (unless present), updates `$LATEST` from S3, waits for the update to settle and
+ * publishes a version guarded by the CodeSha256 the update produced. Returns the new version number.
+ */
+export async function publishPackage(request: PublishRequest, ports: PublishPorts): Promise<string> {
+  const { lambda, artifacts, clock, emit } = ports;
+  const { functionName, artifact } = request;
+  const bucket = request.source.bucket;
+  const key = artifactKey(request.source.prefix, functionName, artifact.digest.hex);
+  const present = await artifacts.exists(bucket, key);
+  if (!present) await artifacts.put(bucket, key, artifact.bytes, artifact.digest.base64);
+  emit({
+    type: "artifact",
+    bucket,
+    key,
+    sha256: artifact.digest.hex,
+    uploaded: !present,
+    bytes: artifact.bytes.length,
+  });
+
+  const updated = await lambda.updateFunctionCode(functionName, { s3Bucket: bucket, s3Key: key });
+  if (updated.codeSha256 && updated.codeSha256 !== artifact.digest.base64) {
+    throw new AwsError(
+      `Lambda reports CodeSha256 ${updated.codeSha256} for ${functionName} after the update, but the package has ${artifact.digest.base64}.`,
+      { hint: `Check that nothing else writes s3://${bucket}/${key}.` },
+    );
+  }
+  await waitForUpdate(lambda, clock, functionName, request.updateTimeoutMs ?? 300_000);
+  const version = await lambda.publishVersion(
+    functionName,
+    artifact.digest.base64,
+    `lambda-rollout: ${artifact.digest.hex.slice(0, 12)} (previous v${request.stableVersion})`,
+  );
+  emit({ type: "published", version: version.version, codeSha256: version.codeSha256 });
+  return version.version;
+}
+
+/** Polls until `LastUpdateStatus` is `Successful`; fails clearly on `Failed` or when the bound is hit. */
+export async function waitForUpdate(
+  lambda: LambdaPort,
+  clock: Clock,
+  functionName: string,
+  timeoutMs: number,
+): Promise<FunctionState> {
+  const deadline = clock.now() + timeoutMs;
+  for (;;) {
+    const state = await lambda.getFunction(functionName);
+    const status = state.lastUpdateStatus;
+    if (status === undefined || status === "Successful") return state;
+    if (status === "Failed") {
+      throw new AwsError(
+        `The code update of ${functionName} failed: ${state.lastUpdateStatusReason ?? "no reason given"}.`,
+        {
+          context: { functionName },
+          hint: "Fix the package or the function's configuration; the alias was not changed.",
+        },
+      );
+    }
+    if (clock.now() >= deadline) {
+      throw new AwsError(
+        `The code update of ${functionName} did not finish within ${Math.round(timeoutMs / 1000)} s (LastUpdateStatus=${status}).`,
+        {
+          context: { functionName },
+          hint: "Check the function in the Lambda console; the alias was not changed.",
+        },
+      );
+    }
+    await clock.sleep(POLL_MS);
+  }
+}

@@ -1,0 +1,185 @@
+import { AwsError, ConflictError, InputError } from "../../src/errors.js";
+import type {
+  AlarmPort,
+  AlarmState,
+  AliasRouting,
+  AliasState,
+  ArtifactStore,
+  Clock,
+  CodeSource,
+  FunctionState,
+  InvokeResult,
+  LambdaPort,
+} from "../../src/ports.js";
+
+/** Virtual time: `sleep` advances the clock at once, so a 30-minute bake takes microseconds. */
+export class FakeClock implements Clock {
+  constructor(public time = 1_700_000_000_000) {}
+  now(): number {
+    return this.time;
+  }
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return;
+    this.time += ms;
+    await Promise.resolve();
+  }
+}
+
+type Operation =
+  | "getAlias"
+  | "updateAlias"
+  | "getFunction"
+  | "updateFunctionCode"
+  | "publishVersion"
+  | "invoke";
+
+/** An in-memory Lambda with one function and one alias, recording every call, with fault injection. */
+export class FakeLambda implements LambdaPort {
+  readonly calls: { op: Operation; args: unknown[] }[] = [];
+  versions: FunctionState[] = [];
+  latest: FunctionState;
+  alias: AliasState;
+  /** Return an error to throw it from the matching call (`n` counts that operation's calls from 1). */
+  failWhen: (op: Operation, n: number, args: unknown[]) => Error | undefined = () => undefined;
+  invokeResult: (version: string, payload: string) => InvokeResult = (_v, payload) => ({
+    statusCode: 200,
+    payload,
+  });
+  private revision = 1;
+
+  constructor(
+    readonly functionName = "fn",
+    readonly aliasName = "live",
+    options: { stableVersions?: number; aliasOn?: string; handler?: string } = {},
+  ) {
+    this.latest = {
+      functionName,
+      version: "$LATEST",
+      codeSha256: "sha-0",
+      handler: options.handler ?? "handler.handler",
+      runtime: "nodejs20.x",
+      lastUpdateStatus: "Successful",
+    };
+    for (let i = 1; i <= (options.stableVersions ?? 1); i++) {
+      this.versions.push({ ...this.latest, version: String(i), codeSha256: `sha-${i}` });
+    }
+    this.latest.codeSha256 = `sha-${options.stableVersions ?? 1}`;
+    this.alias = {
+      functionName,
+      aliasName,
+      aliasArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}:${aliasName}`,
+      version: options.aliasOn ?? String(options.stableVersions ?? 1),
+      revisionId: "rev-1",
+    };
+  }
+
+  private record(op: Operation, args: unknown[]): void {
+    this.calls.push({ op, args });
+    const n = this.calls.filter((call) => call.op === op).length;
+    const error = this.failWhen(op, n, args);
+    if (error) throw error;
+  }
+
+  writes(): AliasRouting[] {
+    return this.calls.filter((c) => c.op === "updateAlias").map((c) => c.args[0] as AliasRouting);
+  }
+
+  /** Simulates another writer changing the alias. */
+  setRouting(routing: AliasRouting): void {
+    this.alias = {
+      ...this.alias,
+      version: routing.version,
+      additional: routing.additional,
+      revisionId: `rev-${++this.revision}`,
+    };
+  }
+
+  async getAlias(functionName: string, aliasName: string): Promise<AliasState> {
+    this.record("getAlias", [functionName, aliasName]);
+    if (functionName !== this.functionName) throw new InputError(`Function not found: ${functionName}`);
+    if (aliasName !== this.aliasName) throw new InputError(`Alias not found: ${functionName}:${aliasName}`);
+    return { ...this.alias };
+  }
+
+  async updateAlias(
+    _f: string,
+    _a: string,
+    routing: AliasRouting,
+    expectedRevisionId: string,
+  ): Promise<AliasState> {
+    this.record("updateAlias", [routing, expectedRevisionId]);
+    if (expectedRevisionId !== this.alias.revisionId)
+      throw new ConflictError("PreconditionFailed: revision changed");
+    this.setRouting(routing);
+    return { ...this.alias };
+  }
+
+  async getFunction(functionName: string, qualifier?: string): Promise<FunctionState> {
+    this.record("getFunction", [functionName, qualifier]);
+    if (functionName !== this.functionName) throw new InputError(`Function not found: ${functionName}`);
+    if (qualifier === undefined || qualifier === "$LATEST") return { ...this.latest };
+    const version = this.versions.find((v) => v.version === qualifier);
+    if (!version) throw new InputError(`Version not found: ${functionName}:${qualifier}`);
+    return { ...version };
+  }
+
+  async listVersions(): Promise<FunctionState[]> {
+    return [...this.versions];
+  }
+
+  async updateFunctionCode(functionName: string, code: CodeSource): Promise<FunctionState> {
+    this.record("updateFunctionCode", [functionName, code]);
+    const key = "s3Key" in code ? code.s3Key : "inline";
+    this.latest = {
+      ...this.latest,
+      codeSha256: this.shaFor?.(key) ?? this.latest.codeSha256,
+      lastUpdateStatus: "Successful",
+    };
+    return { ...this.latest, lastUpdateStatus: "InProgress" };
+  }
+  /** Maps an uploaded S3 key to the CodeSha256 Lambda would compute. */
+  shaFor: ((key: string) => string) | undefined;
+
+  async publishVersion(
+    functionName: string,
+    codeSha256: string,
+    description: string,
+  ): Promise<FunctionState> {
+    this.record("publishVersion", [functionName, codeSha256, description]);
+    if (codeSha256 !== this.latest.codeSha256)
+      throw new AwsError("PreconditionFailed: CodeSha256 does not match");
+    const version: FunctionState = { ...this.latest, version: String(this.versions.length + 1), description };
+    this.versions.push(version);
+    return { ...version };
+  }
+
+  async invoke(_functionName: string, qualifier: string, payload: string): Promise<InvokeResult> {
+    this.record("invoke", [qualifier, payload]);
+    return this.invokeResult(qualifier, payload);
+  }
+}
+
+export class FakeAlarms implements AlarmPort {
+  states = new Map<string, AlarmState["state"]>();
+  failReads = false;
+  constructor(names: string[] = []) {
+    for (const name of names) this.states.set(name, "OK");
+  }
+  async describeAlarms(names: string[]): Promise<AlarmState[]> {
+    if (this.failReads) throw new AwsError("AccessDenied: cloudwatch:DescribeAlarms");
+    return names.flatMap((name) => {
+      const state = this.states.get(name);
+      return state ? [{ name, state }] : [];
+    });
+  }
+}
+
+export class FakeArtifacts implements ArtifactStore {
+  readonly objects = new Map<string, Uint8Array>();
+  async exists(bucket: string, key: string): Promise<boolean> {
+    return this.objects.has(`${bucket}/${key}`);
+  }
+  async put(bucket: string, key: string, body: Uint8Array): Promise<void> {
+    this.objects.set(`${bucket}/${key}`, body);
+  }
+}
