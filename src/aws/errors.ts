@@ -72,7 +72,8 @@ export function isUpdateInProgress(info: SdkErrorInfo): boolean {
 }
 
 export function isRegionMissing(info: SdkErrorInfo): boolean {
-  return /region is missing/i.test(info.message);
+  // "Region not accepted" is what an empty AWS_REGION (an unset CI variable) produces.
+  return /region is missing|region not accepted/i.test(info.message);
 }
 
 /**
@@ -90,7 +91,7 @@ export function scrubSecrets(message: string): string {
 /** Called by every adapter before its own mappings: problems that are the user's setup, not AWS's. */
 export function setupError(info: SdkErrorInfo, error: unknown): RolloutError | undefined {
   if (isRegionMissing(info)) {
-    return new InputError("No AWS region is configured.", {
+    return new InputError(`No usable AWS region is configured (${info.message}).`, {
       cause: error,
       hint: "Set AWS_REGION (or a region in your AWS_PROFILE) or pass --region.",
     });

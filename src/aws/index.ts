@@ -72,14 +72,18 @@ export function createAwsPorts(options: AwsPortsOptions = {}): AwsPorts {
     alarms: new CloudWatchAlarms(shared, adapter),
     metrics: new CloudWatchMetrics(shared, adapter),
     region: async () => {
+      let region: string | undefined;
+      let cause: unknown;
       try {
-        return await lambda.client.config.region();
+        region = await lambda.client.config.region();
       } catch (error) {
-        throw new InputError("No AWS region is configured.", {
-          cause: error,
-          hint: "Set AWS_REGION (or a region in your AWS_PROFILE) or pass --region.",
-        });
+        cause = error;
       }
+      if (region) return region;
+      throw new InputError("No AWS region is configured.", {
+        cause,
+        hint: "Set AWS_REGION (or a region in your AWS_PROFILE) or pass --region.",
+      });
     },
   };
 }

@@ -1,0 +1,36 @@
+import { afterEach, expect, test, vi } from "vitest";
+import { InputError } from "../errors.js";
+import { createAwsPorts } from "./index.js";
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+test.each([
+  ["unset", undefined],
+  ["empty, as an unset CI variable leaves it", ""],
+])("a region that is %s is an InputError telling how to set one", async (_, value) => {
+  vi.stubEnv("AWS_REGION", value);
+  vi.stubEnv("AWS_DEFAULT_REGION", value);
+  vi.stubEnv("AWS_PROFILE", "lambda-rollout-test-no-such-profile");
+  vi.stubEnv("AWS_CONFIG_FILE", "/nonexistent/config");
+  vi.stubEnv("AWS_ACCESS_KEY_ID", "test");
+  vi.stubEnv("AWS_SECRET_ACCESS_KEY", "test");
+  const ports = createAwsPorts({ rateLimit: false });
+  const error = await ports.region().catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(InputError);
+  expect((error as InputError).hint).toMatch(/AWS_REGION.*--region/);
+  const first = await ports.lambda.getAlias("fn", "live").catch((e: unknown) => e);
+  expect(first).toBeInstanceOf(InputError);
+  expect((first as InputError).hint).toMatch(/AWS_REGION.*--region/);
+});
+
+test("the region option wins over the environment", async () => {
+  vi.stubEnv("AWS_REGION", "eu-west-1");
+  expect(await createAwsPorts({ region: "ap-south-1" }).region()).toBe("ap-south-1");
+  expect(await createAwsPorts().region()).toBe("eu-west-1");
+});
+
+test("maxRetries must be a whole number", () => {
+  expect(() => createAwsPorts({ maxRetries: -1 })).toThrow(InputError);
+});

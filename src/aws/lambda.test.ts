@@ -1,0 +1,311 @@
+import {
+  GetAliasCommand,
+  GetFunctionCommand,
+  InvokeCommand,
+  LambdaClient,
+  ListVersionsByFunctionCommand,
+  PreconditionFailedException,
+  PublishVersionCommand,
+  ResourceConflictException,
+  ResourceNotFoundException,
+  TooManyRequestsException,
+  UpdateAliasCommand,
+  UpdateFunctionCodeCommand,
+} from "@aws-sdk/client-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, describe, expect, test } from "vitest";
+import { AwsError, ConflictError, InputError } from "../errors.js";
+import { AwsLambda, fractionToPercent, percentToFraction } from "./lambda.js";
+import { FakeClock } from "./test-clock.js";
+
+const meta = (status: number) => ({ httpStatusCode: status });
+const throttled = () =>
+  new TooManyRequestsException({ message: "Rate exceeded", $metadata: meta(429), retryAfterSeconds: "1" });
+const busy = () =>
+  new ResourceConflictException({
+    message:
+      "The operation cannot be performed at this time. An update is in progress for resource: arn:aws:lambda:us-east-1:123456789012:function:fn",
+    $metadata: meta(409),
+  });
+
+const alias = (weights?: Record<string, number>) => ({
+  AliasArn: "arn:aws:lambda:us-east-1:123456789012:function:fn:live",
+  Name: "live",
+  FunctionVersion: "3",
+  RevisionId: "rev-2",
+  RoutingConfig: weights ? { AdditionalVersionWeights: weights } : undefined,
+});
+
+let client: LambdaClient;
+const newMock = (c: LambdaClient) => mockClient(c);
+let mock: ReturnType<typeof newMock>;
+let clock: FakeClock;
+let lambda: AwsLambda;
+
+beforeEach(() => {
+  client = new LambdaClient({
+    region: "us-east-1",
+    credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "s" },
+  });
+  mock = newMock(client);
+  clock = new FakeClock();
+  lambda = new AwsLambda(client, { clock, random: () => 0.5, rateLimit: false });
+});
+
+describe("weights", () => {
+  test("percent and fraction convert both ways without float noise", () => {
+    expect(percentToFraction(10)).toBe(0.1);
+    expect(percentToFraction(33.3)).toBe(0.333);
+    expect(fractionToPercent(0.1)).toBe(10);
+    expect(fractionToPercent(0.07)).toBe(7);
+    expect(fractionToPercent(0.3)).toBe(30);
+  });
+
+  test("getAlias reports the extra version's weight in percent", async () => {
+    mock.on(GetAliasCommand).resolves(alias({ "4": 0.1 }));
+    const state = await lambda.getAlias("fn", "live");
+    expect(state).toMatchObject({
+      version: "3",
+      additional: { version: "4", weight: 10 },
+      revisionId: "rev-2",
+    });
+  });
+
+  test("a zero weight left behind by someone else is reported as not split", async () => {
+    mock.on(GetAliasCommand).resolves(alias({ "4": 0 }));
+    expect((await lambda.getAlias("fn", "live")).additional).toBeUndefined();
+  });
+
+  test("updateAlias sends the weight as a fraction and the expected RevisionId", async () => {
+    mock.on(UpdateAliasCommand).resolves(alias({ "4": 0.25 }));
+    const state = await lambda.updateAlias(
+      "fn",
+      "live",
+      { version: "3", additional: { version: "4", weight: 25 } },
+      "rev-2",
+    );
+    expect(mock.commandCalls(UpdateAliasCommand)[0]?.args[0].input).toEqual({
+      FunctionName: "fn",
+      Name: "live",
+      FunctionVersion: "3",
+      RoutingConfig: { AdditionalVersionWeights: { "4": 0.25 } },
+      RevisionId: "rev-2",
+    });
+    expect(state.additional).toEqual({ version: "4", weight: 25 });
+  });
+
+  test("removing routing sends an empty AdditionalVersionWeights", async () => {
+    mock.on(UpdateAliasCommand).resolves(alias());
+    const state = await lambda.updateAlias("fn", "live", { version: "4" }, "rev-2");
+    const input = mock.commandCalls(UpdateAliasCommand)[0]?.args[0].input;
+    expect(input?.RoutingConfig).toEqual({ AdditionalVersionWeights: {} });
+    expect(state.additional).toBeUndefined();
+  });
+
+  test("invalid routing is refused before anything is sent", async () => {
+    await expect(
+      lambda.updateAlias("fn", "live", { version: "3", additional: { version: "4", weight: 100 } }, "r"),
+    ).rejects.toBeInstanceOf(InputError);
+    await expect(
+      lambda.updateAlias("fn", "live", { version: "3", additional: { version: "3", weight: 10 } }, "r"),
+    ).rejects.toBeInstanceOf(InputError);
+    expect(mock.commandCalls(UpdateAliasCommand)).toHaveLength(0);
+  });
+});
+
+describe("errors", () => {
+  test("PreconditionFailed on updateAlias is a ConflictError (exit 3) and nothing more is written", async () => {
+    mock.on(UpdateAliasCommand).rejects(
+      new PreconditionFailedException({
+        message: "The Revision Id provided does not match",
+        $metadata: meta(412),
+      }),
+    );
+    const error = await lambda
+      .updateAlias("fn", "live", { version: "3", additional: { version: "4", weight: 10 } }, "rev-1")
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConflictError);
+    expect((error as ConflictError).exitCode).toBe(3);
+    expect((error as ConflictError).message).toMatch(/live.*fn/);
+    expect((error as ConflictError).hint).toMatch(/status.*rollback.*promote/);
+    expect(mock.commandCalls(UpdateAliasCommand)).toHaveLength(1);
+    expect(mock.calls()).toHaveLength(1);
+  });
+
+  test("a missing alias is an InputError naming it and the flags to check", async () => {
+    mock.on(GetAliasCommand).rejects(
+      new ResourceNotFoundException({
+        message: "Alias not found: arn:aws:lambda:...:fn:live",
+        $metadata: meta(404),
+      }),
+    );
+    const error = await lambda.getAlias("fn", "live").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).message).toBe("Alias live of Lambda function fn does not exist.");
+    expect((error as InputError).hint).toMatch(/--function.*--alias.*--region/);
+  });
+
+  test("a missing function is an InputError naming the function", async () => {
+    mock.on(GetAliasCommand).rejects(
+      new ResourceNotFoundException({
+        message: "Function not found: arn:aws:lambda:...:fn",
+        $metadata: meta(404),
+      }),
+    );
+    mock
+      .on(GetFunctionCommand)
+      .rejects(new ResourceNotFoundException({ message: "Function not found", $metadata: meta(404) }));
+    await expect(lambda.getAlias("fn", "live")).rejects.toThrow("Lambda function fn does not exist.");
+    await expect(lambda.getFunction("fn")).rejects.toBeInstanceOf(InputError);
+  });
+
+  test("other SDK errors become AwsError with code, status and cause, without the access key", async () => {
+    const cause = Object.assign(new Error("User AKIAIOSFODNN7EXAMPLE is not authorized"), {
+      name: "AccessDeniedException",
+      $metadata: meta(403),
+    });
+    mock.on(GetFunctionCommand).rejects(cause);
+    const error = (await lambda.getFunction("fn", "5").catch((e: unknown) => e)) as AwsError;
+    expect(error).toBeInstanceOf(AwsError);
+    expect(error.exitCode).toBe(4);
+    expect(error).toMatchObject({ code: "AccessDeniedException", status: 403 });
+    expect(error.cause).toBe(cause);
+    expect(error.message).toMatch(/^GetFunction on function fn:5 failed/);
+    expect(error.message).not.toContain("AKIAIOSFODNN7EXAMPLE");
+  });
+});
+
+describe("retries", () => {
+  test("throttling is retried with growing backoff, then succeeds", async () => {
+    mock.on(GetAliasCommand).rejectsOnce(throttled()).rejectsOnce(throttled()).resolves(alias());
+    const state = await lambda.getAlias("fn", "live");
+    expect(state.version).toBe("3");
+    expect(mock.commandCalls(GetAliasCommand)).toHaveLength(3);
+    // full jitter with random()=0.5: half of 200 * 2^n
+    expect(clock.sleeps).toEqual([100, 200]);
+  });
+
+  test("throttling that never stops ends as AwsError after the bounded attempts", async () => {
+    mock.on(GetAliasCommand).rejects(throttled());
+    const error = (await lambda.getAlias("fn", "live").catch((e: unknown) => e)) as AwsError;
+    expect(error).toBeInstanceOf(AwsError);
+    expect(error).toMatchObject({ code: "TooManyRequestsException", status: 429, retryable: true });
+    expect(error.message).toContain("after 5 attempts");
+    expect(mock.commandCalls(GetAliasCommand)).toHaveLength(5);
+  });
+
+  test("HTTP 429 and 5xx without a known code are retried too", async () => {
+    const generic = (status: number) =>
+      Object.assign(new Error("x"), { name: "Unknown", $metadata: meta(status) });
+    mock
+      .on(ListVersionsByFunctionCommand)
+      .rejectsOnce(generic(429))
+      .rejectsOnce(generic(503))
+      .resolves({ Versions: [] });
+    expect(await lambda.listVersions("fn")).toEqual([]);
+    expect(mock.commandCalls(ListVersionsByFunctionCommand)).toHaveLength(3);
+  });
+
+  test("an update in progress on updateFunctionCode is waited out", async () => {
+    mock.on(UpdateFunctionCodeCommand).rejectsOnce(busy()).rejectsOnce(busy()).resolves({
+      FunctionName: "fn",
+      Version: "$LATEST",
+      CodeSha256: "abc=",
+      LastUpdateStatus: "InProgress",
+    });
+    const state = await lambda.updateFunctionCode("fn", { s3Bucket: "b", s3Key: "k.zip" });
+    expect(state).toMatchObject({ codeSha256: "abc=", lastUpdateStatus: "InProgress" });
+    expect(mock.commandCalls(UpdateFunctionCodeCommand)).toHaveLength(3);
+    expect(clock.sleeps).toEqual([500, 1000]);
+  });
+
+  test("an update that stays in progress surfaces as AwsError (exit 4) naming the function", async () => {
+    mock.on(UpdateFunctionCodeCommand).rejects(busy());
+    const error = (await lambda
+      .updateFunctionCode("fn", { zipFile: new Uint8Array([1]) })
+      .catch((e: unknown) => e)) as AwsError;
+    expect(error).toBeInstanceOf(AwsError);
+    expect(error.exitCode).toBe(4);
+    expect(error.message).toMatch(/Another update is in progress on Lambda function fn/);
+    expect(mock.commandCalls(UpdateFunctionCodeCommand)).toHaveLength(6);
+  });
+
+  test("a conflict on a read is not retried", async () => {
+    mock.on(GetFunctionCommand).rejects(busy());
+    await expect(lambda.getFunction("fn")).rejects.toBeInstanceOf(AwsError);
+    expect(mock.commandCalls(GetFunctionCommand)).toHaveLength(1);
+  });
+
+  test("invoke retries throttling but not a 5xx, which may have run the code", async () => {
+    mock
+      .on(InvokeCommand)
+      .rejectsOnce(throttled())
+      .rejects(Object.assign(new Error("boom"), { name: "ServiceException", $metadata: meta(500) }));
+    await expect(lambda.invoke("fn", "4", "{}")).rejects.toBeInstanceOf(AwsError);
+    expect(mock.commandCalls(InvokeCommand)).toHaveLength(2);
+  });
+});
+
+describe("rate limiting", () => {
+  test("control-plane calls beyond the burst are spaced by the fake clock", async () => {
+    const limited = new AwsLambda(client, { clock, rateLimit: { perSecond: 5, burst: 2 } });
+    const started: number[] = [];
+    mock.on(GetAliasCommand).callsFake(() => {
+      started.push(clock.now());
+      return alias();
+    });
+    for (let i = 0; i < 5; i++) await limited.getAlias("fn", "live");
+    const t0 = started[0] ?? 0;
+    expect(started.map((t) => t - t0)).toEqual([0, 0, 200, 400, 600]);
+  });
+
+  test("concurrent callers each wait for their own slot", async () => {
+    const still = new FakeClock(false);
+    const limited = new AwsLambda(client, { clock: still, rateLimit: { perSecond: 10, burst: 1 } });
+    mock.on(GetAliasCommand).resolves(alias());
+    await Promise.all([1, 2, 3, 4].map(() => limited.getAlias("fn", "live")));
+    expect(still.sleeps).toEqual([100, 200, 300]);
+  });
+});
+
+describe("other operations", () => {
+  test("publishVersion sends the CodeSha256 guard", async () => {
+    mock.on(PublishVersionCommand).resolves({ Version: "5", CodeSha256: "abc=" });
+    const state = await lambda.publishVersion("fn", "abc=", "deploy 1");
+    expect(mock.commandCalls(PublishVersionCommand)[0]?.args[0].input).toEqual({
+      FunctionName: "fn",
+      CodeSha256: "abc=",
+      Description: "deploy 1",
+    });
+    expect(state.version).toBe("5");
+  });
+
+  test("invoke passes the qualifier and decodes the payload as UTF-8", async () => {
+    mock.on(InvokeCommand).resolves({
+      StatusCode: 200,
+      FunctionError: "Unhandled",
+      ExecutedVersion: "4",
+      Payload: new TextEncoder().encode('{"msg":"héllo"}') as never,
+    });
+    const result = await lambda.invoke("fn", "4", '{"a":1}');
+    expect(result).toEqual({
+      statusCode: 200,
+      functionError: "Unhandled",
+      payload: '{"msg":"héllo"}',
+      executedVersion: "4",
+    });
+    const input = mock.commandCalls(InvokeCommand)[0]?.args[0].input;
+    expect(input?.Qualifier).toBe("4");
+    expect(new TextDecoder().decode(input?.Payload as Uint8Array)).toBe('{"a":1}');
+  });
+
+  test("listVersions follows NextMarker", async () => {
+    mock
+      .on(ListVersionsByFunctionCommand, { Marker: undefined })
+      .resolves({ Versions: [{ Version: "$LATEST" }, { Version: "1" }], NextMarker: "m1" })
+      .on(ListVersionsByFunctionCommand, { Marker: "m1" })
+      .resolves({ Versions: [{ Version: "2" }] });
+    const versions = await lambda.listVersions("fn");
+    expect(versions.map((v) => v.version)).toEqual(["$LATEST", "1", "2"]);
+  });
+});

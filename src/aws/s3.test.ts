@@ -1,0 +1,83 @@
+import { HeadObjectCommand, NoSuchBucket, NotFound, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, expect, test } from "vitest";
+import { AwsError, InputError } from "../errors.js";
+import { S3ArtifactStore } from "./s3.js";
+import { FakeClock } from "./test-clock.js";
+
+const newMock = (c: S3Client) => mockClient(c);
+let mock: ReturnType<typeof newMock>;
+let store: S3ArtifactStore;
+let clock: FakeClock;
+
+beforeEach(() => {
+  const client = new S3Client({
+    region: "us-east-1",
+    credentials: { accessKeyId: "a", secretAccessKey: "b" },
+  });
+  mock = newMock(client);
+  clock = new FakeClock();
+  store = new S3ArtifactStore(client, { clock, random: () => 0 });
+});
+
+test("exists is true when HeadObject succeeds", async () => {
+  mock.on(HeadObjectCommand).resolves({ ContentLength: 10 });
+  expect(await store.exists("b", "p/fn/abc.zip")).toBe(true);
+  expect(mock.commandCalls(HeadObjectCommand)[0]?.args[0].input).toEqual({
+    Bucket: "b",
+    Key: "p/fn/abc.zip",
+  });
+});
+
+test("HeadObject 404 means the object does not exist, without retries", async () => {
+  mock
+    .on(HeadObjectCommand)
+    .rejects(new NotFound({ message: "NotFound", $metadata: { httpStatusCode: 404 } }));
+  expect(await store.exists("b", "k")).toBe(false);
+  expect(mock.commandCalls(HeadObjectCommand)).toHaveLength(1);
+});
+
+test("HeadObject 403 is an AwsError that explains the ListBucket permission", async () => {
+  mock
+    .on(HeadObjectCommand)
+    .rejects(Object.assign(new Error("Forbidden"), { name: "403", $metadata: { httpStatusCode: 403 } }));
+  const error = (await store.exists("b", "k").catch((e: unknown) => e)) as AwsError;
+  expect(error).toBeInstanceOf(AwsError);
+  expect(error.status).toBe(403);
+  expect(error.hint).toMatch(/s3:ListBucket/);
+});
+
+test("HeadObject 503 SlowDown is retried", async () => {
+  const slowDown = Object.assign(new Error("Slow down"), {
+    name: "SlowDown",
+    $metadata: { httpStatusCode: 503 },
+  });
+  mock.on(HeadObjectCommand).rejectsOnce(slowDown).resolves({});
+  expect(await store.exists("b", "k")).toBe(true);
+  expect(mock.commandCalls(HeadObjectCommand)).toHaveLength(2);
+});
+
+test("put sends the SHA-256 checksum and the zip content type", async () => {
+  mock.on(PutObjectCommand).resolves({});
+  const body = new Uint8Array([80, 75, 5, 6]);
+  await store.put("b", "p/fn/abc.zip", body, "q1w2e3=");
+  expect(mock.commandCalls(PutObjectCommand)[0]?.args[0].input).toEqual({
+    Bucket: "b",
+    Key: "p/fn/abc.zip",
+    Body: body,
+    ChecksumSHA256: "q1w2e3=",
+    ContentType: "application/zip",
+  });
+});
+
+test("put into a missing bucket is an InputError naming the bucket", async () => {
+  mock.on(PutObjectCommand).rejects(
+    new NoSuchBucket({
+      message: "The specified bucket does not exist",
+      $metadata: { httpStatusCode: 404 },
+    }),
+  );
+  const error = await store.put("artifacts-x", "k", new Uint8Array(), "x").catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(InputError);
+  expect((error as InputError).message).toContain("artifacts-x");
+});
