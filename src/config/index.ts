@@ -1,0 +1,24 @@
+export { type BranchOptions, currentBranch } from "./branch.js";
+export { configJsonSchema, renderJsonSchema, SCHEMA_PATH } from "./json-schema.js";
+export { CONFIG_FILE_NAMES, ConfigError, loadConfig, parseConfig } from "./parse.js";
+export {
+  applyDefaults,
+  branchPattern,
+  DEFAULT_ALIAS,
+  matchesBranch,
+  type Resolution,
+  type ResolvedEnvironment,
+  type ResolvedSmokeCheck,
+  type ResolveOptions,
+  resolveEnvironment,
+  toSmokeCheck,
+} from "./resolve.js";
+export type {
+  Config,
+  DefaultsConfig,
+  EnvironmentConfig,
+  MetricsConfig,
+  SmokeConfig,
+  StepSpec,
+} from "./schema.js";
+export { configSchema } from "./schema.js";

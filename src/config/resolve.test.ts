@@ -1,0 +1,154 @@
+import { describe, expect, it } from "vitest";
+import { InputError } from "../errors.js";
+import { parseConfig } from "./parse.js";
+import { matchesBranch, resolveEnvironment } from "./resolve.js";
+
+const config = parseConfig(
+  `version: 1
+defaults:
+  region: eu-west-1
+  artifact: { bucket: deploys }
+  strategy: Canary10Percent5Minutes
+  alarms: [errors]
+environments:
+  production:
+    function: api-prod
+    steps: "10%:5m,50%:5m"
+    finalBake: 2m
+    branches: [main, "release/*"]
+  staging:
+    function: api-staging
+    alias: staging
+    strategy: AllAtOnce
+    alarms: []
+    smoke: [{ payload: { ping: true }, expect: { statusCode: 200 } }]
+    branches: [develop, "feature/**"]
+  sandbox:
+    function: api-sandbox
+`,
+  "lambda-rollout.yml",
+);
+
+function errorOf(run: () => unknown): InputError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof InputError) return error;
+    throw error;
+  }
+  throw new Error("expected an InputError");
+}
+
+describe("branch patterns", () => {
+  it.each([
+    ["main", "main", true],
+    ["main", "maintenance", false],
+    ["release/*", "release/1.2", true],
+    ["release/*", "release/1.2/hotfix", false],
+    ["release/*", "release", false],
+    ["feature/**", "feature/a/b", true],
+    ["**/hotfix", "hotfix", true],
+    ["**/hotfix", "team/x/hotfix", true],
+    ["v?.x", "v1.x", true],
+    ["v?.x", "v10.x", false],
+    ["a.b", "axb", false],
+  ])("%s against %s is %s", (glob, branch, expected) => {
+    expect(matchesBranch(glob, branch)).toBe(expected);
+  });
+});
+
+describe("resolveEnvironment", () => {
+  it("maps main to production with its own steps and the defaults", () => {
+    const resolution = resolveEnvironment(config, { branch: "main" });
+    expect(resolution).toEqual({
+      kind: "environment",
+      reason: 'branch "main" matches pattern "main" of environment "production"',
+      environment: {
+        name: "production",
+        function: "api-prod",
+        alias: "live",
+        region: "eu-west-1",
+        artifact: { bucket: "deploys", prefix: undefined },
+        plan: {
+          strategy: "custom",
+          steps: [
+            { weight: 10, bakeMs: 300_000 },
+            { weight: 50, bakeMs: 300_000 },
+          ],
+          finalBakeMs: 120_000,
+        },
+        intervalMs: undefined,
+        alarms: ["errors"],
+        alarmReadFailure: "fail",
+        smoke: [],
+        metrics: undefined,
+        branches: ["main", "release/*"],
+      },
+    });
+  });
+
+  it("maps a release branch to production and develop to staging (all at once, own gates)", () => {
+    const release = resolveEnvironment(config, { branch: "release/2024.1" });
+    expect(release.kind === "environment" && release.environment.name).toBe("production");
+    const staging = resolveEnvironment(config, { branch: "develop" });
+    if (staging.kind !== "environment") throw new Error("expected an environment");
+    expect(staging.environment.plan).toEqual({ strategy: "AllAtOnce", steps: [], finalBakeMs: 0 });
+    expect(staging.environment.alias).toBe("staging");
+    expect(staging.environment.alarms).toEqual([]);
+    expect(staging.environment.smoke).toEqual([{ payload: '{"ping":true}', expect: { statusCode: 200 } }]);
+  });
+
+  it("inherits the default strategy when the environment sets none", () => {
+    const sandbox = resolveEnvironment(config, { env: "sandbox" });
+    expect(sandbox.kind === "environment" && sandbox.environment.plan.strategy).toBe(
+      "Canary10Percent5Minutes",
+    );
+  });
+
+  it("returns noop for an unmapped branch, naming the branch and every pattern", () => {
+    expect(resolveEnvironment(config, { branch: "fix/typo" })).toEqual({
+      kind: "noop",
+      branch: "fix/typo",
+      message:
+        'Branch "fix/typo" deploys to no environment (patterns: production: main, release/*; staging: develop, feature/**; sandbox: (no branches; --env only)); nothing to do.',
+    });
+  });
+
+  it("rejects a branch that two environments claim", () => {
+    const overlapping = parseConfig(
+      `version: 1
+environments:
+  a: { function: fa, branches: ["release/*"] }
+  b: { function: fb, branches: ["release/**"] }
+`,
+      "x.yml",
+    );
+    const error = errorOf(() => resolveEnvironment(overlapping, { branch: "release/1" }));
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toBe(
+      'Branch "release/1" matches more than one environment: "a" (pattern "release/*") and "b" (pattern "release/**").',
+    );
+  });
+
+  it("lets an explicit environment win over the branch", () => {
+    const resolution = resolveEnvironment(config, { env: "staging", branch: "main" });
+    expect(resolution.kind === "environment" && resolution.reason).toBe(
+      'environment "staging" chosen explicitly',
+    );
+  });
+
+  it("rejects an unknown environment, listing the known ones", () => {
+    const error = errorOf(() => resolveEnvironment(config, { env: "prod" }));
+    expect(error.message).toBe('Unknown environment "prod".');
+    expect(error.hint).toBe("Use one of: production, staging, sandbox.");
+    expect(errorOf(() => resolveEnvironment(config, { env: "toString" })).message).toBe(
+      'Unknown environment "toString".',
+    );
+  });
+
+  it("needs an environment or a branch", () => {
+    expect(errorOf(() => resolveEnvironment(config, {})).message).toBe(
+      "No environment given and no branch to choose one from.",
+    );
+  });
+});

@@ -1,0 +1,174 @@
+import { InputError } from "../errors.js";
+import { parseDuration } from "../plan/duration.js";
+import { buildPlan, type Plan, type Step } from "../plan/plan.js";
+import type { Config, DefaultsConfig, EnvironmentConfig, MetricsConfig, SmokeConfig } from "./schema.js";
+
+/** A smoke invocation ready for the smoke gate: the payload as JSON text. */
+export interface ResolvedSmokeCheck {
+  payload: string;
+  expect?: SmokeConfig["expect"];
+}
+
+export function toSmokeCheck(check: SmokeConfig): ResolvedSmokeCheck {
+  const payload = typeof check.payload === "string" ? check.payload : JSON.stringify(check.payload);
+  return check.expect === undefined ? { payload } : { payload, expect: check.expect };
+}
+
+/** An environment with `defaults` applied and its plan built: what a deploy needs from the file. */
+export interface ResolvedEnvironment {
+  name: string;
+  function: string;
+  alias: string;
+  region: string | undefined;
+  artifact: { bucket: string; prefix: string | undefined } | undefined;
+  plan: Plan;
+  /** Poll interval in ms; undefined leaves the engine's default. */
+  intervalMs: number | undefined;
+  alarms: string[];
+  alarmReadFailure: "fail" | "ignore";
+  smoke: ResolvedSmokeCheck[];
+  metrics: MetricsConfig | undefined;
+  branches: string[];
+}
+
+export type Resolution =
+  | { kind: "environment"; environment: ResolvedEnvironment /** Why this one was chosen. */; reason: string }
+  | {
+      kind: "noop";
+      branch: string /** Names the branch and every pattern, for the user and the job log. */;
+      message: string;
+    };
+
+export interface ResolveOptions {
+  /** Explicit `--env`; wins over the branch. */
+  env?: string | undefined;
+  /** Current branch (see currentBranch()); used only when `env` is not given. */
+  branch?: string | undefined;
+}
+
+export const DEFAULT_ALIAS = "live";
+
+function toSteps(steps: NonNullable<EnvironmentConfig["steps"]>): string | Step[] {
+  if (typeof steps === "string") return steps;
+  return steps.map((step) => ({ weight: step.weight, bakeMs: parseDuration(step.duration) }));
+}
+
+/** Applies `defaults`: the environment's own keys win; strategy and steps count as one choice. */
+export function applyDefaults(
+  name: string,
+  environment: EnvironmentConfig,
+  defaults: DefaultsConfig = {},
+): ResolvedEnvironment {
+  const merged = { ...defaults, ...environment };
+  const ownsPlan = environment.strategy !== undefined || environment.steps !== undefined;
+  const strategy = ownsPlan ? environment.strategy : defaults.strategy;
+  const steps = ownsPlan ? environment.steps : defaults.steps;
+  const plan = buildPlan({
+    strategy,
+    steps: steps === undefined ? undefined : toSteps(steps),
+    finalBake: merged.finalBake,
+  });
+  return {
+    name,
+    function: environment.function,
+    alias: merged.alias ?? DEFAULT_ALIAS,
+    region: merged.region,
+    artifact: merged.artifact
+      ? { bucket: merged.artifact.bucket, prefix: merged.artifact.prefix }
+      : undefined,
+    plan,
+    intervalMs: merged.interval === undefined ? undefined : parseDuration(merged.interval),
+    alarms: merged.alarms ?? [],
+    alarmReadFailure: merged.alarmReadFailure ?? "fail",
+    smoke: (merged.smoke ?? []).map(toSmokeCheck),
+    metrics: merged.metrics,
+    branches: environment.branches ?? [],
+  };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Compiles a branch glob: `*` and `?` stay within one `/` segment, `**` spans segments. */
+export function branchPattern(glob: string): RegExp {
+  let source = "";
+  for (let i = 0; i < glob.length; i++) {
+    const char = glob[i] as string;
+    if (char === "*" && glob[i + 1] === "*") {
+      // `**/` may also match no segment at all, so `**/hotfix` matches `hotfix`.
+      if (glob[i + 2] === "/") {
+        source += "(?:.*/)?";
+        i += 2;
+      } else {
+        source += ".*";
+        i += 1;
+      }
+    } else if (char === "*") source += "[^/]*";
+    else if (char === "?") source += "[^/]";
+    else source += escapeRegExp(char);
+  }
+  return new RegExp(`^${source}$`);
+}
+
+export function matchesBranch(glob: string, branch: string): boolean {
+  return branchPattern(glob).test(branch);
+}
+
+function describePatterns(config: Config): string {
+  const lines = Object.entries(config.environments).map(
+    ([name, environment]) =>
+      `${name}: ${environment.branches?.length ? environment.branches.join(", ") : "(no branches; --env only)"}`,
+  );
+  return lines.join("; ");
+}
+
+/**
+ * Picks the environment to deploy: an explicit `env` wins; otherwise the branch is matched against each
+ * environment's `branches`. No match is a `noop` (exit 0); two or more matches are an InputError.
+ */
+export function resolveEnvironment(config: Config, options: ResolveOptions): Resolution {
+  const names = Object.keys(config.environments);
+  if (options.env !== undefined) {
+    const environment = config.environments[options.env];
+    if (environment === undefined || !Object.hasOwn(config.environments, options.env)) {
+      throw new InputError(`Unknown environment "${options.env}".`, {
+        hint: `Use one of: ${names.join(", ")}.`,
+      });
+    }
+    return {
+      kind: "environment",
+      environment: applyDefaults(options.env, environment, config.defaults),
+      reason: `environment "${options.env}" chosen explicitly`,
+    };
+  }
+  const branch = options.branch;
+  if (branch === undefined || branch === "") {
+    throw new InputError("No environment given and no branch to choose one from.", {
+      hint: `Pass --env (one of: ${names.join(", ")}) or run inside a git checkout or GitHub Actions.`,
+    });
+  }
+  const matches = Object.entries(config.environments).flatMap(([name, environment]) => {
+    const pattern = environment.branches?.find((glob) => matchesBranch(glob, branch));
+    return pattern === undefined ? [] : [{ name, environment, pattern }];
+  });
+  const [first, second] = matches;
+  if (first === undefined) {
+    return {
+      kind: "noop",
+      branch,
+      message: `Branch "${branch}" deploys to no environment (patterns: ${describePatterns(config)}); nothing to do.`,
+    };
+  }
+  if (second !== undefined) {
+    const list = matches.map((m) => `"${m.name}" (pattern "${m.pattern}")`).join(" and ");
+    throw new InputError(`Branch "${branch}" matches more than one environment: ${list}.`, {
+      hint: "Make the branch patterns disjoint, or pass --env to choose one.",
+    });
+  }
+  return {
+    kind: "environment",
+    environment: applyDefaults(first.name, first.environment, config.defaults),
+    reason: `branch "${branch}" matches pattern "${first.pattern}" of environment "${first.name}"`,
+  };
+}

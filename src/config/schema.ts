@@ -1,0 +1,179 @@
+/**
+ * The one schema of `lambda-rollout.yml`: validation, TypeScript types (z.infer) and the published JSON
+ * Schema all come from here. Objects are strict so a typo such as `stratgy` is an error, not a silent
+ * default.
+ */
+import { z } from "zod";
+import { RolloutError } from "../errors.js";
+import { parseDuration } from "../plan/duration.js";
+import { buildPlan, PRESET_NAMES } from "../plan/plan.js";
+
+/** The message of an InputError from the planner, with its hint, as one line. */
+export function plannerMessage(error: unknown): string {
+  if (error instanceof RolloutError) return error.hint ? `${error.message} ${error.hint}` : error.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+// For editors only (JSON Schema `pattern`); validation itself is parseDuration's, with its messages.
+const DURATION_PATTERN = "^\\s*\\d+(\\.\\d+)?(ms|s|m|h)\\s*$";
+const STEPS_PATTERN =
+  "^\\s*\\d+(\\.\\d+)?%:\\d+(\\.\\d+)?(ms|s|m|h)\\s*(,\\s*\\d+(\\.\\d+)?%:\\d+(\\.\\d+)?(ms|s|m|h)\\s*)*$";
+
+const duration = (description: string) =>
+  z
+    .string()
+    .superRefine((text, ctx) => {
+      try {
+        parseDuration(text);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: plannerMessage(error) });
+      }
+    })
+    .meta({ description, examples: ["30s", "5m", "1h"], pattern: DURATION_PATTERN });
+
+const stepsText = z
+  .string()
+  .superRefine((text, ctx) => {
+    try {
+      buildPlan({ steps: text });
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: plannerMessage(error) });
+    }
+  })
+  .meta({
+    description: 'WEIGHT%:DURATION pairs, e.g. "10%:5m,50%:5m"; the shift to 100% follows the last.',
+    pattern: STEPS_PATTERN,
+  });
+
+const stepObject = z.strictObject({
+  weight: z.number().meta({ description: "Percent of traffic on the new version (0 < weight < 100)." }),
+  duration: duration("How long this weight bakes."),
+});
+
+const stepsList = z
+  .array(stepObject)
+  .superRefine((steps, ctx) => {
+    try {
+      buildPlan({
+        steps: steps.map((step) => ({ weight: step.weight, bakeMs: parseDuration(step.duration) })),
+      });
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: plannerMessage(error) });
+    }
+  })
+  .meta({ description: "Traffic steps in increasing weight; the shift to 100% follows the last." });
+
+const jsonObject = z.record(z.string(), z.json());
+
+const jsonText = z.string().superRefine((text, ctx) => {
+  try {
+    JSON.parse(text);
+  } catch {
+    const shown = text.length > 40 ? `${text.slice(0, 37)}...` : text;
+    ctx.addIssue({
+      code: "custom",
+      message: `${JSON.stringify(shown)} is not JSON text; write the event as a mapping or as JSON.`,
+    });
+  }
+});
+
+const smokeCheck = z.strictObject({
+  payload: z
+    .union([jsonObject, jsonText])
+    .meta({ description: "Event sent to the new version: a mapping, or its JSON text." }),
+  expect: z
+    .strictObject({
+      statusCode: z
+        .number()
+        .int()
+        .meta({ description: "Expected StatusCode of the invocation (usually 200)." }),
+      body: z.json().meta({ description: "JSON subset the response payload must contain." }),
+      functionError: z
+        .literal(false)
+        .meta({ description: "The invocation must not report a FunctionError (the default)." }),
+    })
+    .partial()
+    .optional(),
+});
+
+const ratio = z.number().min(0);
+
+const metrics = z
+  .strictObject({
+    errorRate: z
+      .strictObject({
+        max: ratio.meta({ description: "Highest acceptable error rate of the new version, in percent." }),
+        maxRelativeToStable: ratio.meta({
+          description: "Highest acceptable ratio to the stable version's rate.",
+        }),
+      })
+      .partial(),
+    throttles: z.strictObject({ max: z.number().int().min(0) }).partial(),
+    duration: z
+      .strictObject({
+        stat: z.enum(["p99", "Average", "Maximum"]),
+        max: ratio.meta({ description: "Highest acceptable duration in milliseconds." }),
+        maxRelativeToStable: ratio,
+      })
+      .partial(),
+    minInvocations: z.number().int().min(0),
+    inconclusive: z.enum(["pass", "fail"]),
+    maxExtension: duration("How long a step may be extended while evidence is inconclusive."),
+    consecutiveFailures: z.number().int().min(1),
+    reportOnly: z.boolean(),
+  })
+  .partial()
+  .meta({
+    description: "Metric analysis of the new version against the stable one (reserved; later issue).",
+  });
+
+/** Settings shared by `defaults` and every environment. */
+const settingsShape = {
+  alias: z.string().min(1).meta({ description: "Alias whose traffic is shifted.", default: "live" }),
+  region: z.string().min(1).meta({ description: "AWS region; otherwise the SDK's default chain." }),
+  artifact: z.strictObject({
+    bucket: z.string().min(1).meta({ description: "S3 bucket for content-addressed packages." }),
+    prefix: z.string().optional().meta({ description: "Key prefix inside the bucket." }),
+  }),
+  strategy: z.enum(PRESET_NAMES as [string, ...string[]]).meta({ description: "CodeDeploy-style preset." }),
+  steps: z.union([stepsText, stepsList]),
+  finalBake: duration("Bake after the shift to 100%, with the same gates."),
+  interval: duration("How often health is polled during a bake."),
+  alarms: z.array(z.string().min(1)).meta({ description: "CloudWatch alarm names; ALARM fails the step." }),
+  alarmReadFailure: z
+    .enum(["fail", "ignore"])
+    .meta({ description: "What a failure to read the alarms means.", default: "fail" }),
+  smoke: z
+    .array(smokeCheck)
+    .meta({ description: "Invocations of the new version before any traffic moves." }),
+  metrics,
+};
+
+export const defaultsSchema = z.strictObject(settingsShape).partial();
+
+export const environmentSchema = z.strictObject({
+  function: z.string().min(1).meta({ description: "Lambda function name or ARN." }),
+  ...defaultsSchema.shape,
+  branches: z
+    .array(z.string().min(1))
+    .optional()
+    .meta({ description: "Branch globs that deploy here: `*` within a segment, `**` across `/`." }),
+});
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional().meta({ description: "JSON Schema reference for editors." }),
+    version: z.literal(1).meta({ description: "Configuration format version." }),
+    defaults: defaultsSchema.optional().meta({ description: "Settings every environment inherits." }),
+    environments: z
+      .record(z.string().min(1), environmentSchema)
+      .meta({ description: "Named deploy targets, e.g. production and staging." }),
+  })
+  .meta({ title: "lambda-rollout configuration" });
+
+export type Config = z.infer<typeof configSchema>;
+export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+export type DefaultsConfig = z.infer<typeof defaultsSchema>;
+export type SmokeConfig = z.infer<typeof smokeCheck>;
+export type MetricsConfig = z.infer<typeof metrics>;
+export type StepSpec = z.infer<typeof stepObject>;
