@@ -1,0 +1,28 @@
+variable "region" {
+  description = "AWS region of both environments."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "artifact_bucket_name" {
+  description = "Name of the artifact bucket (globally unique), e.g. name-searcher-artifacts-ACCOUNT."
+  type        = string
+}
+
+variable "ci_identity" {
+  description = "iam_user (an access key per environment, as in the article) or github_oidc (a role per environment)."
+  type        = string
+  default     = "iam_user"
+}
+
+variable "github_oidc_provider_arn" {
+  description = "ARN of the account's GitHub OIDC provider (ci_identity = github_oidc)."
+  type        = string
+  default     = null
+}
+
+variable "github_repository" {
+  description = "OWNER/NAME of the repository allowed to deploy (ci_identity = github_oidc)."
+  type        = string
+  default     = null
+}

@@ -1,0 +1,171 @@
+/**
+ * The least-privilege policy of the identity that runs `lambda-rollout` for one deploy target.
+ *
+ * This is the source of truth for what the tool needs. The Terraform module
+ * `terraform/modules/lambda-rollout-target` renders the same grants with `aws_iam_policy_document`;
+ * `test/infra` applies it against moto and asserts both grant the same actions on the same resources.
+ * Change both together.
+ */
+import { InputError } from "../errors.js";
+
+export interface DeployerTarget {
+  functionName: string;
+  /** Accepted for completeness: Lambda authorizes alias calls against the function ARN, not the alias. */
+  aliasName: string;
+  region: string;
+  /** A 12-digit account id, or `*` when the policy is rendered without knowing the account. */
+  accountId: string;
+  bucket: string;
+  /** Key prefix of the artifact store; artifacts live at `PREFIX/FUNCTION/SHA256.zip`. May be empty. */
+  prefix: string;
+  /** Alarms the health gate reads with DescribeAlarms. */
+  alarmNames: string[];
+  /** `aws` unless the account is in another partition (`aws-cn`, `aws-us-gov`). */
+  partition?: string;
+}
+
+export type ConditionBlock = Record<string, Record<string, string[]>>;
+
+export interface PolicyStatement {
+  Sid: string;
+  Effect: "Allow";
+  Action: string[];
+  Resource: string[];
+  Condition?: ConditionBlock;
+}
+
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: PolicyStatement[];
+}
+
+/**
+ * What the tool calls on its function, for deploy, rollback, promote and status. GetFunction and
+ * GetFunctionConfiguration are both read paths to the same state (the waiter for LastUpdateStatus uses
+ * either, depending on SDK version).
+ */
+export const LAMBDA_ACTIONS: readonly string[] = [
+  "lambda:GetAlias",
+  "lambda:GetFunction",
+  "lambda:GetFunctionConfiguration",
+  "lambda:InvokeFunction",
+  "lambda:ListVersionsByFunction",
+  "lambda:PublishVersion",
+  "lambda:UpdateAlias",
+  "lambda:UpdateFunctionCode",
+];
+
+/** GetObject also authorizes HeadObject, which the content-addressed upload uses to skip re-uploads. */
+export const ARTIFACT_OBJECT_ACTIONS: readonly string[] = ["s3:GetObject", "s3:PutObject"];
+
+const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const ACCOUNT = /^(\d{12}|\*)$/;
+const REGION = /^([a-z]{2}(-[a-z]+)+-\d|\*)$/;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const ALARM_NAME = /^[^*?]{1,255}$/;
+const PARTITION = /^aws(-[a-z]+)*$/;
+
+function check(problems: string[], ok: boolean, problem: string): void {
+  if (!ok) problems.push(problem);
+}
+
+/** The key prefix (with trailing slash) under which the tool writes this function's artifacts. */
+export function artifactKeyPrefix(prefix: string, functionName: string): string {
+  const trimmed = prefix.replace(/^\/+|\/+$/g, "");
+  return trimmed === "" ? `${functionName}/` : `${trimmed}/${functionName}/`;
+}
+
+function validate(target: DeployerTarget): void {
+  const problems: string[] = [];
+  check(
+    problems,
+    FUNCTION_NAME.test(target.functionName),
+    `function name ${JSON.stringify(target.functionName)} must be 1-64 letters, digits, '-' or '_' (a name, not an ARN)`,
+  );
+  check(problems, target.aliasName.length > 0, "alias name must not be empty");
+  check(
+    problems,
+    REGION.test(target.region),
+    `region ${JSON.stringify(target.region)} is not a region such as us-east-1`,
+  );
+  check(
+    problems,
+    ACCOUNT.test(target.accountId),
+    `account ${JSON.stringify(target.accountId)} must be 12 digits or "*"`,
+  );
+  check(
+    problems,
+    BUCKET.test(target.bucket),
+    `bucket ${JSON.stringify(target.bucket)} is not a valid S3 bucket name`,
+  );
+  check(
+    problems,
+    !/[*?]/.test(target.prefix),
+    `prefix ${JSON.stringify(target.prefix)} must not contain wildcards`,
+  );
+  for (const name of target.alarmNames) {
+    check(problems, ALARM_NAME.test(name), `alarm name ${JSON.stringify(name)} must not contain wildcards`);
+  }
+  const partition = target.partition ?? "aws";
+  check(
+    problems,
+    PARTITION.test(partition),
+    `partition ${JSON.stringify(partition)} is not an AWS partition`,
+  );
+  if (problems.length > 0) {
+    throw new InputError(`cannot build the deployer policy: ${problems.join("; ")}`, {
+      context: { functionName: target.functionName, alias: target.aliasName },
+    });
+  }
+}
+
+/** The IAM policy document that lets `lambda-rollout` deploy, roll back and report on one target. */
+export function deployerPolicy(target: DeployerTarget): PolicyDocument {
+  validate(target);
+  const partition = target.partition ?? "aws";
+  const functionArn = `arn:${partition}:lambda:${target.region}:${target.accountId}:function:${target.functionName}`;
+  const keyPrefix = artifactKeyPrefix(target.prefix, target.functionName);
+  const alarmNames = [...new Set(target.alarmNames)].sort();
+
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "DeployFunction",
+      Effect: "Allow",
+      Action: [...LAMBDA_ACTIONS],
+      // Unqualified for the function, qualified (`:live`, `:7`) for alias and version calls.
+      Resource: [functionArn, `${functionArn}:*`],
+    },
+    {
+      Sid: "ArtifactObjects",
+      Effect: "Allow",
+      Action: [...ARTIFACT_OBJECT_ACTIONS],
+      Resource: [`arn:${partition}:s3:::${target.bucket}/${keyPrefix}*`],
+    },
+    {
+      // Lets HeadObject answer 404 instead of 403 for an artifact not uploaded yet.
+      Sid: "ArtifactListing",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: [`arn:${partition}:s3:::${target.bucket}`],
+      Condition: { StringLike: { "s3:prefix": [`${keyPrefix}*`] } },
+    },
+  ];
+  if (alarmNames.length > 0) {
+    statements.push({
+      Sid: "ReadAlarms",
+      Effect: "Allow",
+      Action: ["cloudwatch:DescribeAlarms"],
+      Resource: alarmNames.map(
+        (name) => `arn:${partition}:cloudwatch:${target.region}:${target.accountId}:alarm:${name}`,
+      ),
+    });
+  }
+  statements.push({
+    // GetMetricData has no resource-level permissions: "*" is the only resource it accepts.
+    Sid: "ReadMetrics",
+    Effect: "Allow",
+    Action: ["cloudwatch:GetMetricData"],
+    Resource: ["*"],
+  });
+  return { Version: "2012-10-17", Statement: statements };
+}

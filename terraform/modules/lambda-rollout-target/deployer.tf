@@ -1,0 +1,156 @@
+# The deployer policy: exactly what lambda-rollout calls to deploy, roll back and report on this
+# function. src/iam/policy.ts (deployerPolicy) renders the same grants; test/infra asserts they match.
+
+data "aws_iam_policy_document" "deployer" {
+  statement {
+    sid = "DeployFunction"
+    actions = [
+      "lambda:GetAlias",
+      "lambda:GetFunction",
+      "lambda:GetFunctionConfiguration",
+      "lambda:InvokeFunction",
+      "lambda:ListVersionsByFunction",
+      "lambda:PublishVersion",
+      "lambda:UpdateAlias",
+      "lambda:UpdateFunctionCode",
+    ]
+    # Unqualified for the function, qualified (`:live`, `:7`) for alias and version calls.
+    resources = [local.function_arn, "${local.function_arn}:*"]
+  }
+
+  statement {
+    sid       = "ArtifactObjects"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = ["arn:${local.partition}:s3:::${var.artifact_bucket}/${local.artifact_key_stem}*"]
+  }
+
+  statement {
+    # Lets HeadObject answer 404 instead of 403 for an artifact not uploaded yet.
+    sid       = "ArtifactListing"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:${local.partition}:s3:::${var.artifact_bucket}"]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${local.artifact_key_stem}*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(local.alarm_names) > 0 ? [1] : []
+    content {
+      sid       = "ReadAlarms"
+      actions   = ["cloudwatch:DescribeAlarms"]
+      resources = [for name in sort(local.alarm_names) : "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${name}"]
+    }
+  }
+
+  statement {
+    # GetMetricData has no resource-level permissions: "*" is the only resource it accepts.
+    sid       = "ReadMetrics"
+    actions   = ["cloudwatch:GetMetricData"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_policy" "deployer" {
+  count = var.ci_identity == "none" ? 0 : 1
+
+  name        = local.deployer_base_name
+  path        = var.iam_path
+  description = "lambda-rollout may deploy ${var.function_name} and nothing else."
+  policy      = data.aws_iam_policy_document.deployer.json
+  tags        = var.tags
+}
+
+# --- Option 1: an IAM user with an access key (long-lived; store the secret in CI secrets) ---------
+
+resource "aws_iam_user" "deployer" {
+  count = var.ci_identity == "iam_user" ? 1 : 0
+
+  name = local.deployer_base_name
+  path = var.iam_path
+  tags = var.tags
+}
+
+resource "aws_iam_user_policy_attachment" "deployer" {
+  count = var.ci_identity == "iam_user" ? 1 : 0
+
+  user       = aws_iam_user.deployer[0].name
+  policy_arn = aws_iam_policy.deployer[0].arn
+}
+
+resource "aws_iam_access_key" "deployer" {
+  count = var.ci_identity == "iam_user" ? 1 : 0
+
+  user = aws_iam_user.deployer[0].name
+}
+
+# --- Option 2: a role assumed by GitHub Actions through OIDC (no stored secret) -------------------
+
+locals {
+  github_subject = (
+    var.github_environment != null
+    ? "repo:${coalesce(var.github_repository, "-")}:environment:${var.github_environment}"
+    : "repo:${coalesce(var.github_repository, "-")}:ref:refs/heads/${coalesce(var.github_branch, "-")}"
+  )
+}
+
+data "aws_iam_policy_document" "github_trust" {
+  count = var.ci_identity == "github_oidc" ? 1 : 0
+
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [coalesce(var.github_oidc_provider_arn, "-")]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+
+    # StringEquals, not StringLike: exactly one repository and one branch or environment.
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:sub"
+      values   = [local.github_subject]
+    }
+  }
+}
+
+resource "aws_iam_role" "deployer" {
+  count = var.ci_identity == "github_oidc" ? 1 : 0
+
+  name                 = local.deployer_base_name
+  path                 = var.iam_path
+  assume_role_policy   = data.aws_iam_policy_document.github_trust[0].json
+  max_session_duration = 3600
+  tags                 = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.github_oidc_provider_arn != null && var.github_repository != null && can(regex("^[^/:*]+/[^/:*]+$", var.github_repository))
+      error_message = "ci_identity = \"github_oidc\" needs github_oidc_provider_arn and github_repository (OWNER/NAME, no wildcards)."
+    }
+    precondition {
+      condition     = (var.github_environment == null) != (var.github_branch == null)
+      error_message = "ci_identity = \"github_oidc\" needs exactly one of github_environment and github_branch."
+    }
+    precondition {
+      condition     = !can(regex("[*?]", coalesce(var.github_environment, var.github_branch, "-")))
+      error_message = "github_environment and github_branch must not contain wildcards."
+    }
+  }
+}
+
+resource "aws_iam_role_policy_attachment" "deployer" {
+  count = var.ci_identity == "github_oidc" ? 1 : 0
+
+  role       = aws_iam_role.deployer[0].name
+  policy_arn = aws_iam_policy.deployer[0].arn
+}

