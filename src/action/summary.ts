@@ -1,0 +1,149 @@
+/**
+ * The GitHub job summary: outcome, a table of steps with their gate results, and a Mermaid chart of
+ * the traffic weight over time. Pure: events in, Markdown out.
+ */
+import type { StampedEvent } from "../rollout/events.js";
+import {
+  buildTimeline,
+  type GateTally,
+  type RowStatus,
+  type SeriesPoint,
+  type Timeline,
+  valueAt,
+} from "./timeline.js";
+
+export interface SummaryContext {
+  /** The environment chosen from the configuration, and why. */
+  environment?: { name: string; reason: string } | undefined;
+}
+
+const OUTCOME_MARK: Record<string, string> = {
+  promoted: "✅ promoted",
+  noop: "⏭️ nothing to deploy",
+  rolled_back: "↩️ rolled back",
+  failed: "❌ failed",
+};
+
+const STATUS_MARK: Record<RowStatus, string> = {
+  passed: "✅ passed",
+  failed: "❌ failed",
+  running: "⏳ running",
+  "rolled back": "↩️ rolled back",
+};
+
+/** Text safe inside a Markdown table cell. */
+export function cell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ").replace(/</g, "&lt;");
+}
+
+/** `m:ss` (or `h:mm:ss`) since the start. */
+export function clock(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = String(seconds % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
+function gateCell(gates: readonly GateTally[]): string {
+  if (gates.length === 0) return "—";
+  return gates
+    .map(({ gate, counts, detail }) => {
+      const checks = counts.pass + counts.fail + counts.inconclusive;
+      if (counts.fail > 0) return `${gate} ❌ ${detail}`;
+      if (counts.inconclusive > 0)
+        return `${gate} ⚠️ ${counts.inconclusive}/${checks} inconclusive (${detail})`;
+      return `${gate} ✅ ${counts.pass}/${checks}`;
+    })
+    .map(cell)
+    .join("<br>");
+}
+
+function stepTable(timeline: Timeline): string[] {
+  if (timeline.rows.length === 0) return [];
+  const lines = ["| Step | Weight | Started | Duration | Gates | Result |", "|---|---:|---:|---:|---|---|"];
+  for (const row of timeline.rows) {
+    const duration = row.endedAt === undefined ? "…" : clock(row.endedAt - row.startedAt);
+    lines.push(
+      `| ${cell(row.label)} | ${row.weight}% | +${clock(row.startedAt - timeline.startedAt)} | ${duration} | ${gateCell(row.gates)} | ${STATUS_MARK[row.status]} |`,
+    );
+  }
+  return lines;
+}
+
+/** Evenly spaced sample times, so the chart's x axis is true to time (Mermaid spaces categories evenly). */
+function sampleTimes(start: number, end: number, count = 30): number[] {
+  if (end <= start) return [start];
+  const step = (end - start) / (count - 1);
+  return Array.from({ length: count }, (_, index) => start + index * step);
+}
+
+function axisLabel(offsetMs: number, totalMs: number): string {
+  if (totalMs >= 120_000) return clock(offsetMs);
+  const stepMs = totalMs / 29;
+  const decimals = stepMs >= 1000 ? 0 : stepMs >= 100 ? 1 : 2;
+  return `${(offsetMs / 1000).toFixed(decimals)}s`;
+}
+
+function series(points: readonly SeriesPoint[], times: readonly number[]): string {
+  return `[${times.map((at) => Number(valueAt(points, at).toFixed(2))).join(", ")}]`;
+}
+
+/** A Mermaid xychart of the weight on the new version (and its error rate, when known) over time. */
+export function weightChart(timeline: Timeline): string[] {
+  if (timeline.weight.length < 2) return [];
+  const total = timeline.endedAt - timeline.startedAt;
+  const times = sampleTimes(timeline.startedAt, timeline.endedAt);
+  const labels = times.map((at) => `"${axisLabel(at - timeline.startedAt, total)}"`);
+  const version = timeline.newVersion ? `v${timeline.newVersion}` : "the new version";
+  const lines = [
+    "```mermaid",
+    "xychart-beta",
+    `  title "Traffic on ${version} (%)${timeline.errorRate.length > 0 ? " and its error rate (%)" : ""}"`,
+    `  x-axis "time since start" [${labels.join(", ")}]`,
+    '  y-axis "percent" 0 --> 100',
+    `  line ${series(timeline.weight, times)}`,
+  ];
+  if (timeline.errorRate.length > 0) lines.push(`  line ${series(timeline.errorRate, times)}`);
+  lines.push("```");
+  return lines;
+}
+
+export function renderSummary(events: readonly StampedEvent[], context: SummaryContext = {}): string {
+  const timeline = buildTimeline(events);
+  const result = timeline.result;
+  const plan = events.find((event) => event.type === "plan");
+  const target = result
+    ? `${result.function}:${result.alias}`
+    : plan?.type === "plan"
+      ? `${plan.function}:${plan.alias}`
+      : "deploy";
+  const outcome = result ? (OUTCOME_MARK[result.outcome] ?? result.outcome) : "⏳ did not finish";
+  const lines = [`## lambda-rollout: ${target} — ${outcome}`, ""];
+  const facts: string[] = [];
+  if (context.environment)
+    facts.push(`**Environment:** ${context.environment.name} (${context.environment.reason})`);
+  if (result?.fromVersion || result?.toVersion) {
+    facts.push(`**Versions:** v${result.fromVersion ?? "?"} → v${result.toVersion ?? "?"}`);
+  }
+  if (plan?.type === "plan")
+    facts.push(`**Strategy:** ${plan.plan.strategy}${plan.dryRun ? " (dry run)" : ""}`);
+  if (timeline.artifact) {
+    const { bucket, key, uploaded } = timeline.artifact;
+    facts.push(
+      `**Package:** \`s3://${bucket}/${key}\` (${uploaded ? "uploaded" : "already there, not uploaded"})`,
+    );
+  }
+  if (result?.reason)
+    facts.push(`**${result.outcome === "promoted" ? "Note" : "Reason"}:** ${result.reason}`);
+  if (result?.hint) facts.push(`**What to do:** ${result.hint}`);
+  lines.push(...facts.map((fact) => `- ${fact}`));
+
+  const table = stepTable(timeline);
+  if (table.length > 0) lines.push("", "### Steps", "", ...table);
+  const chart = weightChart(timeline);
+  if (chart.length > 0) lines.push("", "### Traffic over time", "", ...chart);
+  const warnings = timeline.messages.filter((message) => message.level === "warning");
+  if (warnings.length > 0) lines.push("", "### Warnings", "", ...warnings.map((w) => `- ⚠️ ${w.text}`));
+  return `${lines.join("\n")}\n`;
+}
