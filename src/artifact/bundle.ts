@@ -1,0 +1,142 @@
+import { existsSync } from "node:fs";
+import { stat } from "node:fs/promises";
+import { dirname, join, parse, relative, resolve, sep } from "node:path";
+import { build, type Message } from "esbuild";
+import { InputError } from "../errors.js";
+import type { ZipFile } from "./zip.js";
+
+export interface BundleOptions {
+  /** TypeScript or JavaScript entry that exports the handler function. */
+  entry: string;
+  /**
+   * File name (without extension) of the bundle inside the package. The Lambda Handler setting is
+   * `<handlerFile>.<export>`, so the default `handler` gives `handler.handler`.
+   */
+  handlerFile?: string;
+  /**
+   * Module specifiers left out of the bundle and resolved at run time (e.g. `@aws-sdk/*` to use the
+   * runtime's SDK). Default: nothing; see DEFAULT_EXTERNAL for why the SDK is bundled.
+   */
+  external?: readonly string[];
+  /** Default true. Identifiers are kept (see below); whitespace and syntax are minified. */
+  minify?: boolean;
+  /** Adds `<handlerFile>.mjs.map`; run with NODE_OPTIONS=--enable-source-maps to use it. Default false. */
+  sourcemap?: boolean;
+}
+
+/**
+ * Measured in bench/RESULTS.md ("Packaging (issue 3)"): bundling the SDK makes the zip larger
+ * (still well under Lambda's limits) but the import of the handler in a fresh process faster than
+ * loading the runtime-provided SDK's many files, and it pins the SDK version the tests ran against
+ * (the runtime's copy changes under you without a deploy). So by default nothing is external.
+ */
+export const DEFAULT_EXTERNAL: readonly string[] = [];
+
+/** Runtime for which the bundle is built; keep in step with `target` below. */
+export const LAMBDA_RUNTIME = "nodejs20.x";
+
+/**
+ * ESM bundles that inline CommonJS modules need a real `require` for Node built-ins; esbuild's shim
+ * throws "Dynamic require of ... is not supported" otherwise.
+ */
+const REQUIRE_SHIM =
+  'import { createRequire as __lambdaRolloutCreateRequire } from "node:module";\n' +
+  "const require = __lambdaRolloutCreateRequire(import.meta.url);";
+
+/**
+ * Bundles the entry into one ES module, `<handlerFile>.mjs`, for the Node.js 20 Lambda runtime.
+ *
+ * Why ESM with `.mjs`: the extension alone tells Lambda it is a module (no package.json needed in
+ * the zip), ESM allows top-level await for init work, and esbuild can tree-shake the SDK's ESM builds.
+ */
+export async function bundle(options: BundleOptions): Promise<ZipFile[]> {
+  const entry = resolve(options.entry);
+  await assertEntryFile(options.entry, entry);
+  const handlerFile = options.handlerFile ?? "handler";
+  const root = projectRoot(entry);
+  const outfile = join(root, ".lambda-rollout-bundle", `${handlerFile}.mjs`);
+  const minify = options.minify ?? true;
+
+  let result: Awaited<ReturnType<typeof build>>;
+  try {
+    result = await build({
+      entryPoints: [entry],
+      // Paths esbuild writes into the output (comments, source map) are relative to this directory,
+      // so the bytes do not depend on where the checkout lives.
+      absWorkingDir: root,
+      outfile,
+      write: false,
+      bundle: true,
+      platform: "node",
+      target: "node20",
+      format: "esm",
+      // Prefer the ESM builds (`module`) of dependencies such as the AWS SDK: they tree-shake.
+      mainFields: ["module", "main"],
+      external: [...(options.external ?? DEFAULT_EXTERNAL)],
+      banner: { js: REQUIRE_SHIM },
+      // Identifiers stay readable: stack traces in CloudWatch name real functions without needing
+      // --enable-source-maps (which slows every cold start). Costs a few KB of zip.
+      minifyWhitespace: minify,
+      minifySyntax: minify,
+      minifyIdentifiers: false,
+      sourcemap: options.sourcemap ? "external" : false,
+      legalComments: "eof",
+      charset: "utf8",
+      logLevel: "silent",
+    });
+  } catch (error) {
+    throw new InputError(`Cannot bundle ${options.entry}: ${esbuildMessage(error)}`, {
+      cause: error,
+      hint: "Fix the error above in the entry or its imports, then run `lambda-rollout package` again.",
+    });
+  }
+
+  const outDir = dirname(outfile);
+  return (result.outputFiles ?? [])
+    .map((file) => ({ path: relative(outDir, file.path).split(sep).join("/"), bytes: file.contents }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+async function assertEntryFile(given: string, absolute: string): Promise<void> {
+  try {
+    const info = await stat(absolute);
+    if (info.isFile()) return;
+    throw new InputError(`Entry is not a file: ${given}`, {
+      hint: "Pass the handler's source file to --entry, e.g. src/handler.ts.",
+    });
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(
+      code === "ENOENT" ? `Entry not found: ${given}` : `Cannot read entry ${given} (${code ?? "error"}).`,
+      { cause: error, hint: "Pass the handler's source file to --entry, e.g. src/handler.ts." },
+    );
+  }
+}
+
+/** The nearest directory above the entry holding a package.json; else the entry's own directory. */
+function projectRoot(entry: string): string {
+  const start = dirname(entry);
+  let current = start;
+  while (true) {
+    if (existsSync(join(current, "package.json"))) return current;
+    const parent = dirname(current);
+    if (parent === current || current === parse(current).root) return start;
+    current = parent;
+  }
+}
+
+function esbuildMessage(error: unknown): string {
+  const errors = (error as { errors?: Message[] }).errors;
+  if (Array.isArray(errors) && errors.length > 0) {
+    return errors
+      .map((message) => {
+        const where = message.location
+          ? `${message.location.file}:${message.location.line}:${message.location.column}: `
+          : "";
+        return `${where}${message.text}`;
+      })
+      .join("\n");
+  }
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,99 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command } from "commander";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sha256 } from "../artifact/hash.js";
+import { ExitCode, InputError } from "../errors.js";
+import { registerPackageCommand } from "./package-command.js";
+
+let cwd: string;
+
+function memoryIo() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: {
+      stdout: { write: (text: string) => out.push(text) },
+      stderr: { write: (text: string) => err.push(text) },
+      cwd,
+    },
+    stdout: () => out.join(""),
+    stderr: () => err.join(""),
+  };
+}
+
+async function runCli(args: string[], withDone: boolean) {
+  const memory = memoryIo();
+  const results: number[] = [];
+  const program = new Command("lambda-rollout").exitOverride();
+  registerPackageCommand(
+    program,
+    memory.io,
+    withDone ? (result) => results.push(result.exitCode) : undefined,
+  );
+  await program.parseAsync(["package", ...args], { from: "user" });
+  return { ...memory, exitCode: results[0] };
+}
+
+beforeAll(async () => {
+  cwd = await mkdtemp(join(tmpdir(), "lambda-rollout-cli-package-"));
+  await mkdir(join(cwd, "src"));
+  await writeFile(join(cwd, "package.json"), "{}");
+  await writeFile(join(cwd, "src/handler.ts"), "export const handler = async () => ({ statusCode: 204 });\n");
+});
+afterAll(async () => {
+  await rm(cwd, { recursive: true, force: true });
+});
+
+describe("lambda-rollout package", () => {
+  it("prints path, size, sha256 hex and CodeSha256, resolving paths against the working directory", async () => {
+    const run = await runCli(["--entry", "src/handler.ts", "--out", "dist/fn.zip"], true);
+    const digest = sha256(await readFile(join(cwd, "dist/fn.zip")));
+
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout()).toContain("path        dist/fn.zip\n");
+    expect(run.stdout()).toMatch(/size {8}\d+ bytes/);
+    expect(run.stdout()).toContain(`sha256      ${digest.hex}\n`);
+    expect(run.stdout()).toContain(`CodeSha256  ${digest.base64}\n`);
+    expect(run.stdout()).toContain("handler     handler.handler");
+  });
+
+  it("prints one JSON object with --json", async () => {
+    const run = await runCli(["--entry", "src/handler.ts", "--out", "dist/fn.zip", "--json"], true);
+    const bytes = await readFile(join(cwd, "dist/fn.zip"));
+    const lines = run.stdout().trimEnd().split("\n");
+
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toEqual({
+      path: "dist/fn.zip",
+      size: bytes.length,
+      sha256: sha256(bytes).hex,
+      codeSha256: sha256(bytes).base64,
+      handler: "handler.handler",
+      runtime: "nodejs20.x",
+      files: ["handler.mjs"],
+    });
+  });
+
+  it("reports a build error as exit 2 with esbuild's message on stderr", async () => {
+    await writeFile(join(cwd, "src/broken.ts"), "export const handler = ;\n");
+    const run = await runCli(["--entry", "src/broken.ts", "--out", "dist/broken.zip"], true);
+
+    expect(run.exitCode).toBe(ExitCode.invalidInput);
+    expect(run.stderr()).toMatch(
+      /^error: Cannot bundle \S*src\/broken\.ts: src\/broken\.ts:1:\d+: Unexpected ";"/,
+    );
+    expect(run.stdout()).toBe("");
+  });
+
+  it("reports missing flags as exit 2", async () => {
+    const run = await runCli(["--entry", "src/handler.ts"], true);
+    expect(run.exitCode).toBe(ExitCode.invalidInput);
+    expect(run.stderr()).toContain("Missing --out.");
+  });
+
+  it("throws the InputError when no `done` callback is given", async () => {
+    await expect(runCli(["--out", "x.zip"], false)).rejects.toBeInstanceOf(InputError);
+  });
+});
