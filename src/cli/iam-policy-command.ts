@@ -1,0 +1,179 @@
+import { access } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { CONFIG_FILE_NAMES, currentBranch, loadConfig, resolveEnvironment } from "../config/index.js";
+import { InputError, RolloutError } from "../errors.js";
+import { type DeployerTarget, deployerPolicy } from "../iam/policy.js";
+
+export interface IamPolicyFlags {
+  function?: string;
+  alias?: string;
+  bucket?: string;
+  prefix?: string;
+  alarm?: string[];
+  region?: string;
+  account?: string;
+  partition?: string;
+  config?: string;
+  env?: string;
+}
+
+/** What the command reads from the process; tests pass their own. */
+export interface IamPolicyIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+const processIo: IamPolicyIo = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  get env() {
+    return process.env;
+  },
+  get cwd() {
+    return process.cwd();
+  },
+};
+
+interface FromConfig {
+  function: string;
+  alias: string;
+  region: string | undefined;
+  bucket: string | undefined;
+  prefix: string | undefined;
+  alarms: string[];
+}
+
+async function findDefaultConfig(cwd: string): Promise<string | undefined> {
+  for (const name of CONFIG_FILE_NAMES) {
+    const path = resolve(cwd, name);
+    try {
+      await access(path);
+      return path;
+    } catch {
+      // try the next name
+    }
+  }
+  return undefined;
+}
+
+async function fromConfig(flags: IamPolicyFlags, io: IamPolicyIo): Promise<FromConfig | undefined> {
+  const path =
+    flags.config !== undefined
+      ? resolve(io.cwd, flags.config)
+      : flags.function === undefined
+        ? await findDefaultConfig(io.cwd)
+        : undefined;
+  if (path === undefined) {
+    if (flags.env !== undefined) {
+      throw new InputError("--env needs a configuration file.", {
+        hint: `Pass --config FILE, or run where one of ${CONFIG_FILE_NAMES.join(", ")} exists.`,
+      });
+    }
+    return undefined;
+  }
+  const config = await loadConfig(path);
+  const resolution = resolveEnvironment(config, {
+    env: flags.env,
+    branch: flags.env === undefined ? currentBranch(io.env, { cwd: io.cwd }) : undefined,
+  });
+  if (resolution.kind === "noop") {
+    throw new InputError(resolution.message, { hint: "Pass --env to choose the environment." });
+  }
+  const environment = resolution.environment;
+  return {
+    function: environment.function,
+    alias: environment.alias,
+    region: environment.region,
+    bucket: environment.artifact?.bucket,
+    prefix: environment.artifact?.prefix,
+    alarms: environment.alarms,
+  };
+}
+
+const FUNCTION_ARN = /^arn:(aws[a-z-]*):lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+)$/;
+
+/** A function given as an ARN also tells the partition, region and account. */
+function splitFunction(ref: string): { name: string; partition?: string; region?: string; account?: string } {
+  const match = FUNCTION_ARN.exec(ref);
+  if (!match) return { name: ref };
+  const [, partition, region, account, name] = match;
+  return { name: name ?? ref, partition, region, account };
+}
+
+/** Flags over configuration over the SDK's region variables; the account defaults to `*`. */
+export async function resolveIamTarget(flags: IamPolicyFlags, io: IamPolicyIo): Promise<DeployerTarget> {
+  const file = await fromConfig(flags, io);
+  const functionRef = flags.function ?? file?.function;
+  const fromArn = functionRef === undefined ? undefined : splitFunction(functionRef);
+  const functionName = fromArn?.name;
+  const bucket = flags.bucket ?? file?.bucket;
+  const region =
+    flags.region ?? fromArn?.region ?? file?.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+  const missing = [
+    functionName === undefined ? "--function" : undefined,
+    bucket === undefined ? "--bucket" : undefined,
+    region === undefined ? "--region" : undefined,
+  ].filter((name): name is string => name !== undefined);
+  if (functionName === undefined || bucket === undefined || region === undefined) {
+    throw new InputError(`iam-policy needs ${missing.join(", ")}.`, {
+      hint: "Pass them as flags, or use --config FILE --env NAME (region may also come from AWS_REGION).",
+    });
+  }
+  const alarms = flags.alarm !== undefined && flags.alarm.length > 0 ? flags.alarm : (file?.alarms ?? []);
+  const target: DeployerTarget = {
+    functionName,
+    aliasName: flags.alias ?? file?.alias ?? "live",
+    region,
+    accountId: flags.account ?? fromArn?.account ?? "*",
+    bucket,
+    prefix: flags.prefix ?? file?.prefix ?? "",
+    alarmNames: alarms,
+  };
+  const partition = flags.partition ?? fromArn?.partition;
+  return partition === undefined ? target : { ...target, partition };
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/**
+ * `lambda-rollout iam-policy`: prints the least-privilege policy document for one deploy target.
+ * Without `done`, failures are thrown as RolloutError; with it, they are printed and reported as an
+ * exit code, like the other commands.
+ */
+export function registerIamPolicyCommand(
+  program: Command,
+  io: IamPolicyIo = processIo,
+  done?: (result: { exitCode: number }) => void,
+): Command {
+  return program
+    .command("iam-policy")
+    .description(
+      "Print the IAM policy that lets lambda-rollout deploy, roll back and report on one function, and nothing else.",
+    )
+    .option("--function <name>", "Lambda function name")
+    .option("--alias <name>", "alias that lambda-rollout shifts (default: live)")
+    .option("--bucket <bucket>", "artifact bucket")
+    .option("--prefix <prefix>", "artifact key prefix (artifacts go to PREFIX/FUNCTION/SHA256.zip)")
+    .option("--alarm <name>", "alarm read as a health gate (repeatable)", collect)
+    .option("--region <region>", "region (default: config, then AWS_REGION)")
+    .option("--account <id>", "account id (default: *)")
+    .option("--partition <name>", "AWS partition (default: aws)")
+    .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
+    .option("--env <name>", "environment from the config (default: chosen by branch)")
+    .action(async (flags: IamPolicyFlags) => {
+      try {
+        const policy = deployerPolicy(await resolveIamTarget(flags, io));
+        io.stdout.write(`${JSON.stringify(policy, null, 2)}\n`);
+        done?.({ exitCode: 0 });
+      } catch (error) {
+        if (done === undefined || !(error instanceof RolloutError)) throw error;
+        io.stderr.write(`error: ${error.message}\n${error.hint ? `${error.hint}\n` : ""}`);
+        done({ exitCode: error.exitCode });
+      }
+    });
+}

@@ -1,0 +1,157 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command } from "commander";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { registerIamPolicyCommand } from "../../src/cli/iam-policy-command.js";
+import { InputError } from "../../src/errors.js";
+import { deployerPolicy } from "../../src/iam/policy.js";
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "iam-policy-"));
+  await writeFile(
+    join(dir, "lambda-rollout.yml"),
+    [
+      "version: 1",
+      "defaults:",
+      "  region: eu-west-1",
+      "  artifact: { bucket: name-searcher-artifacts, prefix: artifacts }",
+      "environments:",
+      "  production:",
+      "    function: name-searcher-production",
+      "    alarms: [name-searcher-production-live-errors, name-searcher-production-api-5xx]",
+      "    branches: [main]",
+      "  staging:",
+      "    function: name-searcher-staging",
+      "    alarms: [name-searcher-staging-live-errors]",
+      "    branches: ['feature/**']",
+      "",
+    ].join("\n"),
+  );
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function run(args: string[], env: NodeJS.ProcessEnv = {}, withDone = false) {
+  let stdout = "";
+  let stderr = "";
+  let exitCode: number | undefined;
+  const io = {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: { GITHUB_REF_NAME: "main", ...env },
+    cwd: dir,
+  };
+  const program = new Command("lambda-rollout").exitOverride();
+  registerIamPolicyCommand(program, io, withDone ? (result) => (exitCode = result.exitCode) : undefined);
+  await program.parseAsync(["iam-policy", ...args], { from: "user" });
+  return { stdout, stderr, exitCode };
+}
+
+describe("lambda-rollout iam-policy", () => {
+  it("prints deployerPolicy() for the flags", async () => {
+    const { stdout } = await run([
+      "--function",
+      "fn",
+      "--alias",
+      "live",
+      "--bucket",
+      "my-bucket",
+      "--prefix",
+      "builds",
+      "--alarm",
+      "a1",
+      "--alarm",
+      "a2",
+      "--region",
+      "us-east-1",
+      "--account",
+      "123456789012",
+    ]);
+    expect(JSON.parse(stdout)).toEqual(
+      deployerPolicy({
+        functionName: "fn",
+        aliasName: "live",
+        bucket: "my-bucket",
+        prefix: "builds",
+        alarmNames: ["a1", "a2"],
+        region: "us-east-1",
+        accountId: "123456789012",
+      }),
+    );
+  });
+
+  it("defaults the account to *, the alias to live, the prefix to none and the region to AWS_REGION", async () => {
+    const { stdout } = await run(["--function", "fn", "--bucket", "my-bucket"], {
+      AWS_REGION: "eu-central-1",
+    });
+    expect(JSON.parse(stdout)).toEqual(
+      deployerPolicy({
+        functionName: "fn",
+        aliasName: "live",
+        bucket: "my-bucket",
+        prefix: "",
+        alarmNames: [],
+        region: "eu-central-1",
+        accountId: "*",
+      }),
+    );
+  });
+
+  it("takes partition, region and account from a function ARN", async () => {
+    const { stdout } = await run([
+      "--function",
+      "arn:aws-cn:lambda:cn-north-1:123456789012:function:fn",
+      "--bucket",
+      "my-bucket",
+    ]);
+    expect(stdout).toContain('"arn:aws-cn:lambda:cn-north-1:123456789012:function:fn"');
+  });
+
+  it("reads function, alias, region, bucket, prefix and alarms from --config --env", async () => {
+    const { stdout } = await run(["--config", "lambda-rollout.yml", "--env", "staging"]);
+    expect(JSON.parse(stdout)).toEqual(
+      deployerPolicy({
+        functionName: "name-searcher-staging",
+        aliasName: "live",
+        bucket: "name-searcher-artifacts",
+        prefix: "artifacts",
+        alarmNames: ["name-searcher-staging-live-errors"],
+        region: "eu-west-1",
+        accountId: "*",
+      }),
+    );
+  });
+
+  it("finds ./lambda-rollout.yml and the environment from the branch; flags override the file", async () => {
+    const { stdout } = await run(["--alarm", "only-this", "--account", "123456789012"]);
+    const policy = JSON.parse(stdout) as ReturnType<typeof deployerPolicy>;
+    const resources = policy.Statement.flatMap((statement) => statement.Resource);
+    expect(resources).toContain("arn:aws:lambda:eu-west-1:123456789012:function:name-searcher-production");
+    expect(resources).toContain("arn:aws:cloudwatch:eu-west-1:123456789012:alarm:only-this");
+    expect(resources.filter((r) => r.includes(":alarm:"))).toHaveLength(1);
+  });
+
+  it("throws an InputError naming every missing flag", async () => {
+    const attempt = run(["--function", "fn"], {});
+    await expect(attempt).rejects.toThrow(InputError);
+    await expect(run(["--function", "fn"], {})).rejects.toThrow("--bucket, --region");
+  });
+
+  it("rejects --env without a configuration file", async () => {
+    await expect(run(["--function", "fn", "--env", "staging"])).rejects.toThrow(
+      /--env needs a configuration/,
+    );
+  });
+
+  it("with a done callback, prints the error and reports exit code 2", async () => {
+    const result = await run(["--config", "lambda-rollout.yml", "--env", "nope"], {}, true);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/Unknown environment "nope"/);
+    expect(result.stdout).toBe("");
+  });
+});
