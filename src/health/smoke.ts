@@ -39,9 +39,22 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
+/**
+ * Without an explicit expectation, an API Gateway-style response with a 5xx `statusCode` still fails:
+ * API Gateway would hand that error to clients.
+ */
+function serverError(payload: string): string | undefined {
+  const parsed = parseJson(payload);
+  if (!parsed.ok || parsed.value === null || typeof parsed.value !== "object") return undefined;
+  const statusCode = (parsed.value as { statusCode?: unknown }).statusCode;
+  return typeof statusCode === "number" && statusCode >= 500
+    ? `statusCode ${statusCode} (a server error)`
+    : undefined;
+}
+
 /** Returns why the response does not meet the expectation, or undefined when it does. */
 export function smokeMismatch(payload: string, expect: SmokeExpectation | undefined): string | undefined {
-  if (!expect || (expect.statusCode === undefined && expect.body === undefined)) return undefined;
+  if (!expect || (expect.statusCode === undefined && expect.body === undefined)) return serverError(payload);
   const parsed = parseJson(payload);
   if (!parsed.ok || parsed.value === null || typeof parsed.value !== "object") {
     return `response is not a JSON object: ${payload.slice(0, 200)}`;

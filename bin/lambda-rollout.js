@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Thin launcher: signals become an AbortSignal (the engine rolls back), the result becomes the exit code.
+import { run } from "../dist/cli/main.js";
+
+// The SDK warns on every run that it will need Node 22 from 2027; lambda-rollout supports Node 20, so
+// the notice is noise in every CI log. Users who want it back set the variable to "false".
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+const controller = new AbortController();
+for (const name of ["SIGINT", "SIGTERM"]) {
+  process.on(name, () => {
+    if (controller.signal.aborted) {
+      process.stderr.write(`\n${name} again: still restoring the alias, please wait.\n`);
+      return;
+    }
+    process.stderr.write(`\n${name} received: rolling back.\n`);
+    controller.abort(name);
+  });
+}
+
+process.exitCode = await run(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+  signal: controller.signal,
+});

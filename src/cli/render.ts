@@ -1,0 +1,123 @@
+import type { StampedEvent } from "../rollout/events.js";
+import type { OutputStream } from "./io.js";
+
+/** One human line per event, or undefined for events that only update the live view. */
+export function describeEvent(event: StampedEvent): string | undefined {
+  switch (event.type) {
+    case "plan":
+      return `${event.dryRun ? "Dry run: " : ""}deploying to ${event.function}:${event.alias}`;
+    case "info":
+      return event.message;
+    case "warning":
+      return `warning: ${event.message}`;
+    case "artifact":
+      return event.uploaded
+        ? `uploaded s3://${event.bucket}/${event.key} (${event.bytes} bytes)`
+        : `package already in s3://${event.bucket}/${event.key}; upload skipped`;
+    case "published":
+      return `published v${event.version} (CodeSha256 ${event.codeSha256})`;
+    case "gate": {
+      const mark = event.verdict.status === "pass" ? "ok" : event.verdict.status;
+      return `gate ${event.verdict.gate} [${event.phase}, ${event.weight}%]: ${mark} — ${event.verdict.detail}`;
+    }
+    case "shift":
+      return `step ${event.step}/${event.steps}: ${event.weight}% of traffic on v${event.toVersion} (v${event.fromVersion} keeps ${Number((100 - event.weight).toFixed(2))}%)`;
+    case "bake":
+      return undefined;
+    case "rollback":
+      return `rolling back to 100% v${event.routing.version}: ${event.reason}`;
+    case "promoted":
+      return `promoted v${event.version} to 100%`;
+    case "result": {
+      const head = `result: ${event.outcome} (${event.function}:${event.alias}${event.toVersion ? ` v${event.fromVersion ?? "?"} → v${event.toVersion}` : ""})`;
+      return [head, event.reason, event.hint].filter(Boolean).join("\n");
+    }
+  }
+}
+
+/** Plain timestamped lines: what CI logs and pipes get. */
+export function plainRenderer(out: OutputStream): (event: StampedEvent) => void {
+  return (event) => {
+    const text = describeEvent(event);
+    if (text === undefined) return;
+    const stamp = new Date(event.at).toISOString();
+    for (const line of text.split("\n")) out.write(`${stamp} ${line}\n`);
+  };
+}
+
+/** NDJSON: one event per line on stdout, the `result` line last. */
+export function ndjsonRenderer(out: OutputStream): (event: StampedEvent) => void {
+  return (event) => {
+    out.write(`${JSON.stringify(event)}\n`);
+  };
+}
+
+function countdown(ms: number): string {
+  const seconds = Math.max(0, Math.ceil(ms / 1000));
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+}
+
+const CLEAR_LINE = "\r\x1b[2K";
+
+/**
+ * A live view for terminals: event lines scroll above one status line that shows the current weight,
+ * the bake countdown and the last gate results, redrawn every second.
+ */
+export function ttyRenderer(
+  out: OutputStream,
+  now: () => number = Date.now,
+): {
+  render: (event: StampedEvent) => void;
+  close: () => void;
+} {
+  let weight = 0;
+  let bakeEndsAt: number | undefined;
+  let gates = new Map<string, string>();
+  let timer: NodeJS.Timeout | undefined;
+  const status = () => {
+    const parts = [`weight ${weight}%`];
+    if (bakeEndsAt !== undefined) parts.push(`bake ${countdown(bakeEndsAt - now())} left`);
+    if (gates.size > 0) parts.push([...gates].map(([gate, state]) => `${gate} ${state}`).join(", "));
+    return parts.join(" · ");
+  };
+  const draw = () => out.write(`${CLEAR_LINE}\x1b[1m${status()}\x1b[22m`);
+  const stop = () => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+  };
+  return {
+    render(event) {
+      if (event.type === "shift") {
+        weight = event.weight;
+        gates = new Map();
+      }
+      if (event.type === "bake") {
+        bakeEndsAt = event.at + event.remainingMs;
+        if (!timer) {
+          timer = setInterval(draw, 1000);
+          timer.unref();
+        }
+      }
+      if (event.type === "gate")
+        gates.set(event.verdict.gate, event.verdict.status === "pass" ? "ok" : event.verdict.status);
+      if (event.type === "shift" || event.type === "rollback" || event.type === "result")
+        bakeEndsAt = undefined;
+      const text = describeEvent(event);
+      if (text !== undefined) {
+        const time = new Date(event.at).toLocaleTimeString();
+        out.write(
+          `${CLEAR_LINE}${text
+            .split("\n")
+            .map((line) => `${time} ${line}`)
+            .join("\n")}\n`,
+        );
+      }
+      if (event.type === "result") stop();
+      else draw();
+    },
+    close() {
+      stop();
+      out.write(CLEAR_LINE);
+    },
+  };
+}

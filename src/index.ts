@@ -1,0 +1,28 @@
+/**
+ * lambda-rollout as a library: the same functions the CLI and the GitHub Action call.
+ */
+export { type AwsPorts, type AwsPortsOptions, createAwsPorts } from "./aws/index.js";
+export * from "./errors.js";
+export { createAlarmGate } from "./health/alarms.js";
+export type { GateContext, GatePhase, GateVerdict, HealthGate } from "./health/gate.js";
+export { createSmokeGate, type SmokeCheck, type SmokeExpectation } from "./health/smoke.js";
+export { formatDuration, parseDuration } from "./plan/duration.js";
+export { buildPlan, describePlan, type Plan, PRESET_NAMES, PRESETS, type Step } from "./plan/plan.js";
+export type * from "./ports.js";
+export { systemClock } from "./ports.js";
+export { type DeployPorts, type DeployRequest, type DeploySource, deploy } from "./rollout/deploy.js";
+export type { EventSink, Outcome, ResultEvent, RolloutEvent, StampedEvent } from "./rollout/events.js";
+export { type AliasStatus, resolveSplit, status } from "./rollout/manage.js";
+export { type DeployInputs, type ResolvedDeploy, resolveDeploy } from "./rollout/request.js";
+export { deployFromInputs, type Ports, type RunOptions } from "./run.js";
+
+import type { LambdaPort } from "./ports.js";
+import { resolveSplit } from "./rollout/manage.js";
+
+/** Undoes a split alias: 100% on the primary (stable) version, routing removed. */
+export const rollback = (lambda: LambdaPort, functionName: string, aliasName: string) =>
+  resolveSplit(lambda, functionName, aliasName, "rollback");
+
+/** Finishes a split alias: 100% on the additional (new) version, routing removed. */
+export const promote = (lambda: LambdaPort, functionName: string, aliasName: string) =>
+  resolveSplit(lambda, functionName, aliasName, "promote");

@@ -1,0 +1,192 @@
+import { access } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import {
+  CONFIG_FILE_NAMES,
+  currentBranch,
+  loadConfig,
+  type MetricsConfig,
+  resolveEnvironment,
+} from "../config/index.js";
+import { InputError } from "../errors.js";
+import type { SmokeCheck } from "../health/smoke.js";
+import { parseDuration } from "../plan/duration.js";
+import { buildPlan, type Plan } from "../plan/plan.js";
+import type { DeployRequest, DeploySource } from "./deploy.js";
+
+/**
+ * What a user can say on the command line or as Action inputs, all optional. Values given here override
+ * the configuration file's.
+ */
+export interface DeployInputs {
+  config?: string | undefined;
+  env?: string | undefined;
+  function?: string | undefined;
+  alias?: string | undefined;
+  zip?: string | undefined;
+  bucket?: string | undefined;
+  prefix?: string | undefined;
+  version?: string | undefined;
+  strategy?: string | undefined;
+  steps?: string | undefined;
+  finalBake?: string | undefined;
+  alarms?: string[] | undefined;
+  interval?: string | undefined;
+  /** JSON text, or `@FILE` to read it from a file. */
+  smokePayloads?: string[] | undefined;
+  region?: string | undefined;
+  dryRun?: boolean | undefined;
+}
+
+export type ResolvedDeploy =
+  | { kind: "noop"; message: string }
+  | {
+      kind: "deploy";
+      request: DeployRequest;
+      region: string | undefined;
+      /** The environment picked from the configuration, and why. */
+      environment: { name: string; reason: string } | undefined;
+      metrics: MetricsConfig | undefined;
+    };
+
+export interface ResolveContext {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  readText: (path: string) => Promise<string>;
+}
+
+async function findConfig(cwd: string): Promise<string | undefined> {
+  for (const name of CONFIG_FILE_NAMES) {
+    const path = join(cwd, name);
+    try {
+      await access(path);
+      return path;
+    } catch {
+      // try the next name
+    }
+  }
+  return undefined;
+}
+
+async function smokeCheck(text: string, context: ResolveContext): Promise<SmokeCheck> {
+  const payload = text.startsWith("@") ? await readPayloadFile(text.slice(1), context) : text;
+  try {
+    JSON.parse(payload);
+  } catch {
+    throw new InputError(`--smoke-payload is not valid JSON: ${payload.slice(0, 80)}`, {
+      hint: "Pass the event as JSON text, or @path/to/event.json.",
+    });
+  }
+  return { payload };
+}
+
+async function readPayloadFile(path: string, context: ResolveContext): Promise<string> {
+  try {
+    return await context.readText(resolve(context.cwd, path));
+  } catch (error) {
+    throw new InputError(`Cannot read the smoke payload file ${path}.`, {
+      cause: error,
+      hint: "Check the path after @ in --smoke-payload.",
+    });
+  }
+}
+
+/**
+ * Turns inputs (and the configuration file, when there is one) into a validated deploy request.
+ * Everything that can be checked without AWS is checked here; problems are InputErrors (exit 2).
+ */
+export async function resolveDeploy(inputs: DeployInputs, context: ResolveContext): Promise<ResolvedDeploy> {
+  const configPath =
+    inputs.config ?? (inputs.function === undefined ? await findConfig(context.cwd) : undefined);
+  let fromFile: Awaited<ReturnType<typeof resolveEnvironment>> | undefined;
+  if (configPath !== undefined) {
+    const config = await loadConfig(resolve(context.cwd, configPath));
+    const branch = inputs.env === undefined ? currentBranch(context.env, { cwd: context.cwd }) : undefined;
+    fromFile = resolveEnvironment(config, { env: inputs.env, branch });
+    if (fromFile.kind === "noop") return { kind: "noop", message: fromFile.message };
+  } else if (inputs.env !== undefined) {
+    throw new InputError(`--env ${inputs.env} needs a configuration file, and none was found.`, {
+      hint: `Pass --config FILE or create ${CONFIG_FILE_NAMES[0]} in ${context.cwd}.`,
+    });
+  }
+  const environment = fromFile?.kind === "environment" ? fromFile.environment : undefined;
+
+  const functionName = inputs.function ?? environment?.function;
+  if (!functionName) {
+    throw new InputError("No function to deploy.", {
+      hint: `Pass --function NAME, or --config FILE with an environment (or a ${CONFIG_FILE_NAMES[0]} here).`,
+    });
+  }
+  const aliasName = inputs.alias ?? environment?.alias ?? "live";
+  const source = resolveSource(inputs, environment?.artifact);
+
+  let plan: Plan;
+  if (inputs.strategy !== undefined || inputs.steps !== undefined) {
+    plan = buildPlan({ strategy: inputs.strategy, steps: inputs.steps, finalBake: inputs.finalBake });
+  } else if (environment) {
+    plan =
+      inputs.finalBake === undefined
+        ? environment.plan
+        : { ...environment.plan, finalBakeMs: parseDuration(inputs.finalBake, "--final-bake") };
+  } else {
+    plan = buildPlan({ finalBake: inputs.finalBake });
+  }
+  const intervalMs =
+    inputs.interval !== undefined ? parseDuration(inputs.interval, "--interval") : environment?.intervalMs;
+  const smoke =
+    inputs.smokePayloads && inputs.smokePayloads.length > 0
+      ? await Promise.all(inputs.smokePayloads.map((text) => smokeCheck(text, context)))
+      : (environment?.smoke ?? []);
+  const alarms = inputs.alarms && inputs.alarms.length > 0 ? inputs.alarms : (environment?.alarms ?? []);
+
+  return {
+    kind: "deploy",
+    request: {
+      functionName,
+      aliasName,
+      source,
+      plan,
+      alarms,
+      alarmReadFailure: environment?.alarmReadFailure ?? "fail",
+      smoke,
+      intervalMs,
+      dryRun: inputs.dryRun ?? false,
+    },
+    region: inputs.region ?? environment?.region,
+    environment:
+      environment && fromFile?.kind === "environment"
+        ? { name: environment.name, reason: fromFile.reason }
+        : undefined,
+    metrics: environment?.metrics,
+  };
+}
+
+function resolveSource(
+  inputs: DeployInputs,
+  artifact: { bucket: string; prefix: string | undefined } | undefined,
+): DeploySource {
+  if (inputs.version !== undefined) {
+    if (inputs.zip !== undefined) {
+      throw new InputError("Both --zip and --version were given.", {
+        hint: "Deploy a new package with --zip, or an already published version with --version, not both.",
+      });
+    }
+    if (!/^[1-9]\d*$/.test(inputs.version)) {
+      throw new InputError(`Invalid --version "${inputs.version}": it must be a published version number.`, {
+        hint: "Use a number such as --version 7 ($LATEST cannot be the target of a weighted alias).",
+      });
+    }
+    return { version: inputs.version };
+  }
+  if (inputs.zip === undefined) {
+    throw new InputError("Nothing to deploy: neither --zip nor --version was given.", {
+      hint: "Pass --zip FILE --bucket BUCKET to ship a package, or --version N to shift to a published version.",
+    });
+  }
+  const bucket = inputs.bucket ?? artifact?.bucket;
+  if (!bucket) {
+    throw new InputError("--zip needs an S3 bucket for the package.", {
+      hint: "Pass --bucket BUCKET, or set artifact.bucket for the environment in the configuration file.",
+    });
+  }
+  return { zip: inputs.zip, bucket, prefix: inputs.prefix ?? artifact?.prefix };
+}

@@ -1,0 +1,90 @@
+import { readFile } from "node:fs/promises";
+import { createAwsPorts } from "./aws/index.js";
+import { ExitCode, RolloutError } from "./errors.js";
+import type { HealthGate } from "./health/gate.js";
+import type { AlarmPort, ArtifactStore, Clock, LambdaPort, MetricsPort } from "./ports.js";
+import { deploy } from "./rollout/deploy.js";
+import type { EventSink, ResultEvent } from "./rollout/events.js";
+import { type DeployInputs, type ResolvedDeploy, resolveDeploy } from "./rollout/request.js";
+
+export interface Ports {
+  lambda: LambdaPort;
+  artifacts: ArtifactStore;
+  alarms: AlarmPort;
+  metrics: MetricsPort;
+}
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv | undefined;
+  cwd?: string | undefined;
+  emit?: EventSink | undefined;
+  signal?: AbortSignal | undefined;
+  clock?: Clock | undefined;
+  /** Adapters to use instead of the AWS SDK ones (tests, embedding). */
+  ports?: ((region: string | undefined) => Ports) | undefined;
+  /** Builds extra bake gates (metric analysis) from the resolved environment. */
+  extraGates?:
+    | ((resolved: Extract<ResolvedDeploy, { kind: "deploy" }>, ports: Ports) => HealthGate[])
+    | undefined;
+}
+
+/**
+ * The deploy that the CLI and the GitHub Action both run: resolve inputs and configuration, build the
+ * adapters, deploy. Never throws for a RolloutError: every outcome is a result event, also emitted.
+ */
+export async function deployFromInputs(inputs: DeployInputs, options: RunOptions = {}): Promise<ResultEvent> {
+  const env = options.env ?? process.env;
+  const emit = options.emit ?? (() => {});
+  const now = () => options.clock?.now() ?? Date.now();
+  const base = {
+    type: "result" as const,
+    function: inputs.function ?? "",
+    alias: inputs.alias ?? "",
+    fromVersion: null,
+    toVersion: null,
+  };
+  let resolved: ResolvedDeploy;
+  try {
+    resolved = await resolveDeploy(inputs, {
+      env,
+      cwd: options.cwd ?? process.cwd(),
+      readText: (path) => readFile(path, "utf8"),
+    });
+  } catch (error) {
+    if (!(error instanceof RolloutError)) throw error;
+    const result: ResultEvent = {
+      ...base,
+      outcome: "failed",
+      reason: error.message,
+      hint: error.hint ?? null,
+      exitCode: error.exitCode,
+    };
+    emit({ ...result, at: now() });
+    return result;
+  }
+  if (resolved.kind === "noop") {
+    const result: ResultEvent = {
+      ...base,
+      outcome: "noop",
+      reason: resolved.message,
+      hint: null,
+      exitCode: ExitCode.ok,
+    };
+    emit({ ...result, at: now() });
+    return result;
+  }
+  if (resolved.environment)
+    emit({
+      type: "info",
+      message: `Environment: ${resolved.environment.name} (${resolved.environment.reason})`,
+      at: now(),
+    });
+  const ports = options.ports
+    ? options.ports(resolved.region)
+    : createAwsPorts(resolved.region ? { region: resolved.region } : {});
+  const gates = options.extraGates?.(resolved, ports) ?? [];
+  return await deploy(
+    { ...resolved.request, gates: [...(resolved.request.gates ?? []), ...gates] },
+    { ...ports, clock: options.clock, emit, signal: options.signal },
+  );
+}

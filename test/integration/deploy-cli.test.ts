@@ -1,0 +1,237 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { aliasOf, createTarget, runCli, setAlarm, startCli } from "../support/lambda-fixtures.js";
+import { type Moto, queueInvokeResults, startMoto } from "../support/moto.js";
+
+let moto: Moto;
+let counter = 0;
+const uniqueName = (label: string) => `${label}-${++counter}`;
+
+beforeAll(async () => {
+  moto = await startMoto();
+});
+afterAll(async () => {
+  await moto?.stop();
+});
+
+const deployArgs = (target: { name: string; bucket: string }, zip: string, ...extra: string[]) => [
+  "deploy",
+  "--function",
+  target.name,
+  "--alias",
+  "live",
+  "--zip",
+  zip,
+  "--bucket",
+  target.bucket,
+  "--json",
+  ...extra,
+];
+
+describe("deploy against moto, through the real binary", () => {
+  test("first release from $LATEST goes all at once, with a message saying why", async () => {
+    const target = await createTarget(moto, uniqueName("first"), { aliasOn: "$LATEST" });
+    const run = await runCli(moto, deployArgs(target, target.v2, "--strategy", "Canary10Percent5Minutes"));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain("no published version to fall back to");
+    expect(run.events.at(-1)).toMatchObject({
+      type: "result",
+      outcome: "promoted",
+      fromVersion: "$LATEST",
+      toVersion: "1",
+    });
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "1", weights: {} });
+  });
+
+  test('a canary with --steps "10%:2s,50%:2s" is promoted with no routing left', async () => {
+    const target = await createTarget(moto, uniqueName("canary"));
+    const run = await runCli(
+      moto,
+      deployArgs(target, target.v2, "--steps", "10%:2s,50%:2s", "--alarm", target.alarm, "--interval", "1s"),
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const shifts = run.events.filter((e) => e.type === "shift").map((e) => e.weight);
+    expect(shifts).toEqual([10, 50, 100]);
+    expect(run.events.at(-1)).toMatchObject({
+      type: "result",
+      outcome: "promoted",
+      fromVersion: "1",
+      toVersion: "2",
+    });
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "2", weights: {} });
+    expect(run.events.some((e) => e.type === "artifact" && e.uploaded === true)).toBe(true);
+  });
+
+  test("the same package again is a noop: nothing published, nothing uploaded", async () => {
+    const target = await createTarget(moto, uniqueName("noop"));
+    const first = await runCli(moto, deployArgs(target, target.v2));
+    expect(first.code, first.stderr).toBe(0);
+    const again = await runCli(moto, deployArgs(target, target.v2));
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.events.at(-1)).toMatchObject({ outcome: "noop", toVersion: "2" });
+    expect(again.events.some((e) => e.type === "published" || e.type === "artifact")).toBe(false);
+  });
+
+  test("an alarm in ALARM during the bake rolls back: exit 1, 100% old, no routing", async () => {
+    const target = await createTarget(moto, uniqueName("alarm"));
+    const cli = startCli(
+      moto,
+      deployArgs(target, target.v2, "--steps", "10%:30s", "--alarm", target.alarm, "--interval", "1s"),
+    );
+    await cli.waitFor((e) => e.type === "shift" && e.weight === 10);
+    await setAlarm(moto, target.alarm, "ALARM");
+    const run = await cli.done;
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.events.at(-1)).toMatchObject({ outcome: "rolled_back", fromVersion: "1", toVersion: "2" });
+    expect(String(run.events.at(-1)?.reason)).toContain(target.alarm);
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "1", weights: {} });
+  });
+
+  test("a failing smoke invocation rolls back before any traffic moves", async () => {
+    const target = await createTarget(moto, uniqueName("smoke"));
+    await queueInvokeResults(moto, [JSON.stringify({ statusCode: 500, body: "boom" })]);
+    const run = await runCli(
+      moto,
+      deployArgs(
+        target,
+        target.v2,
+        "--steps",
+        "10%:30s",
+        "--smoke-payload",
+        '{"httpMethod":"GET","queryStringParameters":{"name":"John Doe"}}',
+      ),
+    );
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.events.some((e) => e.type === "shift")).toBe(false);
+    expect(String(run.events.at(-1)?.reason)).toContain("statusCode 500");
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "1", weights: {} });
+  });
+
+  test("SIGTERM during a bake rolls back and exits 1", async () => {
+    const target = await createTarget(moto, uniqueName("sigterm"));
+    const cli = startCli(moto, deployArgs(target, target.v2, "--steps", "25%:60s", "--interval", "1s"));
+    await cli.waitFor((e) => e.type === "shift" && e.weight === 25);
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "1", weights: { "2": 0.25 } });
+    cli.child.kill("SIGTERM");
+    const run = await cli.done;
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.events.at(-1)).toMatchObject({ outcome: "rolled_back" });
+    expect(String(run.events.at(-1)?.reason)).toContain("SIGTERM");
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "1", weights: {} });
+  });
+
+  test("SIGKILL during a bake: status reports the split, rollback resolves it", async () => {
+    const target = await createTarget(moto, uniqueName("sigkill"));
+    const cli = startCli(moto, deployArgs(target, target.v2, "--steps", "10%:60s", "--interval", "1s"));
+    await cli.waitFor((e) => e.type === "shift" && e.weight === 10);
+    cli.child.kill("SIGKILL");
+    await cli.done;
+    const status = await runCli(moto, ["status", "--function", target.name, "--alias", "live", "--json"]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      inProgress: true,
+      fromVersion: "1",
+      toVersion: "2",
+      weight: 10,
+      weights: { "1": 90, "2": 10 },
+    });
+    const human = await runCli(moto, ["status", "--function", target.name]);
+    expect(human.stdout).toContain("mid-roll-out");
+    const rollback = await runCli(moto, ["rollback", "--function", target.name, "--alias", "live", "--json"]);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(rollback.events.at(-1)).toMatchObject({
+      outcome: "rolled_back",
+      fromVersion: "1",
+      toVersion: "2",
+    });
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "1", weights: {} });
+    const after = await runCli(moto, ["status", "--function", target.name, "--json"]);
+    expect(JSON.parse(after.stdout)).toMatchObject({
+      inProgress: false,
+      version: "1",
+      weights: { "1": 100 },
+    });
+  });
+
+  test("promote finishes an interrupted roll-out", async () => {
+    const target = await createTarget(moto, uniqueName("promote"));
+    const cli = startCli(moto, deployArgs(target, target.v2, "--steps", "10%:60s", "--interval", "1s"));
+    await cli.waitFor((e) => e.type === "shift" && e.weight === 10);
+    cli.child.kill("SIGKILL");
+    await cli.done;
+    const promote = await runCli(moto, ["promote", "--function", target.name, "--json"]);
+    expect(promote.code, promote.stderr).toBe(0);
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "2", weights: {} });
+  });
+
+  test("a second deploy started while one bakes: exit 3, the first unharmed", async () => {
+    const target = await createTarget(moto, uniqueName("race"));
+    const first = startCli(moto, deployArgs(target, target.v2, "--steps", "10%:4s", "--interval", "1s"));
+    await first.waitFor((e) => e.type === "shift" && e.weight === 10);
+    const second = await runCli(moto, deployArgs(target, target.v3, "--steps", "10%:1s"));
+    expect(second.code, second.stderr).toBe(3);
+    expect(second.stderr).toContain("mid-roll-out");
+    expect(second.events.some((e) => e.type === "published" || e.type === "artifact")).toBe(false);
+    const run = await first.done;
+    expect(run.code, run.stderr).toBe(0);
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "2", weights: {} });
+  });
+});
+
+describe("bad input: exit 2 and the alias exactly as before", () => {
+  let target: Awaited<ReturnType<typeof createTarget>>;
+  let notZip: string;
+  beforeAll(async () => {
+    target = await createTarget(moto, uniqueName("bad"));
+    notZip = join(target.dir, "not-a.zip");
+    await writeFile(notZip, "this is text, not a zip");
+  });
+
+  test.each([
+    ["missing zip", (t: typeof target) => deployArgs(t, join(t.dir, "missing.zip")), /Package not found/],
+    ["a file that is not a zip", (t: typeof target) => deployArgs(t, notZip), /not a valid zip/],
+    [
+      "unknown function",
+      (t: typeof target) => deployArgs({ ...t, name: "no-such-function" }, t.v2),
+      /no-such-function/,
+    ],
+    [
+      "unknown alias",
+      (t: typeof target) => [
+        "deploy",
+        "--function",
+        t.name,
+        "--alias",
+        "nope",
+        "--zip",
+        t.v2,
+        "--bucket",
+        t.bucket,
+        "--json",
+      ],
+      /nope/,
+    ],
+    [
+      "bad --steps",
+      (t: typeof target) => deployArgs(t, t.v2, "--steps", "50%:1m,10%:1m"),
+      /strictly increase/,
+    ],
+    ["bad duration", (t: typeof target) => deployArgs(t, t.v2, "--steps", "10%:5x"), /Invalid duration/],
+    [
+      "unknown preset",
+      (t: typeof target) => deployArgs(t, t.v2, "--strategy", "Canary50Percent"),
+      /Unknown strategy/,
+    ],
+    ["unknown alarm", (t: typeof target) => deployArgs(t, t.v2, "--alarm", "no-such-alarm"), /no-such-alarm/],
+    ["bad interval", (t: typeof target) => deployArgs(t, t.v2, "--interval", "often"), /Invalid --interval/],
+    ["unknown flag", (t: typeof target) => [...deployArgs(t, t.v2), "--canary"], /unknown option/],
+  ])("%s", async (_label, args, message) => {
+    const before = await aliasOf(moto, target.name);
+    const run = await runCli(moto, args(target));
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/);
+    expect(await aliasOf(moto, target.name)).toEqual(before);
+  });
+});
