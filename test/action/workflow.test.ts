@@ -1,0 +1,83 @@
+import { readFile } from "node:fs/promises";
+import { validateAction, validateWorkflow } from "@action-validator/core";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+const root = new URL("../../", import.meta.url);
+const read = (path: string) => readFile(new URL(path, root), "utf8");
+const WORKFLOW = "examples/name-searcher/.github/workflows/deploy.yml";
+
+interface Job {
+  permissions?: Record<string, string>;
+  concurrency?: { group: string; "cancel-in-progress": boolean };
+  environment?: string;
+  steps: Array<{ uses?: string }>;
+}
+
+describe("the example workflow", () => {
+  it("passes action-validator (GitHub's workflow schema from SchemaStore)", async () => {
+    expect(validateWorkflow(await read(WORKFLOW)).errors).toEqual([]);
+  });
+
+  it("the validator does catch a broken workflow", () => {
+    const broken =
+      "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    permissions: { contents: maybe }\n    steps: [{ run: x }]\n";
+    expect(validateWorkflow(broken).errors).not.toEqual([]);
+  });
+
+  it("grants nothing at the top and least permissions per job; only deploy gets an OIDC token", async () => {
+    const workflow = parse(await read(WORKFLOW)) as { permissions: unknown; jobs: Record<string, Job> };
+    expect(workflow.permissions).toEqual({});
+    expect(workflow.jobs.test?.permissions).toEqual({ contents: "read" });
+    expect(workflow.jobs.package?.permissions).toEqual({ contents: "read" });
+    expect(workflow.jobs.deploy?.permissions).toEqual({ contents: "read", "id-token": "write" });
+  });
+
+  it("serialises deploys per environment without cancelling one midway", async () => {
+    const deploy = (parse(await read(WORKFLOW)) as { jobs: Record<string, Job> }).jobs.deploy;
+    const mapping = ["$", "{{ github.ref_name == 'main' && 'production' || 'staging' }}"].join("");
+    expect(deploy?.environment).toBe(mapping);
+    expect(deploy?.concurrency).toEqual({
+      group: `name-searcher-deploy-${mapping}`,
+      "cancel-in-progress": false,
+    });
+  });
+
+  it("pins every action to a full commit SHA", async () => {
+    const workflow = parse(await read(WORKFLOW)) as { jobs: Record<string, Job> };
+    const uses = Object.values(workflow.jobs).flatMap((job) => job.steps.flatMap((step) => step.uses ?? []));
+    expect(uses.length).toBeGreaterThan(5);
+    for (const reference of uses) expect(reference).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+  });
+});
+
+describe("action.yml", () => {
+  it("passes action-validator and runs the bundled entry point on node20", async () => {
+    const text = await read("action.yml");
+    expect(validateAction(text).errors).toEqual([]);
+    expect(parse(text).runs).toEqual({ using: "node20", main: "action/dist/index.js" });
+  });
+
+  it("mirrors the CLI's deploy options and has the three outputs", async () => {
+    const action = parse(await read("action.yml")) as { inputs: object; outputs: object };
+    expect(Object.keys(action.inputs)).toEqual([
+      "config",
+      "env",
+      "function",
+      "alias",
+      "zip",
+      "bucket",
+      "prefix",
+      "version",
+      "strategy",
+      "steps",
+      "final-bake",
+      "alarms",
+      "interval",
+      "smoke-payload",
+      "region",
+      "dry-run",
+    ]);
+    expect(Object.keys(action.outputs)).toEqual(["outcome", "version", "previous-version"]);
+  });
+});
