@@ -36,7 +36,10 @@ describe("synthetic load", () => {
     expect(report.sent).toBe(10);
     expect(Date.now() - started).toBeGreaterThanOrEqual(170);
     expect(report.byVersion).toEqual({ "1": { "200": 5 }, "2": { "502": 5 } });
-    expect(summarize(report)).toEqual({ "1": { total: 5, errors: 0 }, "2": { total: 5, errors: 5 } });
+    expect(summarize(report)).toEqual({
+      "1": { total: 5, errors: 0, throttled: 0 },
+      "2": { total: 5, errors: 5, throttled: 0 },
+    });
     expect(samples).toHaveLength(10);
   });
 

@@ -111,17 +111,26 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   return report;
 }
 
-/** Share of responses per version, and how many were 5xx, from a report. */
-export function summarize(report: LoadReport): Record<string, { total: number; errors: number }> {
-  const out: Record<string, { total: number; errors: number }> = {};
+export interface VersionSummary {
+  total: number;
+  /** 5xx answers and requests that got no answer. */
+  errors: number;
+  /** 429 answers: the version was at its concurrency limit. */
+  throttled: number;
+}
+
+/** Responses per version, and how many failed or were throttled, from a report. */
+export function summarize(report: LoadReport): Record<string, VersionSummary> {
+  const out: Record<string, VersionSummary> = {};
   for (const [version, statuses] of Object.entries(report.byVersion)) {
-    let totalCount = 0;
-    let errors = 0;
+    const summary: VersionSummary = { total: 0, errors: 0, throttled: 0 };
     for (const [status, n] of Object.entries(statuses)) {
-      totalCount += n;
-      if (Number(status) >= 500 || Number(status) === 0) errors += n;
+      const code = Number(status);
+      summary.total += n;
+      if (code >= 500 || code === 0) summary.errors += n;
+      if (code === 429) summary.throttled += n;
     }
-    out[version] = { total: totalCount, errors };
+    out[version] = summary;
   }
   return out;
 }
