@@ -1,0 +1,36 @@
+import { describe, expect, test } from "vitest";
+import type { MetricsPort } from "../ports.js";
+import { inconclusivePolicyOf, metricExtraGates, metricGateOptionsFromConfig } from "./metrics-config.js";
+
+describe("metrics config -> gate options", () => {
+  test("percent becomes a fraction, durations become milliseconds", () => {
+    const options = metricGateOptionsFromConfig({
+      errorRate: { max: 5, maxRelativeToStable: 2 },
+      throttles: { max: 0 },
+      duration: { stat: "Maximum", max: 800, maxRelativeToStable: 1.5 },
+      minInvocations: 30,
+      inconclusive: "pass",
+      maxExtension: "2m",
+      consecutiveFailures: 2,
+      reportOnly: true,
+    });
+    expect(options).toMatchObject({
+      errorRate: { max: 0.05, maxRelative: 2 },
+      maxThrottles: 0,
+      duration: { stat: "Maximum", maxMs: 800, maxRelative: 1.5 },
+      minInvocations: 30,
+      maxExtensionMs: 120_000,
+      consecutiveFailures: 2,
+      reportOnly: true,
+    });
+    expect(inconclusivePolicyOf(options)).toEqual({ outcome: "pass", maxExtensionMs: 120_000 });
+  });
+
+  test("extraGates: one gate with a metrics block, none without", () => {
+    const metrics: MetricsPort = { getMetrics: async () => ({}) };
+    const build = metricExtraGates({ overrides: { periodSeconds: 5 } });
+    expect(build({ metrics: undefined }, { metrics })).toEqual([]);
+    const [gate] = build({ metrics: { errorRate: { max: 1 } } }, { metrics });
+    expect(gate?.name).toBe("metrics");
+  });
+});
