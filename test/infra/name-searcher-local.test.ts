@@ -4,12 +4,17 @@
  * key can upload only under its own prefix (moto enforces S3 ARNs), then `terraform plan` must show no
  * changes and `terraform destroy` must succeed. One apply is shared by every test of this file.
  */
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { policyGrants } from "../../src/iam/grants.js";
 import { deployerPolicy } from "../../src/iam/policy.js";
 import { type Moto, startMoto } from "../support/moto.js";
-import { applyLocalStack, type EnvironmentOutputs, type LocalStack } from "./support/terraform.js";
+import { applyLocalStack, type EnvironmentOutputs, type LocalStack, REPO } from "./support/terraform.js";
 
 const ENVIRONMENTS = ["production", "staging"] as const;
 
@@ -148,7 +153,65 @@ describe("examples/name-searcher/infra/local applied to moto", () => {
     expect(results).toEqual(expected);
   });
 
-  // ---- deploy with the lambda-rollout binary goes here (between apply and plan) -------------------
+  // ---- deploys with the lambda-rollout binary, between apply and plan -----------------------------
+
+  describe("then lambda-rollout deploys", () => {
+    let packages: string;
+    beforeAll(async () => {
+      packages = await mkdtemp(join(tmpdir(), "name-searcher-packages-"));
+    });
+    afterAll(async () => {
+      await rm(packages, { recursive: true, force: true });
+    });
+
+    async function deploy(name: "production" | "staging", release: string, strategy: string[]) {
+      const env = stack.outputs.environments[name];
+      const zip = join(packages, `${name}-${release}.zip`);
+      const code = `export const handler = async () => ({ statusCode: 200, body: ${JSON.stringify(release)} });\n`;
+      await writeFile(
+        zip,
+        zipSync({ "handler.mjs": strToU8(code) }, { mtime: new Date("1980-01-02T00:00:00Z") }),
+      );
+      const args = [
+        "bin/lambda-rollout.js",
+        "deploy",
+        ...["--function", env.functionName, "--alias", env.aliasName, "--zip", zip],
+        ...["--bucket", stack.outputs.artifactBucket, "--prefix", stack.outputs.artifactPrefix],
+        ...env.alarmNames.flatMap((alarm) => ["--alarm", alarm]),
+        ...["--interval", "1s", "--json", ...strategy],
+      ];
+      const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          "node",
+          args,
+          { cwd: REPO, env: { ...process.env, ...moto.env } },
+          (error, stdout, stderr) => {
+            resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+          },
+        );
+      });
+      const lines = result.stdout.trim().split("\n").filter(Boolean);
+      const last = JSON.parse(lines.at(-1) ?? "{}") as Record<string, unknown>;
+      expect(result.code, `deploy to ${name} failed:\n${result.stderr}\n${result.stdout}`).toBe(0);
+      return last;
+    }
+
+    it("deploys staging all at once", async () => {
+      const result = await deploy("staging", "staging-1", ["--strategy", "AllAtOnce"]);
+      expect(result).toMatchObject({
+        type: "result",
+        outcome: "promoted",
+        function: "name-searcher-staging",
+      });
+    }, 60_000);
+
+    it("deploys production twice: the first release from $LATEST, then a canary with short steps", async () => {
+      const first = await deploy("production", "production-1", ["--strategy", "AllAtOnce"]);
+      expect(first).toMatchObject({ type: "result", outcome: "promoted" });
+      const canary = await deploy("production", "production-2", ["--steps", "10%:1s,50%:1s"]);
+      expect(canary).toMatchObject({ type: "result", outcome: "promoted", fromVersion: first.toVersion });
+    }, 90_000);
+  });
 
   it("shows no changes in `terraform plan` afterwards", async () => {
     const result = await stack.plan();
