@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Thin launcher: signals become an AbortSignal (the engine rolls back), the result becomes the exit code.
-import { run } from "../dist/cli/main.js";
+import { run } from "../dist/cli.mjs";
 
 // The SDK warns on every run that it will need Node 22 from 2027; lambda-rollout supports Node 20, so
 // the notice is noise in every CI log. Users who want it back set the variable to "false".

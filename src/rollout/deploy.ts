@@ -95,14 +95,17 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     const { lambda } = ports;
     const { functionName, aliasName, plan } = request;
     emit({ type: "plan", function: functionName, alias: aliasName, plan, dryRun: request.dryRun ?? false });
-    const artifact = "zip" in request.source ? await readArtifact(request.source.zip) : undefined;
-    const alias = await lambda.getAlias(functionName, aliasName);
+    const alarms = request.alarms ?? [];
+    // Independent checks run together; the first failure in this order is the one reported.
+    const [artifact, alias, latest] = await firstFailure([
+      "zip" in request.source ? readArtifact(request.source.zip) : Promise.resolve(undefined),
+      lambda.getAlias(functionName, aliasName),
+      lambda.getFunction(functionName),
+      alarms.length > 0 ? assertAlarmsExist(ports.alarms, alarms) : Promise.resolve(),
+    ] as const);
     fromVersion = alias.version;
     if (isSplit(alias)) throw midRolloutError(alias);
-    const latest = await lambda.getFunction(functionName);
     if (artifact && latest.handler) assertHandlerPresent(artifact, latest.handler, latest.runtime);
-    const alarms = request.alarms ?? [];
-    if (alarms.length > 0) await assertAlarmsExist(ports.alarms, alarms);
     if ("version" in request.source) {
       const wanted = await lambda.getFunction(functionName, request.source.version);
       toVersion = wanted.version;
@@ -178,6 +181,16 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         : new AwsError(error instanceof Error ? error.message : String(error), { cause: error }),
     );
   }
+}
+
+/** Like Promise.all, but waits for every promise and rethrows the first rejection in list order. */
+async function firstFailure<T extends readonly unknown[]>(
+  promises: { readonly [K in keyof T]: Promise<T[K]> },
+): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((outcome) => outcome.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 async function assertAlarmsExist(alarms: AlarmPort, names: string[]): Promise<void> {

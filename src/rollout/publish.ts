@@ -53,7 +53,10 @@ export async function publishPackage(request: PublishRequest, ports: PublishPort
       { hint: `Check that nothing else writes s3://${bucket}/${key}.` },
     );
   }
-  await waitForUpdate(lambda, clock, functionName, request.updateTimeoutMs ?? 300_000);
+  // The update's own reply may already say it settled (small packages, emulators): no need to poll.
+  if (updated.lastUpdateStatus !== "Successful") {
+    await waitForUpdate(lambda, clock, functionName, request.updateTimeoutMs ?? 300_000);
+  }
   const version = await lambda.publishVersion(
     functionName,
     artifact.digest.base64,
