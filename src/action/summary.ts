@@ -145,5 +145,16 @@ export function renderSummary(events: readonly StampedEvent[], context: SummaryC
   if (chart.length > 0) lines.push("", "### Traffic over time", "", ...chart);
   const warnings = timeline.messages.filter((message) => message.level === "warning");
   if (warnings.length > 0) lines.push("", "### Warnings", "", ...warnings.map((w) => `- ⚠️ ${w.text}`));
+  const log = timeline.messages.filter((message) => message.level === "info");
+  if (log.length > 0) {
+    lines.push(
+      "",
+      "<details><summary>Log</summary>",
+      "",
+      ...log.map((m) => `- ${cell(m.text)}`),
+      "",
+      "</details>",
+    );
+  }
   return `${lines.join("\n")}\n`;
 }

@@ -1,0 +1,83 @@
+/**
+ * The GitHub Action: read inputs, call the library's deployFromInputs (the CLI's own path), and report
+ * through the runner: log lines, error annotations, outputs and the job summary. No deploy logic here.
+ */
+import { describeEvent } from "../cli/render.js";
+import { ExitCode, type ExitCodeValue, InputError } from "../errors.js";
+import type { ResultEvent, StampedEvent } from "../rollout/events.js";
+import { deployFromInputs, type RunOptions } from "../run.js";
+import { type InputReader, readInputs } from "./inputs.js";
+import { renderSummary } from "./summary.js";
+
+/** What the Action needs from the runner; @actions/core in production (see ./host.ts). */
+export interface ActionHost {
+  readInput: InputReader;
+  info(message: string): void;
+  notice(message: string, title?: string): void;
+  warning(message: string, title?: string): void;
+  /** An error annotation on the run. */
+  error(message: string, title?: string): void;
+  setOutput(name: string, value: string): void;
+  /** Appends Markdown to the job summary; a no-op outside GitHub Actions. */
+  writeSummary(markdown: string): Promise<void>;
+}
+
+export type ActionOptions = Omit<RunOptions, "emit">;
+
+function annotate(host: ActionHost, event: StampedEvent): void {
+  if (event.type === "gate" && event.verdict.status === "fail") {
+    host.error(
+      event.verdict.detail,
+      `Health gate "${event.verdict.gate}" failed at ${event.weight}% (${event.phase})`,
+    );
+  } else if (event.type === "warning") {
+    host.warning(event.message, "lambda-rollout");
+  }
+}
+
+function reportResult(host: ActionHost, result: ResultEvent): void {
+  host.setOutput("outcome", result.outcome);
+  host.setOutput("version", result.toVersion ?? "");
+  host.setOutput("previous-version", result.fromVersion ?? "");
+  const target = result.function ? `${result.function}:${result.alias}` : "lambda-rollout";
+  const message = [result.reason, result.hint].filter(Boolean).join("\n");
+  if (result.outcome === "noop") host.notice(message || "Nothing to deploy.", `${target}: nothing to deploy`);
+  else if (result.exitCode !== ExitCode.ok) {
+    const what = result.outcome === "rolled_back" ? "rolled back" : `failed (exit ${result.exitCode})`;
+    host.error(message || "The deploy failed.", `${target} ${what}`);
+  }
+}
+
+/** Runs one deploy as the Action; resolves to the exit code (the CLI's contract: 0–5). */
+export async function runAction(host: ActionHost, options: ActionOptions = {}): Promise<ExitCodeValue> {
+  const events: StampedEvent[] = [];
+  const emit = (event: StampedEvent) => {
+    events.push(event);
+    const line = describeEvent(event);
+    if (line !== undefined && event.type !== "result") host.info(line);
+    annotate(host, event);
+  };
+  let result: ResultEvent;
+  try {
+    result = await deployFromInputs(readInputs(host.readInput), { ...options, emit });
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    // Only the Action's own input encoding (dry-run) can fail before the library runs.
+    result = {
+      type: "result",
+      outcome: "failed",
+      function: "",
+      alias: "",
+      fromVersion: null,
+      toVersion: null,
+      reason: error.message,
+      hint: error.hint ?? null,
+      exitCode: error.exitCode,
+    };
+    events.push({ ...result, at: Date.now() });
+  }
+  if (result.function) host.info(describeEvent({ ...result, at: Date.now() }) ?? result.outcome);
+  reportResult(host, result);
+  await host.writeSummary(renderSummary(events));
+  return result.exitCode as ExitCodeValue;
+}
