@@ -1,7 +1,7 @@
 // Bundles the GitHub Action (src/action/index.ts) into action/dist/index.js, the file action.yml runs.
 //   node scripts/build-action.mjs           write the bundle
 //   node scripts/build-action.mjs --check   rebuild in memory; exit 1 when the committed bundle is stale
-import { readFile, writeFile, mkdir } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 

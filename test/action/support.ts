@@ -18,7 +18,7 @@ export interface Annotation {
   message: string;
 }
 
-const unescape = (text: string) =>
+const decode = (text: string) =>
   text
     .replace(/%0D/g, "\r")
     .replace(/%0A/g, "\n")
@@ -32,8 +32,8 @@ export function annotations(stdout: string): Annotation[] {
     const title = /(?:^|,)title=([^,]*)/.exec(match[2] ?? "")?.[1];
     return {
       level: match[1] as string,
-      title: title === undefined ? undefined : unescape(title),
-      message: unescape(match[3] as string),
+      title: title === undefined ? undefined : decode(title),
+      message: decode(match[3] as string),
     };
   });
 }
