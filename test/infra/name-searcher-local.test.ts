@@ -192,7 +192,10 @@ describe("examples/name-searcher/infra/local applied to moto", () => {
       });
       const lines = result.stdout.trim().split("\n").filter(Boolean);
       const last = JSON.parse(lines.at(-1) ?? "{}") as Record<string, unknown>;
-      expect(result.code, `deploy to ${name} failed:\n${result.stderr}\n${result.stdout}`).toBe(0);
+      expect(
+        result.code,
+        `deploy to ${name} failed (is the CLI built? \`npm run build\`):\n${result.stderr}\n${result.stdout}`,
+      ).toBe(0);
       return last;
     }
 
