@@ -17,8 +17,21 @@ import {
   type CloudWatchClientConfig,
   PutMetricDataCommand,
 } from "@aws-sdk/client-cloudwatch";
-import { GetFunctionCommand, LambdaClient, type LambdaClientConfig } from "@aws-sdk/client-lambda";
-import { GetObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import {
+  CreateAliasCommand,
+  CreateFunctionCommand,
+  GetFunctionCommand,
+  LambdaClient,
+  type LambdaClientConfig,
+  type Runtime,
+} from "@aws-sdk/client-lambda";
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  type S3ClientConfig,
+} from "@aws-sdk/client-s3";
 import { InputError } from "../errors.js";
 import type { LocalLambdaPort, MetricDatum, MetricSinkPort, VersionConfig } from "../local/ports.js";
 import type { AliasRouting } from "../ports.js";
@@ -66,6 +79,7 @@ export class LocalSupport implements LocalLambdaPort, MetricSinkPort {
   private readonly configs = new Map<string, Promise<VersionConfig>>();
   private readonly sources: PackageSource[];
   private readonly maxObjectsToHash: number;
+  private readonly endpoint: string | undefined;
 
   constructor(options: LocalSupportOptions = {}) {
     const shared: LambdaClientConfig & S3ClientConfig & CloudWatchClientConfig = {
@@ -80,6 +94,7 @@ export class LocalSupport implements LocalLambdaPort, MetricSinkPort {
     this.aliases = new AwsLambda(this.lambda, { rateLimit: false });
     this.sources = options.packageSources ?? [];
     this.maxObjectsToHash = options.maxObjectsToHash ?? 50;
+    this.endpoint = options.endpoint;
   }
 
   /** Makes a package findable by its CodeSha256; returns that hash. */
@@ -212,4 +227,71 @@ export class LocalSupport implements LocalLambdaPort, MetricSinkPort {
       );
     }
   }
+
+  /**
+   * Emulator set-up for the demo and `rehearse`: an execution role, a bucket, a function and its alias.
+   * IAM and DynamoDB clients are loaded on demand: only these local set-ups need them.
+   */
+  async provision(spec: ProvisionSpec): Promise<void> {
+    const { CreateRoleCommand, IAMClient } = await import("@aws-sdk/client-iam");
+    const iam = new IAMClient(
+      await this.lambda.config.region().then((region) => ({ region, endpoint: this.endpoint })),
+    );
+    const role = await iam
+      .send(new CreateRoleCommand({ RoleName: `${spec.functionName}-exec`, AssumeRolePolicyDocument: "{}" }))
+      .then((r) => r.Role?.Arn);
+    if (spec.bucket) await this.s3.send(new CreateBucketCommand({ Bucket: spec.bucket }));
+    await this.lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: spec.functionName,
+        Runtime: (spec.runtime ?? "nodejs20.x") as Runtime,
+        Role: role ?? `arn:aws:iam::123456789012:role/${spec.functionName}-exec`,
+        Handler: spec.handler,
+        Code: { ZipFile: spec.zip },
+        Timeout: spec.timeoutSeconds ?? 3,
+        MemorySize: spec.memoryMb ?? 128,
+        Environment: { Variables: spec.environment ?? {} },
+      }),
+    );
+    this.registerPackage(spec.zip);
+    // On $LATEST, as Terraform creates it: the first release then moves it all at once.
+    await this.lambda.send(
+      new CreateAliasCommand({
+        FunctionName: spec.functionName,
+        Name: spec.aliasName,
+        FunctionVersion: "$LATEST",
+      }),
+    );
+  }
+
+  /** A DynamoDB table keyed by `key` (string), with `items` written into it. */
+  async createTable(table: string, key: string, items: Record<string, string>[]): Promise<void> {
+    const { CreateTableCommand, DynamoDBClient, PutItemCommand } = await import("@aws-sdk/client-dynamodb");
+    const region = await this.lambda.config.region();
+    const dynamo = new DynamoDBClient({ region, ...(this.endpoint ? { endpoint: this.endpoint } : {}) });
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: table,
+        AttributeDefinitions: [{ AttributeName: key, AttributeType: "S" }],
+        KeySchema: [{ AttributeName: key, KeyType: "HASH" }],
+        BillingMode: "PAY_PER_REQUEST",
+      }),
+    );
+    for (const item of items) {
+      const attributes = Object.fromEntries(Object.entries(item).map(([k, v]) => [k, { S: v }]));
+      await dynamo.send(new PutItemCommand({ TableName: table, Item: attributes }));
+    }
+  }
+}
+
+export interface ProvisionSpec {
+  functionName: string;
+  aliasName: string;
+  handler: string;
+  zip: Uint8Array;
+  runtime?: string | undefined;
+  timeoutSeconds?: number | undefined;
+  memoryMb?: number | undefined;
+  environment?: Record<string, string> | undefined;
+  bucket?: string | undefined;
 }
