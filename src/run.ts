@@ -2,7 +2,16 @@ import { readFile } from "node:fs/promises";
 import { createAwsPorts } from "./aws/index.js";
 import { ExitCode, RolloutError } from "./errors.js";
 import type { HealthGate } from "./health/gate.js";
-import type { AlarmPort, ArtifactStore, Clock, LambdaPort, MetricsPort } from "./ports.js";
+import { createMetricGate, type MetricGateOptions } from "./health/metrics.js";
+import { inconclusivePolicyOf, metricGateOptionsFromConfig } from "./health/metrics-config.js";
+import {
+  type AlarmPort,
+  type ArtifactStore,
+  type Clock,
+  type LambdaPort,
+  type MetricsPort,
+  systemClock,
+} from "./ports.js";
 import { deploy } from "./rollout/deploy.js";
 import type { EventSink, ResultEvent } from "./rollout/events.js";
 import { type DeployInputs, type ResolvedDeploy, resolveDeploy } from "./rollout/request.js";
@@ -22,7 +31,9 @@ export interface RunOptions {
   clock?: Clock | undefined;
   /** Adapters to use instead of the AWS SDK ones (tests, embedding). */
   ports?: ((region: string | undefined) => Ports) | undefined;
-  /** Builds extra bake gates (metric analysis) from the resolved environment. */
+  /** Adjusts the metric gate built from the configuration (a local emulator publishes at a finer grain). */
+  metricOverrides?: Partial<MetricGateOptions> | undefined;
+  /** Builds further bake gates from the resolved environment (embedding, tests). */
   extraGates?:
     | ((resolved: Extract<ResolvedDeploy, { kind: "deploy" }>, ports: Ports) => HealthGate[])
     | undefined;
@@ -82,9 +93,23 @@ export async function deployFromInputs(inputs: DeployInputs, options: RunOptions
   const ports = options.ports
     ? options.ports(resolved.region)
     : createAwsPorts(resolved.region ? { region: resolved.region } : {});
-  const gates = options.extraGates?.(resolved, ports) ?? [];
+  // The configuration's `metrics:` block becomes a metric gate, and its inconclusive policy the engine's.
+  const metricOptions = resolved.metrics
+    ? metricGateOptionsFromConfig(resolved.metrics, options.metricOverrides)
+    : undefined;
+  const gates = [
+    ...(resolved.request.gates ?? []),
+    ...(metricOptions
+      ? [createMetricGate(metricOptions, { metrics: ports.metrics, clock: options.clock ?? systemClock })]
+      : []),
+    ...(options.extraGates?.(resolved, ports) ?? []),
+  ];
   return await deploy(
-    { ...resolved.request, gates: [...(resolved.request.gates ?? []), ...gates] },
+    {
+      ...resolved.request,
+      gates,
+      inconclusive: metricOptions ? inconclusivePolicyOf(metricOptions) : resolved.request.inconclusive,
+    },
     { ...ports, clock: options.clock, emit, signal: options.signal },
   );
 }

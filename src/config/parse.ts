@@ -79,18 +79,21 @@ export function parseConfig(text: string, fileName: string): Config {
   return result.data;
 }
 
-/** Reads and parses a configuration file. A missing file is an InputError naming the path. */
-export async function loadConfig(path: string): Promise<Config> {
+/**
+ * Reads and parses a configuration file. A missing file is an InputError naming the path. `shownAs` is
+ * the path as the user wrote it (messages use it; `path` may have been resolved against a directory).
+ */
+export async function loadConfig(path: string, shownAs: string = path): Promise<Config> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? String(error)})`;
-    throw new InputError(`Configuration file ${path} ${why}.`, {
+    throw new InputError(`Configuration file ${shownAs} ${why}.`, {
       cause: error,
       hint: `Create it (see examples/name-searcher/lambda-rollout.yml) or pass --config with the right path.`,
     });
   }
-  return parseConfig(text, path);
+  return parseConfig(text, shownAs);
 }

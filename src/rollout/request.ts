@@ -99,7 +99,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
     inputs.config ?? (inputs.function === undefined ? await findConfig(context.cwd) : undefined);
   let fromFile: Awaited<ReturnType<typeof resolveEnvironment>> | undefined;
   if (configPath !== undefined) {
-    const config = await loadConfig(resolve(context.cwd, configPath));
+    const config = await loadConfig(resolve(context.cwd, configPath), configPath);
     const branch = inputs.env === undefined ? currentBranch(context.env, { cwd: context.cwd }) : undefined;
     fromFile = resolveEnvironment(config, { env: inputs.env, branch });
     if (fromFile.kind === "noop") return { kind: "noop", message: fromFile.message };
