@@ -34,8 +34,12 @@ export interface BundleOptions {
  */
 export const DEFAULT_EXTERNAL: readonly string[] = [];
 
-/** Runtime for which the bundle is built; keep in step with `target` below. */
-export const LAMBDA_RUNTIME = "nodejs20.x";
+/**
+ * Runtime the package is meant for. nodejs20.x reached its end of support on 2026-04-30 (updates blocked
+ * from 2026-07-01); nodejs22.x is supported until 2027-04-30. The bundle still targets node20 syntax
+ * (below), a subset node22 runs, so the local runtime on Node 20 runs the same bytes.
+ */
+export const LAMBDA_RUNTIME = "nodejs22.x";
 
 /**
  * ESM bundles that inline CommonJS modules need a real `require` for Node built-ins; esbuild's shim

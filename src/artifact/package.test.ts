@@ -80,7 +80,7 @@ describe("packageFunction", () => {
       digest: sha256(bytes),
       files: ["handler.mjs"],
       handler: "handler.handler",
-      runtime: "nodejs20.x",
+      runtime: "nodejs22.x",
     });
     expect(Buffer.from(result.digest.base64, "base64").toString("hex")).toBe(result.digest.hex);
   });

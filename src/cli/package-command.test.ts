@@ -71,7 +71,7 @@ describe("lambda-rollout package", () => {
       sha256: sha256(bytes).hex,
       codeSha256: sha256(bytes).base64,
       handler: "handler.handler",
-      runtime: "nodejs20.x",
+      runtime: "nodejs22.x",
       files: ["handler.mjs"],
     });
   });

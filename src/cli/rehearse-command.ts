@@ -67,7 +67,7 @@ export function registerRehearseCommand(
     )
     .requiredOption("--zip <file>", "your function's deployment package (Node.js)")
     .option("--handler <handler>", "Handler setting, file.export", "index.handler")
-    .option("--runtime <runtime>", "Lambda runtime", "nodejs20.x")
+    .option("--runtime <runtime>", "Lambda runtime", "nodejs22.x")
     .option("--timeout <seconds>", "function timeout", "3")
     .option("--memory <mb>", "function memory size", "128")
     .option("--config <file>", "lambda-rollout.yml: plan and metrics of --env are rehearsed")

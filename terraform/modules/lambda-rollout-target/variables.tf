@@ -24,9 +24,9 @@ variable "execution_role_arn" {
 }
 
 variable "runtime" {
-  description = "Lambda runtime, e.g. nodejs20.x."
+  description = "Lambda runtime, e.g. nodejs22.x."
   type        = string
-  default     = "nodejs20.x"
+  default     = "nodejs22.x"
 }
 
 variable "handler" {

@@ -67,7 +67,7 @@ module "function" {
   function_name      = local.name
   alias_name         = local.alias_name
   execution_role_arn = aws_iam_role.execution.arn
-  runtime            = "nodejs20.x"
+  runtime            = "nodejs22.x"
   handler            = "handler.handler"
   environment_variables = {
     TABLE_NAME = aws_dynamodb_table.names.name
