@@ -1,9 +1,9 @@
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, test } from "vitest";
+import { FakeClock } from "../../test/support/fakes.js";
 import type { MetricQuery } from "../ports.js";
 import { aggregate, CloudWatchAlarms, CloudWatchMetrics } from "./cloudwatch.js";
-import { FakeClock } from "./test-clock.js";
 
 const newMock = (c: CloudWatchClient) => mockClient(c);
 let mock: ReturnType<typeof newMock>;

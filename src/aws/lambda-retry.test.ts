@@ -12,9 +12,9 @@ import {
 } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, test } from "vitest";
+import { FakeClock } from "../../test/support/fakes.js";
 import { AwsError, ConflictError } from "../errors.js";
 import { AwsLambda } from "./lambda.js";
-import { FakeClock } from "./test-clock.js";
 
 const meta = (status: number) => ({ httpStatusCode: status });
 const throttled = () =>
@@ -137,7 +137,7 @@ describe("rate limiting", () => {
   });
 
   test("concurrent callers each wait for their own slot", async () => {
-    const still = new FakeClock(false);
+    const still = new FakeClock({ advance: false });
     const limited = new AwsLambda(client, { clock: still, rateLimit: { perSecond: 10, burst: 1 } });
     mock.on(GetAliasCommand).resolves(alias());
     await Promise.all([1, 2, 3, 4].map(() => limited.getAlias("fn", "live")));

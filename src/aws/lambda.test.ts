@@ -13,9 +13,9 @@ import {
 } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, test } from "vitest";
+import { FakeClock } from "../../test/support/fakes.js";
 import { AwsError, ConflictError, InputError } from "../errors.js";
 import { AwsLambda, fractionToPercent, percentToFraction } from "./lambda.js";
-import { FakeClock } from "./test-clock.js";
 
 const meta = (status: number) => ({ httpStatusCode: status });
 const _throttled = () =>

@@ -1,9 +1,9 @@
 import { HeadObjectCommand, NoSuchBucket, NotFound, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, expect, test } from "vitest";
+import { FakeClock } from "../../test/support/fakes.js";
 import { AwsError, InputError } from "../errors.js";
 import { S3ArtifactStore } from "./s3.js";
-import { FakeClock } from "./test-clock.js";
 
 const newMock = (c: S3Client) => mockClient(c);
 let mock: ReturnType<typeof newMock>;

@@ -12,15 +12,27 @@ import type {
   LambdaPort,
 } from "../../src/ports.js";
 
-/** Virtual time: `sleep` advances the clock at once, so a 30-minute bake takes microseconds. */
+/**
+ * Virtual time: `sleep` advances the clock at once, so a 30-minute bake takes microseconds. Every sleep
+ * is recorded for assertions. With `advance: false` time stands still, as for callers that all start at
+ * the same instant (rate-limiter tests).
+ */
 export class FakeClock implements Clock {
-  constructor(public time = 1_700_000_000_000) {}
+  time: number;
+  readonly sleeps: number[] = [];
+  private readonly advance: boolean;
+
+  constructor(options: { time?: number; advance?: boolean } = {}) {
+    this.time = options.time ?? 1_700_000_000_000;
+    this.advance = options.advance ?? true;
+  }
   now(): number {
     return this.time;
   }
   async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    this.sleeps.push(ms);
     if (signal?.aborted) return;
-    this.time += ms;
+    if (this.advance) this.time += ms;
     await Promise.resolve();
   }
 }
