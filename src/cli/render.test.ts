@@ -1,0 +1,89 @@
+import { describe, expect, test } from "vitest";
+import type { StampedEvent } from "../rollout/events.js";
+import { describeEvent, ndjsonRenderer, plainRenderer, ttyRenderer } from "./render.js";
+
+const AT = Date.parse("2026-01-02T03:04:05.000Z");
+const sink = () => {
+  const chunks: string[] = [];
+  return { chunks, out: { write: (text: string) => chunks.push(text) } };
+};
+const result: StampedEvent = {
+  type: "result",
+  outcome: "rolled_back",
+  function: "fn",
+  alias: "live",
+  fromVersion: "1",
+  toVersion: "2",
+  reason: 'Health gate "alarms" failed at 10% (bake): in ALARM: fn-errors',
+  hint: null,
+  exitCode: 1,
+  at: AT,
+};
+
+describe("describeEvent", () => {
+  test.each<[StampedEvent, string | undefined]>([
+    [
+      { type: "shift", fromVersion: "1", toVersion: "2", weight: 10, step: 1, steps: 3, at: AT },
+      "step 1/3: 10% of traffic on v2 (v1 keeps 90%)",
+    ],
+    [
+      { type: "artifact", bucket: "b", key: "k.zip", sha256: "ab", uploaded: false, bytes: 3, at: AT },
+      "package already in s3://b/k.zip; upload skipped",
+    ],
+    [
+      {
+        type: "gate",
+        phase: "bake",
+        weight: 10,
+        verdict: { gate: "alarms", status: "fail", detail: "in ALARM: x" },
+        at: AT,
+      },
+      "gate alarms [bake, 10%]: fail — in ALARM: x",
+    ],
+    [{ type: "bake", weight: 10, step: 1, remainingMs: 5000, totalMs: 60000, at: AT }, undefined],
+    [
+      result,
+      'result: rolled_back (fn:live v1 → v2)\nHealth gate "alarms" failed at 10% (bake): in ALARM: fn-errors',
+    ],
+  ])("%#", (event, text) => expect(describeEvent(event)).toBe(text));
+});
+
+test("plain lines carry an ISO timestamp on every line", () => {
+  const { chunks, out } = sink();
+  plainRenderer(out)(result);
+  expect(chunks).toEqual([
+    "2026-01-02T03:04:05.000Z result: rolled_back (fn:live v1 → v2)\n",
+    '2026-01-02T03:04:05.000Z Health gate "alarms" failed at 10% (bake): in ALARM: fn-errors\n',
+  ]);
+});
+
+test("NDJSON is one parseable object per line, bake ticks included", () => {
+  const { chunks, out } = sink();
+  const render = ndjsonRenderer(out);
+  render({ type: "bake", weight: 10, step: 1, remainingMs: 5000, totalMs: 60000, at: AT });
+  render(result);
+  expect(chunks.map((line) => JSON.parse(line).type)).toEqual(["bake", "result"]);
+  expect(chunks.every((line) => line.endsWith("}\n"))).toBe(true);
+});
+
+test("the live view redraws one status line with weight, countdown and gate states", () => {
+  const { chunks, out } = sink();
+  let now = AT;
+  const view = ttyRenderer(out, () => now);
+  view.render({ type: "shift", fromVersion: "1", toVersion: "2", weight: 10, step: 1, steps: 2, at: AT });
+  view.render({
+    type: "gate",
+    phase: "bake",
+    weight: 10,
+    verdict: { gate: "alarms", status: "pass", detail: "ok" },
+    at: AT,
+  });
+  view.render({ type: "bake", weight: 10, step: 1, remainingMs: 90_000, totalMs: 120_000, at: AT });
+  now = AT + 30_000;
+  view.render({ type: "bake", weight: 10, step: 1, remainingMs: 60_000, totalMs: 120_000, at: now });
+  const screen = chunks.join("");
+  expect(screen).toContain("weight 10% · bake 1:00 left · alarms ok");
+  expect(screen).toContain("step 1/2: 10% of traffic on v2");
+  view.render(result);
+  view.close();
+});

@@ -1,0 +1,160 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import { InputError } from "../errors.js";
+import { type DeployInputs, resolveDeploy } from "./request.js";
+
+let dir: string;
+const CONFIG = `
+version: 1
+defaults:
+  artifact: { bucket: shared-artifacts, prefix: pkgs }
+  interval: 20s
+environments:
+  production:
+    function: app-production
+    strategy: Canary10Percent5Minutes
+    finalBake: 2m
+    alarms: [prod-errors]
+    smoke:
+      - payload: { httpMethod: GET }
+        expect: { statusCode: 404 }
+    metrics: { errorRate: { max: 5 }, minInvocations: 10 }
+    branches: [main]
+  staging:
+    function: app-staging
+    alias: current
+    region: eu-central-1
+    branches: [develop, "feature/**"]
+`;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "lr-request-"));
+  await writeFile(join(dir, "lambda-rollout.yml"), CONFIG);
+  await writeFile(join(dir, "event.json"), '{"httpMethod":"GET","path":"/"}');
+});
+
+const resolve = (inputs: DeployInputs, env: NodeJS.ProcessEnv = {}) =>
+  resolveDeploy(inputs, {
+    env,
+    cwd: dir,
+    readText: (path) => readFile(path, "utf8"),
+  });
+
+async function rejection(inputs: DeployInputs, env: NodeJS.ProcessEnv = {}): Promise<InputError> {
+  const error = await resolve(inputs, env).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(InputError);
+  return error as InputError;
+}
+
+describe("from the configuration file", () => {
+  test("the branch picks the environment and the file supplies everything", async () => {
+    const resolved = await resolve({ zip: "fn.zip" }, { GITHUB_REF_NAME: "main" });
+    expect(resolved.kind).toBe("deploy");
+    if (resolved.kind !== "deploy") return;
+    expect(resolved.environment?.name).toBe("production");
+    expect(resolved.request).toMatchObject({
+      functionName: "app-production",
+      aliasName: "live",
+      source: { zip: "fn.zip", bucket: "shared-artifacts", prefix: "pkgs" },
+      plan: { strategy: "Canary10Percent5Minutes", finalBakeMs: 120_000 },
+      alarms: ["prod-errors"],
+      intervalMs: 20_000,
+      smoke: [{ payload: '{"httpMethod":"GET"}', expect: { statusCode: 404 } }],
+    });
+    expect(resolved.metrics).toEqual({ errorRate: { max: 5 }, minInvocations: 10 });
+  });
+
+  test("flags override the file", async () => {
+    const resolved = await resolve({
+      env: "production",
+      zip: "fn.zip",
+      steps: "50%:1s",
+      alias: "blue",
+      bucket: "other",
+      alarms: ["a", "b"],
+      interval: "1s",
+      region: "us-west-2",
+      smokePayloads: ["@event.json"],
+    });
+    if (resolved.kind !== "deploy") throw new Error("expected a deploy");
+    expect(resolved.request).toMatchObject({
+      aliasName: "blue",
+      source: { bucket: "other", prefix: "pkgs" },
+      plan: { strategy: "custom", steps: [{ weight: 50, bakeMs: 1_000 }], finalBakeMs: 0 },
+      alarms: ["a", "b"],
+      intervalMs: 1_000,
+      smoke: [{ payload: '{"httpMethod":"GET","path":"/"}' }],
+    });
+    expect(resolved.region).toBe("us-west-2");
+  });
+
+  test("--final-bake alone keeps the file's strategy", async () => {
+    const resolved = await resolve({ env: "production", version: "3", finalBake: "30s" });
+    if (resolved.kind !== "deploy") throw new Error("expected a deploy");
+    expect(resolved.request.plan).toMatchObject({ strategy: "Canary10Percent5Minutes", finalBakeMs: 30_000 });
+  });
+
+  test("a branch with no environment is a noop naming the branch and the patterns", async () => {
+    const resolved = await resolve({ zip: "fn.zip" }, { GITHUB_REF_NAME: "hotfix/x" });
+    expect(resolved).toEqual({
+      kind: "noop",
+      message: expect.stringMatching(/"hotfix\/x".*production: main.*staging: develop, feature\/\*\*/),
+    });
+  });
+});
+
+describe("from flags alone", () => {
+  test("defaults: alias live, AllAtOnce, no gates", async () => {
+    const resolved = await resolve({ function: "fn", zip: "fn.zip", bucket: "b" });
+    if (resolved.kind !== "deploy") throw new Error("expected a deploy");
+    expect(resolved.request).toMatchObject({
+      functionName: "fn",
+      aliasName: "live",
+      plan: { strategy: "AllAtOnce", steps: [] },
+      alarms: [],
+      smoke: [],
+      intervalMs: undefined,
+    });
+    expect(resolved.environment).toBeUndefined();
+  });
+});
+
+describe("invalid input is rejected before AWS is asked anything", () => {
+  test.each<[string, DeployInputs, RegExp]>([
+    ["no zip and no version", { function: "fn" }, /neither --zip nor --version/],
+    ["both zip and version", { function: "fn", zip: "a.zip", version: "2" }, /Both --zip and --version/],
+    ["$LATEST as version", { function: "fn", version: "$LATEST" }, /must be a published version number/],
+    ["zip without bucket", { function: "fn", zip: "a.zip" }, /needs an S3 bucket/],
+    ["smoke payload not JSON", { function: "fn", version: "2", smokePayloads: ["{nope"] }, /not valid JSON/],
+    [
+      "smoke payload file missing",
+      { function: "fn", version: "2", smokePayloads: ["@missing.json"] },
+      /Cannot read the smoke payload file missing.json/,
+    ],
+    ["unknown environment", { env: "qa", version: "2" }, /Unknown environment "qa"/],
+    [
+      "missing config file",
+      { config: "nope.yml", version: "2" },
+      /Configuration file nope.yml does not exist/,
+    ],
+  ])("%s", async (_label, inputs, message) => {
+    const error = await rejection(inputs);
+    expect(error.message).toMatch(message);
+    expect(error.exitCode).toBe(2);
+  });
+
+  test("--env without any configuration file", async () => {
+    const empty = await mkdtemp(join(tmpdir(), "lr-empty-"));
+    const error = await resolveDeploy(
+      { env: "production", version: "2" },
+      { env: {}, cwd: empty, readText: async () => "" },
+    ).catch((caught: unknown) => caught as InputError);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).message).toMatch(/needs a configuration file/);
+  });
+});
