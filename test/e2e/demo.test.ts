@@ -1,0 +1,49 @@
+import { strToU8, zipSync } from "fflate";
+import { describe, expect, test } from "vitest";
+import { runDemo } from "../../src/local/demo.js";
+import { rehearse } from "../../src/local/rehearse.js";
+import { buildPlan } from "../../src/plan/plan.js";
+
+describe("npm run demo: the story as a test", () => {
+  test("v1 released, v2 promoted, v3 rolled back by the metric gate, alias on v2, under two minutes", async () => {
+    const lines: string[] = [];
+    const report = await runDemo({ out: (line) => lines.push(line) });
+    expect(report.problems, lines.join("\n")).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.releases.map((r) => r.result.outcome)).toEqual(["promoted", "promoted", "rolled_back"]);
+    expect(report.releases[2]?.result.reason).toMatch(/Health gate "metrics" failed at 10%/);
+    expect(report.elapsedMs).toBeLessThan(120_000);
+    expect(lines.some((l) => l.includes('curl "http://127.0.0.1:'))).toBe(true);
+  }, 150_000);
+});
+
+describe("detection (bench/RESULTS.md, issue 6)", () => {
+  test("10% canary, 20 requests/s, 20% errors on the new version: rolled back", async () => {
+    const zip = zipSync({
+      "index.js": strToU8("exports.handler = async () => ({ statusCode: 200, body: 'ok' });"),
+    });
+    const intervalMs = 2000;
+    const report = await rehearse({
+      zip,
+      handler: "index.handler",
+      plan: buildPlan({ steps: "10%:60s" }),
+      gate: {
+        periodSeconds: 5,
+        minInvocations: 20,
+        errorRate: { max: 0.05 },
+        inconclusive: "fail",
+        maxExtensionMs: 0,
+      },
+      errorRate: 0.2,
+      ratePerSecond: 20,
+      intervalMs,
+    });
+    // Figures for bench/RESULTS.md.
+    process.stdout.write(`DETECTION ${JSON.stringify(report)}\n`);
+    expect(report.caught).toBe(true);
+    expect(report.caughtAtWeight).toBe(10);
+    expect(report.detectionMs).toBeDefined();
+    // Target: under 2 poll intervals once the minimum evidence is met (plus the publisher's 2 s flush).
+    expect(report.afterEvidenceMs ?? Number.POSITIVE_INFINITY).toBeLessThan(2 * intervalMs + 2000);
+  }, 150_000);
+});
