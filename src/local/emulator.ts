@@ -8,6 +8,7 @@ import { createServer } from "node:net";
 
 export interface Emulator {
   endpoint: string;
+  port: number;
   /** Fake credentials, region and endpoint for the SDK and for handlers that call AWS. */
   env: Record<string, string>;
   stop(): Promise<void>;
@@ -37,13 +38,14 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 export async function startEmulator(
-  options: { python?: string; readyTimeoutMs?: number } = {},
+  options: { python?: string; readyTimeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<Emulator> {
   const port = await freeLoopbackPort();
   const endpoint = `http://127.0.0.1:${port}`;
   const python = options.python ?? process.env.PYTHON ?? "python3";
   const child = spawn(python, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, ...options.env },
   });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
@@ -83,6 +85,7 @@ export async function startEmulator(
   }
   return {
     endpoint,
+    port,
     env: {
       AWS_ACCESS_KEY_ID: "test",
       AWS_SECRET_ACCESS_KEY: "test",
