@@ -3,7 +3,7 @@
  * of lists and booleans is decided here; every meaning is the library's.
  */
 import { InputError } from "../errors.js";
-import type { DeployInputs } from "../rollout/request.js";
+import { type DeployInputs, scalarInputs } from "../rollout/request.js";
 
 /** Reads one input by its action.yml name; "" when not given (as @actions/core's getInput). */
 export type InputReader = (name: string) => string;
@@ -49,28 +49,12 @@ export function parseBoolean(name: string, text: string): boolean {
 }
 
 export function readInputs(read: InputReader): DeployInputs {
-  const text = (name: string) => {
-    const value = read(name);
-    return value === "" ? undefined : value;
-  };
   const alarms = splitList(read("alarms"));
   const smokePayloads = splitPayloads(read("smoke-payload"));
   return {
-    config: text("config"),
-    env: text("env"),
-    function: text("function"),
-    alias: text("alias"),
-    zip: text("zip"),
-    bucket: text("bucket"),
-    prefix: text("prefix"),
-    version: text("version"),
-    strategy: text("strategy"),
-    steps: text("steps"),
-    finalBake: text("final-bake"),
+    ...scalarInputs(read),
     alarms: alarms.length > 0 ? alarms : undefined,
-    interval: text("interval"),
     smokePayloads: smokePayloads.length > 0 ? smokePayloads : undefined,
-    region: text("region"),
     dryRun: parseBoolean("dry-run", read("dry-run")),
   };
 }

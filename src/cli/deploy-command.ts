@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { StampedEvent } from "../rollout/events.js";
+import { scalarInputs } from "../rollout/request.js";
 import { deployFromInputs, type RunOptions } from "../run.js";
 import type { CliIo } from "./io.js";
 import { ndjsonRenderer, plainRenderer, ttyRenderer } from "./render.js";
@@ -59,25 +60,18 @@ export function registerDeployCommand(
     .option("--dry-run", "validate and print the plan; change nothing")
     .action(async (flags: Record<string, string | string[] | boolean | undefined>) => {
       const sink = createSink(io, flags.json === true);
-      const text = (key: string) => (typeof flags[key] === "string" ? (flags[key] as string) : undefined);
       const list = (key: string) => (Array.isArray(flags[key]) ? (flags[key] as string[]) : undefined);
+      // commander names `--final-bake` finalBake
+      const camel = (name: string) =>
+        name.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
       const result = await deployFromInputs(
         {
-          config: text("config"),
-          env: text("env"),
-          function: text("function"),
-          alias: text("alias"),
-          zip: text("zip"),
-          bucket: text("bucket"),
-          prefix: text("prefix"),
-          version: text("version"),
-          strategy: text("strategy"),
-          steps: text("steps"),
-          finalBake: text("finalBake"),
+          ...scalarInputs((name) => {
+            const value = flags[camel(name)];
+            return typeof value === "string" ? value : undefined;
+          }),
           alarms: list("alarm"),
-          interval: text("interval"),
           smokePayloads: list("smokePayload"),
-          region: text("region"),
           dryRun: flags.dryRun === true,
         },
         { ...runOptions, env: io.env, cwd: io.cwd, emit: sink.emit, signal: io.signal },

@@ -37,6 +37,38 @@ export interface DeployInputs {
   dryRun?: boolean | undefined;
 }
 
+/** The single-valued inputs by their flag (and Action input) names, with the DeployInputs key each fills. */
+const SCALAR_INPUTS = {
+  config: "config",
+  env: "env",
+  function: "function",
+  alias: "alias",
+  zip: "zip",
+  bucket: "bucket",
+  prefix: "prefix",
+  version: "version",
+  strategy: "strategy",
+  steps: "steps",
+  "final-bake": "finalBake",
+  interval: "interval",
+  region: "region",
+} as const satisfies Record<string, keyof DeployInputs>;
+
+type ScalarKey = (typeof SCALAR_INPUTS)[keyof typeof SCALAR_INPUTS];
+
+/**
+ * Reads every single-valued input through `read(name)` (name as in `--final-bake`), so the CLI and the
+ * Action map the same names to the same keys. Empty strings count as not given.
+ */
+export function scalarInputs(read: (name: string) => string | undefined): Pick<DeployInputs, ScalarKey> {
+  const inputs: Pick<DeployInputs, ScalarKey> = {};
+  for (const [name, key] of Object.entries(SCALAR_INPUTS)) {
+    const value = read(name);
+    if (value !== undefined && value !== "") inputs[key] = value;
+  }
+  return inputs;
+}
+
 export type ResolvedDeploy =
   | { kind: "noop"; message: string }
   | {
