@@ -5,6 +5,7 @@ import { registerIamPolicyCommand } from "./iam-policy-command.js";
 import type { CliIo } from "./io.js";
 import { registerManageCommands } from "./manage-commands.js";
 import { registerPackageCommand } from "./package-command.js";
+import { registerRehearseCommand } from "./rehearse-command.js";
 
 const VERSION = "0.1.0";
 
@@ -27,6 +28,7 @@ export function createProgram(io: CliIo, done: (result: CommandResult) => void):
   registerManageCommands(program, io, done);
   registerPackageCommand(program, io, done);
   registerIamPolicyCommand(program, io, done);
+  registerRehearseCommand(program, io, done);
   for (const command of program.commands) {
     command.exitOverride().showHelpAfterError("(run with --help for usage)");
     command.configureOutput({

@@ -124,7 +124,8 @@ const metrics = z
   })
   .partial()
   .meta({
-    description: "Metric analysis of the new version against the stable one (reserved; later issue).",
+    description:
+      "Metric analysis of the new version against the stable one, from per-version alias metrics (AWS/Lambda, ExecutedVersion).",
   });
 
 /** Settings shared by `defaults` and every environment. */
