@@ -100,7 +100,9 @@ export async function startRehearsal(setup: RehearsalSetup): Promise<Rehearsal> 
       aliasName: setup.aliasName,
       lambda: support,
       metricSink: support,
-      flushIntervalMs: setup.flushIntervalMs ?? 2000,
+      // A 1 s flush keeps the metric delay below half a 2 s poll interval: the gate sees evidence on the
+      // next poll after it exists (PutMetricData to the emulator on loopback costs ~5 ms).
+      flushIntervalMs: setup.flushIntervalMs ?? 1000,
       port: setup.port,
       runtime: { extraEnvironment: emulator.env, onLog: setup.onLog, maxConcurrencyPerVersion: 20 },
     });
