@@ -2,52 +2,24 @@ import {
   GetAliasCommand,
   GetFunctionCommand,
   InvokeCommand,
-  LambdaClient,
   ListVersionsByFunctionCommand,
   PreconditionFailedException,
-  ResourceConflictException,
-  TooManyRequestsException,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
 } from "@aws-sdk/client-lambda";
-import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, test } from "vitest";
 import { FakeClock } from "../../test/support/fakes.js";
+import { alias, busy, meta, mockedLambda, throttled } from "../../test/support/lambda-mock.js";
 import { AwsError, ConflictError } from "../errors.js";
 import { AwsLambda } from "./lambda.js";
 
-const meta = (status: number) => ({ httpStatusCode: status });
-const throttled = () =>
-  new TooManyRequestsException({ message: "Rate exceeded", $metadata: meta(429), retryAfterSeconds: "1" });
-const busy = () =>
-  new ResourceConflictException({
-    message:
-      "The operation cannot be performed at this time. An update is in progress for resource: arn:aws:lambda:us-east-1:123456789012:function:fn",
-    $metadata: meta(409),
-  });
-
-const alias = (weights?: Record<string, number>) => ({
-  AliasArn: "arn:aws:lambda:us-east-1:123456789012:function:fn:live",
-  Name: "live",
-  FunctionVersion: "3",
-  RevisionId: "rev-2",
-  RoutingConfig: weights ? { AdditionalVersionWeights: weights } : undefined,
-});
-
-let client: LambdaClient;
-const newMock = (c: LambdaClient) => mockClient(c);
-let mock: ReturnType<typeof newMock>;
+let client: ReturnType<typeof mockedLambda>["client"];
+let mock: ReturnType<typeof mockedLambda>["mock"];
 let clock: FakeClock;
 let lambda: AwsLambda;
 
 beforeEach(() => {
-  client = new LambdaClient({
-    region: "us-east-1",
-    credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "s" },
-  });
-  mock = newMock(client);
-  clock = new FakeClock();
-  lambda = new AwsLambda(client, { clock, random: () => 0.5, rateLimit: false });
+  ({ client, mock, clock, lambda } = mockedLambda());
 });
 
 describe("retries", () => {

@@ -1,7 +1,5 @@
-import { access } from "node:fs/promises";
-import { resolve } from "node:path";
 import type { Command } from "commander";
-import { CONFIG_FILE_NAMES, currentBranch, loadConfig, resolveEnvironment } from "../config/index.js";
+import { environmentFromFlags } from "../config/index.js";
 import { InputError, RolloutError } from "../errors.js";
 import { type DeployerTarget, deployerPolicy } from "../iam/policy.js";
 
@@ -46,39 +44,9 @@ interface FromConfig {
   alarms: string[];
 }
 
-async function findDefaultConfig(cwd: string): Promise<string | undefined> {
-  for (const name of CONFIG_FILE_NAMES) {
-    const path = resolve(cwd, name);
-    try {
-      await access(path);
-      return path;
-    } catch {
-      // try the next name
-    }
-  }
-  return undefined;
-}
-
 async function fromConfig(flags: IamPolicyFlags, io: IamPolicyIo): Promise<FromConfig | undefined> {
-  const path =
-    flags.config !== undefined
-      ? resolve(io.cwd, flags.config)
-      : flags.function === undefined
-        ? await findDefaultConfig(io.cwd)
-        : undefined;
-  if (path === undefined) {
-    if (flags.env !== undefined) {
-      throw new InputError("--env needs a configuration file.", {
-        hint: `Pass --config FILE, or run where one of ${CONFIG_FILE_NAMES.join(", ")} exists.`,
-      });
-    }
-    return undefined;
-  }
-  const config = await loadConfig(path);
-  const resolution = resolveEnvironment(config, {
-    env: flags.env,
-    branch: flags.env === undefined ? currentBranch(io.env, { cwd: io.cwd }) : undefined,
-  });
+  const resolution = await environmentFromFlags(flags, { cwd: io.cwd, env: io.env });
+  if (resolution === undefined) return undefined;
   if (resolution.kind === "noop") {
     throw new InputError(resolution.message, { hint: "Pass --env to choose the environment." });
   }

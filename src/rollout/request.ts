@@ -1,12 +1,5 @@
-import { access } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import {
-  CONFIG_FILE_NAMES,
-  currentBranch,
-  loadConfig,
-  type MetricsConfig,
-  resolveEnvironment,
-} from "../config/index.js";
+import { resolve } from "node:path";
+import { CONFIG_FILE_NAMES, environmentFromFlags, type MetricsConfig } from "../config/index.js";
 import { InputError } from "../errors.js";
 import type { SmokeCheck } from "../health/smoke.js";
 import { parseDuration } from "../plan/duration.js";
@@ -86,19 +79,6 @@ export interface ResolveContext {
   readText: (path: string) => Promise<string>;
 }
 
-async function findConfig(cwd: string): Promise<string | undefined> {
-  for (const name of CONFIG_FILE_NAMES) {
-    const path = join(cwd, name);
-    try {
-      await access(path);
-      return path;
-    } catch {
-      // try the next name
-    }
-  }
-  return undefined;
-}
-
 async function smokeCheck(text: string, context: ResolveContext): Promise<SmokeCheck> {
   const payload = text.startsWith("@") ? await readPayloadFile(text.slice(1), context) : text;
   try {
@@ -127,19 +107,8 @@ async function readPayloadFile(path: string, context: ResolveContext): Promise<s
  * Everything that can be checked without AWS is checked here; problems are InputErrors (exit 2).
  */
 export async function resolveDeploy(inputs: DeployInputs, context: ResolveContext): Promise<ResolvedDeploy> {
-  const configPath =
-    inputs.config ?? (inputs.function === undefined ? await findConfig(context.cwd) : undefined);
-  let fromFile: Awaited<ReturnType<typeof resolveEnvironment>> | undefined;
-  if (configPath !== undefined) {
-    const config = await loadConfig(resolve(context.cwd, configPath), configPath);
-    const branch = inputs.env === undefined ? currentBranch(context.env, { cwd: context.cwd }) : undefined;
-    fromFile = resolveEnvironment(config, { env: inputs.env, branch });
-    if (fromFile.kind === "noop") return { kind: "noop", message: fromFile.message };
-  } else if (inputs.env !== undefined) {
-    throw new InputError(`--env ${inputs.env} needs a configuration file, and none was found.`, {
-      hint: `Pass --config FILE or create ${CONFIG_FILE_NAMES[0]} in ${context.cwd}.`,
-    });
-  }
+  const fromFile = await environmentFromFlags(inputs, context);
+  if (fromFile?.kind === "noop") return { kind: "noop", message: fromFile.message };
   const environment = fromFile?.kind === "environment" ? fromFile.environment : undefined;
 
   const functionName = inputs.function ?? environment?.function;
