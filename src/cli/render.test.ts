@@ -82,8 +82,10 @@ test("the live view redraws one status line with weight, countdown and gate stat
   now = AT + 30_000;
   view.render({ type: "bake", weight: 10, step: 1, remainingMs: 60_000, totalMs: 120_000, at: now });
   const screen = chunks.join("");
-  expect(screen).toContain("weight 10% · bake 1:00 left · alarms ok");
+  expect(screen).toContain("step 1/2 · weight 10% · bake 1:00 left · alarms ok");
   expect(screen).toContain("step 1/2: 10% of traffic on v2");
+  // a passing check during the bake updates the status line only
+  expect(screen).not.toContain("gate alarms [bake");
   view.render(result);
   view.close();
 });

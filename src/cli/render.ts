@@ -21,7 +21,9 @@ export function describeEvent(event: StampedEvent): string | undefined {
       return `gate ${event.verdict.gate} [${event.phase}, ${event.weight}%]: ${mark} — ${event.verdict.detail}`;
     }
     case "shift":
-      return `step ${event.step}/${event.steps}: ${event.weight}% of traffic on v${event.toVersion} (v${event.fromVersion} keeps ${Number((100 - event.weight).toFixed(2))}%)`;
+      return event.weight === 100
+        ? `step ${event.step}/${event.steps}: 100% of traffic on v${event.toVersion}`
+        : `step ${event.step}/${event.steps}: ${event.weight}% of traffic on v${event.toVersion} (v${event.fromVersion} keeps ${Number((100 - event.weight).toFixed(2))}%)`;
     case "bake":
       return undefined;
     case "rollback":
@@ -60,8 +62,9 @@ function countdown(ms: number): string {
 const CLEAR_LINE = "\r\x1b[2K";
 
 /**
- * A live view for terminals: event lines scroll above one status line that shows the current weight,
- * the bake countdown and the last gate results, redrawn every second.
+ * A live view for terminals: event lines scroll above one status line that shows the step, the current
+ * weight, the bake countdown and the last gate results, redrawn every second. Passing checks during a
+ * bake only update the status line, so the scrollback keeps what changed.
  */
 export function ttyRenderer(
   out: OutputStream,
@@ -71,11 +74,12 @@ export function ttyRenderer(
   close: () => void;
 } {
   let weight = 0;
+  let step = "";
   let bakeEndsAt: number | undefined;
   let gates = new Map<string, string>();
   let timer: NodeJS.Timeout | undefined;
   const status = () => {
-    const parts = [`weight ${weight}%`];
+    const parts = [`${step}weight ${weight}%`];
     if (bakeEndsAt !== undefined) parts.push(`bake ${countdown(bakeEndsAt - now())} left`);
     if (gates.size > 0) parts.push([...gates].map(([gate, state]) => `${gate} ${state}`).join(", "));
     return parts.join(" · ");
@@ -89,6 +93,7 @@ export function ttyRenderer(
     render(event) {
       if (event.type === "shift") {
         weight = event.weight;
+        step = `step ${event.step}/${event.steps} · `;
         gates = new Map();
       }
       if (event.type === "bake") {
@@ -102,7 +107,8 @@ export function ttyRenderer(
         gates.set(event.verdict.gate, event.verdict.status === "pass" ? "ok" : event.verdict.status);
       if (event.type === "shift" || event.type === "rollback" || event.type === "result")
         bakeEndsAt = undefined;
-      const text = describeEvent(event);
+      const quiet = event.type === "gate" && event.phase === "bake" && event.verdict.status === "pass";
+      const text = quiet ? undefined : describeEvent(event);
       if (text !== undefined) {
         const time = new Date(event.at).toLocaleTimeString();
         out.write(
