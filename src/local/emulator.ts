@@ -47,6 +47,9 @@ export async function startEmulator(
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, ...options.env },
   });
+  // If this process ends without stopping the emulator (an uncaught error, process.exit), take it along.
+  const orphanGuard = () => child.kill("SIGKILL");
+  process.once("exit", orphanGuard);
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);
@@ -94,6 +97,9 @@ export async function startEmulator(
       AWS_ENDPOINT_URL: endpoint,
       AWS_EC2_METADATA_DISABLED: "true",
     },
-    stop: () => stopChild(child),
+    stop: async () => {
+      process.removeListener("exit", orphanGuard);
+      await stopChild(child);
+    },
   };
 }
