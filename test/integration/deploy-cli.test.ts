@@ -179,6 +179,59 @@ describe("deploy against moto, through the real binary", () => {
   });
 });
 
+describe("configuration and dry runs", () => {
+  test("lambda-rollout.yml: the branch picks the environment; other branches deploy nothing", async () => {
+    const target = await createTarget(moto, uniqueName("config"));
+    await writeFile(
+      join(target.dir, "lambda-rollout.yml"),
+      [
+        "version: 1",
+        `defaults: { artifact: { bucket: ${target.bucket}, prefix: builds }, interval: 1s }`,
+        "environments:",
+        `  production: { function: ${target.name}, steps: "20%:1s", alarms: [${target.alarm}], branches: [main] }`,
+        "  staging: { function: some-other-function, branches: [develop] }",
+      ].join("\n"),
+    );
+    const feature = await runCli(moto, ["deploy", "--zip", target.v2, "--json"], target.dir, {
+      GITHUB_REF_NAME: "feature/x",
+    });
+    expect(feature.code, feature.stderr).toBe(0);
+    expect(feature.events.at(-1)).toMatchObject({ outcome: "noop" });
+    expect(String(feature.events.at(-1)?.reason)).toContain('Branch "feature/x" deploys to no environment');
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "1", weights: {} });
+
+    const main = await runCli(moto, ["deploy", "--zip", target.v2, "--json"], target.dir, {
+      GITHUB_REF_NAME: "main",
+    });
+    expect(main.code, main.stderr).toBe(0);
+    expect(main.stderr).toContain('branch "main" matches pattern "main" of environment "production"');
+    expect(main.events.filter((e) => e.type === "shift").map((e) => e.weight)).toEqual([20, 100]);
+    expect(main.events.find((e) => e.type === "artifact")).toMatchObject({
+      key: expect.stringMatching(/^builds\/config-\d+\/[0-9a-f]{64}\.zip$/),
+    });
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "2", weights: {} });
+  });
+
+  test("--dry-run validates and prints the plan, and changes nothing", async () => {
+    const target = await createTarget(moto, uniqueName("dry"));
+    const run = await runCli(
+      moto,
+      deployArgs(target, target.v2, "--strategy", "Linear10PercentEvery1Minute", "--dry-run"),
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain("Linear10PercentEvery1Minute: 10% for 1m → 20% for 1m");
+    expect(run.events.at(-1)).toMatchObject({ outcome: "noop", reason: "dry run: nothing was changed" });
+    expect(run.events.some((e) => e.type === "artifact" || e.type === "published")).toBe(false);
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "1", weights: {} });
+  });
+
+  test("status of an unknown function: exit 2 naming it", async () => {
+    const run = await runCli(moto, ["status", "--function", "no-such-function"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("no-such-function");
+  });
+});
+
 describe("bad input: exit 2 and the alias exactly as before", () => {
   let target: Awaited<ReturnType<typeof createTarget>>;
   let notZip: string;

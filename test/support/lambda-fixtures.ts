@@ -141,10 +141,10 @@ export interface CliRun {
 }
 
 /** Runs the real `lambda-rollout` binary against moto. */
-export function startCli(moto: Moto, args: string[], cwd?: string): CliRun {
+export function startCli(moto: Moto, args: string[], cwd?: string, env: Record<string, string> = {}): CliRun {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd,
-    env: { ...process.env, ...moto.env, CI: "true", GITHUB_REF_NAME: "" },
+    env: { ...process.env, ...moto.env, CI: "true", GITHUB_REF_NAME: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -207,6 +207,6 @@ export function startCli(moto: Moto, args: string[], cwd?: string): CliRun {
   };
 }
 
-export async function runCli(moto: Moto, args: string[], cwd?: string) {
-  return await startCli(moto, args, cwd).done;
+export async function runCli(moto: Moto, args: string[], cwd?: string, env: Record<string, string> = {}) {
+  return await startCli(moto, args, cwd, env).done;
 }
