@@ -1,0 +1,165 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { zipSync } from "fflate";
+import { beforeAll, describe, expect, test } from "vitest";
+import { FakeAlarms, FakeArtifacts, FakeClock, FakeLambda } from "../../test/support/fakes.js";
+import { sha256 } from "../artifact/hash.js";
+import { ConflictError } from "../errors.js";
+import { buildPlan } from "../plan/plan.js";
+import { type DeployRequest, deploy } from "./deploy.js";
+import type { StampedEvent } from "./events.js";
+
+let dir: string;
+let zip: string;
+let zipSha: { hex: string; base64: string };
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "lr-deploy-"));
+  const bytes = zipSync({
+    "handler.mjs": new TextEncoder().encode("export const handler = async () => ({});"),
+  });
+  zip = join(dir, "fn.zip");
+  await writeFile(zip, bytes);
+  zipSha = sha256(bytes);
+  await writeFile(
+    join(dir, "wrong.zip"),
+    zipSync({ "index.js": new TextEncoder().encode("exports.handler=1") }),
+  );
+});
+
+/** v1 live; the package deploys as v2 (UpdateFunctionCode yields the package's CodeSha256). */
+function setup(options: { aliasOn?: string } = {}) {
+  const lambda = new FakeLambda("fn", "live", { stableVersions: 1, aliasOn: options.aliasOn ?? "1" });
+  lambda.shaFor = () => zipSha.base64;
+  const artifacts = new FakeArtifacts();
+  const clock = new FakeClock();
+  const events: StampedEvent[] = [];
+  const run = (extra: Partial<DeployRequest> = {}) =>
+    deploy(
+      {
+        functionName: "fn",
+        aliasName: "live",
+        source: { zip, bucket: "artifacts", prefix: "/builds/" },
+        plan: buildPlan({ steps: "10%:1m" }),
+        ...extra,
+      },
+      { lambda, artifacts, alarms: new FakeAlarms(), clock, emit: (e) => events.push(e) },
+    );
+  return { lambda, artifacts, clock, events, run };
+}
+
+describe("the package", () => {
+  test("is uploaded once under PREFIX/FUNCTION/SHA256.zip, then published guarded by its CodeSha256", async () => {
+    const { lambda, artifacts, events, run } = setup();
+    const result = await run();
+    expect(result).toMatchObject({ outcome: "promoted", fromVersion: "1", toVersion: "2" });
+    expect([...artifacts.objects.keys()]).toEqual([`artifacts/builds/fn/${zipSha.hex}.zip`]);
+    expect(lambda.calls.find((c) => c.op === "publishVersion")?.args[1]).toBe(zipSha.base64);
+    expect(events.find((e) => e.type === "artifact")).toMatchObject({ uploaded: true });
+  });
+
+  test("already in S3 (a re-run after a rollback): the upload is skipped", async () => {
+    const { artifacts, events, run } = setup();
+    artifacts.objects.set(`artifacts/builds/fn/${zipSha.hex}.zip`, new Uint8Array());
+    await run();
+    expect(events.find((e) => e.type === "artifact")).toMatchObject({ uploaded: false });
+  });
+
+  test("the same package already live: noop, nothing uploaded or published", async () => {
+    const { lambda, artifacts, run } = setup();
+    (lambda.versions[0] as { codeSha256: string }).codeSha256 = zipSha.base64;
+    const result = await run();
+    expect(result).toMatchObject({ outcome: "noop", exitCode: 0, toVersion: "1" });
+    expect(artifacts.objects.size).toBe(0);
+    expect(lambda.calls.some((c) => c.op === "updateFunctionCode" || c.op === "publishVersion")).toBe(false);
+  });
+
+  test("without the handler's file: exit 2 before any write", async () => {
+    const { lambda, artifacts, run } = setup();
+    const result = await run({ source: { zip: join(dir, "wrong.zip"), bucket: "artifacts" } });
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 2 });
+    expect(result.reason).toContain('no file for the function\'s handler "handler.handler"');
+    expect(result.hint).toContain("handler.js or handler.mjs or handler.cjs");
+    expect(artifacts.objects.size).toBe(0);
+    expect(lambda.calls.map((c) => c.op)).not.toContain("updateFunctionCode");
+  });
+});
+
+describe("the code update", () => {
+  test("LastUpdateStatus=Failed: exit 4 naming the function and the reason; the alias untouched", async () => {
+    const { lambda, run } = setup();
+    lambda.shaFor = undefined;
+    lambda.updateFunctionCode = async () => {
+      lambda.latest = {
+        ...lambda.latest,
+        lastUpdateStatus: "Failed",
+        lastUpdateStatusReason: "Unzipped size too large",
+      };
+      return { ...lambda.latest, lastUpdateStatus: "InProgress" };
+    };
+    const result = await run();
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 4 });
+    expect(result.reason).toBe("The code update of fn failed: Unzipped size too large.");
+    expect(lambda.writes()).toEqual([]);
+  });
+
+  test("an update that never settles: bounded wait, exit 4", async () => {
+    const { lambda, clock, run } = setup();
+    lambda.updateFunctionCode = async () => {
+      lambda.latest = { ...lambda.latest, codeSha256: zipSha.base64, lastUpdateStatus: "InProgress" };
+      return { ...lambda.latest };
+    };
+    const start = clock.now();
+    const result = await run({ updateTimeoutMs: 30_000 });
+    expect(result).toMatchObject({ exitCode: 4 });
+    expect(result.reason).toContain("did not finish within 30 s (LastUpdateStatus=InProgress)");
+    expect(clock.now() - start).toBeGreaterThanOrEqual(30_000);
+    expect(lambda.writes()).toEqual([]);
+  });
+
+  test("Lambda reporting other code than the package: exit 4, nothing published", async () => {
+    const { lambda, run } = setup();
+    lambda.shaFor = () => "someone-else's-code";
+    const result = await run();
+    expect(result).toMatchObject({ exitCode: 4 });
+    expect(result.reason).toContain("someone-else's-code");
+    expect(lambda.calls.map((c) => c.op)).not.toContain("publishVersion");
+  });
+});
+
+describe("the alias", () => {
+  test("on $LATEST: the first release goes all at once, with a message saying why", async () => {
+    const { lambda, events, run } = setup({ aliasOn: "$LATEST" });
+    const result = await run({ plan: buildPlan({ strategy: "Canary10Percent30Minutes" }) });
+    expect(result).toMatchObject({ outcome: "promoted", fromVersion: "$LATEST", toVersion: "2" });
+    expect(lambda.writes()).toEqual([{ version: "2" }]);
+    expect(events.find((e) => e.type === "warning")).toMatchObject({
+      message: expect.stringContaining("no published version to fall back to"),
+    });
+  });
+
+  test("a RevisionId precondition failure on a step: exit 3, no further writes, no rollback", async () => {
+    const { lambda, run } = setup();
+    lambda.failWhen = (op, n) =>
+      op === "updateAlias" && n === 2 ? new ConflictError("PreconditionFailed") : undefined;
+    const result = await run();
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 3 });
+    expect(lambda.calls.filter((c) => c.op === "updateAlias")).toHaveLength(2);
+    expect(lambda.alias.additional).toEqual({ version: "2", weight: 10 });
+  });
+
+  test("--version of the version already live: noop", async () => {
+    const { lambda, run } = setup();
+    const result = await run({ source: { version: "1" } });
+    expect(result).toMatchObject({ outcome: "noop", exitCode: 0 });
+    expect(lambda.writes()).toEqual([]);
+  });
+
+  test("--version of a version that does not exist: exit 2", async () => {
+    const { run } = setup();
+    const result = await run({ source: { version: "9" } });
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 2 });
+    expect(result.reason).toContain("fn:9");
+  });
+});
