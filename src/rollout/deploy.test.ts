@@ -89,10 +89,10 @@ describe("the package", () => {
 describe("the code update", () => {
   test("LastUpdateStatus=Failed: exit 4 naming the function and the reason; the alias untouched", async () => {
     const { lambda, run } = setup();
-    lambda.shaFor = undefined;
     lambda.updateFunctionCode = async () => {
       lambda.latest = {
         ...lambda.latest,
+        codeSha256: zipSha.base64,
         lastUpdateStatus: "Failed",
         lastUpdateStatusReason: "Unzipped size too large",
       };
