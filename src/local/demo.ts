@@ -25,7 +25,7 @@ const PEOPLE = [
 ];
 const PATHS = ["/?name=John%20Doe", "/?name=Jane%20Roe", "/?name=Jos%C3%A9%20%C3%81lvarez", "/?name=Nobody"];
 
-/** Short bakes so the story fits in two minutes; the gate reads the local publisher's 2 s grain. */
+/** Short bakes so the story fits in two minutes; the gate reads the local publisher's 1 s grain. */
 export const DEMO_GATE: MetricGateOptions = {
   periodSeconds: 5,
   minInvocations: 20,
@@ -36,6 +36,8 @@ export const DEMO_GATE: MetricGateOptions = {
 
 export interface DemoOptions {
   out?: (line: string) => void;
+  /** Aborting (Ctrl-C in the launcher) stops everything the demo started; the report is then not ok. */
+  signal?: AbortSignal | undefined;
   port?: number | undefined;
   ratePerSecond?: number | undefined;
 }
@@ -82,9 +84,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     });
     const r = rehearsal;
     // Ctrl-C: stop what was started (emulator, workers, server) instead of leaving them running.
-    process.once("SIGINT", () => {
-      void r.stop().finally(() => process.exit(130));
-    });
+    options.signal?.addEventListener("abort", () => void r.stop(), { once: true });
     say(`emulator at ${r.emulator.endpoint}; local API Gateway at ${r.url} (loopback only)`);
 
     const plan = buildPlan({ steps: "10%:12s,50%:8s" });
@@ -141,10 +141,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       onEvent: onEvent("v2"),
     });
     releases.push(second);
+    if (options.signal?.aborted) throw new Error("interrupted");
     say(`v2: ${second.result.outcome}${second.result.reason ? ` — ${second.result.reason}` : ""}`);
     if (second.result.outcome !== "promoted")
       problems.push(`v2 was ${second.result.outcome}: ${second.result.reason}`);
 
+    if (options.signal?.aborted) throw new Error("interrupted");
     say("rolling out v3 (a regression failing 30% of requests): same plan");
     const third = await r.release({
       label: "v3",
@@ -181,7 +183,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       problems.push(`alias ended on ${JSON.stringify(routing)}, not 100% v2`);
     if (answer.status !== 200) problems.push(`the final request answered ${answer.status}`);
   } catch (error) {
-    problems.push(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+    problems.push(
+      options.signal?.aborted
+        ? "interrupted before the story ended"
+        : `demo failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   } finally {
     if (ticker) clearInterval(ticker);
     say("stopping load, local API, workers and the emulator");
@@ -194,11 +200,4 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       : `the story did NOT happen as told:\n  ${problems.join("\n  ")}`,
   );
   return { ok: problems.length === 0, problems, releases, elapsedMs };
-}
-
-const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
-if (isMain) {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  const report = await runDemo();
-  process.exitCode = report.ok ? 0 : 1;
 }
