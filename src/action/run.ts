@@ -76,7 +76,7 @@ export async function runAction(host: ActionHost, options: ActionOptions = {}): 
     };
     events.push({ ...result, at: Date.now() });
   }
-  if (result.function) host.info(describeEvent({ ...result, at: Date.now() }) ?? result.outcome);
+  host.info(describeEvent({ ...result, at: Date.now() }) ?? result.outcome);
   reportResult(host, result);
   await host.writeSummary(renderSummary(events));
   return result.exitCode as ExitCodeValue;

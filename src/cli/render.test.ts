@@ -45,6 +45,17 @@ describe("describeEvent", () => {
       result,
       'result: rolled_back (fn:live v1 → v2)\nHealth gate "alarms" failed at 10% (bake): in ALARM: fn-errors',
     ],
+    [
+      {
+        ...result,
+        function: "",
+        alias: "",
+        fromVersion: null,
+        toVersion: null,
+        reason: "No function to deploy.",
+      },
+      "result: rolled_back\nNo function to deploy.",
+    ],
   ])("%#", (event, text) => expect(describeEvent(event)).toBe(text));
 });
 

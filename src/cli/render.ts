@@ -31,8 +31,9 @@ export function describeEvent(event: StampedEvent): string | undefined {
     case "promoted":
       return `promoted v${event.version} to 100%`;
     case "result": {
-      const head = `result: ${event.outcome} (${event.function}:${event.alias}${event.toVersion ? ` v${event.fromVersion ?? "?"} → v${event.toVersion}` : ""})`;
-      return [head, event.reason, event.hint].filter(Boolean).join("\n");
+      const versions = event.toVersion ? ` v${event.fromVersion ?? "?"} → v${event.toVersion}` : "";
+      const target = event.function ? ` (${event.function}:${event.alias}${versions})` : "";
+      return [`result: ${event.outcome}${target}`, event.reason, event.hint].filter(Boolean).join("\n");
     }
   }
 }
