@@ -3,7 +3,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { InputError } from "../errors.js";
+import { errorOf } from "../../test/support/errors.js";
 import { currentBranch } from "./branch.js";
 
 const gitEnv = {
@@ -22,16 +22,6 @@ async function repo(): Promise<string> {
   git("init", "-q", "-b", "develop");
   git("commit", "-q", "--allow-empty", "-m", "first");
   return dir;
-}
-
-function errorOf(run: () => unknown): InputError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error("expected an InputError");
 }
 
 describe("currentBranch", () => {

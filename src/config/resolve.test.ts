@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InputError } from "../errors.js";
+import { errorOf } from "../../test/support/errors.js";
 import { parseConfig } from "./parse.js";
 import { matchesBranch, resolveEnvironment } from "./resolve.js";
 
@@ -28,16 +28,6 @@ environments:
 `,
   "lambda-rollout.yml",
 );
-
-function errorOf(run: () => unknown): InputError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error("expected an InputError");
-}
 
 describe("branch patterns", () => {
   it.each([
