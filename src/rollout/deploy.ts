@@ -120,9 +120,18 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         );
       }
     }
+    // Before anything changes, and in dry runs too: the first release cannot be gradual.
+    const effectivePlan: Plan =
+      alias.version === "$LATEST" ? { strategy: "AllAtOnce", steps: [], finalBakeMs: 0 } : plan;
+    if (effectivePlan !== plan) {
+      emit({
+        type: "warning",
+        message: `${functionName}:${aliasName} points at $LATEST, so there is no published version to fall back to: the new version is released all at once.`,
+      });
+    }
     emit({
       type: "info",
-      message: `Plan for ${functionName}:${aliasName} (now ${describeRouting(alias)}): ${describePlan(plan)}`,
+      message: `Plan for ${functionName}:${aliasName} (now ${describeRouting(alias)}): ${describePlan(effectivePlan)}`,
     });
     if (request.dryRun) return noop("dry run: nothing was changed");
 
@@ -153,14 +162,6 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     if (request.smoke && request.smoke.length > 0) preTraffic.push(createSmokeGate(lambda, request.smoke));
     gates.push(...(request.gates ?? []));
 
-    let effectivePlan = plan;
-    if (alias.version === "$LATEST") {
-      emit({
-        type: "warning",
-        message: `${functionName}:${aliasName} points at $LATEST, so there is no published version to fall back to: releasing v${newVersion} all at once.`,
-      });
-      effectivePlan = { strategy: "AllAtOnce", steps: [], finalBakeMs: 0 };
-    }
     const result = await runRollout(
       {
         alias,
