@@ -182,7 +182,6 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
       });
       await bake(step.bakeMs, index + 1, "bake", index + 1 < total ? "before-shift" : "before-promote");
     }
-    if (total === 0) await runGates(request.gates, "before-promote");
     weight = 100;
     await writer.write({ version: newVersion });
     stepStartedAt = clock.now();
