@@ -11,6 +11,15 @@ export interface AliasRouting {
   additional?: { version: string; weight: number } | undefined;
 }
 
+/** True when both route the same versions with the same weights. */
+export function sameRouting(a: AliasRouting, b: AliasRouting): boolean {
+  return (
+    a.version === b.version &&
+    a.additional?.version === b.additional?.version &&
+    a.additional?.weight === b.additional?.weight
+  );
+}
+
 export interface AliasState extends AliasRouting {
   functionName: string;
   aliasName: string;

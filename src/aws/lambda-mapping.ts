@@ -104,14 +104,6 @@ export function validateRouting(routing: AliasRouting, context: ErrorContext): v
 }
 
 /** Whether the alias already routes exactly as requested (e.g. our own write whose reply was lost). */
-export function sameRouting(state: AliasRouting, wanted: AliasRouting): boolean {
-  return (
-    state.version === wanted.version &&
-    state.additional?.version === wanted.additional?.version &&
-    state.additional?.weight === wanted.additional?.weight
-  );
-}
-
 export function aliasChanged(
   functionName: string,
   aliasName: string,

@@ -11,20 +11,20 @@ import {
   type UpdateFunctionCodeCommandInput,
 } from "@aws-sdk/client-lambda";
 import { ConflictError } from "../errors.js";
-import type {
-  AliasRouting,
-  AliasState,
-  CodeSource,
-  FunctionState,
-  InvokeResult,
-  LambdaPort,
+import {
+  type AliasRouting,
+  type AliasState,
+  type CodeSource,
+  type FunctionState,
+  type InvokeResult,
+  type LambdaPort,
+  sameRouting,
 } from "../ports.js";
 import {
   aliasChanged,
   lambdaErrors,
   notFound,
   percentToFraction,
-  sameRouting,
   toAliasState,
   toFunctionState,
   validateRouting,

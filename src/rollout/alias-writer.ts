@@ -1,13 +1,5 @@
 import { ConflictError, RollbackFailedError, RolloutError } from "../errors.js";
-import type { AliasRouting, AliasState, LambdaPort } from "../ports.js";
-
-export function sameRouting(a: AliasRouting, b: AliasRouting): boolean {
-  return (
-    a.version === b.version &&
-    a.additional?.version === b.additional?.version &&
-    a.additional?.weight === b.additional?.weight
-  );
-}
+import { type AliasRouting, type AliasState, type LambdaPort, sameRouting } from "../ports.js";
 
 export function describeRouting(routing: AliasRouting): string {
   if (!routing.additional) return `100% v${routing.version}`;
