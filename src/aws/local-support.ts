@@ -32,6 +32,7 @@ import {
   S3Client,
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
+import { artifactKeyPrefix } from "../artifact/key.js";
 import { InputError } from "../errors.js";
 import type { LocalLambdaPort, MetricDatum, MetricSinkPort, VersionConfig } from "../local/ports.js";
 import type { AliasRouting } from "../ports.js";
@@ -57,12 +58,6 @@ const DATA_PER_CALL = 500;
 
 function sha256Base64(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("base64");
-}
-
-function folder(prefix: string | undefined, functionName: string): string {
-  // Same layout as src/rollout/publish.ts artifactKey: PREFIX/FUNCTION/SHA256HEX.zip.
-  const trimmed = (prefix ?? "").replace(/^\/+|\/+$/g, "");
-  return `${trimmed ? `${trimmed}/` : ""}${functionName}/`;
 }
 
 function isEmulatorDeadLink(location: string | undefined): boolean {
@@ -166,7 +161,9 @@ export class LocalSupport implements LocalLambdaPort, MetricSinkPort {
         if (sha256Base64(bytes) === sha) return this.remember(bytes);
       }
     }
-    const looked = this.sources.map((s) => `s3://${s.bucket}/${folder(s.prefix, functionName)}`).join(", ");
+    const looked = this.sources
+      .map((s) => `s3://${s.bucket}/${artifactKeyPrefix(s.prefix, functionName)}`)
+      .join(", ");
     throw new InputError(
       `Cannot find the deployment package of ${functionName}:${version} (CodeSha256 ${sha}).`,
       {
@@ -197,7 +194,7 @@ export class LocalSupport implements LocalLambdaPort, MetricSinkPort {
     sha: string,
     hex: string,
   ): Promise<Uint8Array | undefined> {
-    const dir = folder(source.prefix, functionName);
+    const dir = artifactKeyPrefix(source.prefix, functionName);
     const direct = await this.readObject(source.bucket, `${dir}${hex}.zip`);
     if (direct && sha256Base64(direct) === sha) return direct;
     const listing = await this.s3

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { artifactKeyPrefix } from "../artifact/key.js";
 import { InputError } from "../errors.js";
 import { policyGrants } from "./grants.js";
-import { artifactKeyPrefix, type DeployerTarget, deployerPolicy } from "./policy.js";
+import { type DeployerTarget, deployerPolicy } from "./policy.js";
 
 function target(overrides: Partial<DeployerTarget> = {}): DeployerTarget {
   return {

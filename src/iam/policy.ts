@@ -6,6 +6,8 @@
  * `test/infra` applies it against moto and asserts both grant the same actions on the same resources.
  * Change both together.
  */
+
+import { artifactKeyPrefix } from "../artifact/key.js";
 import { InputError } from "../errors.js";
 
 export interface DeployerTarget {
@@ -67,12 +69,6 @@ const PARTITION = /^aws(-[a-z]+)*$/;
 
 function check(problems: string[], ok: boolean, problem: string): void {
   if (!ok) problems.push(problem);
-}
-
-/** The key prefix (with trailing slash) under which the tool writes this function's artifacts. */
-export function artifactKeyPrefix(prefix: string, functionName: string): string {
-  const trimmed = prefix.replace(/^\/+|\/+$/g, "");
-  return trimmed === "" ? `${functionName}/` : `${trimmed}/${functionName}/`;
 }
 
 function validate(target: DeployerTarget): void {

@@ -1,4 +1,5 @@
 import type { Artifact } from "../artifact/inspect.js";
+import { artifactKey } from "../artifact/key.js";
 import { AwsError } from "../errors.js";
 import type { ArtifactStore, Clock, FunctionState, LambdaPort } from "../ports.js";
 import type { RolloutEvent } from "./events.js";
@@ -19,12 +20,6 @@ export interface PublishPorts {
 }
 
 const POLL_MS = 1_000;
-
-/** `PREFIX/FUNCTION/SHA256.zip`: content-addressed, so a re-run uploads nothing. */
-export function artifactKey(prefix: string | undefined, functionName: string, sha256Hex: string): string {
-  const trimmed = (prefix ?? "").replace(/^\/+|\/+$/g, "");
-  return `${trimmed ? `${trimmed}/` : ""}${functionName}/${sha256Hex}.zip`;
-}
 
 /**
  * Uploads the package (unless present), updates `$LATEST` from S3, waits for the update to settle and
