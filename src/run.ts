@@ -13,7 +13,7 @@ import {
   systemClock,
 } from "./ports.js";
 import { deploy } from "./rollout/deploy.js";
-import type { EventSink, ResultEvent } from "./rollout/events.js";
+import { type EventSink, failedResult, type ResultEvent } from "./rollout/events.js";
 import { type DeployInputs, type ResolvedDeploy, resolveDeploy } from "./rollout/request.js";
 
 export interface Ports {
@@ -63,13 +63,7 @@ export async function deployFromInputs(inputs: DeployInputs, options: RunOptions
     });
   } catch (error) {
     if (!(error instanceof RolloutError)) throw error;
-    const result: ResultEvent = {
-      ...base,
-      outcome: "failed",
-      reason: error.message,
-      hint: error.hint ?? null,
-      exitCode: error.exitCode,
-    };
+    const result = failedResult(base, error);
     emit({ ...result, at: now() });
     return result;
   }

@@ -4,7 +4,7 @@
  */
 import { describeEvent } from "../cli/render.js";
 import { ExitCode, type ExitCodeValue, InputError } from "../errors.js";
-import type { ResultEvent, StampedEvent } from "../rollout/events.js";
+import { failedResult, type ResultEvent, type StampedEvent } from "../rollout/events.js";
 import { deployFromInputs, type RunOptions } from "../run.js";
 import { type InputReader, readInputs } from "./inputs.js";
 import { renderSummary } from "./summary.js";
@@ -63,17 +63,7 @@ export async function runAction(host: ActionHost, options: ActionOptions = {}): 
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     // Only the Action's own input encoding (dry-run) can fail before the library runs.
-    result = {
-      type: "result",
-      outcome: "failed",
-      function: "",
-      alias: "",
-      fromVersion: null,
-      toVersion: null,
-      reason: error.message,
-      hint: error.hint ?? null,
-      exitCode: error.exitCode,
-    };
+    result = failedResult({ function: "", alias: "" }, error);
     events.push({ ...result, at: Date.now() });
   }
   host.info(describeEvent({ ...result, at: Date.now() }) ?? result.outcome);

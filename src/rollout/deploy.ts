@@ -1,5 +1,5 @@
 import { type Artifact, assertHandlerPresent, readArtifact } from "../artifact/inspect.js";
-import { AwsError, ConflictError, ExitCode, InputError, RolloutError } from "../errors.js";
+import { ConflictError, ExitCode, InputError } from "../errors.js";
 import { createAlarmGate, type ReadFailurePolicy } from "../health/alarms.js";
 import type { HealthGate } from "../health/gate.js";
 import { createSmokeGate, type SmokeCheck } from "../health/smoke.js";
@@ -14,7 +14,7 @@ import {
 } from "../ports.js";
 import { describeRouting } from "./alias-writer.js";
 import { type InconclusivePolicy, runRollout } from "./engine.js";
-import type { EventSink, ResultEvent, RolloutEvent } from "./events.js";
+import { type EventSink, failedResult, type ResultEvent, type RolloutEvent } from "./events.js";
 import { publishPackage } from "./publish.js";
 
 export type DeploySource = { zip: string; bucket: string; prefix?: string | undefined } | { version: string };
@@ -78,16 +78,8 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     emit(result);
     return result;
   };
-  const fail = (error: RolloutError): ResultEvent =>
-    finish({
-      ...base,
-      outcome: "failed",
-      fromVersion,
-      toVersion,
-      reason: error.message,
-      hint: error.hint ?? null,
-      exitCode: error.exitCode,
-    });
+  const fail = (error: unknown): ResultEvent =>
+    finish(failedResult({ ...base, fromVersion, toVersion }, error));
   const noop = (reason: string): ResultEvent =>
     finish({ ...base, outcome: "noop", fromVersion, toVersion, reason, hint: null, exitCode: ExitCode.ok });
 
@@ -176,11 +168,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     );
     return finish(result);
   } catch (error) {
-    return fail(
-      error instanceof RolloutError
-        ? error
-        : new AwsError(error instanceof Error ? error.message : String(error), { cause: error }),
-    );
+    return fail(error);
   }
 }
 

@@ -1,3 +1,4 @@
+import { ExitCode, RolloutError } from "../errors.js";
 import type { GatePhase, GateVerdict } from "../health/gate.js";
 import type { Plan } from "../plan/plan.js";
 import type { AliasRouting } from "../ports.js";
@@ -34,3 +35,26 @@ export type RolloutEvent =
 export type StampedEvent = RolloutEvent & { at: number };
 
 export type EventSink = (event: StampedEvent) => void;
+
+export interface ResultTarget {
+  function: string;
+  alias: string;
+  fromVersion?: string | null | undefined;
+  toVersion?: string | null | undefined;
+}
+
+/** The `failed` result for an error: its message, hint and exit code (4 for anything unexpected). */
+export function failedResult(target: ResultTarget, error: unknown): ResultEvent {
+  const known = error instanceof RolloutError;
+  return {
+    type: "result",
+    outcome: "failed",
+    function: target.function,
+    alias: target.alias,
+    fromVersion: target.fromVersion ?? null,
+    toVersion: target.toVersion ?? null,
+    reason: error instanceof Error ? error.message : String(error),
+    hint: known ? (error.hint ?? null) : null,
+    exitCode: known ? error.exitCode : ExitCode.awsError,
+  };
+}

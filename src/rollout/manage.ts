@@ -1,7 +1,7 @@
-import { ExitCode, RolloutError } from "../errors.js";
+import { ExitCode } from "../errors.js";
 import type { AliasState, LambdaPort } from "../ports.js";
 import { describeRouting } from "./alias-writer.js";
-import type { ResultEvent } from "./events.js";
+import { failedResult, type ResultEvent } from "./events.js";
 
 export interface AliasStatus {
   type: "status";
@@ -72,7 +72,7 @@ export async function resolveSplit(
   try {
     alias = await lambda.getAlias(functionName, aliasName);
   } catch (error) {
-    return failure(base, error);
+    return failedResult(base, error);
   }
   if (!alias.additional) {
     return {
@@ -91,7 +91,7 @@ export async function resolveSplit(
   try {
     await lambda.updateAlias(functionName, aliasName, { version: target }, alias.revisionId);
   } catch (error) {
-    return failure({ ...base, fromVersion: stable, toVersion: candidate }, error);
+    return failedResult({ ...base, fromVersion: stable, toVersion: candidate }, error);
   }
   return {
     ...base,
@@ -104,27 +104,5 @@ export async function resolveSplit(
         : `Promoted: 100% on v${candidate}, routing removed.`,
     hint: null,
     exitCode: ExitCode.ok,
-  };
-}
-
-function failure(
-  base: {
-    type: "result";
-    function: string;
-    alias: string;
-    fromVersion?: string | null;
-    toVersion?: string | null;
-  },
-  error: unknown,
-): ResultEvent {
-  const known = error instanceof RolloutError;
-  return {
-    fromVersion: null,
-    toVersion: null,
-    ...base,
-    outcome: "failed",
-    reason: error instanceof Error ? error.message : String(error),
-    hint: known ? (error.hint ?? null) : null,
-    exitCode: known ? error.exitCode : ExitCode.awsError,
   };
 }
