@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { environmentFromFlags } from "../config/index.js";
 import { InputError, RolloutError } from "../errors.js";
 import { type DeployerTarget, deployerPolicy } from "../iam/policy.js";
+import { reportError } from "./io.js";
 
 export interface IamPolicyFlags {
   function?: string;
@@ -140,8 +141,7 @@ export function registerIamPolicyCommand(
         done?.({ exitCode: 0 });
       } catch (error) {
         if (done === undefined || !(error instanceof RolloutError)) throw error;
-        io.stderr.write(`error: ${error.message}\n${error.hint ? `${error.hint}\n` : ""}`);
-        done({ exitCode: error.exitCode });
+        done({ exitCode: reportError(io.stderr, error) });
       }
     });
 }

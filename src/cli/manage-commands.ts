@@ -5,7 +5,7 @@ import type { LambdaPort } from "../ports.js";
 import { resolveSplit, status } from "../rollout/manage.js";
 import type { CommandResult } from "./deploy-command.js";
 import { createSink } from "./deploy-command.js";
-import type { CliIo } from "./io.js";
+import { type CliIo, reportError } from "./io.js";
 
 type LambdaFactory = (region: string | undefined) => LambdaPort;
 
@@ -48,8 +48,7 @@ export function registerManageCommands(
       done({ exitCode: 0 });
     } catch (error) {
       if (!(error instanceof RolloutError)) throw error;
-      io.stderr.write(`error: ${error.message}\n${error.hint ? `${error.hint}\n` : ""}`);
-      done({ exitCode: error.exitCode });
+      done({ exitCode: reportError(io.stderr, error) });
     }
   });
   for (const resolution of ["rollback", "promote"] as const) {

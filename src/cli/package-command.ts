@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { Command } from "commander";
 import { type PackageResult, packageFunction } from "../artifact/package.js";
 import { InputError, RolloutError } from "../errors.js";
-import type { OutputStream } from "./io.js";
+import { type OutputStream, reportError } from "./io.js";
 
 export interface PackageCommandIo {
   stdout: OutputStream;
@@ -50,8 +50,7 @@ export function registerPackageCommand(
         done?.({ exitCode: 0 });
       } catch (error) {
         if (!done || !(error instanceof RolloutError)) throw error;
-        io.stderr.write(`error: ${error.message}\n${error.hint ? `${error.hint}\n` : ""}`);
-        done({ exitCode: error.exitCode });
+        done({ exitCode: reportError(io.stderr, error) });
       }
     });
 }

@@ -13,7 +13,7 @@ import { rehearse } from "../local/rehearse.js";
 import { parseDuration } from "../plan/duration.js";
 import { buildPlan, type Plan } from "../plan/plan.js";
 import type { CommandResult } from "./deploy-command.js";
-import type { CliIo } from "./io.js";
+import { type CliIo, reportError } from "./io.js";
 import { describeEvent } from "./render.js";
 
 interface Flags {
@@ -136,9 +136,9 @@ export function registerRehearseCommand(
         }
         done({ exitCode: report.caught ? ExitCode.ok : ExitCode.rolledBack });
       } catch (error) {
+        if (error instanceof RolloutError) return done({ exitCode: reportError(io.stderr, error) });
         io.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-        if (error instanceof RolloutError && error.hint) io.stderr.write(`${error.hint}\n`);
-        done({ exitCode: error instanceof RolloutError ? error.exitCode : ExitCode.awsError });
+        done({ exitCode: ExitCode.awsError });
       }
     });
 }
