@@ -45,15 +45,19 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const program = createProgram(io, (result) => {
     exitCode = result.exitCode;
   });
+  // --debug is accepted anywhere (`lambda-rollout deploy … --debug`), not only before the command.
+  const debug = argv.includes("--debug");
   try {
-    await program.parseAsync(argv, { from: "user" });
+    await program.parseAsync(
+      argv.filter((arg) => arg !== "--debug"),
+      { from: "user" },
+    );
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here with code 0; bad usage is invalid input.
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.invalidInput;
     }
-    const debug = argv.includes("--debug");
     const message =
       error instanceof Error ? (debug ? (error.stack ?? error.message) : error.message) : String(error);
     io.stderr.write(

@@ -80,7 +80,7 @@ export async function resolveSplit(
       outcome: "noop",
       fromVersion: alias.version,
       toVersion: alias.version,
-      reason: `${functionName}:${aliasName} is not mid-roll-out (${describeRouting(alias)}); nothing to ${resolution}.`,
+      reason: `${functionName}:${aliasName} is not mid-roll-out (${describeRouting(alias)}); nothing to ${resolution === "rollback" ? "roll back" : "promote"}.`,
       hint: null,
       exitCode: ExitCode.ok,
     };

@@ -210,6 +210,17 @@ describe("configuration and dry runs", () => {
       key: expect.stringMatching(/^builds\/config-\d+\/[0-9a-f]{64}\.zip$/),
     });
     expect(await aliasOf(moto, target.name)).toEqual({ version: "2", weights: {} });
+
+    // status, rollback and promote take the same environment, by --env or by branch
+    const status = await runCli(moto, ["status", "--env", "production", "--json", "--debug"], target.dir);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ function: target.name, alias: "live", version: "2" });
+    const byBranch = await runCli(moto, ["rollback"], target.dir, { GITHUB_REF_NAME: "main" });
+    expect(byBranch.code, byBranch.stderr).toBe(0);
+    expect(byBranch.stderr).toContain("nothing to roll back");
+    const unmapped = await runCli(moto, ["status"], target.dir, { GITHUB_REF_NAME: "feature/x" });
+    expect(unmapped.code).toBe(2);
+    expect(unmapped.stderr).toContain("Pass --env NAME or --function NAME.");
   });
 
   test("--dry-run validates and prints the plan, and changes nothing", async () => {
