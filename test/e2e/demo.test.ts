@@ -43,7 +43,8 @@ describe("detection (bench/RESULTS.md, issue 6)", () => {
     expect(report.caught).toBe(true);
     expect(report.caughtAtWeight).toBe(10);
     expect(report.detectionMs).toBeDefined();
-    // Target: under 2 poll intervals once the minimum evidence is met (plus the publisher's 2 s flush).
+    // Target: under 2 poll intervals once the minimum evidence is met; the bound allows one more interval
+    // of scheduling noise on a loaded CI machine (measured: 0.4-3.1 s, bench/RESULTS.md).
     expect(report.afterEvidenceMs ?? Number.POSITIVE_INFINITY).toBeLessThan(2 * intervalMs + 2000);
   }, 150_000);
 });
