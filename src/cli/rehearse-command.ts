@@ -6,7 +6,8 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { loadConfig, resolveEnvironment } from "../config/index.js";
+import { handlerCandidates, zipEntries } from "../artifact/inspect.js";
+import { environmentFromFlags } from "../config/index.js";
 import { ExitCode, InputError, RolloutError } from "../errors.js";
 import { metricGateOptionsFromConfig } from "../health/metrics-config.js";
 import { rehearse } from "../local/rehearse.js";
@@ -18,7 +19,7 @@ import { describeEvent } from "./render.js";
 
 interface Flags {
   zip: string;
-  handler: string;
+  handler?: string;
   runtime: string;
   timeout: string;
   memory: string;
@@ -66,7 +67,10 @@ export function registerRehearseCommand(
       "Rehearse a roll-out locally (emulator + local API + synthetic load) with an injected failure: would the gates catch it, at which step, how fast?",
     )
     .requiredOption("--zip <file>", "your function's deployment package (Node.js)")
-    .option("--handler <handler>", "Handler setting, file.export", "index.handler")
+    .option(
+      "--handler <handler>",
+      "Handler setting, file.export (default: handler.handler or index.handler, by the zip)",
+    )
     .option("--runtime <runtime>", "Lambda runtime", "nodejs22.x")
     .option("--timeout <seconds>", "function timeout", "3")
     .option("--memory <mb>", "function memory size", "128")
@@ -78,7 +82,7 @@ export function registerRehearseCommand(
     .option("--latency <ms>", "latency added to every request of the bad version", "0")
     .option("--rps <n>", "synthetic requests per second", "20")
     .option("--interval <duration>", "health poll interval", "2s")
-    .option("--period <seconds>", "metric period (the local publisher flushes every 2 s)", "5")
+    .option("--period <seconds>", "metric period (the local publisher flushes every 1 s)", "5")
     .option("--max-bake <duration>", "cap on each step's bake, so long canaries rehearse quickly", "60s")
     .option("--path <path>", "request path and query for the load (repeatable)", collect)
     .option("--json", "print the report as JSON on stdout")
@@ -86,13 +90,13 @@ export function registerRehearseCommand(
       try {
         let plan: Plan | undefined;
         let metrics: Parameters<typeof metricGateOptionsFromConfig>[0] | undefined;
-        if (flags.config) {
-          const config = await loadConfig(resolve(io.cwd, flags.config));
-          const resolution = resolveEnvironment(config, { env: flags.env, branch: undefined });
-          if (resolution.kind === "environment") {
-            plan = resolution.environment.plan;
-            metrics = resolution.environment.metrics;
-          }
+        if (flags.config !== undefined || flags.env !== undefined) {
+          // The environment as `deploy` would pick it: --env, else the branch.
+          const resolution = await environmentFromFlags(flags, { cwd: io.cwd, env: io.env });
+          if (resolution?.kind === "noop")
+            throw new InputError(resolution.message, { hint: "Pass --env NAME." });
+          plan = resolution?.environment.plan;
+          metrics = resolution?.environment.metrics;
         }
         if (flags.strategy || flags.steps || !plan)
           plan = buildPlan({ strategy: flags.strategy, steps: flags.steps });
@@ -106,7 +110,7 @@ export function registerRehearseCommand(
         );
         const report = await rehearse({
           zip,
-          handler: flags.handler,
+          handler: flags.handler ?? defaultHandler(zip, flags.zip),
           runtime: flags.runtime,
           timeoutSeconds: number("--timeout", flags.timeout, 1, 900),
           memoryMb: number("--memory", flags.memory, 128, 10240),
@@ -141,4 +145,12 @@ export function registerRehearseCommand(
         done({ exitCode: ExitCode.awsError });
       }
     });
+}
+
+/** `handler.handler` for packages built by `lambda-rollout package` (handler.mjs), else `index.handler`. */
+function defaultHandler(zip: Uint8Array, label: string): string {
+  const entries = zipEntries(zip, label);
+  return handlerCandidates("handler.handler").some((file) => entries.includes(file))
+    ? "handler.handler"
+    : "index.handler";
 }

@@ -1,19 +1,48 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "./parse.js";
-import { resolveEnvironment } from "./resolve.js";
+import { type ResolvedEnvironment, resolveEnvironment } from "./resolve.js";
+
+async function load(name: string) {
+  const path = new URL(`../../examples/name-searcher/${name}`, import.meta.url);
+  return parseConfig(await readFile(path, "utf8"), name);
+}
+
+function environmentFor(config: Awaited<ReturnType<typeof load>>, branch: string): ResolvedEnvironment {
+  const resolution = resolveEnvironment(config, { branch });
+  if (resolution.kind !== "environment") throw new Error(`${branch} is unmapped`);
+  return resolution.environment;
+}
 
 describe("examples/name-searcher/lambda-rollout.yml", () => {
   it("is valid: main goes to production gradually, develop to staging at once", async () => {
-    const path = new URL("../../examples/name-searcher/lambda-rollout.yml", import.meta.url);
-    const config = parseConfig(await readFile(path, "utf8"), "lambda-rollout.yml");
-    const production = resolveEnvironment(config, { branch: "main" });
-    const staging = resolveEnvironment(config, { branch: "develop" });
-    if (production.kind !== "environment" || staging.kind !== "environment") throw new Error("unmapped");
-    expect(production.environment.function).toBe("name-searcher-production");
-    expect(production.environment.plan.steps).toEqual([{ weight: 10, bakeMs: 300_000 }]);
-    expect(staging.environment.plan.steps).toEqual([]);
-    expect(staging.environment.smoke).toHaveLength(1);
+    const config = await load("lambda-rollout.yml");
+    const production = environmentFor(config, "main");
+    const staging = environmentFor(config, "develop");
+    expect(production.function).toBe("name-searcher-production");
+    expect(production.plan.steps).toEqual([{ weight: 10, bakeMs: 300_000 }]);
+    expect(staging.plan.steps).toEqual([]);
+    expect(staging.smoke).toHaveLength(1);
     expect(resolveEnvironment(config, { branch: "feature/x" }).kind).toBe("noop");
+  });
+});
+
+describe("examples/name-searcher/lambda-rollout.local.yml", () => {
+  it("maps the same branches to the same functions, plans and alarms; only where and the smoke differ", async () => {
+    const real = await load("lambda-rollout.yml");
+    const local = await load("lambda-rollout.local.yml");
+    for (const branch of ["main", "develop"]) {
+      const a = environmentFor(real, branch);
+      const b = environmentFor(local, branch);
+      expect({
+        ...b,
+        region: a.region,
+        artifact: a.artifact,
+        smoke: a.smoke,
+        intervalMs: a.intervalMs,
+      }).toEqual(a);
+      expect(b.smoke).toEqual([]);
+      expect(b.artifact).toEqual({ bucket: "name-searcher-artifacts-local", prefix: "artifacts" });
+    }
   });
 });

@@ -164,9 +164,13 @@ describe("examples/name-searcher/infra/local applied to moto", () => {
       await rm(packages, { recursive: true, force: true });
     });
 
-    async function deploy(name: "production" | "staging", release: string, strategy: string[]) {
-      const env = stack.outputs.environments[name];
-      const zip = join(packages, `${name}-${release}.zip`);
+    /**
+     * Deploys as CI does on `branch`, through examples/name-searcher/lambda-rollout.local.yml (the
+     * example's configuration pointed at infra/local), so the branch mapping, the names and the
+     * policy-scoped prefix all come from the files users run.
+     */
+    async function deploy(branch: "main" | "develop", release: string, overrides: string[] = []) {
+      const zip = join(packages, `${branch}-${release}.zip`);
       const code = `export const handler = async () => ({ statusCode: 200, body: ${JSON.stringify(release)} });\n`;
       await writeFile(
         zip,
@@ -175,16 +179,14 @@ describe("examples/name-searcher/infra/local applied to moto", () => {
       const args = [
         "bin/lambda-rollout.js",
         "deploy",
-        ...["--function", env.functionName, "--alias", env.aliasName, "--zip", zip],
-        ...["--bucket", stack.outputs.artifactBucket, "--prefix", stack.outputs.artifactPrefix],
-        ...env.alarmNames.flatMap((alarm) => ["--alarm", alarm]),
-        ...["--interval", "1s", "--json", ...strategy],
+        ...["--config", "examples/name-searcher/lambda-rollout.local.yml", "--zip", zip, "--json"],
+        ...overrides,
       ];
       const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
         execFile(
           "node",
           args,
-          { cwd: REPO, env: { ...process.env, ...moto.env } },
+          { cwd: REPO, env: { ...process.env, ...moto.env, GITHUB_REF_NAME: branch } },
           (error, stdout, stderr) => {
             resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
           },
@@ -194,25 +196,33 @@ describe("examples/name-searcher/infra/local applied to moto", () => {
       const last = JSON.parse(lines.at(-1) ?? "{}") as Record<string, unknown>;
       expect(
         result.code,
-        `deploy to ${name} failed (is the CLI built? \`npm run build\`):\n${result.stderr}\n${result.stdout}`,
+        `deploy of ${branch} failed (is the CLI built? \`npm run build\`):\n${result.stderr}\n${result.stdout}`,
       ).toBe(0);
-      return last;
+      return { last, stderr: result.stderr };
     }
 
-    it("deploys staging all at once", async () => {
-      const result = await deploy("staging", "staging-1", ["--strategy", "AllAtOnce"]);
-      expect(result).toMatchObject({
+    it("deploys develop to staging all at once", async () => {
+      const { last, stderr } = await deploy("develop", "staging-1");
+      expect(stderr).toContain('environment "staging"');
+      expect(last).toMatchObject({
         type: "result",
         outcome: "promoted",
-        function: "name-searcher-staging",
+        function: stack.outputs.environments.staging.functionName,
       });
     }, 60_000);
 
-    it("deploys production twice: the first release from $LATEST, then a canary with short steps", async () => {
-      const first = await deploy("production", "production-1", ["--strategy", "AllAtOnce"]);
-      expect(first).toMatchObject({ type: "result", outcome: "promoted" });
-      const canary = await deploy("production", "production-2", ["--steps", "10%:1s,50%:1s"]);
-      expect(canary).toMatchObject({ type: "result", outcome: "promoted", fromVersion: first.toVersion });
+    it("deploys main to production: the first release from $LATEST, then a canary (short steps)", async () => {
+      const first = await deploy("main", "production-1");
+      expect(first.last).toMatchObject({ type: "result", outcome: "promoted", fromVersion: "$LATEST" });
+      const canary = await deploy("main", "production-2", [
+        ...["--steps", "10%:1s,50%:1s", "--final-bake", "1s", "--interval", "1s"],
+      ]);
+      expect(canary.last).toMatchObject({
+        type: "result",
+        outcome: "promoted",
+        function: stack.outputs.environments.production.functionName,
+        fromVersion: first.last.toVersion,
+      });
     }, 90_000);
   });
 
