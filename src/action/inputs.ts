@@ -51,8 +51,17 @@ export function parseBoolean(name: string, text: string): boolean {
 export function readInputs(read: InputReader): DeployInputs {
   const alarms = splitList(read("alarms"));
   const smokePayloads = splitPayloads(read("smoke-payload"));
+  const lines = (name: string) => {
+    const list = read(name)
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line.length > 0);
+    return list.length > 0 ? list : undefined;
+  };
   return {
     ...scalarInputs(read),
+    preTrafficHooks: lines("pre-traffic-hooks"),
+    postTrafficHooks: lines("post-traffic-hooks"),
     alarms: alarms.length > 0 ? alarms : undefined,
     smokePayloads: smokePayloads.length > 0 ? smokePayloads : undefined,
     dryRun: parseBoolean("dry-run", read("dry-run")),

@@ -53,6 +53,17 @@ export function registerDeployCommand(
       "invoke the new version with this event before traffic (repeatable)",
       collect,
     )
+    .option(
+      "--pre-traffic-hook <command>",
+      "command run before any traffic moves; non-zero exit stops (repeatable)",
+      collect,
+    )
+    .option(
+      "--post-traffic-hook <command>",
+      "command run right after 100%; non-zero exit rolls back (repeatable)",
+      collect,
+    )
+    .option("--hook-timeout <duration>", "how long a hook may run (default 5m)")
     .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
     .option("--env <name>", "environment from the config (default: chosen by branch)")
     .option("--region <region>", "AWS region (default: the SDK chain)")
@@ -72,6 +83,8 @@ export function registerDeployCommand(
           }),
           alarms: list("alarm"),
           smokePayloads: list("smokePayload"),
+          preTrafficHooks: list("preTrafficHook"),
+          postTrafficHooks: list("postTrafficHook"),
           dryRun: flags.dryRun === true,
         },
         { ...runOptions, env: io.env, cwd: io.cwd, emit: sink.emit, signal: io.signal },

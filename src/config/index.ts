@@ -18,6 +18,7 @@ export type {
   Config,
   DefaultsConfig,
   EnvironmentConfig,
+  HooksConfig,
   MetricsConfig,
   SmokeConfig,
   StepSpec,

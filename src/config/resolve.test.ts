@@ -72,6 +72,7 @@ describe("resolveEnvironment", () => {
         alarmReadFailure: "fail",
         smoke: [],
         metrics: undefined,
+        hooks: { preTraffic: [], postTraffic: [], timeoutMs: undefined },
         branches: ["main", "release/*"],
       },
     });

@@ -28,6 +28,7 @@ export interface ResolvedEnvironment {
   alarmReadFailure: "fail" | "ignore";
   smoke: ResolvedSmokeCheck[];
   metrics: MetricsConfig | undefined;
+  hooks: { preTraffic: string[]; postTraffic: string[]; timeoutMs: number | undefined };
   branches: string[];
 }
 
@@ -82,6 +83,11 @@ export function applyDefaults(
     alarmReadFailure: merged.alarmReadFailure ?? "fail",
     smoke: (merged.smoke ?? []).map(toSmokeCheck),
     metrics: merged.metrics,
+    hooks: {
+      preTraffic: merged.hooks?.preTraffic ?? [],
+      postTraffic: merged.hooks?.postTraffic ?? [],
+      timeoutMs: merged.hooks?.timeout === undefined ? undefined : parseDuration(merged.hooks.timeout),
+    },
     branches: environment.branches ?? [],
   };
 }

@@ -148,6 +148,21 @@ const settingsShape = {
     .array(smokeCheck)
     .meta({ description: "Invocations of the new version before any traffic moves." }),
   metrics,
+  hooks: z
+    .strictObject({
+      preTraffic: z.array(z.string().min(1)).meta({
+        description: "Commands run once before any traffic moves; a non-zero exit stops the roll-out.",
+      }),
+      postTraffic: z.array(z.string().min(1)).meta({
+        description: "Commands run once right after the shift to 100%; a non-zero exit rolls back.",
+      }),
+      timeout: duration("How long a hook command may run before it fails the gate (default 5m)."),
+    })
+    .partial()
+    .meta({
+      description:
+        "Shell commands as health gates (like CodeDeploy's BeforeAllowTraffic/AfterAllowTraffic), with LAMBDA_ROLLOUT_FUNCTION, _ALIAS, _NEW_VERSION, _STABLE_VERSION, _WEIGHT and _PHASE set.",
+    }),
 };
 
 export const defaultsSchema = z.strictObject(settingsShape).partial();
@@ -177,4 +192,5 @@ export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 export type DefaultsConfig = z.infer<typeof defaultsSchema>;
 export type SmokeConfig = z.infer<typeof smokeCheck>;
 export type MetricsConfig = z.infer<typeof metrics>;
+export type HooksConfig = z.infer<typeof settingsShape.hooks>;
 export type StepSpec = z.infer<typeof stepObject>;

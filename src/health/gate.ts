@@ -14,7 +14,13 @@ export interface GateVerdict {
   data?: Record<string, number | string | undefined> | undefined;
 }
 
-export type GatePhase = "pre-traffic" | "bake" | "before-shift" | "before-promote" | "final-bake";
+export type GatePhase =
+  | "pre-traffic"
+  | "bake"
+  | "before-shift"
+  | "before-promote"
+  | "post-traffic"
+  | "final-bake";
 
 export interface GateContext {
   functionName: string;
@@ -27,6 +33,8 @@ export interface GateContext {
   /** When the current weight took effect (epoch ms), so metric gates query the right window. */
   stepStartedAt: number;
   now: number;
+  /** Aborted on SIGINT/SIGTERM: long checks (hook commands) stop early. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface HealthGate {

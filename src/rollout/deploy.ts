@@ -2,6 +2,7 @@ import { type Artifact, assertHandlerPresent, readArtifact } from "../artifact/i
 import { ConflictError, ExitCode, InputError } from "../errors.js";
 import { createAlarmGate, type ReadFailurePolicy } from "../health/alarms.js";
 import type { HealthGate } from "../health/gate.js";
+import { createHookGate } from "../health/hooks.js";
 import { createSmokeGate, type SmokeCheck } from "../health/smoke.js";
 import { describePlan, type Plan } from "../plan/plan.js";
 import {
@@ -27,6 +28,17 @@ export interface DeployRequest {
   alarms?: string[] | undefined;
   alarmReadFailure?: ReadFailurePolicy | undefined;
   smoke?: SmokeCheck[] | undefined;
+  /**
+   * Commands run as gates: `preTraffic` once before any traffic moves (after the smoke invocations),
+   * `postTraffic` once right after the shift to 100%. Exit 0 passes.
+   */
+  hooks?:
+    | {
+        preTraffic?: string[] | undefined;
+        postTraffic?: string[] | undefined;
+        timeoutMs?: number | undefined;
+      }
+    | undefined;
   /** Extra gates polled during bakes (metric analysis). */
   gates?: HealthGate[] | undefined;
   inconclusive?: InconclusivePolicy | undefined;
@@ -47,6 +59,7 @@ export interface DeployPorts {
 }
 
 export const DEFAULT_INTERVAL_MS = 10_000;
+export const DEFAULT_HOOK_TIMEOUT_MS = 5 * 60_000;
 
 export function isSplit(alias: AliasState): boolean {
   return alias.additional !== undefined;
@@ -152,6 +165,13 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       gates.push(alarmGate);
     }
     if (request.smoke && request.smoke.length > 0) preTraffic.push(createSmokeGate(lambda, request.smoke));
+    const hookOptions = { timeoutMs: request.hooks?.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS };
+    preTraffic.push(
+      ...(request.hooks?.preTraffic ?? []).map((command) => createHookGate(command, hookOptions)),
+    );
+    const postTraffic = (request.hooks?.postTraffic ?? []).map((command) =>
+      createHookGate(command, hookOptions),
+    );
     gates.push(...(request.gates ?? []));
 
     const result = await runRollout(
@@ -161,6 +181,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         plan: effectivePlan,
         preTraffic,
         gates,
+        postTraffic,
         intervalMs: request.intervalMs ?? DEFAULT_INTERVAL_MS,
         inconclusive: request.inconclusive ?? { outcome: "fail", maxExtensionMs: 0 },
       },

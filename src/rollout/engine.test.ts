@@ -185,6 +185,39 @@ describe("a gate failing rolls back to 100% of the stable version", () => {
   });
 });
 
+describe("post-traffic hooks", () => {
+  test("run once right after 100%, before the final bake; a failure rolls back", async () => {
+    const { lambda, events, run } = setup();
+    const result = await run({ hooks: { postTraffic: ['test "$LAMBDA_ROLLOUT_WEIGHT" = 50'] } });
+    expect(result).toMatchObject({ outcome: "rolled_back", exitCode: 1 });
+    expect(result.reason).toContain("failed at 100% (post-traffic): exit 1");
+    expectServing(lambda, "1");
+    expect(events.filter((e) => e.type === "gate" && e.phase === "post-traffic")).toHaveLength(1);
+    expect(events.some((e) => e.type === "gate" && e.phase === "final-bake")).toBe(false);
+  });
+
+  test("pass: the final bake follows", async () => {
+    const { lambda, events, run } = setup();
+    const result = await run({
+      hooks: { preTraffic: ['test "$LAMBDA_ROLLOUT_NEW_VERSION" = 2'], postTraffic: ["exit 0"] },
+    });
+    expect(result.outcome).toBe("promoted");
+    expectServing(lambda, "2");
+    const phases = events.flatMap((e) =>
+      e.type === "gate" && e.verdict.gate.startsWith("hook") ? [e.phase] : [],
+    );
+    expect(phases).toEqual(["pre-traffic", "post-traffic"]);
+  });
+
+  test("a failing pre-traffic hook stops before any traffic moves", async () => {
+    const { lambda, run } = setup();
+    const result = await run({ hooks: { preTraffic: ["echo integration tests failed; exit 2"] } });
+    expect(result).toMatchObject({ outcome: "rolled_back", exitCode: 1 });
+    expect(result.reason).toContain("exit 2: integration tests failed");
+    expect(lambda.writes()).toEqual([]);
+  });
+});
+
 describe("signals", () => {
   test.each([1, 2, 3])("SIGTERM after shift %i rolls back and exits 1", async (step) => {
     const { lambda, events, controller, run } = setup();

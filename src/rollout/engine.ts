@@ -28,6 +28,8 @@ export interface RolloutRequest {
   preTraffic: HealthGate[];
   /** Polled during each bake and right before each weight increase and promotion. */
   gates: HealthGate[];
+  /** Run once right after the shift to 100% (hook commands); a failure rolls back. */
+  postTraffic?: HealthGate[] | undefined;
   intervalMs: number;
   inconclusive: InconclusivePolicy;
 }
@@ -90,6 +92,7 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
       phase,
       stepStartedAt,
       now: clock.now(),
+      signal,
     };
     const verdicts: GateVerdict[] = [];
     for (const gate of gates) {
@@ -193,6 +196,7 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
       step: total + 1,
       steps: total + 1,
     });
+    await runGates(request.postTraffic ?? [], "post-traffic");
     if (plan.finalBakeMs > 0) await bake(plan.finalBakeMs, total + 1, "final-bake", "final-bake");
     emit({ type: "promoted", version: newVersion });
     return result("promoted", ExitCode.ok);

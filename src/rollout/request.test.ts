@@ -21,6 +21,7 @@ environments:
       - payload: { httpMethod: GET }
         expect: { statusCode: 404 }
     metrics: { errorRate: { max: 5 }, minInvocations: 10 }
+    hooks: { preTraffic: ["npm run smoke"], timeout: 2m }
     branches: [main]
   staging:
     function: app-staging
@@ -67,6 +68,11 @@ describe("from the configuration file", () => {
       smoke: [{ payload: '{"httpMethod":"GET"}', expect: { statusCode: 404 } }],
     });
     expect(resolved.metrics).toEqual({ errorRate: { max: 5 }, minInvocations: 10 });
+    expect(resolved.request.hooks).toEqual({
+      preTraffic: ["npm run smoke"],
+      postTraffic: [],
+      timeoutMs: 120_000,
+    });
   });
 
   test("flags override the file", async () => {
@@ -80,6 +86,8 @@ describe("from the configuration file", () => {
       interval: "1s",
       region: "us-west-2",
       smokePayloads: ["@event.json"],
+      postTrafficHooks: ["./e2e.sh"],
+      hookTimeout: "30s",
     });
     if (resolved.kind !== "deploy") throw new Error("expected a deploy");
     expect(resolved.request).toMatchObject({
@@ -89,6 +97,7 @@ describe("from the configuration file", () => {
       alarms: ["a", "b"],
       intervalMs: 1_000,
       smoke: [{ payload: '{"httpMethod":"GET","path":"/"}' }],
+      hooks: { preTraffic: ["npm run smoke"], postTraffic: ["./e2e.sh"], timeoutMs: 30_000 },
     });
     expect(resolved.region).toBe("us-west-2");
   });

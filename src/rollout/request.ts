@@ -26,6 +26,9 @@ export interface DeployInputs {
   interval?: string | undefined;
   /** JSON text, or `@FILE` to read it from a file. */
   smokePayloads?: string[] | undefined;
+  preTrafficHooks?: string[] | undefined;
+  postTrafficHooks?: string[] | undefined;
+  hookTimeout?: string | undefined;
   region?: string | undefined;
   dryRun?: boolean | undefined;
 }
@@ -44,6 +47,7 @@ const SCALAR_INPUTS = {
   steps: "steps",
   "final-bake": "finalBake",
   interval: "interval",
+  "hook-timeout": "hookTimeout",
   region: "region",
 } as const satisfies Record<string, keyof DeployInputs>;
 
@@ -138,6 +142,14 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
       ? await Promise.all(inputs.smokePayloads.map((text) => smokeCheck(text, context)))
       : (environment?.smoke ?? []);
   const alarms = inputs.alarms && inputs.alarms.length > 0 ? inputs.alarms : (environment?.alarms ?? []);
+  const hooks = {
+    preTraffic: nonEmpty(inputs.preTrafficHooks) ?? environment?.hooks.preTraffic ?? [],
+    postTraffic: nonEmpty(inputs.postTrafficHooks) ?? environment?.hooks.postTraffic ?? [],
+    timeoutMs:
+      inputs.hookTimeout !== undefined
+        ? parseDuration(inputs.hookTimeout, "--hook-timeout")
+        : environment?.hooks.timeoutMs,
+  };
 
   return {
     kind: "deploy",
@@ -149,6 +161,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
       alarms,
       alarmReadFailure: environment?.alarmReadFailure ?? "fail",
       smoke,
+      hooks,
       intervalMs,
       dryRun: inputs.dryRun ?? false,
     },
@@ -159,6 +172,10 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
         : undefined,
     metrics: environment?.metrics,
   };
+}
+
+function nonEmpty(list: string[] | undefined): string[] | undefined {
+  return list && list.length > 0 ? list : undefined;
 }
 
 function resolveSource(

@@ -75,6 +75,9 @@ describe("action.yml", () => {
       "alarms",
       "interval",
       "smoke-payload",
+      "pre-traffic-hooks",
+      "post-traffic-hooks",
+      "hook-timeout",
       "region",
       "dry-run",
     ]);

@@ -108,6 +108,27 @@ describe("deploy against moto, through the real binary", () => {
     expect(await aliasOf(moto, target.name)).toEqual({ version: "1", weights: {} });
   });
 
+  test("hook commands: a pre-traffic check passes, a failing post-traffic check rolls back from 100%", async () => {
+    const target = await createTarget(moto, uniqueName("hooks"));
+    const run = await runCli(
+      moto,
+      deployArgs(
+        target,
+        target.v2,
+        ...["--steps", "50%:1s", "--interval", "1s"],
+        ...[
+          "--pre-traffic-hook",
+          'test "$LAMBDA_ROLLOUT_NEW_VERSION" = 2 && test "$LAMBDA_ROLLOUT_WEIGHT" = 0',
+        ],
+        ...["--post-traffic-hook", "echo checkout journey failed >&2; exit 1"],
+      ),
+    );
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.events.filter((e) => e.type === "shift").map((e) => e.weight)).toEqual([50, 100]);
+    expect(String(run.events.at(-1)?.reason)).toContain("(post-traffic): exit 1: checkout journey failed");
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "1", weights: {} });
+  });
+
   test("SIGTERM during a bake rolls back and exits 1", async () => {
     const target = await createTarget(moto, uniqueName("sigterm"));
     const cli = startCli(moto, deployArgs(target, target.v2, "--steps", "25%:60s", "--interval", "1s"));
