@@ -69,6 +69,23 @@ export function registerDeployCommand(
     .option("--region <region>", "AWS region (default: the SDK chain)")
     .option("--json", "NDJSON events on stdout, ending with the result line")
     .option("--dry-run", "validate and print the plan; change nothing")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  # canary 10% for 5 minutes, rolled back if the alarm fires
+  lambda-rollout deploy --function orders --zip dist/orders.zip --bucket my-artifacts \\
+    --strategy Canary10Percent5Minutes --alarm orders-live-errors
+
+  # everything from lambda-rollout.yml, the environment chosen by the branch
+  lambda-rollout deploy --zip dist/orders.zip
+
+  # shift to an already published version in custom steps; see the plan first
+  lambda-rollout deploy --function orders --version 42 --steps "10%:2m,50%:5m" --dry-run
+
+Exit codes: 0 promoted or noop · 1 gate failed, rolled back · 2 invalid input · 3 conflict ·
+4 AWS error, alias restored · 5 rollback failed (the message says what to run)`,
+    )
     .action(async (flags: Record<string, string | string[] | boolean | undefined>) => {
       const sink = createSink(io, flags.json === true);
       const list = (key: string) => (Array.isArray(flags[key]) ? (flags[key] as string[]) : undefined);
