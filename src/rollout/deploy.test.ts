@@ -9,6 +9,7 @@ import { ConflictError } from "../errors.js";
 import { buildPlan } from "../plan/plan.js";
 import { type DeployRequest, deploy } from "./deploy.js";
 import type { StampedEvent } from "./events.js";
+import { previousVersionOf, versionDescription } from "./publish.js";
 
 let dir: string;
 let zip: string;
@@ -162,4 +163,11 @@ describe("the alias", () => {
     expect(result).toMatchObject({ outcome: "failed", exitCode: 2 });
     expect(result.reason).toContain("fn:9");
   });
+});
+
+test("a published version names the version it replaced, and only ours are read back", () => {
+  expect(previousVersionOf(versionDescription("ab".repeat(32), "7"))).toBe("7");
+  expect(previousVersionOf(versionDescription("ab".repeat(32), "$LATEST"))).toBe("$LATEST");
+  expect(previousVersionOf("hotfix by hand (previous v7)")).toBeUndefined();
+  expect(previousVersionOf(undefined)).toBeUndefined();
 });

@@ -2,6 +2,7 @@ import { ExitCode } from "../errors.js";
 import type { AliasState, LambdaPort } from "../ports.js";
 import { describeRouting } from "./alias-writer.js";
 import { failedResult, type ResultEvent } from "./events.js";
+import { previousVersionOf } from "./publish.js";
 
 export interface AliasStatus {
   type: "status";
@@ -81,7 +82,8 @@ export async function resolveSplit(
       fromVersion: alias.version,
       toVersion: alias.version,
       reason: `${functionName}:${aliasName} is not mid-roll-out (${describeRouting(alias)}); nothing to ${resolution === "rollback" ? "roll back" : "promote"}.`,
-      hint: null,
+      hint:
+        resolution === "rollback" ? await revertHint(lambda, functionName, aliasName, alias.version) : null,
       exitCode: ExitCode.ok,
     };
   }
@@ -105,4 +107,18 @@ export async function resolveSplit(
     hint: null,
     exitCode: ExitCode.ok,
   };
+}
+
+/** After a finished roll-out, says how to return to the version it replaced (a gated deploy of it). */
+async function revertHint(
+  lambda: LambdaPort,
+  functionName: string,
+  aliasName: string,
+  version: string,
+): Promise<string | null> {
+  if (version === "$LATEST") return null;
+  const current = await lambda.getFunction(functionName, version).catch(() => undefined);
+  const previous = previousVersionOf(current?.description);
+  if (previous === undefined || previous === "$LATEST") return null;
+  return `v${version} replaced v${previous}. To go back to it, with the same gates: lambda-rollout deploy --function ${functionName} --alias ${aliasName} --version ${previous}`;
 }

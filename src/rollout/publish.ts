@@ -21,6 +21,16 @@ export interface PublishPorts {
 
 const POLL_MS = 1_000;
 
+/** What a published version says about itself; `status` and `rollback` read it back from AWS. */
+export function versionDescription(sha256Hex: string, previousVersion: string): string {
+  return `lambda-rollout: ${sha256Hex.slice(0, 12)} (previous v${previousVersion})`;
+}
+
+/** The version a lambda-rollout release replaced, from its description; undefined for other versions. */
+export function previousVersionOf(description: string | undefined): string | undefined {
+  return /^lambda-rollout: [0-9a-f]{12} \(previous v(\d+|\$LATEST)\)$/.exec(description ?? "")?.[1];
+}
+
 /**
  * Uploads the package (unless present), updates `$LATEST` from S3, waits for the update to settle and
  * publishes a version guarded by the CodeSha256 the update produced. Returns the new version number.
@@ -55,7 +65,7 @@ export async function publishPackage(request: PublishRequest, ports: PublishPort
   const version = await lambda.publishVersion(
     functionName,
     artifact.digest.base64,
-    `lambda-rollout: ${artifact.digest.hex.slice(0, 12)} (previous v${request.stableVersion})`,
+    versionDescription(artifact.digest.hex, request.stableVersion),
   );
   emit({ type: "published", version: version.version, codeSha256: version.codeSha256 });
   return version.version;

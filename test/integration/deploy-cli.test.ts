@@ -61,6 +61,14 @@ describe("deploy against moto, through the real binary", () => {
     });
     expect(await aliasOf(moto, target.name)).toEqual({ version: "2", weights: {} });
     expect(run.events.some((e) => e.type === "artifact" && e.uploaded === true)).toBe(true);
+
+    // After a finished roll-out, rollback has nothing to resolve but says how to return to v1.
+    const rollback = await runCli(moto, ["rollback", "--function", target.name, "--json"]);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(rollback.events.at(-1)).toMatchObject({
+      outcome: "noop",
+      hint: `v2 replaced v1. To go back to it, with the same gates: lambda-rollout deploy --function ${target.name} --alias live --version 1`,
+    });
   });
 
   test("the same package again is a noop: nothing published, nothing uploaded", async () => {
