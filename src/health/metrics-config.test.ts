@@ -1,6 +1,5 @@
 import { describe, expect, test } from "vitest";
-import type { MetricsPort } from "../ports.js";
-import { inconclusivePolicyOf, metricExtraGates, metricGateOptionsFromConfig } from "./metrics-config.js";
+import { inconclusivePolicyOf, metricGateOptionsFromConfig } from "./metrics-config.js";
 
 describe("metrics config -> gate options", () => {
   test("percent becomes a fraction, durations become milliseconds", () => {
@@ -24,13 +23,5 @@ describe("metrics config -> gate options", () => {
       reportOnly: true,
     });
     expect(inconclusivePolicyOf(options)).toEqual({ outcome: "pass", maxExtensionMs: 120_000 });
-  });
-
-  test("extraGates: one gate with a metrics block, none without", () => {
-    const metrics: MetricsPort = { getMetrics: async () => ({}) };
-    const build = metricExtraGates({ overrides: { periodSeconds: 5 } });
-    expect(build({ metrics: undefined }, { metrics })).toEqual([]);
-    const [gate] = build({ metrics: { errorRate: { max: 1 } } }, { metrics });
-    expect(gate?.name).toBe("metrics");
   });
 });

@@ -4,10 +4,6 @@
  */
 import type { MetricsConfig } from "../config/index.js";
 import { parseDuration } from "../plan/duration.js";
-import type { Clock, MetricsPort } from "../ports.js";
-import { systemClock } from "../ports.js";
-import type { HealthGate } from "./gate.js";
-import { createMetricGate } from "./metrics.js";
 import { METRIC_GATE_DEFAULTS, type MetricGateOptions } from "./metrics-options.js";
 
 export function metricGateOptionsFromConfig(
@@ -45,22 +41,4 @@ export function inconclusivePolicyOf(options: MetricGateOptions): {
     outcome: options.inconclusive ?? METRIC_GATE_DEFAULTS.inconclusive,
     maxExtensionMs: options.maxExtensionMs ?? METRIC_GATE_DEFAULTS.maxExtensionMs,
   };
-}
-
-/**
- * A builder for `RunOptions.extraGates` (src/run.ts): one metric gate when the resolved environment has
- * a `metrics:` block, none otherwise. `overrides` lets local runs shorten the period.
- */
-export function metricExtraGates(
-  options: { clock?: Clock | undefined; overrides?: Partial<MetricGateOptions> | undefined } = {},
-): (resolved: { metrics?: MetricsConfig | undefined }, ports: { metrics: MetricsPort }) => HealthGate[] {
-  return (resolved, ports) =>
-    resolved.metrics
-      ? [
-          createMetricGate(metricGateOptionsFromConfig(resolved.metrics, options.overrides), {
-            metrics: ports.metrics,
-            clock: options.clock ?? systemClock,
-          }),
-        ]
-      : [];
 }

@@ -1,9 +1,3 @@
-/**
- * Configuration of the metric gate, its defaults, and the inconclusive-verdict policy the engine applies.
- * Rates are fractions (0.05 = 5 %); durations are milliseconds.
- */
-import type { GateVerdict } from "./gate.js";
-
 /** Duration statistics the gate can judge. Percentiles need real CloudWatch; the emulator has none. */
 export type DurationStat = "p99" | "p95" | "p90" | "p50" | "Average" | "Maximum";
 
@@ -149,37 +143,5 @@ export function resolveMetricGateOptions(options: MetricGateOptions): ResolvedMe
     reportOnly: options.reportOnly ?? false,
     inconclusive: options.inconclusive ?? d.inconclusive,
     maxExtensionMs: options.maxExtensionMs ?? d.maxExtensionMs,
-  };
-}
-
-export type InconclusiveResolution =
-  /** Keep baking (and polling) for up to `remainingMs` more, then ask again. */
-  | { action: "extend"; remainingMs: number; verdict: GateVerdict }
-  /** Act on `verdict` as it is: the original one, or the inconclusive one turned into pass/fail. */
-  | { action: "decide"; verdict: GateVerdict };
-
-/**
- * The engine's policy for an inconclusive verdict, kept pure so it is tested without a clock:
- * extend the bake while `extendedMs < maxExtensionMs`, then turn the verdict into `policy`.
- * Verdicts that are not inconclusive pass through unchanged.
- */
-export function resolveInconclusive(
-  verdict: GateVerdict,
-  policy: { inconclusive?: "pass" | "fail" | undefined; maxExtensionMs?: number | undefined },
-  extendedMs: number,
-): InconclusiveResolution {
-  if (verdict.status !== "inconclusive") return { action: "decide", verdict };
-  const limit = policy.maxExtensionMs ?? METRIC_GATE_DEFAULTS.maxExtensionMs;
-  if (extendedMs < limit) return { action: "extend", remainingMs: limit - extendedMs, verdict };
-  const status = policy.inconclusive ?? METRIC_GATE_DEFAULTS.inconclusive;
-  const seconds = Math.round(extendedMs / 1000);
-  return {
-    action: "decide",
-    verdict: {
-      ...verdict,
-      status,
-      detail: `${verdict.detail}; still inconclusive after extending the bake by ${seconds}s, treated as ${status}`,
-      data: { ...verdict.data, verdict: "inconclusive", resolvedAs: status },
-    },
   };
 }

@@ -18,7 +18,6 @@ export {
   METRIC_GATE_DEFAULTS,
   type MetricGateOptions,
   type ResolvedMetricGateOptions,
-  resolveInconclusive,
   resolveMetricGateOptions,
 } from "./metrics-options.js";
 
