@@ -32,6 +32,7 @@ import {
   S3Client,
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
+import { LAMBDA_RUNTIME } from "../artifact/bundle.js";
 import { artifactKeyPrefix } from "../artifact/key.js";
 import { InputError } from "../errors.js";
 import type { LocalLambdaPort, MetricDatum, MetricSinkPort, VersionConfig } from "../local/ports.js";
@@ -128,7 +129,7 @@ export class LocalSupport implements LocalLambdaPort, MetricSinkPort {
       functionName,
       version: c.Version ?? version,
       handler: c.Handler ?? "index.handler",
-      runtime: c.Runtime ?? "nodejs20.x",
+      runtime: c.Runtime ?? LAMBDA_RUNTIME,
       timeoutSeconds: c.Timeout ?? 3,
       memoryMb: c.MemorySize ?? 128,
       environment: { ...(c.Environment?.Variables ?? {}) },
@@ -241,7 +242,7 @@ export class LocalSupport implements LocalLambdaPort, MetricSinkPort {
     await this.lambda.send(
       new CreateFunctionCommand({
         FunctionName: spec.functionName,
-        Runtime: (spec.runtime ?? "nodejs20.x") as Runtime,
+        Runtime: (spec.runtime ?? LAMBDA_RUNTIME) as Runtime,
         Role: role ?? `arn:aws:iam::123456789012:role/${spec.functionName}-exec`,
         Handler: spec.handler,
         Code: { ZipFile: spec.zip },
