@@ -1,8 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { createAwsPorts } from "./aws/index.js";
 import { ExitCode, RolloutError } from "./errors.js";
-import type { HealthGate } from "./health/gate.js";
-import { createMetricGate, type MetricGateOptions } from "./health/metrics.js";
+import { createMetricGate } from "./health/metrics.js";
 import { inconclusivePolicyOf, metricGateOptionsFromConfig } from "./health/metrics-config.js";
 import {
   type AlarmPort,
@@ -31,12 +30,6 @@ export interface RunOptions {
   clock?: Clock | undefined;
   /** Adapters to use instead of the AWS SDK ones (tests, embedding). */
   ports?: ((region: string | undefined) => Ports) | undefined;
-  /** Adjusts the metric gate built from the configuration (a local emulator publishes at a finer grain). */
-  metricOverrides?: Partial<MetricGateOptions> | undefined;
-  /** Builds further bake gates from the resolved environment (embedding, tests). */
-  extraGates?:
-    | ((resolved: Extract<ResolvedDeploy, { kind: "deploy" }>, ports: Ports) => HealthGate[])
-    | undefined;
 }
 
 /**
@@ -88,21 +81,15 @@ export async function deployFromInputs(inputs: DeployInputs, options: RunOptions
     ? options.ports(resolved.region)
     : createAwsPorts(resolved.region ? { region: resolved.region } : {});
   // The configuration's `metrics:` block becomes a metric gate, and its inconclusive policy the engine's.
-  const metricOptions = resolved.metrics
-    ? metricGateOptionsFromConfig(resolved.metrics, options.metricOverrides)
-    : undefined;
-  const gates = [
-    ...(resolved.request.gates ?? []),
-    ...(metricOptions
-      ? [createMetricGate(metricOptions, { metrics: ports.metrics, clock: options.clock ?? systemClock })]
-      : []),
-    ...(options.extraGates?.(resolved, ports) ?? []),
-  ];
+  const metricOptions = resolved.metrics ? metricGateOptionsFromConfig(resolved.metrics) : undefined;
+  const gates = metricOptions
+    ? [createMetricGate(metricOptions, { metrics: ports.metrics, clock: options.clock ?? systemClock })]
+    : [];
   return await deploy(
     {
       ...resolved.request,
       gates,
-      inconclusive: metricOptions ? inconclusivePolicyOf(metricOptions) : resolved.request.inconclusive,
+      inconclusive: metricOptions ? inconclusivePolicyOf(metricOptions) : undefined,
     },
     { ...ports, clock: options.clock, emit, signal: options.signal },
   );
