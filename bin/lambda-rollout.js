@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // Thin launcher: signals become an AbortSignal (the engine rolls back), the result becomes the exit code.
+// Nothing that happens to this process's output or terminal may cut a roll-out short: the alias must
+// end whole whatever the console does.
 import { run } from "../dist/cli.mjs";
 
 // The SDK warns on every run that it will need Node 22 from 2027; lambda-rollout supports Node 20, so
@@ -7,6 +9,27 @@ import { run } from "../dist/cli.mjs";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const controller = new AbortController();
+
+/** A write to a closed pipe (`deploy --json | head`) or a vanished terminal must not kill the run. */
+function guardStream(stream) {
+  let broken = false;
+  stream.on("error", () => {
+    broken = true;
+  });
+  const write = stream.write.bind(stream);
+  stream.write = (chunk, ...rest) => {
+    if (broken || stream.destroyed) return true;
+    try {
+      return write(chunk, ...rest);
+    } catch {
+      broken = true;
+      return true;
+    }
+  };
+}
+guardStream(process.stdout);
+guardStream(process.stderr);
+
 for (const name of ["SIGINT", "SIGTERM"]) {
   process.on(name, () => {
     if (controller.signal.aborted) {
@@ -17,7 +40,23 @@ for (const name of ["SIGINT", "SIGTERM"]) {
     controller.abort(name);
   });
 }
+// The terminal went away (an SSH session closed): the roll-out carries on to its end, promoted or
+// rolled back by its gates, exactly as it would have with someone watching.
+process.on("SIGHUP", () => {
+  process.stderr.write("\nSIGHUP received: the terminal is gone; the roll-out continues unattended.\n");
+});
 
+// A bug anywhere must not leave the alias split: stop the roll-out and let it restore the alias.
+const debug = process.argv.includes("--debug");
+function onCrash(error) {
+  const text = error instanceof Error ? (debug && error.stack) || error.message : String(error);
+  process.stderr.write(`\nerror: unexpected failure, rolling back: ${text}\n`);
+  if (!controller.signal.aborted) controller.abort("unexpected failure");
+}
+process.on("uncaughtException", onCrash);
+process.on("unhandledRejection", onCrash);
+
+// The exit code is the result line's: a crash stops the roll-out, and the result says how it ended.
 process.exitCode = await run(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

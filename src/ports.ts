@@ -28,6 +28,14 @@ export interface AliasState extends AliasRouting {
   description?: string | undefined;
 }
 
+/**
+ * Per-call options. `signal` cancels the call and its retries (a cancelled roll-out must not wait on a
+ * stalled request); calls made while restoring the alias get a deadline signal instead of the run's.
+ */
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
+}
+
 export interface FunctionState {
   functionName: string;
   /** `$LATEST` or a published version number. */
@@ -42,6 +50,19 @@ export interface FunctionState {
   lastUpdateStatusReason?: string | undefined;
   description?: string | undefined;
   revisionId?: string | undefined;
+  /**
+   * What PublishVersion captures besides the code, one entry per setting (`Environment`, `Layers`,
+   * `MemorySize`, ...), each a canonical string, so two versions compare setting by setting.
+   */
+  configuration?: Record<string, string> | undefined;
+}
+
+/** The settings that differ between two functions' configurations, by name, sorted. */
+export function configurationChanges(a: FunctionState, b: FunctionState): string[] {
+  const left = a.configuration ?? {};
+  const right = b.configuration ?? {};
+  const names = new Set([...Object.keys(left), ...Object.keys(right)]);
+  return [...names].filter((name) => left[name] !== right[name]).sort();
 }
 
 export type CodeSource =
@@ -59,7 +80,7 @@ export interface InvokeResult {
 /** Lambda control plane and invocation, as far as lambda-rollout uses them. */
 export interface LambdaPort {
   /** Throws InputError (exit 2) when the function or alias does not exist. */
-  getAlias(functionName: string, aliasName: string): Promise<AliasState>;
+  getAlias(functionName: string, aliasName: string, options?: CallOptions): Promise<AliasState>;
   /**
    * Sets the alias routing. `expectedRevisionId` is a precondition: when the alias changed since it was
    * read, throws ConflictError (exit 3) and writes nothing.
@@ -69,15 +90,26 @@ export interface LambdaPort {
     aliasName: string,
     routing: AliasRouting,
     expectedRevisionId: string,
+    options?: CallOptions,
   ): Promise<AliasState>;
   /** Throws InputError when the function (or qualifier) does not exist. */
-  getFunction(functionName: string, qualifier?: string): Promise<FunctionState>;
+  getFunction(functionName: string, qualifier?: string, options?: CallOptions): Promise<FunctionState>;
   listVersions(functionName: string): Promise<FunctionState[]>;
   /** Starts a code update of `$LATEST`; returns the state right after the call (usually InProgress). */
-  updateFunctionCode(functionName: string, code: CodeSource): Promise<FunctionState>;
+  updateFunctionCode(functionName: string, code: CodeSource, options?: CallOptions): Promise<FunctionState>;
   /** Publishes `$LATEST` as a version; `codeSha256` guards against publishing code someone else uploaded. */
-  publishVersion(functionName: string, codeSha256: string, description: string): Promise<FunctionState>;
-  invoke(functionName: string, qualifier: string, payload: string): Promise<InvokeResult>;
+  publishVersion(
+    functionName: string,
+    codeSha256: string,
+    description: string,
+    options?: CallOptions,
+  ): Promise<FunctionState>;
+  invoke(
+    functionName: string,
+    qualifier: string,
+    payload: string,
+    options?: CallOptions,
+  ): Promise<InvokeResult>;
 }
 
 export interface ArtifactStore {
@@ -96,7 +128,7 @@ export interface AlarmState {
 
 export interface AlarmPort {
   /** Returns the alarms found; names that do not exist are simply absent from the result. */
-  describeAlarms(names: string[]): Promise<AlarmState[]>;
+  describeAlarms(names: string[], options?: CallOptions): Promise<AlarmState[]>;
 }
 
 export interface MetricQuery {
@@ -115,6 +147,7 @@ export interface MetricsPort {
     start: Date,
     end: Date,
     periodSeconds: number,
+    options?: CallOptions,
   ): Promise<Record<string, number | undefined>>;
 }
 

@@ -12,7 +12,7 @@ import {
   systemClock,
 } from "./ports.js";
 import { deploy } from "./rollout/deploy.js";
-import { type EventSink, failedResult, type ResultEvent } from "./rollout/events.js";
+import { type EventSink, failedResult, guardSink, type ResultEvent } from "./rollout/events.js";
 import { type DeployInputs, type ResolvedDeploy, resolveDeploy } from "./rollout/request.js";
 
 export interface Ports {
@@ -38,7 +38,7 @@ export interface RunOptions {
  */
 export async function deployFromInputs(inputs: DeployInputs, options: RunOptions = {}): Promise<ResultEvent> {
   const env = options.env ?? process.env;
-  const emit = options.emit ?? (() => {});
+  const emit = guardSink(options.emit ?? (() => {}));
   const now = () => options.clock?.now() ?? Date.now();
   const base = {
     type: "result" as const,

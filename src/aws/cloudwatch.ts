@@ -5,8 +5,15 @@ import {
   GetMetricDataCommand,
   type MetricDataQuery,
 } from "@aws-sdk/client-cloudwatch";
-import type { AlarmPort, AlarmState, AlarmStateValue, MetricQuery, MetricsPort } from "../ports.js";
-import { type AdapterOptions, AwsCaller } from "./retry.js";
+import type {
+  AlarmPort,
+  AlarmState,
+  AlarmStateValue,
+  CallOptions,
+  MetricQuery,
+  MetricsPort,
+} from "../ports.js";
+import { type AdapterOptions, AwsCaller, clientDefaults } from "./retry.js";
 
 /** DescribeAlarms accepts at most 100 names per call. */
 const ALARM_NAMES_PER_CALL = 100;
@@ -21,7 +28,7 @@ function chunk<T>(items: T[], size: number): T[][] {
 
 function cloudWatchClient(client: CloudWatchClient | CloudWatchClientConfig | undefined): CloudWatchClient {
   // Built with maxAttempts 1: retries happen in AwsCaller (see retry.ts).
-  return client instanceof CloudWatchClient ? client : new CloudWatchClient({ maxAttempts: 1, ...client });
+  return client instanceof CloudWatchClient ? client : new CloudWatchClient(clientDefaults(client));
 }
 
 function toStateValue(value: string | undefined): AlarmStateValue {
@@ -37,14 +44,14 @@ export class CloudWatchAlarms implements AlarmPort {
     this.caller = new AwsCaller(options, false);
   }
 
-  async describeAlarms(names: string[]): Promise<AlarmState[]> {
+  async describeAlarms(names: string[], options?: CallOptions): Promise<AlarmState[]> {
     const alarms: AlarmState[] = [];
     for (const batch of chunk([...new Set(names)], ALARM_NAMES_PER_CALL)) {
       let nextToken: string | undefined;
       do {
         const page = await this.caller.run(
           { operation: "DescribeAlarms", resource: `alarms ${batch.join(", ")}` },
-          () =>
+          (abortSignal) =>
             this.client.send(
               new DescribeAlarmsCommand({
                 AlarmNames: batch,
@@ -52,7 +59,9 @@ export class CloudWatchAlarms implements AlarmPort {
                 AlarmTypes: ["MetricAlarm", "CompositeAlarm"],
                 NextToken: nextToken,
               }),
+              { abortSignal },
             ),
+          options,
         );
         for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
           if (!alarm.AlarmName) continue;
@@ -104,6 +113,7 @@ export class CloudWatchMetrics implements MetricsPort {
     start: Date,
     end: Date,
     periodSeconds: number,
+    options?: CallOptions,
   ): Promise<Record<string, number | undefined>> {
     // CloudWatch ids must match ^[a-z][a-zA-Z0-9_]*$; our own ids free callers from that rule.
     const values = new Map<string, number[]>(queries.map((_, i) => [`q${i}`, []]));
@@ -129,7 +139,7 @@ export class CloudWatchMetrics implements MetricsPort {
             operation: "GetMetricData",
             resource: `metrics ${batch.map((b) => b.query.metricName).join(", ")}`,
           },
-          () =>
+          (abortSignal) =>
             this.client.send(
               new GetMetricDataCommand({
                 MetricDataQueries: metricQueries,
@@ -137,7 +147,9 @@ export class CloudWatchMetrics implements MetricsPort {
                 EndTime: end,
                 NextToken: nextToken,
               }),
+              { abortSignal },
             ),
+          options,
         );
         for (const result of page.MetricDataResults ?? []) {
           if (result.Id) values.get(result.Id)?.push(...(result.Values ?? []));

@@ -67,7 +67,60 @@ export function toFunctionState(
     lastUpdateStatusReason: config?.LastUpdateStatusReason,
     description: config?.Description,
     revisionId: config?.RevisionId,
+    configuration: config ? configurationOf(config) : undefined,
   };
+}
+
+/** Canonical text of a value: objects with sorted keys, so equal settings compare equal. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+const sorted = (items: string[] | undefined) => (items ? [...items].sort() : undefined);
+
+/**
+ * The settings PublishVersion freezes into a version besides the code. Read-only and per-version
+ * fields (state, revision, SnapStart's optimization status, the description we write) are left out, so
+ * a version published from `$LATEST` compares equal to `$LATEST` until someone changes a setting.
+ */
+export function configurationOf(config: FunctionConfiguration): Record<string, string> {
+  const settings: Record<string, unknown> = {
+    Runtime: config.Runtime,
+    Handler: config.Handler,
+    MemorySize: config.MemorySize,
+    Timeout: config.Timeout,
+    Role: config.Role,
+    Environment: config.Environment?.Variables ?? {},
+    Layers: (config.Layers ?? []).map((layer) => layer.Arn),
+    VpcConfig: config.VpcConfig?.VpcId
+      ? {
+          SubnetIds: sorted(config.VpcConfig.SubnetIds),
+          SecurityGroupIds: sorted(config.VpcConfig.SecurityGroupIds),
+          Ipv6AllowedForDualStack: config.VpcConfig.Ipv6AllowedForDualStack,
+        }
+      : undefined,
+    DeadLetterConfig: config.DeadLetterConfig?.TargetArn,
+    TracingConfig: config.TracingConfig?.Mode,
+    KMSKeyArn: config.KMSKeyArn,
+    EphemeralStorage: config.EphemeralStorage?.Size,
+    Architectures: config.Architectures,
+    FileSystemConfigs: config.FileSystemConfigs,
+    ImageConfig: config.ImageConfigResponse?.ImageConfig,
+    SnapStart: config.SnapStart?.ApplyOn,
+    LoggingConfig: config.LoggingConfig,
+  };
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(settings)) {
+    if (value !== undefined) out[name] = canonical(value);
+  }
+  return out;
 }
 
 export function toAliasState(

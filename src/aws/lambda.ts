@@ -14,6 +14,7 @@ import { ConflictError } from "../errors.js";
 import {
   type AliasRouting,
   type AliasState,
+  type CallOptions,
   type CodeSource,
   type FunctionState,
   type InvokeResult,
@@ -29,7 +30,10 @@ import {
   toFunctionState,
   validateRouting,
 } from "./lambda-mapping.js";
-import { type AdapterOptions, AwsCaller, type Operation } from "./retry.js";
+import { type AdapterOptions, AwsCaller, clientDefaults, type Operation } from "./retry.js";
+
+/** A synchronous Invoke holds the socket silent until the function returns: up to 15 minutes. */
+const INVOKE_SOCKET_TIMEOUT_MS = 15 * 60_000 + 30_000;
 
 export { fractionToPercent, percentToFraction } from "./lambda-mapping.js";
 
@@ -42,11 +46,11 @@ export class AwsLambda implements LambdaPort {
    *   retries happen in {@link AwsCaller}; a client passed in keeps its own setting.
    */
   constructor(client?: LambdaClient | LambdaClientConfig, options: AdapterOptions = {}) {
-    this.client = client instanceof LambdaClient ? client : new LambdaClient({ maxAttempts: 1, ...client });
+    this.client = client instanceof LambdaClient ? client : new LambdaClient(clientDefaults(client));
     this.caller = new AwsCaller(options);
   }
 
-  async getAlias(functionName: string, aliasName: string): Promise<AliasState> {
+  async getAlias(functionName: string, aliasName: string, options?: CallOptions): Promise<AliasState> {
     const context = { functionName, alias: aliasName };
     const result = await this.run(
       {
@@ -59,7 +63,11 @@ export class AwsLambda implements LambdaPort {
             : undefined,
         ),
       },
-      () => this.client.send(new GetAliasCommand({ FunctionName: functionName, Name: aliasName })),
+      (abortSignal) =>
+        this.client.send(new GetAliasCommand({ FunctionName: functionName, Name: aliasName }), {
+          abortSignal,
+        }),
+      options,
     );
     return toAliasState(result, functionName, aliasName);
   }
@@ -69,6 +77,7 @@ export class AwsLambda implements LambdaPort {
     aliasName: string,
     routing: AliasRouting,
     expectedRevisionId: string,
+    options?: CallOptions,
   ): Promise<AliasState> {
     const context = { functionName, alias: aliasName };
     validateRouting(routing, context);
@@ -103,19 +112,23 @@ export class AwsLambda implements LambdaPort {
     });
     try {
       return toAliasState(
-        await this.run(operation, () => this.client.send(command)),
+        await this.caller.run(
+          operation,
+          (abortSignal) => this.client.send(command, { abortSignal }),
+          options,
+        ),
         functionName,
         aliasName,
       );
     } catch (error) {
       if (!(error instanceof PossiblyOwnWrite)) throw error;
-      const current = await this.getAlias(functionName, aliasName);
+      const current = await this.getAlias(functionName, aliasName, options);
       if (sameRouting(current, routing)) return current;
       throw aliasChanged(functionName, aliasName, expectedRevisionId, error.cause, context);
     }
   }
 
-  async getFunction(functionName: string, qualifier?: string): Promise<FunctionState> {
+  async getFunction(functionName: string, qualifier?: string, options?: CallOptions): Promise<FunctionState> {
     const context = { functionName };
     const name = qualifier ? `${functionName}:${qualifier}` : functionName;
     const result = await this.run(
@@ -129,7 +142,11 @@ export class AwsLambda implements LambdaPort {
             : undefined,
         ),
       },
-      () => this.client.send(new GetFunctionCommand({ FunctionName: functionName, Qualifier: qualifier })),
+      (abortSignal) =>
+        this.client.send(new GetFunctionCommand({ FunctionName: functionName, Qualifier: qualifier }), {
+          abortSignal,
+        }),
+      options,
     );
     return toFunctionState(result.Configuration, functionName);
   }
@@ -157,7 +174,11 @@ export class AwsLambda implements LambdaPort {
     return versions;
   }
 
-  async updateFunctionCode(functionName: string, code: CodeSource): Promise<FunctionState> {
+  async updateFunctionCode(
+    functionName: string,
+    code: CodeSource,
+    options?: CallOptions,
+  ): Promise<FunctionState> {
     const context = { functionName };
     const input: UpdateFunctionCodeCommandInput = { FunctionName: functionName, Publish: false };
     if ("zipFile" in code) input.ZipFile = code.zipFile;
@@ -174,7 +195,8 @@ export class AwsLambda implements LambdaPort {
         retryConflicts: true,
         translate: lambdaErrors(functionName, context),
       },
-      () => this.client.send(new UpdateFunctionCodeCommand(input)),
+      (abortSignal) => this.client.send(new UpdateFunctionCodeCommand(input), { abortSignal }),
+      options,
     );
     return toFunctionState(result, functionName);
   }
@@ -183,6 +205,7 @@ export class AwsLambda implements LambdaPort {
     functionName: string,
     codeSha256: string,
     description: string,
+    options?: CallOptions,
   ): Promise<FunctionState> {
     const context = { functionName };
     const result = await this.run(
@@ -205,19 +228,26 @@ export class AwsLambda implements LambdaPort {
             : undefined,
         ),
       },
-      () =>
+      (abortSignal) =>
         this.client.send(
           new PublishVersionCommand({
             FunctionName: functionName,
             CodeSha256: codeSha256,
             Description: description,
           }),
+          { abortSignal },
         ),
+      options,
     );
     return toFunctionState(result, functionName);
   }
 
-  async invoke(functionName: string, qualifier: string, payload: string): Promise<InvokeResult> {
+  async invoke(
+    functionName: string,
+    qualifier: string,
+    payload: string,
+    options?: CallOptions,
+  ): Promise<InvokeResult> {
     const context = { functionName };
     const result = await this.run(
       {
@@ -233,14 +263,16 @@ export class AwsLambda implements LambdaPort {
             : undefined,
         ),
       },
-      () =>
+      (abortSignal) =>
         this.client.send(
           new InvokeCommand({
             FunctionName: functionName,
             Qualifier: qualifier,
             Payload: new TextEncoder().encode(payload),
           }),
+          { abortSignal, requestTimeout: INVOKE_SOCKET_TIMEOUT_MS },
         ),
+      options,
     );
     return {
       statusCode: result.StatusCode ?? 0,
@@ -250,8 +282,12 @@ export class AwsLambda implements LambdaPort {
     };
   }
 
-  private run<T>(op: Operation, send: () => Promise<T>): Promise<T> {
-    return this.caller.run(op, send);
+  private run<T>(
+    op: Operation,
+    send: (abortSignal: AbortSignal | undefined) => Promise<T>,
+    options?: CallOptions,
+  ): Promise<T> {
+    return this.caller.run(op, send, options);
   }
 }
 

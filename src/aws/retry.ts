@@ -5,8 +5,8 @@
  * often a call is tried, so SDK retries and ours never multiply (3 x 5 = 15 hidden attempts against a
  * control plane limited to ~15 req/s would turn a throttle into a storm).
  */
-import type { ErrorContext, RolloutError } from "../errors.js";
-import { type Clock, systemClock } from "../ports.js";
+import { AwsError, type ErrorContext, type RolloutError } from "../errors.js";
+import { type CallOptions, type Clock, systemClock } from "../ports.js";
 import {
   describeSdkError,
   genericAwsError,
@@ -49,14 +49,14 @@ export class TokenBucket {
     this.updatedAt = clock.now();
   }
 
-  async take(): Promise<void> {
+  async take(signal?: AbortSignal): Promise<void> {
     const now = this.clock.now();
     const elapsed = Math.max(0, now - this.updatedAt);
     this.tokens = Math.min(this.limit.burst, this.tokens + (elapsed * this.limit.perSecond) / 1000);
     this.updatedAt = now;
     this.tokens -= 1;
     if (this.tokens >= 0) return;
-    await this.clock.sleep(Math.ceil((-this.tokens * 1000) / this.limit.perSecond));
+    await this.clock.sleep(Math.ceil((-this.tokens * 1000) / this.limit.perSecond), signal);
   }
 }
 
@@ -77,6 +77,18 @@ export const defaultRetryPolicy: RetryPolicy = {
   conflictAttempts: 6,
   conflictBaseDelayMs: 1_000,
 };
+
+/**
+ * HTTP timeouts for every client we build. Without them a half-open connection can hold a call, and a
+ * cancelled roll-out with it, for as long as the OS keeps the socket. `requestTimeout` is the idle time
+ * of the socket, so a large upload that keeps sending is not cut short.
+ */
+export const httpTimeouts = { connectionTimeout: 5_000, requestTimeout: 30_000 } as const;
+
+/** Client config with our defaults: one attempt per send (retries live here) and bounded sockets. */
+export function clientDefaults<C extends object>(config: C | undefined) {
+  return { maxAttempts: 1, requestHandler: { ...httpTimeouts }, ...config };
+}
 
 /** Options every adapter accepts besides its SDK client. */
 export interface AdapterOptions {
@@ -109,6 +121,19 @@ export function backoffDelay(retry: number, baseMs: number, maxMs: number, rando
   return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** retry));
 }
 
+/** Code of the AwsError a call fails with when its signal aborted it. */
+export const CANCELLED = "Aborted";
+
+function cancelled(op: Operation, attempts: number, cause?: unknown): AwsError {
+  const tries = attempts > 0 ? ` (attempt ${attempts})` : "";
+  return new AwsError(`${op.operation} on ${op.resource} was cancelled${tries}.`, {
+    cause,
+    context: op.context ?? {},
+    code: CANCELLED,
+    retryable: true,
+  });
+}
+
 export class AwsCaller {
   readonly policy: RetryPolicy;
   readonly clock: Clock;
@@ -123,22 +148,33 @@ export class AwsCaller {
     this.limiter = limit === false ? undefined : new TokenBucket(limit, this.clock);
   }
 
-  async run<T>(op: Operation, send: () => Promise<T>): Promise<T> {
+  /**
+   * Sends with bounded retries. `send` receives the abort signal to hand to the SDK; when it aborts, the
+   * request in flight and any retry wait stop at once and the call fails with code `Aborted`.
+   */
+  async run<T>(
+    op: Operation,
+    send: (abortSignal: AbortSignal | undefined) => Promise<T>,
+    options: CallOptions = {},
+  ): Promise<T> {
+    const { signal } = options;
     let attempts = 0;
     let conflicts = 0;
     let retries = 0;
     for (;;) {
-      if (!op.unlimited) await this.limiter?.take();
+      if (!op.unlimited) await this.limiter?.take(signal);
+      if (signal?.aborted) throw cancelled(op, attempts);
       attempts += 1;
       try {
-        return await send();
+        return await send(signal);
       } catch (error) {
+        if (signal?.aborted) throw cancelled(op, attempts, error);
         const info = describeSdkError(error);
         const delay = this.retryDelay(op, info, attempts, conflicts, retries);
         if (delay === undefined) throw this.translate(op, info, error, attempts);
         if (isUpdateInProgress(info)) conflicts += 1;
         retries += 1;
-        await this.clock.sleep(delay);
+        await this.clock.sleep(delay, signal);
       }
     }
   }

@@ -2,7 +2,7 @@ import { HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } fr
 import { AwsError, InputError, type RolloutError } from "../errors.js";
 import type { ArtifactStore } from "../ports.js";
 import type { SdkErrorInfo } from "./errors.js";
-import { type AdapterOptions, AwsCaller } from "./retry.js";
+import { type AdapterOptions, AwsCaller, clientDefaults } from "./retry.js";
 
 function bucketErrors(bucket: string): (info: SdkErrorInfo, error: unknown) => RolloutError | undefined {
   return (info, error) =>
@@ -24,7 +24,7 @@ export class S3ArtifactStore implements ArtifactStore {
    *   {@link AwsCaller}). S3 is not the Lambda control plane, so no rate limit unless one is given.
    */
   constructor(client?: S3Client | S3ClientConfig, options: AdapterOptions = {}) {
-    this.client = client instanceof S3Client ? client : new S3Client({ maxAttempts: 1, ...client });
+    this.client = client instanceof S3Client ? client : new S3Client(clientDefaults(client));
     this.caller = new AwsCaller(options, false);
   }
 

@@ -64,6 +64,10 @@ export function registerDeployCommand(
       collect,
     )
     .option("--hook-timeout <duration>", "how long a hook may run (default 5m)")
+    .option(
+      "--restore-timeout <duration>",
+      "how long a rollback keeps retrying through AWS throttling and outages before exit 5 (default 2m)",
+    )
     .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
     .option("--env <name>", "environment from the config (default: chosen by branch)")
     .option("--region <region>", "AWS region (default: the SDK chain)")

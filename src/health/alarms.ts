@@ -1,5 +1,5 @@
 import type { AlarmPort } from "../ports.js";
-import type { GateVerdict, HealthGate } from "./gate.js";
+import type { GateContext, GateVerdict, HealthGate } from "./gate.js";
 
 export type ReadFailurePolicy = "fail" | "ignore";
 
@@ -14,10 +14,10 @@ export function createAlarmGate(
 ): HealthGate {
   return {
     name: "alarms",
-    async check(): Promise<GateVerdict> {
+    async check(context?: GateContext): Promise<GateVerdict> {
       let states: Awaited<ReturnType<AlarmPort["describeAlarms"]>>;
       try {
-        states = await alarms.describeAlarms(names);
+        states = await alarms.describeAlarms(names, { signal: context?.signal });
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         return onReadFailure === "ignore"

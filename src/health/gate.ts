@@ -20,7 +20,18 @@ export type GatePhase =
   | "before-shift"
   | "before-promote"
   | "post-traffic"
-  | "final-bake";
+  | "final-bake"
+  | "final-check";
+
+/**
+ * Checks that decide whether traffic moves on (or the roll-out ends promoted). A gate may tolerate a
+ * bad poll during a bake, never a bad decision.
+ */
+export const DECISION_PHASES: ReadonlySet<GatePhase> = new Set([
+  "before-shift",
+  "before-promote",
+  "final-check",
+]);
 
 export interface GateContext {
   functionName: string;

@@ -64,7 +64,8 @@ describe("queries", () => {
     await gate.check(context());
     const call = metrics.calls[0]!;
     expect(call.period).toBe(60);
-    expect(call.start.getTime()).toBe(1_000_000 - 120_000);
+    // The step began at 880 s: the window starts at the first whole minute after it.
+    expect(call.start.getTime()).toBe(900_000);
     expect(call.end.getTime()).toBe(1_000_000);
     const newErrors = call.queries.find((q) => q.id === "new_errors")!;
     expect(newErrors).toMatchObject({ namespace: "AWS/Lambda", metricName: "Errors", stat: "Sum" });
@@ -77,11 +78,25 @@ describe("queries", () => {
     expect(call.queries.find((q) => q.id === "stable_duration")?.dimensions.ExecutedVersion).toBe("1");
   });
 
-  test("a step younger than one period is widened to a full period", () => {
-    const window = metricWindow({ stepStartedAt: 995_000, now: 1_000_000 }, 60);
-    expect(window.start.getTime()).toBe(940_000);
-    expect(window.seconds).toBe(60);
+  test("the window starts at the first whole period at or after the step began, never before it", () => {
+    const window = metricWindow({ stepStartedAt: 905_000, now: 1_000_000 }, 60);
+    expect(window.start.getTime()).toBe(960_000);
+    expect(window.seconds).toBe(40);
+    expect(metricWindow({ stepStartedAt: 960_000, now: 1_000_000 }, 60).start.getTime()).toBe(960_000);
     expect(metricWindow({ stepStartedAt: 995_000, now: 1_000_000 }, 1).start.getTime()).toBe(995_000);
+    // A step younger than the first whole period has an empty window, not one reaching back before it.
+    const young = metricWindow({ stepStartedAt: 995_000, now: 1_000_000 }, 60);
+    expect(young.start.getTime()).toBe(1_020_000);
+    expect(young.seconds).toBe(0);
+  });
+
+  test("no whole period since the step began: inconclusive, and nothing is queried", async () => {
+    const metrics = fakeMetrics({ "2": { invocations: 500, errors: 400 } });
+    const gate = createMetricGate({ errorRate: { max: 0.05 } }, { metrics: metrics.port, clock });
+    const verdict = await gate.check(context({ stepStartedAt: 995_000 }));
+    expect(verdict.status).toBe("inconclusive");
+    expect(verdict.detail).toContain("no whole 60 s metric period");
+    expect(metrics.calls).toHaveLength(0);
   });
 
   test("the period is configurable for the local publisher's finer grain", async () => {
@@ -246,6 +261,21 @@ describe("consecutive failures", () => {
     expect(third.status).toBe("fail");
     expect(third.data?.consecutiveFailures).toBe(3);
   });
+
+  test.each(["before-shift", "before-promote", "final-check"] as const)(
+    "the decision at %s tolerates nothing, whatever the allowance during bakes",
+    async (phase) => {
+      const metrics = fakeMetrics({ "2": { invocations: 40, errors: 10 } });
+      const gate = createMetricGate(
+        { errorRate: { max: 0.05 }, consecutiveFailures: 3 },
+        { metrics: metrics.port, clock },
+      );
+      expect((await gate.check(context({ phase: "bake" }))).status).toBe("pass");
+      const decision = await gate.check(context({ phase }));
+      expect(decision.status).toBe("fail");
+      expect(decision.detail).not.toContain("tolerated");
+    },
+  );
 
   test("a new target version starts a new count", async () => {
     const metrics = fakeMetrics({

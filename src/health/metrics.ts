@@ -4,7 +4,13 @@
  * Resource = `FUNCTION:ALIAS`, ExecutedVersion), over the window since the current weight took effect.
  */
 import type { Clock, MetricQuery, MetricsPort } from "../ports.js";
-import type { GateContext, GateVerdict, HealthGate } from "./gate.js";
+import {
+  DECISION_PHASES,
+  type GateContext,
+  type GatePhase,
+  type GateVerdict,
+  type HealthGate,
+} from "./gate.js";
 import { type Evaluation, evaluateWindow, type VersionMetrics } from "./metrics-evaluate.js";
 import {
   type MetricGateOptions,
@@ -62,16 +68,18 @@ function pick(values: Record<string, number | undefined>, role: "new" | "stable"
 }
 
 /**
- * The window is [stepStartedAt, now), widened to one full period when the step is younger than that:
- * a shorter window would ask CloudWatch for less than one data point.
+ * The window starts at the first whole period at or after the step began, so a step is never judged by
+ * data from before it (CloudWatch rounds a start time down to the period), and ends now. A step younger
+ * than that has no window yet (`seconds` 0): its evidence is simply missing.
  */
 export function metricWindow(
   context: Pick<GateContext, "stepStartedAt" | "now">,
   periodSeconds: number,
 ): { start: Date; end: Date; seconds: number } {
-  const end = context.now;
-  const start = Math.min(context.stepStartedAt, end - periodSeconds * 1000);
-  return { start: new Date(start), end: new Date(end), seconds: Math.round((end - start) / 1000) };
+  const periodMs = periodSeconds * 1000;
+  const start = Math.ceil(context.stepStartedAt / periodMs) * periodMs;
+  const end = Math.max(start, context.now);
+  return { start: new Date(start), end: new Date(end), seconds: Math.floor((end - start) / 1000) };
 }
 
 export function createMetricGate(
@@ -82,13 +90,14 @@ export function createMetricGate(
   let failuresInARow = 0;
   let target: string | undefined;
 
-  function verdict(evaluation: Evaluation): GateVerdict {
+  function verdict(evaluation: Evaluation, phase: GatePhase): GateVerdict {
     let { status, detail } = evaluation;
     const data: Record<string, number | string | undefined> = { ...evaluation.data, verdict: status };
     if (status === "fail") {
       failuresInARow += 1;
       data.consecutiveFailures = failuresInARow;
-      if (failuresInARow < resolved.consecutiveFailures) {
+      // Tolerance is for polls during a bake; the check that lets traffic move on must be clean.
+      if (failuresInARow < resolved.consecutiveFailures && !DECISION_PHASES.has(phase)) {
         // Tolerated: one bad window is not yet a pattern. Acting on it would roll back on noise.
         status = "pass";
         detail = `tolerated failure ${failuresInARow} of ${resolved.consecutiveFailures} in a row: ${detail}`;
@@ -124,6 +133,16 @@ export function createMetricGate(
       }
       const now = Number.isFinite(context.now) ? context.now : deps.clock.now();
       const window = metricWindow({ stepStartedAt: context.stepStartedAt, now }, resolved.periodSeconds);
+      if (window.seconds < resolved.periodSeconds) {
+        return verdict(
+          {
+            status: "inconclusive",
+            detail: `no whole ${resolved.periodSeconds} s metric period since this step began yet`,
+            data: { windowSeconds: window.seconds },
+          },
+          context.phase,
+        );
+      }
       const stat = resolved.duration?.stat;
       const queries = [
         ...queriesFor(
@@ -137,7 +156,15 @@ export function createMetricGate(
           stat,
         ),
       ];
-      const values = await deps.metrics.getMetrics(queries, window.start, window.end, resolved.periodSeconds);
+      const values = await deps.metrics.getMetrics(
+        queries,
+        window.start,
+        window.end,
+        resolved.periodSeconds,
+        {
+          signal: context.signal,
+        },
+      );
       const evaluation = evaluateWindow(
         {
           newVersion: context.newVersion,
@@ -148,7 +175,7 @@ export function createMetricGate(
         },
         resolved,
       );
-      return verdict(evaluation);
+      return verdict(evaluation, context.phase);
     },
   };
 }

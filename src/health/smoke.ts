@@ -82,7 +82,9 @@ export function createSmokeGate(lambda: LambdaPort, checks: SmokeCheck[]): Healt
         const label = `payload ${index + 1}/${checks.length}`;
         let result: Awaited<ReturnType<LambdaPort["invoke"]>>;
         try {
-          result = await lambda.invoke(context.functionName, context.newVersion, check.payload);
+          result = await lambda.invoke(context.functionName, context.newVersion, check.payload, {
+            signal: context.signal,
+          });
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           return { gate: "smoke", status: "fail", detail: `${label}: invoke failed: ${message}` };

@@ -1,10 +1,11 @@
-import { ConflictError, RollbackFailedError, RolloutError } from "../errors.js";
-import { type AliasRouting, type AliasState, type LambdaPort, sameRouting } from "../ports.js";
+import { AwsError, ConflictError, RollbackFailedError, RolloutError } from "../errors.js";
+import { formatDuration } from "../plan/duration.js";
+import { type AliasRouting, type AliasState, type Clock, type LambdaPort, sameRouting } from "../ports.js";
 
 export function describeRouting(routing: AliasRouting): string {
   if (!routing.additional) return `100% v${routing.version}`;
   const weight = routing.additional.weight;
-  return `${Number((100 - weight).toFixed(2))}% v${routing.version} / ${weight}% v${routing.additional.version}`;
+  return `${Number((100 - weight).toFixed(6))}% v${routing.version} / ${weight}% v${routing.additional.version}`;
 }
 
 export function manualRestoreCommands(functionName: string, aliasName: string, version: string): string {
@@ -14,63 +15,199 @@ export function manualRestoreCommands(functionName: string, aliasName: string, v
   ].join("\n");
 }
 
+/** Error codes meaning the credentials no longer work: no retry can help, only fresh credentials. */
+const CREDENTIAL_CODES = new Set([
+  "ExpiredToken",
+  "ExpiredTokenException",
+  "InvalidClientTokenId",
+  "UnrecognizedClientException",
+  "CredentialsExpired",
+]);
+
+export function isCredentialFailure(error: unknown): boolean {
+  return error instanceof AwsError && error.code !== undefined && CREDENTIAL_CODES.has(error.code);
+}
+
+/** Failures worth waiting out while restoring: throttling, 5xx, network, timeouts, updates in progress. */
+function isPassing(error: unknown): boolean {
+  return error instanceof AwsError && error.retryable && !isCredentialFailure(error);
+}
+
+/** Someone else changed the alias's routing: this run must not touch it again. */
+export class ForeignChangeError extends ConflictError {
+  constructor(
+    readonly found: AliasState,
+    expected: string,
+    whileDoing: string,
+  ) {
+    super(
+      `Alias ${found.functionName}:${found.aliasName} was changed by someone else ${whileDoing} (expected ${expected}, found ${describeRouting(found)}). This run leaves it as they set it.`,
+      {
+        context: { functionName: found.functionName, alias: found.aliasName },
+        hint: `Inspect it with \`lambda-rollout status --function ${found.functionName} --alias ${found.aliasName}\`, then use \`rollback\` or \`promote\` if it is still split.`,
+      },
+    );
+  }
+}
+
+export interface RestoreOptions {
+  clock: Clock;
+  /** How long to keep trying through throttling and outages before giving up (exit 5). */
+  timeoutMs: number;
+  /** Says what the restore is waiting for. */
+  note: (message: string) => void;
+}
+
+const RESTORE_FIRST_DELAY_MS = 1_000;
+const RESTORE_MAX_DELAY_MS = 10_000;
+/** RevisionId-only changes (a description edited mid-roll-out) tolerated per write before giving up. */
+const REVISION_RETRIES = 3;
+
 /**
- * Writes alias routing and remembers what it wrote. Before each write it re-reads the alias: the
- * RevisionId precondition catches concurrent writers on AWS, and comparing the routing catches them
- * where RevisionId is not enforced (the local emulator).
+ * Writes alias routing for one roll-out and remembers every routing it asked for, so it can tell its
+ * own writes (including those whose reply was lost) from someone else's. UpdateAlias carries the
+ * RevisionId last seen: on AWS that precondition is what catches concurrent writers.
  */
 export class AliasWriter {
+  private current: AliasState;
+  private readonly requested: AliasRouting[];
+
   constructor(
     private readonly lambda: LambdaPort,
-    private current: AliasState,
-  ) {}
+    initial: AliasState,
+  ) {
+    this.current = initial;
+    this.requested = [{ version: initial.version, additional: initial.additional }];
+  }
 
   get state(): AliasState {
     return this.current;
   }
 
-  async write(routing: AliasRouting): Promise<AliasState> {
-    const live = await this.lambda.getAlias(this.current.functionName, this.current.aliasName);
-    if (live.revisionId !== this.current.revisionId || !sameRouting(live, this.current)) {
-      throw new ConflictError(
-        `Alias ${this.current.functionName}:${this.current.aliasName} was changed by someone else during the roll-out (expected ${describeRouting(this.current)}, found ${describeRouting(live)}).`,
-        {
-          context: { functionName: this.current.functionName, alias: this.current.aliasName },
-          hint: "This run leaves the alias as it found it. Inspect it with `lambda-rollout status`, then use `rollback` or `promote`.",
-        },
-      );
-    }
-    this.current = await this.lambda.updateAlias(
-      this.current.functionName,
-      this.current.aliasName,
-      routing,
-      this.current.revisionId,
-    );
-    return this.current;
+  /** True until this run asks for its first write. */
+  isUntouched(): boolean {
+    return this.requested.length === 1;
   }
 
-  /** Puts 100% back on `stableVersion` with no routing left. Throws RollbackFailedError (exit 5). */
-  async restore(stableVersion: string, why: string): Promise<AliasState> {
+  /** True for any routing this run asked for (or started from). */
+  isOwn(routing: AliasRouting): boolean {
+    return this.requested.some((own) => sameRouting(own, routing));
+  }
+
+  /**
+   * Sets `routing`. A failed precondition is examined, not trusted: when the alias already routes as
+   * asked, our write landed (its reply was lost); when only the RevisionId moved and the routing is
+   * still ours (a description edited by hand or by Terraform), the write is retried on the new
+   * revision; anything else is someone else's change (ForeignChangeError, exit 3).
+   */
+  async write(routing: AliasRouting, signal?: AbortSignal, note?: (message: string) => void) {
+    this.requested.push(routing);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.current = await this.lambda.updateAlias(
+          this.current.functionName,
+          this.current.aliasName,
+          routing,
+          this.current.revisionId,
+          { signal },
+        );
+        return this.current;
+      } catch (error) {
+        if (!(error instanceof ConflictError) || error instanceof ForeignChangeError) throw error;
+        const live = await this.lambda.getAlias(this.current.functionName, this.current.aliasName, {
+          signal,
+        });
+        if (sameRouting(live, routing)) {
+          this.current = live;
+          return live;
+        }
+        if (!sameRouting(live, this.current) || attempt >= REVISION_RETRIES) {
+          throw new ForeignChangeError(live, describeRouting(this.current), "during the roll-out");
+        }
+        note?.(
+          `The alias's RevisionId changed but its routing is still ${describeRouting(live)} (its description was probably edited); continuing on the new revision.`,
+        );
+        this.current = live;
+      }
+    }
+  }
+
+  /**
+   * Puts 100% back on `stableVersion` with no routing left. Reads the alias first, every time: a write
+   * whose reply was lost may have landed, so no cached state is trusted. Throttling and outages are
+   * waited out for `timeoutMs`, saying what it waits for. A routing this run never asked for is
+   * someone else's: left alone (ForeignChangeError, exit 3). Otherwise failure is RollbackFailedError
+   * (exit 5) with the exact command to run.
+   */
+  async restore(stableVersion: string, why: string, options: RestoreOptions): Promise<AliasState> {
+    const { clock } = options;
+    const { functionName, aliasName } = this.current;
     const target: AliasRouting = { version: stableVersion };
-    if (sameRouting(this.current, target)) return this.current;
-    try {
-      this.current = await this.lambda.updateAlias(
-        this.current.functionName,
-        this.current.aliasName,
-        target,
-        this.current.revisionId,
-      );
-      return this.current;
-    } catch (error) {
-      const cause = error instanceof RolloutError ? error.message : String(error);
-      throw new RollbackFailedError(
-        `Rollback of ${this.current.functionName}:${this.current.aliasName} to v${stableVersion} failed after ${why}: ${cause}. The alias may still be split (${describeRouting(this.current)}).`,
+    this.requested.push(target);
+    const deadline = clock.now() + options.timeoutMs;
+    let delay = RESTORE_FIRST_DELAY_MS;
+    for (;;) {
+      const remaining = deadline - clock.now();
+      const signal = AbortSignal.timeout(Math.max(1, remaining));
+      try {
+        const live = await this.lambda.getAlias(functionName, aliasName, { signal });
+        this.current = live;
+        if (sameRouting(live, target)) return live;
+        if (!this.isOwn(live)) {
+          throw new ForeignChangeError(live, `a routing this run wrote`, "before it could be restored");
+        }
+        this.current = await this.lambda.updateAlias(functionName, aliasName, target, live.revisionId, {
+          signal,
+        });
+        return this.current;
+      } catch (error) {
+        if (error instanceof ForeignChangeError) throw error;
+        // A failed precondition means the alias moved since the read: read it again at once.
+        if (error instanceof ConflictError && clock.now() < deadline) continue;
+        if (isCredentialFailure(error)) throw this.failed(stableVersion, why, error, "credentials");
+        if (!isPassing(error) || clock.now() >= deadline) {
+          throw this.failed(stableVersion, why, error, "gave-up", options.timeoutMs);
+        }
+        const left = deadline - clock.now();
+        const wait = Math.min(delay, left);
+        options.note(
+          `Restoring ${functionName}:${aliasName} to v${stableVersion}: AWS did not answer (${reason(error)}); trying again in ${formatDuration(Math.max(wait, 1))}, for up to ${formatDuration(Math.max(left, 1))} more (--restore-timeout).`,
+        );
+        await clock.sleep(wait);
+        delay = Math.min(delay * 2, RESTORE_MAX_DELAY_MS);
+      }
+    }
+  }
+
+  private failed(
+    stableVersion: string,
+    why: string,
+    error: unknown,
+    kind: "credentials" | "gave-up",
+    timeoutMs?: number,
+  ): RollbackFailedError {
+    const { functionName, aliasName } = this.current;
+    const left = `The alias may still be split: last seen ${describeRouting(this.current)}.`;
+    const commands = manualRestoreCommands(functionName, aliasName, stableVersion);
+    if (kind === "credentials") {
+      return new RollbackFailedError(
+        `Rollback of ${functionName}:${aliasName} to v${stableVersion} after ${why} failed: the AWS credentials expired or stopped working (${reason(error)}). ${left}`,
         {
           cause: error,
-          context: { functionName: this.current.functionName, alias: this.current.aliasName },
-          hint: `Run:\n${manualRestoreCommands(this.current.functionName, this.current.aliasName, stableVersion)}`,
+          context: { functionName, alias: aliasName },
+          hint: `With fresh credentials for the same account, run:\n${commands}`,
         },
       );
     }
+    const waited = timeoutMs === undefined ? "" : ` (tried for ${formatDuration(timeoutMs)})`;
+    return new RollbackFailedError(
+      `Rollback of ${functionName}:${aliasName} to v${stableVersion} after ${why} failed${waited}: ${reason(error)}. ${left}`,
+      { cause: error, context: { functionName, alias: aliasName }, hint: `Run:\n${commands}` },
+    );
   }
+}
+
+function reason(error: unknown): string {
+  if (error instanceof RolloutError) return error.message;
+  return error instanceof Error ? error.message : String(error);
 }

@@ -5,7 +5,6 @@ import { zipSync } from "fflate";
 import { beforeAll, describe, expect, test } from "vitest";
 import { FakeAlarms, FakeArtifacts, FakeClock, FakeLambda } from "../../test/support/fakes.js";
 import { sha256 } from "../artifact/hash.js";
-import { ConflictError } from "../errors.js";
 import { buildPlan } from "../plan/plan.js";
 import { type DeployRequest, deploy } from "./deploy.js";
 import type { StampedEvent } from "./events.js";
@@ -76,6 +75,36 @@ describe("the package", () => {
     expect(lambda.calls.some((c) => c.op === "updateFunctionCode" || c.op === "publishVersion")).toBe(false);
   });
 
+  test("the same package but settings changed in $LATEST (Terraform): published and rolled out, code not re-sent", async () => {
+    const { lambda, events, run } = setup();
+    const live = lambda.versions[0] as { codeSha256: string; configuration?: Record<string, string> };
+    live.codeSha256 = zipSha.base64;
+    live.configuration = { Environment: '{"TABLE":"old"}', Layers: "[]", MemorySize: "128" };
+    lambda.latest = {
+      ...lambda.latest,
+      codeSha256: zipSha.base64,
+      configuration: { Environment: '{"TABLE":"new"}', Layers: '["arn:layer:1"]', MemorySize: "128" },
+    };
+    const result = await run();
+    expect(result).toMatchObject({ outcome: "promoted", fromVersion: "1", toVersion: "2" });
+    expect(lambda.calls.some((c) => c.op === "updateFunctionCode")).toBe(false);
+    expect(lambda.versions[1]?.configuration?.Environment).toBe('{"TABLE":"new"}');
+    const plan = events.find((e) => e.type === "info" && e.message.startsWith("Plan for"));
+    expect(plan).toMatchObject({
+      message: expect.stringContaining("changes: configuration: Environment, Layers"),
+    });
+  });
+
+  test("the same package and the same settings: noop, whatever else differs", async () => {
+    const { lambda, run } = setup();
+    const settings = { Environment: '{"TABLE":"t"}', Timeout: "3" };
+    Object.assign(lambda.versions[0] as object, { codeSha256: zipSha.base64, configuration: settings });
+    lambda.latest = { ...lambda.latest, configuration: { ...settings } };
+    const result = await run();
+    expect(result).toMatchObject({ outcome: "noop", toVersion: "1" });
+    expect(lambda.calls.some((c) => c.op === "publishVersion")).toBe(false);
+  });
+
   test("without the handler's file: exit 2 before any write", async () => {
     const { lambda, artifacts, run } = setup();
     const result = await run({ source: { zip: join(dir, "wrong.zip"), bucket: "artifacts" } });
@@ -130,24 +159,65 @@ describe("the code update", () => {
 });
 
 describe("the alias", () => {
-  test("on $LATEST: the first release goes all at once, with a message saying why", async () => {
+  test("on $LATEST: $LATEST is published as a baseline first, then the plan runs as requested", async () => {
     const { lambda, events, run } = setup({ aliasOn: "$LATEST" });
     const result = await run({ plan: buildPlan({ strategy: "Canary10Percent30Minutes" }) });
-    expect(result).toMatchObject({ outcome: "promoted", fromVersion: "$LATEST", toVersion: "2" });
-    expect(lambda.writes()).toEqual([{ version: "2" }]);
+    // v1 exists already; the baseline of $LATEST becomes v2 and the package v3.
+    expect(result).toMatchObject({ outcome: "promoted", fromVersion: "2", toVersion: "3" });
+    expect(lambda.writes()).toEqual([
+      { version: "2" },
+      { version: "2", additional: { version: "3", weight: 10 } },
+      { version: "3" },
+    ]);
+    expect(lambda.versions[1]).toMatchObject({ version: "2", codeSha256: "sha-1" });
+    expect(lambda.calls.find((c) => c.op === "publishVersion")?.args[1]).toBe("sha-1");
     expect(events.find((e) => e.type === "warning")).toMatchObject({
-      message: expect.stringContaining("no published version to fall back to"),
+      message: expect.stringContaining("published as a baseline version"),
     });
   });
 
-  test("a RevisionId precondition failure on a step: exit 3, no further writes, no rollback", async () => {
+  test("on $LATEST, a failing smoke check puts the old code back (the baseline), not the new one", async () => {
+    const { lambda, run } = setup({ aliasOn: "$LATEST" });
+    lambda.invokeResult = () => ({ statusCode: 200, functionError: "Unhandled", payload: "boom" });
+    const result = await run({ smoke: [{ payload: "{}" }] });
+    expect(result).toMatchObject({ outcome: "rolled_back", exitCode: 1, fromVersion: "2", toVersion: "3" });
+    expect(lambda.alias).toMatchObject({ version: "2", additional: undefined });
+    expect(lambda.versions.find((v) => v.version === "2")?.codeSha256).toBe("sha-1");
+  });
+
+  test("on $LATEST, a dry run says what would happen and writes nothing", async () => {
+    const { lambda, events, run } = setup({ aliasOn: "$LATEST" });
+    const result = await run({ dryRun: true });
+    expect(result).toMatchObject({ outcome: "noop", exitCode: 0 });
+    expect(lambda.writes()).toEqual([]);
+    expect(lambda.calls.some((c) => c.op === "publishVersion")).toBe(false);
+    expect(events.some((e) => e.type === "warning" && e.message.includes("baseline"))).toBe(true);
+  });
+
+  test("a RevisionId precondition failure while the routing is still ours: carry on (description edited)", async () => {
+    const { lambda, events, run } = setup();
+    lambda.failWhen = (op, n) => {
+      if (op === "updateAlias" && n === 2) lambda.touchRevision();
+      return undefined;
+    };
+    const result = await run();
+    expect(result).toMatchObject({ outcome: "promoted", exitCode: 0 });
+    expect(lambda.alias).toMatchObject({ version: "2", additional: undefined });
+    expect(events.some((e) => e.type === "info" && e.message.includes("RevisionId changed"))).toBe(true);
+  });
+
+  test("a routing changed by someone else: exit 3, no further writes, their routing left alone", async () => {
     const { lambda, run } = setup();
-    lambda.failWhen = (op, n) =>
-      op === "updateAlias" && n === 2 ? new ConflictError("PreconditionFailed") : undefined;
+    lambda.failWhen = (op, n) => {
+      if (op === "updateAlias" && n === 2)
+        lambda.setRouting({ version: "1", additional: { version: "2", weight: 30 } });
+      return undefined;
+    };
     const result = await run();
     expect(result).toMatchObject({ outcome: "failed", exitCode: 3 });
+    expect(result.reason).toContain("found 70% v1 / 30% v2");
     expect(lambda.calls.filter((c) => c.op === "updateAlias")).toHaveLength(2);
-    expect(lambda.alias.additional).toEqual({ version: "2", weight: 10 });
+    expect(lambda.alias.additional).toEqual({ version: "2", weight: 30 });
   });
 
   test("--version of the version already live: noop", async () => {

@@ -1,5 +1,5 @@
 import { type Artifact, assertHandlerPresent, readArtifact } from "../artifact/inspect.js";
-import { ConflictError, ExitCode, InputError } from "../errors.js";
+import { AwsError, ConflictError, ExitCode, InputError, InterruptedError } from "../errors.js";
 import { createAlarmGate, type ReadFailurePolicy } from "../health/alarms.js";
 import type { HealthGate } from "../health/gate.js";
 import { createHookGate } from "../health/hooks.js";
@@ -9,14 +9,17 @@ import {
   type AlarmPort,
   type AliasState,
   type ArtifactStore,
+  type CallOptions,
   type Clock,
+  configurationChanges,
+  type FunctionState,
   type LambdaPort,
   systemClock,
 } from "../ports.js";
 import { describeRouting } from "./alias-writer.js";
 import { type InconclusivePolicy, runRollout } from "./engine.js";
-import { type EventSink, failedResult, type ResultEvent, type RolloutEvent } from "./events.js";
-import { publishPackage } from "./publish.js";
+import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
+import { BASELINE_DESCRIPTION, DEFAULT_UPDATE_TIMEOUT_MS, publishPackage, waitForActive } from "./publish.js";
 
 export type DeploySource = { zip: string; bucket: string; prefix?: string | undefined } | { version: string };
 
@@ -44,8 +47,10 @@ export interface DeployRequest {
   inconclusive?: InconclusivePolicy | undefined;
   /** Health poll interval; default 10 s. */
   intervalMs?: number | undefined;
-  /** Bound on waiting for `LastUpdateStatus=Successful`; default 5 min. */
+  /** Bound on waiting for `LastUpdateStatus=Successful` and for a new version to be `Active`; default 5 min. */
   updateTimeoutMs?: number | undefined;
+  /** How long restoring the alias keeps trying through throttling and outages; default 2 min. */
+  restoreTimeoutMs?: number | undefined;
   dryRun?: boolean | undefined;
 }
 
@@ -82,77 +87,106 @@ export function midRolloutError(alias: AliasState): ConflictError {
  */
 export async function deploy(request: DeployRequest, ports: DeployPorts): Promise<ResultEvent> {
   const clock = ports.clock ?? systemClock;
-  const sink: EventSink = ports.emit ?? (() => {});
+  const { signal } = ports;
+  const sink: EventSink = guardSink(ports.emit ?? (() => {}));
   const emit = (event: RolloutEvent) => sink({ ...event, at: clock.now() });
   const base = { type: "result" as const, function: request.functionName, alias: request.aliasName };
   let fromVersion: string | null = null;
   let toVersion: string | null = null;
+  /** The first change this run made in AWS; from then on nothing is "nothing changed" (exit 2). */
+  let changed: string | undefined;
   const finish = (result: ResultEvent): ResultEvent => {
     emit(result);
     return result;
   };
-  const fail = (error: unknown): ResultEvent =>
-    finish(failedResult({ ...base, fromVersion, toVersion }, error));
   const noop = (reason: string): ResultEvent =>
     finish({ ...base, outcome: "noop", fromVersion, toVersion, reason, hint: null, exitCode: ExitCode.ok });
+  const interrupted = () =>
+    new InterruptedError(
+      `Interrupted (${String(signal?.reason ?? "signal")}) before any traffic moved${changed ? ` (after ${changed})` : "; nothing was changed"}.`,
+    );
 
   try {
     const { lambda } = ports;
     const { functionName, aliasName, plan } = request;
     emit({ type: "plan", function: functionName, alias: aliasName, plan, dryRun: request.dryRun ?? false });
     const alarms = request.alarms ?? [];
+    const call = { signal };
     // Independent checks run together; the first failure in this order is the one reported.
-    const [artifact, alias, latest] = await firstFailure([
+    const [artifact, found, latest] = await firstFailure([
       "zip" in request.source ? readArtifact(request.source.zip) : Promise.resolve(undefined),
-      lambda.getAlias(functionName, aliasName),
-      lambda.getFunction(functionName),
-      alarms.length > 0 ? assertAlarmsExist(ports.alarms, alarms) : Promise.resolve(),
+      lambda.getAlias(functionName, aliasName, call),
+      lambda.getFunction(functionName, undefined, call),
+      alarms.length > 0 ? assertAlarmsExist(ports.alarms, alarms, signal) : Promise.resolve(),
     ] as const);
+    let alias = found;
     fromVersion = alias.version;
     if (isSplit(alias)) throw midRolloutError(alias);
     if (artifact && latest.handler) assertHandlerPresent(artifact, latest.handler, latest.runtime);
+    let target: FunctionState | undefined;
     if ("version" in request.source) {
-      const wanted = await lambda.getFunction(functionName, request.source.version);
-      toVersion = wanted.version;
-      if (alias.version === wanted.version)
-        return noop(`${functionName}:${aliasName} already serves v${wanted.version}.`);
-    } else if (artifact && alias.version !== "$LATEST") {
-      const live = await lambda.getFunction(functionName, alias.version);
-      if (live.codeSha256 === artifact.digest.base64) {
+      target = await lambda.getFunction(functionName, request.source.version, call);
+      toVersion = target.version;
+      if (alias.version === target.version)
+        return noop(`${functionName}:${aliasName} already serves v${target.version}.`);
+    }
+    let changes = "";
+    if (artifact) {
+      const live =
+        alias.version === "$LATEST" ? latest : await lambda.getFunction(functionName, alias.version, call);
+      const settings = configurationChanges(live, latest);
+      const sameCode = live.codeSha256 === artifact.digest.base64;
+      if (sameCode && settings.length === 0) {
         toVersion = alias.version;
         return noop(
-          `${functionName}:${aliasName} already serves this package (v${alias.version}, CodeSha256 ${live.codeSha256}).`,
+          `${functionName}:${aliasName} already serves this package with the current configuration (v${alias.version}, CodeSha256 ${live.codeSha256}).`,
         );
       }
+      changes = [sameCode ? "" : "code", settings.length > 0 ? `configuration: ${settings.join(", ")}` : ""]
+        .filter(Boolean)
+        .join("; ");
     }
-    // Before anything changes, and in dry runs too: the first release cannot be gradual.
-    const effectivePlan: Plan =
-      alias.version === "$LATEST" ? { strategy: "AllAtOnce", steps: [], finalBakeMs: 0 } : plan;
-    if (effectivePlan !== plan) {
+    const onLatest = alias.version === "$LATEST";
+    if (onLatest) {
       emit({
         type: "warning",
-        message: `${functionName}:${aliasName} points at $LATEST, so there is no published version to fall back to: the new version is released all at once.`,
+        message: `${functionName}:${aliasName} points at $LATEST, which the update would change before any gate runs: $LATEST is first published as a baseline version and the alias pointed at it (clients see no change), then the plan runs as requested.`,
       });
     }
     emit({
       type: "info",
-      message: `Plan for ${functionName}:${aliasName} (now ${describeRouting(alias)}): ${describePlan(effectivePlan)}`,
+      message: `Plan for ${functionName}:${aliasName} (now ${describeRouting(alias)}${changes ? `; changes: ${changes}` : ""}): ${describePlan(plan)}`,
     });
     if (request.dryRun) return noop("dry run: nothing was changed");
+    if (signal?.aborted) throw interrupted();
 
+    if (onLatest) {
+      changed = "publishing $LATEST as the baseline";
+      alias = await pinBaseline(lambda, alias, latest, call);
+      fromVersion = alias.version;
+      emit({
+        type: "info",
+        message: `Published $LATEST as baseline v${alias.version}; ${functionName}:${aliasName} now points at it.`,
+      });
+    }
+    const updateTimeoutMs = request.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS;
     if ("zip" in request.source) {
-      const published = await publishPackage(
+      changed ??= "uploading and publishing the package";
+      toVersion = await publishPackage(
         {
           functionName,
           source: request.source,
           artifact: artifact as Artifact,
           stableVersion: alias.version,
-          updateTimeoutMs: request.updateTimeoutMs,
+          latestCodeSha256: latest.codeSha256,
+          updateTimeoutMs,
         },
-        { lambda, artifacts: ports.artifacts, clock, emit },
+        { lambda, artifacts: ports.artifacts, clock, emit, signal },
       );
-      toVersion = published;
+    } else if (target) {
+      await waitForActive(lambda, clock, target, updateTimeoutMs, signal);
     }
+    if (signal?.aborted) throw interrupted();
     const newVersion = toVersion as string;
     if (alias.version === newVersion)
       return noop(`${functionName}:${aliasName} already serves v${newVersion}.`);
@@ -178,19 +212,58 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       {
         alias,
         newVersion,
-        plan: effectivePlan,
+        plan,
         preTraffic,
         gates,
         postTraffic,
         intervalMs: request.intervalMs ?? DEFAULT_INTERVAL_MS,
         inconclusive: request.inconclusive ?? { outcome: "fail", maxExtensionMs: 0 },
+        restoreTimeoutMs: request.restoreTimeoutMs,
       },
-      { lambda, clock, emit: sink, signal: ports.signal },
+      { lambda, clock, emit: sink, signal },
     );
     return finish(result);
-  } catch (error) {
-    return fail(error);
+  } catch (caught) {
+    const error = signal?.aborted ? interrupted() : caught;
+    return finish(
+      failedResult({ ...base, fromVersion, toVersion }, changed ? afterChanges(error, changed) : error),
+    );
   }
+}
+
+/**
+ * Publishes `$LATEST` as a version (guarded by the CodeSha256 validation read) and points the alias at
+ * it. Clients see the same code; the release then has a published version to fall back to.
+ */
+async function pinBaseline(
+  lambda: LambdaPort,
+  alias: AliasState,
+  latest: FunctionState,
+  call: CallOptions,
+): Promise<AliasState> {
+  const baseline = await lambda.publishVersion(
+    alias.functionName,
+    latest.codeSha256,
+    BASELINE_DESCRIPTION,
+    call,
+  );
+  return await lambda.updateAlias(
+    alias.functionName,
+    alias.aliasName,
+    { version: baseline.version },
+    alias.revisionId,
+    call,
+  );
+}
+
+/** An input problem found once this run had changed something is not "nothing changed" (exit 2). */
+function afterChanges(error: unknown, changed: string): unknown {
+  if (!(error instanceof InputError)) return error;
+  return new AwsError(`${error.message} (found after ${changed}; the alias was not moved to a new version)`, {
+    cause: error,
+    context: error.context,
+    ...(error.hint ? { hint: error.hint } : {}),
+  });
 }
 
 /** Like Promise.all, but waits for every promise and rethrows the first rejection in list order. */
@@ -203,8 +276,8 @@ async function firstFailure<T extends readonly unknown[]>(
   return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
-async function assertAlarmsExist(alarms: AlarmPort, names: string[]): Promise<void> {
-  const found = await alarms.describeAlarms(names);
+async function assertAlarmsExist(alarms: AlarmPort, names: string[], signal?: AbortSignal): Promise<void> {
+  const found = await alarms.describeAlarms(names, { signal });
   const missing = names.filter((name) => !found.some((alarm) => alarm.name === name));
   if (missing.length > 0) {
     throw new InputError(`CloudWatch alarm(s) not found: ${missing.join(", ")}.`, {

@@ -49,8 +49,11 @@ const CHECKPOINTS = [
   { phase: "bake", weight: 50 },
   { phase: "before-promote", weight: 50 },
   { phase: "final-bake", weight: 100 },
+  { phase: "final-check", weight: 100 },
 ] as const;
 const WITH_TRAFFIC = CHECKPOINTS.filter((c) => c.weight > 0);
+/** Checkpoints followed by another check, where an alarm flipped by a probe is still seen. */
+const FOLLOWED = WITH_TRAFFIC.filter((c) => c.phase !== "final-check");
 
 describe("a healthy roll-out", () => {
   test("shifts 10%, 50%, then 100% with no routing left and bakes by the fake clock", async () => {
@@ -89,7 +92,7 @@ describe("a gate failing rolls back to 100% of the stable version", () => {
     expect(lambda.writes()).toEqual([]);
   });
 
-  test.each(WITH_TRAFFIC)("alarm in ALARM at $phase ($weight%)", async ({ phase, weight }) => {
+  test.each(FOLLOWED)("alarm in ALARM at $phase ($weight%)", async ({ phase, weight }) => {
     const { lambda, alarms, events, run } = setup();
     const gate: HealthGate = {
       name: "probe",
@@ -252,11 +255,18 @@ describe("AWS errors during the roll-out", () => {
     expectServing(lambda, "1");
   });
 
-  test("an alias read failing mid-roll-out restores and exits 4", async () => {
+  test("a health read failing after its retries restores and exits 4", async () => {
     const { lambda, run } = setup();
-    lambda.failWhen = (op, n) => (op === "getAlias" && n === 3 ? new AwsError("network down") : undefined);
-    const result = await run();
+    const gate: HealthGate = {
+      name: "metrics",
+      async check(context) {
+        if (context.weight === 50) throw new AwsError("GetMetricData failed after 5 attempts");
+        return { gate: "metrics", status: "pass", detail: "" };
+      },
+    };
+    const result = await run({ gates: [gate] });
     expect(result).toMatchObject({ outcome: "failed", exitCode: 4 });
+    expect(result.reason).toContain("GetMetricData");
     expectServing(lambda, "1");
   });
 
@@ -302,7 +312,9 @@ describe("conflicts", () => {
     const result = await run({ gates: [gate] });
     expect(result).toMatchObject({ outcome: "failed", exitCode: 3 });
     expect(result.reason).toContain("changed by someone else");
-    expect(lambda.writes()).toHaveLength(1);
+    // The second write was refused by its RevisionId precondition; nothing was written after it.
+    expect(lambda.writes()).toHaveLength(2);
+    expect(lambda.alias.revisionId).toBe("rev-3");
     expectServing(lambda, "1");
   });
 });

@@ -1,16 +1,16 @@
 import {
   AwsError,
-  ConflictError,
   ExitCode,
   GateFailedError,
+  InputError,
   InterruptedError,
   RolloutError,
 } from "../errors.js";
 import type { GateContext, GatePhase, GateVerdict, HealthGate } from "../health/gate.js";
 import type { Plan } from "../plan/plan.js";
 import type { AliasState, Clock, LambdaPort } from "../ports.js";
-import { AliasWriter } from "./alias-writer.js";
-import type { EventSink, ResultEvent, RolloutEvent } from "./events.js";
+import { AliasWriter, ForeignChangeError } from "./alias-writer.js";
+import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
 
 export interface InconclusivePolicy {
   /** What an inconclusive verdict means once the extension is used up. */
@@ -18,6 +18,8 @@ export interface InconclusivePolicy {
   /** How long a step may be extended waiting for enough evidence. */
   maxExtensionMs: number;
 }
+
+export const DEFAULT_RESTORE_TIMEOUT_MS = 2 * 60_000;
 
 export interface RolloutRequest {
   /** The alias as read at the start: serving 100% `stable`, not split. */
@@ -32,6 +34,8 @@ export interface RolloutRequest {
   postTraffic?: HealthGate[] | undefined;
   intervalMs: number;
   inconclusive: InconclusivePolicy;
+  /** How long restoring the alias keeps trying through throttling and outages; default 2 minutes. */
+  restoreTimeoutMs?: number | undefined;
 }
 
 export interface EnginePorts {
@@ -41,23 +45,21 @@ export interface EnginePorts {
   signal?: AbortSignal | undefined;
 }
 
-/** Why a roll-out stops early; the engine turns it into a rollback and an exit code. */
-class Stop extends Error {
-  constructor(readonly error: RolloutError) {
-    super(error.message);
-  }
-}
-
 /**
  * Executes a validated plan: pre-traffic gates, each weighted step with its bake, promotion, final
- * bake. Any failure restores 100% on the stable version. The alias ends either 100% stable or 100% new.
+ * bake. Any failure restores 100% on the stable version. The alias ends either 100% stable or 100% new;
+ * the only exceptions are someone else's change (exit 3, left as they set it) and a restore that AWS
+ * refused for the whole restore timeout (exit 5, with the command to run).
  */
 export async function runRollout(request: RolloutRequest, ports: EnginePorts): Promise<ResultEvent> {
   const { alias, newVersion, plan } = request;
   const { clock, signal } = ports;
   const stable = alias.version;
   const writer = new AliasWriter(ports.lambda, alias);
-  const emit = (event: RolloutEvent) => ports.emit({ ...event, at: clock.now() });
+  const sink = guardSink(ports.emit);
+  const emit = (event: RolloutEvent) => sink({ ...event, at: clock.now() });
+  const note = (message: string) => emit({ type: "info", message });
+  const context = { functionName: alias.functionName, alias: alias.aliasName };
   const result = (outcome: ResultEvent["outcome"], exitCode: number, error?: RolloutError): ResultEvent => ({
     type: "result",
     outcome,
@@ -72,85 +74,75 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
   let weight = 0;
   let stepStartedAt = clock.now();
 
+  const interrupted = () =>
+    new InterruptedError(
+      `Interrupted (${String(signal?.reason ?? "signal")}) at ${weight}% on v${newVersion}.`,
+      {
+        context,
+      },
+    );
   const checkInterrupted = () => {
-    if (signal?.aborted) {
-      throw new Stop(
-        new InterruptedError(
-          `Interrupted (${String(signal.reason ?? "signal")}) at ${weight}% on v${newVersion}.`,
-        ),
-      );
-    }
+    if (signal?.aborted) throw interrupted();
   };
 
   const runGates = async (gates: HealthGate[], phase: GatePhase): Promise<GateVerdict[]> => {
-    const context: GateContext = {
-      functionName: alias.functionName,
-      aliasName: alias.aliasName,
-      stableVersion: stable,
-      newVersion,
-      weight,
-      phase,
-      stepStartedAt,
-      now: clock.now(),
-      signal,
-    };
     const verdicts: GateVerdict[] = [];
     for (const gate of gates) {
-      const verdict = await gate.check(context);
+      checkInterrupted();
+      const gateContext: GateContext = {
+        functionName: alias.functionName,
+        aliasName: alias.aliasName,
+        stableVersion: stable,
+        newVersion,
+        weight,
+        phase,
+        stepStartedAt,
+        now: clock.now(),
+        signal,
+      };
+      const verdict = await gate.check(gateContext);
+      // A check cut short by the signal says nothing about health: the interruption is the story.
+      checkInterrupted();
       emit({ type: "gate", phase, weight, verdict });
       verdicts.push(verdict);
       if (verdict.status === "fail") {
-        throw new Stop(
-          new GateFailedError(
-            `Health gate "${verdict.gate}" failed at ${weight}% (${phase}): ${verdict.detail}`,
-            {
-              context: {
-                functionName: alias.functionName,
-                alias: alias.aliasName,
-                fromVersion: stable,
-                toVersion: newVersion,
-              },
-            },
-          ),
+        throw new GateFailedError(
+          `Health gate "${verdict.gate}" failed at ${weight}% (${phase}): ${verdict.detail}`,
+          { context: { ...context, fromVersion: stable, toVersion: newVersion } },
         );
       }
     }
-    checkInterrupted();
     return verdicts;
   };
 
-  /** Bakes for `bakeMs`, polling every interval, then checks once more before moving on. */
-  const bake = async (bakeMs: number, step: number, phase: GatePhase, finalPhase: GatePhase) => {
+  /** Bakes for `bakeMs`, polling every interval, then decides once more at `decision` before moving on. */
+  const bake = async (bakeMs: number, step: number, phase: GatePhase, decision: GatePhase) => {
     const deadline = stepStartedAt + bakeMs;
-    let extendedUntil = deadline;
+    let end = deadline;
     for (;;) {
       const now = clock.now();
-      const end = Math.max(deadline, extendedUntil);
       if (now >= end) {
-        const verdicts = await runGates(request.gates, finalPhase);
-        const pending = verdicts.filter((v) => v.status === "inconclusive");
-        if (pending.length === 0) return;
-        const limit = deadline + request.inconclusive.maxExtensionMs;
-        if (clock.now() < limit) {
-          extendedUntil = Math.min(limit, clock.now() + request.intervalMs);
-          emit({
-            type: "info",
-            message: `Not enough evidence yet (${pending.map((v) => v.detail).join("; ")}); extending the bake.`,
-          });
-          continue;
-        }
-        if (request.inconclusive.outcome === "pass") {
+        const verdicts = await runGates(request.gates, decision);
+        const next = afterDecision(verdicts, clock.now(), deadline, request);
+        if (next.kind === "advance") return;
+        if (next.kind === "pass-inconclusive") {
           emit({
             type: "warning",
-            message: `Still inconclusive after the extension; passing as configured.`,
+            message: "Still inconclusive after the extension; passing as configured.",
           });
           return;
         }
-        throw new Stop(
-          new GateFailedError(
-            `Health gate "${pending[0]?.gate}" stayed inconclusive at ${weight}%: ${pending[0]?.detail}`,
-          ),
+        if (next.kind === "fail") {
+          throw new GateFailedError(
+            `Health gate "${next.verdict.gate}" stayed inconclusive at ${weight}%: ${next.verdict.detail}`,
+            { context },
+          );
+        }
+        end = next.until;
+        note(
+          `Not enough evidence yet (${next.pending.map((v) => v.detail).join("; ")}); extending the bake.`,
         );
+        continue;
       }
       emit({ type: "bake", weight, step, remainingMs: end - now, totalMs: bakeMs });
       await clock.sleep(Math.min(request.intervalMs, end - now), signal);
@@ -159,12 +151,29 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
     }
   };
 
+  const shift = async (routing: Parameters<AliasWriter["write"]>[0], step: number, steps: number) => {
+    checkInterrupted();
+    await writer.write(routing, signal, note);
+    stepStartedAt = clock.now();
+    emit({ type: "shift", fromVersion: stable, toVersion: newVersion, weight, step, steps });
+  };
+
   const rollBack = async (cause: RolloutError): Promise<ResultEvent> => {
-    const moved = writer.state.version !== stable || writer.state.additional !== undefined;
-    if (moved) emit({ type: "rollback", reason: cause.message, routing: { version: stable } });
-    await writer.restore(stable, cause.message);
-    const rolledBack = cause instanceof GateFailedError || cause instanceof InterruptedError;
-    return result(rolledBack ? "rolled_back" : "failed", cause.exitCode, cause);
+    // Nothing written yet: the alias is as validation read it, with nothing to restore.
+    const moved = !writer.isUntouched();
+    if (moved) {
+      emit({ type: "rollback", reason: cause.message, routing: { version: stable } });
+      await writer.restore(stable, cause.message, {
+        clock,
+        timeoutMs: request.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS,
+        note: (message) => emit({ type: "warning", message }),
+      });
+    }
+    if (cause instanceof GateFailedError || cause instanceof InterruptedError) {
+      return result("rolled_back", ExitCode.rolledBack, cause);
+    }
+    // Whatever went wrong, it happened after this run started changing things: not "nothing changed".
+    return result("failed", ExitCode.awsError, lateError(cause, stable, moved));
   };
 
   try {
@@ -173,46 +182,68 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
     const total = plan.steps.length;
     for (const [index, step] of plan.steps.entries()) {
       weight = step.weight;
-      await writer.write({ version: stable, additional: { version: newVersion, weight } });
-      stepStartedAt = clock.now();
-      emit({
-        type: "shift",
-        fromVersion: stable,
-        toVersion: newVersion,
-        weight,
-        step: index + 1,
-        steps: total + 1,
-      });
+      await shift({ version: stable, additional: { version: newVersion, weight } }, index + 1, total + 1);
       await bake(step.bakeMs, index + 1, "bake", index + 1 < total ? "before-shift" : "before-promote");
     }
     weight = 100;
-    await writer.write({ version: newVersion });
-    stepStartedAt = clock.now();
-    emit({
-      type: "shift",
-      fromVersion: stable,
-      toVersion: newVersion,
-      weight: 100,
-      step: total + 1,
-      steps: total + 1,
-    });
+    await shift({ version: newVersion }, total + 1, total + 1);
     await runGates(request.postTraffic ?? [], "post-traffic");
-    if (plan.finalBakeMs > 0) await bake(plan.finalBakeMs, total + 1, "final-bake", "final-bake");
+    // The final bake is time spent at 100% with the gates watching, not time the hooks took.
+    stepStartedAt = clock.now();
+    if (plan.finalBakeMs > 0) await bake(plan.finalBakeMs, total + 1, "final-bake", "final-check");
     emit({ type: "promoted", version: newVersion });
     return result("promoted", ExitCode.ok);
   } catch (caught) {
-    const error = caught instanceof Stop ? caught.error : toRolloutError(caught);
+    const error =
+      signal?.aborted && !(caught instanceof GateFailedError) ? interrupted() : toRolloutError(caught);
     // Someone else owns the alias now: leave it exactly as they left it.
-    if (error instanceof ConflictError) return result("failed", error.exitCode, error);
+    if (caught instanceof ForeignChangeError) return result("failed", caught.exitCode, caught);
     try {
       return await rollBack(error);
     } catch (rollbackError) {
-      return result("failed", ExitCode.rollbackFailed, toRolloutError(rollbackError));
+      const failure = toRolloutError(rollbackError);
+      return result("failed", failure.exitCode, failure);
     }
   }
+}
+
+type Decision =
+  | { kind: "advance" }
+  | { kind: "extend"; until: number; pending: GateVerdict[] }
+  | { kind: "pass-inconclusive" }
+  | { kind: "fail"; verdict: GateVerdict };
+
+/**
+ * What to do after the check at the end of a bake (failed verdicts have already thrown): move on,
+ * extend the bake while evidence is missing and the extension allows, or settle an inconclusive gate
+ * by the configured policy.
+ */
+export function afterDecision(
+  verdicts: GateVerdict[],
+  now: number,
+  bakeDeadline: number,
+  policy: Pick<RolloutRequest, "inconclusive" | "intervalMs">,
+): Decision {
+  const pending = verdicts.filter((v) => v.status === "inconclusive");
+  const first = pending[0];
+  if (first === undefined) return { kind: "advance" };
+  const limit = bakeDeadline + policy.inconclusive.maxExtensionMs;
+  if (now < limit) return { kind: "extend", until: Math.min(limit, now + policy.intervalMs), pending };
+  return policy.inconclusive.outcome === "pass"
+    ? { kind: "pass-inconclusive" }
+    : { kind: "fail", verdict: first };
 }
 
 function toRolloutError(error: unknown): RolloutError {
   if (error instanceof RolloutError) return error;
   return new AwsError(error instanceof Error ? error.message : String(error), { cause: error });
+}
+
+/** An input problem found after writes began is reported as such, but not as "nothing changed" (2). */
+function lateError(cause: RolloutError, stable: string, moved: boolean): RolloutError {
+  if (!(cause instanceof InputError)) return cause;
+  return new AwsError(
+    `${cause.message} (found during the roll-out${moved ? `; the alias was restored to v${stable}` : ""})`,
+    { cause, context: cause.context, ...(cause.hint ? { hint: cause.hint } : {}) },
+  );
 }

@@ -36,6 +36,21 @@ export type StampedEvent = RolloutEvent & { at: number };
 
 export type EventSink = (event: StampedEvent) => void;
 
+/**
+ * A sink that cannot throw: a renderer bug, a closed pipe or a dead log shipper must never stop a
+ * rollback or a promotion. The first failure is kept for whoever wants to report it.
+ */
+export function guardSink(sink: EventSink): EventSink & { failure?: unknown } {
+  const guarded: EventSink & { failure?: unknown } = (event) => {
+    try {
+      sink(event);
+    } catch (error) {
+      guarded.failure ??= error;
+    }
+  };
+  return guarded;
+}
+
 export interface ResultTarget {
   function: string;
   alias: string;
@@ -43,12 +58,17 @@ export interface ResultTarget {
   toVersion?: string | null | undefined;
 }
 
-/** The `failed` result for an error: its message, hint and exit code (4 for anything unexpected). */
+/**
+ * The result for an error that ended a run: its message, hint and exit code (4 for anything
+ * unexpected); `rolled_back` for exit 1 (a gate or a signal), `failed` otherwise.
+ */
 export function failedResult(target: ResultTarget, error: unknown): ResultEvent {
   const known = error instanceof RolloutError;
+  // Exit 1 always means the alias is back where it was: the outcome says so too.
+  const rolledBack = known && error.exitCode === ExitCode.rolledBack;
   return {
     type: "result",
-    outcome: "failed",
+    outcome: rolledBack ? "rolled_back" : "failed",
     function: target.function,
     alias: target.alias,
     fromVersion: target.fromVersion ?? null,

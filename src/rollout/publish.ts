@@ -9,6 +9,8 @@ export interface PublishRequest {
   source: { bucket: string; prefix?: string | undefined };
   artifact: Artifact;
   stableVersion: string;
+  /** `$LATEST`'s CodeSha256 as validated: when it is the package's already, only the settings changed. */
+  latestCodeSha256?: string | undefined;
   updateTimeoutMs?: number | undefined;
 }
 
@@ -17,7 +19,10 @@ export interface PublishPorts {
   artifacts: ArtifactStore;
   clock: Clock;
   emit: (event: RolloutEvent) => void;
+  signal?: AbortSignal | undefined;
 }
+
+export const DEFAULT_UPDATE_TIMEOUT_MS = 5 * 60_000;
 
 const POLL_MS = 1_000;
 
@@ -25,6 +30,10 @@ const POLL_MS = 1_000;
 export function versionDescription(sha256Hex: string, previousVersion: string): string {
   return `lambda-rollout: ${sha256Hex.slice(0, 12)} (previous v${previousVersion})`;
 }
+
+/** What the version published from `$LATEST` before a first release says about itself. */
+export const BASELINE_DESCRIPTION =
+  "lambda-rollout: baseline, published from $LATEST before the first release";
 
 /** The version a lambda-rollout release replaced, from its description; undefined for other versions. */
 export function previousVersionOf(description: string | undefined): string | undefined {
@@ -36,7 +45,7 @@ export function previousVersionOf(description: string | undefined): string | und
  * publishes a version guarded by the CodeSha256 the update produced. Returns the new version number.
  */
 export async function publishPackage(request: PublishRequest, ports: PublishPorts): Promise<string> {
-  const { lambda, artifacts, clock, emit } = ports;
+  const { lambda, artifacts, clock, emit, signal } = ports;
   const { functionName, artifact } = request;
   const bucket = request.source.bucket;
   const key = artifactKey(request.source.prefix, functionName, artifact.digest.hex);
@@ -51,24 +60,74 @@ export async function publishPackage(request: PublishRequest, ports: PublishPort
     bytes: artifact.bytes.length,
   });
 
-  const updated = await lambda.updateFunctionCode(functionName, { s3Bucket: bucket, s3Key: key });
-  if (updated.codeSha256 && updated.codeSha256 !== artifact.digest.base64) {
-    throw new AwsError(
-      `Lambda reports CodeSha256 ${updated.codeSha256} for ${functionName} after the update, but the package has ${artifact.digest.base64}.`,
-      { hint: `Check that nothing else writes s3://${bucket}/${key}.` },
+  const timeoutMs = request.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS;
+  // Same code in `$LATEST` already (only its settings changed): publishing it is all there is to do.
+  if (request.latestCodeSha256 !== artifact.digest.base64) {
+    const updated = await lambda.updateFunctionCode(
+      functionName,
+      { s3Bucket: bucket, s3Key: key },
+      { signal },
     );
-  }
-  // The update's own reply may already say it settled (small packages, emulators): no need to poll.
-  if (updated.lastUpdateStatus !== "Successful") {
-    await waitForUpdate(lambda, clock, functionName, request.updateTimeoutMs ?? 300_000);
+    if (updated.codeSha256 && updated.codeSha256 !== artifact.digest.base64) {
+      throw new AwsError(
+        `Lambda reports CodeSha256 ${updated.codeSha256} for ${functionName} after the update, but the package has ${artifact.digest.base64}.`,
+        { hint: `Check that nothing else writes s3://${bucket}/${key}.` },
+      );
+    }
+    // The update's own reply may already say it settled (small packages, emulators): no need to poll.
+    if (updated.lastUpdateStatus !== "Successful") {
+      await waitForUpdate(lambda, clock, functionName, timeoutMs, signal);
+    }
   }
   const version = await lambda.publishVersion(
     functionName,
     artifact.digest.base64,
     versionDescription(artifact.digest.hex, request.stableVersion),
+    { signal },
   );
   emit({ type: "published", version: version.version, codeSha256: version.codeSha256 });
+  await waitForActive(lambda, clock, version, timeoutMs, signal);
   return version.version;
+}
+
+/**
+ * A new version may start `Pending` (SnapStart takes a snapshot first): it cannot serve until it is
+ * `Active`, so smoke checks and traffic wait for that, bounded, and a `Failed` version stops the run.
+ */
+export async function waitForActive(
+  lambda: LambdaPort,
+  clock: Clock,
+  version: FunctionState,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<FunctionState> {
+  const { functionName } = version;
+  const deadline = clock.now() + timeoutMs;
+  let state = version;
+  for (;;) {
+    if (state.state === undefined || state.state === "Active" || state.state === "Inactive") return state;
+    if (state.state === "Failed") {
+      throw new AwsError(
+        `Version ${state.version} of ${functionName} failed to become Active: ${state.stateReason ?? "no reason given"}.`,
+        {
+          context: { functionName },
+          hint: "Fix the function's configuration (SnapStart, layers, VPC) and deploy again; the alias was not moved to it.",
+        },
+      );
+    }
+    if (clock.now() >= deadline) {
+      throw new AwsError(
+        `Version ${state.version} of ${functionName} was still ${state.state} after ${Math.round(timeoutMs / 1000)} s.`,
+        {
+          context: { functionName },
+          hint: "Check the version in the Lambda console; the alias was not moved to it.",
+        },
+      );
+    }
+    await clock.sleep(POLL_MS, signal);
+    if (signal?.aborted) return state;
+    state = await lambda.getFunction(functionName, state.version, { signal });
+  }
 }
 
 /** Polls until `LastUpdateStatus` is `Successful`; fails clearly on `Failed` or when the bound is hit. */
@@ -77,10 +136,11 @@ export async function waitForUpdate(
   clock: Clock,
   functionName: string,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<FunctionState> {
   const deadline = clock.now() + timeoutMs;
   for (;;) {
-    const state = await lambda.getFunction(functionName);
+    const state = await lambda.getFunction(functionName, undefined, { signal });
     const status = state.lastUpdateStatus;
     if (status === undefined || status === "Successful") return state;
     if (status === "Failed") {
@@ -101,6 +161,6 @@ export async function waitForUpdate(
         },
       );
     }
-    await clock.sleep(POLL_MS);
+    await clock.sleep(POLL_MS, signal);
   }
 }

@@ -29,6 +29,8 @@ export interface DeployInputs {
   preTrafficHooks?: string[] | undefined;
   postTrafficHooks?: string[] | undefined;
   hookTimeout?: string | undefined;
+  /** How long a rollback keeps trying through throttling and outages (default 2m). */
+  restoreTimeout?: string | undefined;
   region?: string | undefined;
   dryRun?: boolean | undefined;
 }
@@ -48,6 +50,7 @@ const SCALAR_INPUTS = {
   "final-bake": "finalBake",
   interval: "interval",
   "hook-timeout": "hookTimeout",
+  "restore-timeout": "restoreTimeout",
   region: "region",
 } as const satisfies Record<string, keyof DeployInputs>;
 
@@ -163,6 +166,10 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
       smoke,
       hooks,
       intervalMs,
+      restoreTimeoutMs:
+        inputs.restoreTimeout !== undefined
+          ? parseDuration(inputs.restoreTimeout, "--restore-timeout")
+          : undefined,
       dryRun: inputs.dryRun ?? false,
     },
     region: inputs.region ?? environment?.region,

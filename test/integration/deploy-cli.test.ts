@@ -1,10 +1,22 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { aliasOf, createTarget, runCli, setAlarm, startCli } from "../support/lambda-fixtures.js";
+import { sha256 } from "../../src/artifact/hash.js";
+import {
+  aliasOf,
+  clients,
+  codeShaOf,
+  createTarget,
+  packageBytes,
+  runCli,
+  setAlarm,
+  startCli,
+} from "../support/lambda-fixtures.js";
 import { type Moto, queueInvokeResults, startMoto } from "../support/moto.js";
 
 let moto: Moto;
+const sha256Base64 = (bytes: Uint8Array) => sha256(bytes).base64;
 let counter = 0;
 const uniqueName = (label: string) => `${label}-${++counter}`;
 
@@ -30,18 +42,58 @@ const deployArgs = (target: { name: string; bucket: string }, zip: string, ...ex
 ];
 
 describe("deploy against moto, through the real binary", () => {
-  test("first release from $LATEST goes all at once, with a message saying why", async () => {
+  test("first release from $LATEST: a baseline is published first, then the canary runs as asked", async () => {
     const target = await createTarget(moto, uniqueName("first"), { aliasOn: "$LATEST" });
-    const run = await runCli(moto, deployArgs(target, target.v2, "--strategy", "Canary10Percent5Minutes"));
+    const run = await runCli(moto, deployArgs(target, target.v2, "--steps", "10%:1s", "--interval", "500ms"));
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toContain("no published version to fall back to");
+    expect(run.stderr).toContain("published as a baseline version");
+    expect(run.events.filter((e) => e.type === "shift").map((e) => e.weight)).toEqual([10, 100]);
     expect(run.events.at(-1)).toMatchObject({
       type: "result",
       outcome: "promoted",
-      fromVersion: "$LATEST",
-      toVersion: "1",
+      fromVersion: "1",
+      toVersion: "2",
     });
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "2", weights: {} });
+    expect(await codeShaOf(moto, target.name, "1")).toBe(sha256Base64(packageBytes("v1")));
+  });
+
+  test("first release from $LATEST with a failing smoke check: the old code serves, not the new", async () => {
+    const target = await createTarget(moto, uniqueName("first-bad"), { aliasOn: "$LATEST" });
+    await queueInvokeResults(moto, [JSON.stringify({ statusCode: 500, body: "boom" })]);
+    const run = await runCli(moto, deployArgs(target, target.v2, "--smoke-payload", "{}"));
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.events.at(-1)).toMatchObject({ outcome: "rolled_back", fromVersion: "1", toVersion: "2" });
     expect(await aliasOf(moto, target.name)).toEqual({ version: "1", weights: {} });
+    expect(await codeShaOf(moto, target.name, "1")).toBe(sha256Base64(packageBytes("v1")));
+  });
+
+  test("a configuration change in $LATEST alone (same package) is published and rolled out, not a noop", async () => {
+    const target = await createTarget(moto, uniqueName("config"));
+    const first = await runCli(moto, deployArgs(target, target.v2));
+    expect(first.code, first.stderr).toBe(0);
+    await clients(moto).lambda.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: target.name,
+        Environment: { Variables: { TABLE: "names-v2" } },
+        MemorySize: 256,
+      }),
+    );
+    const again = await runCli(moto, deployArgs(target, target.v2));
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain("changes: configuration: Environment, MemorySize");
+    expect(again.events.at(-1)).toMatchObject({ outcome: "promoted", fromVersion: "2", toVersion: "3" });
+    const live = await clients(moto).lambda.send(
+      new GetFunctionConfigurationCommand({ FunctionName: target.name, Qualifier: "live" }),
+    );
+    expect(live).toMatchObject({
+      Version: "3",
+      MemorySize: 256,
+      Environment: { Variables: { TABLE: "names-v2" } },
+    });
+    // And once live has it, the same package with the same settings is a noop again.
+    const third = await runCli(moto, deployArgs(target, target.v2));
+    expect(third.events.at(-1)).toMatchObject({ outcome: "noop", toVersion: "3" });
   });
 
   test('a canary with --steps "10%:2s,50%:2s" is promoted with no routing left', async () => {
@@ -147,6 +199,46 @@ describe("deploy against moto, through the real binary", () => {
     expect(run.code, run.stderr).toBe(1);
     expect(run.events.at(-1)).toMatchObject({ outcome: "rolled_back" });
     expect(String(run.events.at(-1)?.reason)).toContain("SIGTERM");
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "1", weights: {} });
+  });
+
+  test("stdout closed by its reader (`deploy --json | head -1`): the roll-out still ends promoted", async () => {
+    const target = await createTarget(moto, uniqueName("epipe"));
+    const cli = startCli(moto, deployArgs(target, target.v2, "--steps", "10%:2s", "--interval", "500ms"));
+    await cli.waitFor((e) => e.type === "shift" && e.weight === 10);
+    cli.child.stdout?.destroy();
+    const run = await cli.done;
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain("result: promoted");
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "2", weights: {} });
+  });
+
+  test("SIGHUP (the SSH session closed) mid-bake: the roll-out carries on to its end", async () => {
+    const target = await createTarget(moto, uniqueName("sighup"));
+    const cli = startCli(moto, deployArgs(target, target.v2, "--steps", "10%:2s", "--interval", "500ms"));
+    await cli.waitFor((e) => e.type === "shift" && e.weight === 10);
+    cli.child.kill("SIGHUP");
+    const run = await cli.done;
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.events.at(-1)).toMatchObject({ outcome: "promoted", toVersion: "2" });
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "2", weights: {} });
+  });
+
+  test("an uncaught exception mid-bake stops the roll-out and waits for the rollback", async () => {
+    const target = await createTarget(moto, uniqueName("crash"));
+    const bug = join(target.dir, "bug.mjs");
+    await writeFile(bug, 'setTimeout(() => { throw new Error("injected bug"); }, 1500);\n');
+    const run = await runCli(
+      moto,
+      deployArgs(target, target.v2, "--steps", "10%:30s", "--interval", "500ms"),
+      undefined,
+      { NODE_OPTIONS: `--import=${bug}` },
+    );
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain("unexpected failure, rolling back: injected bug");
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(run.events.at(-1)).toMatchObject({ outcome: "rolled_back", exitCode: 1 });
     expect(await aliasOf(moto, target.name)).toEqual({ version: "1", weights: {} });
   });
 

@@ -53,6 +53,15 @@ export class FakeLambda implements LambdaPort {
   alias: AliasState;
   /** Return an error to throw it from the matching call (`n` counts that operation's calls from 1). */
   failWhen: (op: Operation, n: number, args: unknown[]) => Error | undefined = () => undefined;
+  /**
+   * Return an error to throw it AFTER the matching write took effect: the request was applied, the
+   * reply was lost (`n` counts that operation's calls from 1).
+   */
+  loseReplyWhen: (op: Operation, n: number, args: unknown[]) => Error | undefined = () => undefined;
+  /** Polls of a new version's state that answer `Pending` before it is `Active` (SnapStart). */
+  pendingPolls = 0;
+  /** Set to `Failed` to make new versions fail to activate. */
+  activation: "Active" | "Failed" = "Active";
   invokeResult: (version: string, payload: string) => InvokeResult = (_v, payload) => ({
     statusCode: 200,
     payload,
@@ -87,9 +96,24 @@ export class FakeLambda implements LambdaPort {
 
   private record(op: Operation, args: unknown[]): void {
     this.calls.push({ op, args });
-    const n = this.calls.filter((call) => call.op === op).length;
-    const error = this.failWhen(op, n, args);
+    const error = this.failWhen(op, this.count(op), args);
     if (error) throw error;
+  }
+
+  private count(op: Operation): number {
+    return this.calls.filter((call) => call.op === op).length;
+  }
+
+  /** Throws the lost-reply error for the call just applied, if any. */
+  private reply<T>(op: Operation, args: unknown[], value: T): T {
+    const lost = this.loseReplyWhen(op, this.count(op), args);
+    if (lost) throw lost;
+    return value;
+  }
+
+  /** Simulates an edit that changes only the RevisionId (a description edited by hand or Terraform). */
+  touchRevision(): void {
+    this.alias = { ...this.alias, revisionId: `rev-${++this.revision}` };
   }
 
   writes(): AliasRouting[] {
@@ -119,11 +143,12 @@ export class FakeLambda implements LambdaPort {
     routing: AliasRouting,
     expectedRevisionId: string,
   ): Promise<AliasState> {
-    this.record("updateAlias", [routing, expectedRevisionId]);
+    const args = [routing, expectedRevisionId];
+    this.record("updateAlias", args);
     if (expectedRevisionId !== this.alias.revisionId)
       throw new ConflictError("PreconditionFailed: revision changed");
     this.setRouting(routing);
-    return { ...this.alias };
+    return this.reply("updateAlias", args, { ...this.alias });
   }
 
   async getFunction(functionName: string, qualifier?: string): Promise<FunctionState> {
@@ -132,6 +157,10 @@ export class FakeLambda implements LambdaPort {
     if (qualifier === undefined || qualifier === "$LATEST") return { ...this.latest };
     const version = this.versions.find((v) => v.version === qualifier);
     if (!version) throw new InputError(`Version not found: ${functionName}:${qualifier}`);
+    if (version.state === "Pending") {
+      if (this.pendingPolls > 0) this.pendingPolls -= 1;
+      else version.state = this.activation;
+    }
     return { ...version };
   }
 
@@ -157,12 +186,18 @@ export class FakeLambda implements LambdaPort {
     codeSha256: string,
     description: string,
   ): Promise<FunctionState> {
-    this.record("publishVersion", [functionName, codeSha256, description]);
+    const args = [functionName, codeSha256, description];
+    this.record("publishVersion", args);
     if (codeSha256 !== this.latest.codeSha256)
       throw new AwsError("PreconditionFailed: CodeSha256 does not match");
-    const version: FunctionState = { ...this.latest, version: String(this.versions.length + 1), description };
+    const version: FunctionState = {
+      ...this.latest,
+      version: String(this.versions.length + 1),
+      description,
+      state: this.pendingPolls > 0 || this.activation !== "Active" ? "Pending" : "Active",
+    };
     this.versions.push(version);
-    return { ...version };
+    return this.reply("publishVersion", args, { ...version });
   }
 
   async invoke(_functionName: string, qualifier: string, payload: string): Promise<InvokeResult> {

@@ -8,6 +8,7 @@ import {
   CreateAliasCommand,
   CreateFunctionCommand,
   GetAliasCommand,
+  GetFunctionConfigurationCommand,
   LambdaClient,
   PublishVersionCommand,
 } from "@aws-sdk/client-lambda";
@@ -116,6 +117,14 @@ export async function aliasOf(moto: Moto, name: string) {
     version: alias.FunctionVersion,
     weights: alias.RoutingConfig?.AdditionalVersionWeights ?? {},
   };
+}
+
+/** The CodeSha256 Lambda holds for a version, read with a client of its own. */
+export async function codeShaOf(moto: Moto, name: string, version: string): Promise<string | undefined> {
+  const config = await clients(moto).lambda.send(
+    new GetFunctionConfigurationCommand({ FunctionName: name, Qualifier: version }),
+  );
+  return config.CodeSha256;
 }
 
 export async function setAlarm(moto: Moto, alarm: string, state: "OK" | "ALARM") {
