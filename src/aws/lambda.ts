@@ -33,12 +33,14 @@ import {
 import { type AdapterOptions, AwsCaller, clientDefaults, type Operation } from "./retry.js";
 
 /** A synchronous Invoke holds the socket silent until the function returns: up to 15 minutes. */
-const INVOKE_SOCKET_TIMEOUT_MS = 15 * 60_000 + 30_000;
+export const INVOKE_SOCKET_TIMEOUT_MS = 15 * 60_000 + 30_000;
 
 export { fractionToPercent, percentToFraction } from "./lambda-mapping.js";
 
 export class AwsLambda implements LambdaPort {
   readonly client: LambdaClient;
+  /** Invoke waits silently for the function: it gets its own client with a long idle timeout. */
+  private readonly invokeClient: LambdaClient;
   private readonly caller: AwsCaller;
 
   /**
@@ -47,6 +49,10 @@ export class AwsLambda implements LambdaPort {
    */
   constructor(client?: LambdaClient | LambdaClientConfig, options: AdapterOptions = {}) {
     this.client = client instanceof LambdaClient ? client : new LambdaClient(clientDefaults(client));
+    this.invokeClient =
+      client instanceof LambdaClient
+        ? client
+        : new LambdaClient(clientDefaults(client, INVOKE_SOCKET_TIMEOUT_MS));
     this.caller = new AwsCaller(options);
   }
 
@@ -264,13 +270,13 @@ export class AwsLambda implements LambdaPort {
         ),
       },
       (abortSignal) =>
-        this.client.send(
+        this.invokeClient.send(
           new InvokeCommand({
             FunctionName: functionName,
             Qualifier: qualifier,
             Payload: new TextEncoder().encode(payload),
           }),
-          { abortSignal, requestTimeout: INVOKE_SOCKET_TIMEOUT_MS },
+          { abortSignal },
         ),
       options,
     );

@@ -80,14 +80,15 @@ export const defaultRetryPolicy: RetryPolicy = {
 
 /**
  * HTTP timeouts for every client we build. Without them a half-open connection can hold a call, and a
- * cancelled roll-out with it, for as long as the OS keeps the socket. `requestTimeout` is the idle time
- * of the socket, so a large upload that keeps sending is not cut short.
+ * cancelled roll-out with it, for as long as the OS keeps the socket. `socketTimeout` bounds the
+ * socket's idle time, so a large upload that keeps sending is not cut short.
  */
-export const httpTimeouts = { connectionTimeout: 5_000, requestTimeout: 30_000 } as const;
+export const httpTimeouts = { connectionTimeout: 5_000, socketTimeout: 30_000 } as const;
 
 /** Client config with our defaults: one attempt per send (retries live here) and bounded sockets. */
-export function clientDefaults<C extends object>(config: C | undefined) {
-  return { maxAttempts: 1, requestHandler: { ...httpTimeouts }, ...config };
+export function clientDefaults<C extends object>(config: C | undefined, socketTimeout?: number) {
+  const timeouts = socketTimeout === undefined ? httpTimeouts : { ...httpTimeouts, socketTimeout };
+  return { maxAttempts: 1, requestHandler: { ...timeouts }, ...config };
 }
 
 /** Options every adapter accepts besides its SDK client. */
