@@ -4,8 +4,8 @@
 // end whole whatever the console does.
 import { run } from "../dist/cli.mjs";
 
-// The SDK warns on every run that it will need Node 22 from 2027; lambda-rollout supports Node 20, so
-// the notice is noise in every CI log. Users who want it back set the variable to "false".
+// The SDK warns on every run that it will need Node 22 from 2027; lambda-rollout 0.1.x supports Node 20
+// (README, Requirements), so the notice is noise in every CI log. Set the variable to "false" to see it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const controller = new AbortController();

@@ -35,11 +35,21 @@ export interface BundleOptions {
 export const DEFAULT_EXTERNAL: readonly string[] = [];
 
 /**
- * Runtime the package is meant for. nodejs20.x reached its end of support on 2026-04-30 (updates blocked
- * from 2026-07-01); nodejs22.x is supported until 2027-04-30. The bundle still targets node20 syntax
- * (below), a subset node22 runs, so the local runtime on Node 20 runs the same bytes.
+ * Runtime the package is meant for, and the default of the Terraform module and of the example (a test
+ * keeps them equal). nodejs22.x, not nodejs24.x: hashicorp/aws 5.x, which the module allows and this
+ * project is tested with (5.100.0), rejects `nodejs24.x`; 6.20 and later accept it. nodejs22.x is
+ * supported until 2027-04-30 (function updates blocked from 2027-07-01), so the default moves to
+ * nodejs24.x with the module's move to provider 6.x, before then. A node22 bundle runs on nodejs24.x
+ * too: setting the module's `runtime` to nodejs24.x needs no other package.
  */
 export const LAMBDA_RUNTIME = "nodejs22.x";
+
+/** esbuild's target for a Lambda Node.js runtime: `nodejs22.x` → `node22`. */
+export function esbuildTarget(runtime: string): string {
+  const major = /^nodejs(\d+)\.x$/.exec(runtime)?.[1];
+  if (major === undefined) throw new Error(`Not a Lambda Node.js runtime: ${runtime}`);
+  return `node${major}`;
+}
 
 /**
  * ESM bundles that inline CommonJS modules need a real `require` for Node built-ins; esbuild's shim
@@ -50,7 +60,7 @@ const REQUIRE_SHIM =
   "const require = __lambdaRolloutCreateRequire(import.meta.url);";
 
 /**
- * Bundles the entry into one ES module, `<handlerFile>.mjs`, for the Node.js 20 Lambda runtime.
+ * Bundles the entry into one ES module, `<handlerFile>.mjs`, for the LAMBDA_RUNTIME Lambda runtime.
  *
  * Why ESM with `.mjs`: the extension alone tells Lambda it is a module (no package.json needed in
  * the zip), ESM allows top-level await for init work, and esbuild can tree-shake the SDK's ESM builds.
@@ -76,7 +86,8 @@ export async function bundle(options: BundleOptions): Promise<ZipFile[]> {
       write: false,
       bundle: true,
       platform: "node",
-      target: "node20",
+      // The syntax of the runtime the package is for; a node22 bundle runs on nodejs24.x as well.
+      target: esbuildTarget(LAMBDA_RUNTIME),
       format: "esm",
       // Prefer the ESM builds (`module`) of dependencies such as the AWS SDK: they tree-shake.
       mainFields: ["module", "main"],

@@ -22,7 +22,7 @@ export interface PackageResult {
   files: string[];
   /** The Lambda Handler setting that matches this package, e.g. `handler.handler`. */
   handler: string;
-  /** The runtime the bundle targets, e.g. `nodejs20.x`. */
+  /** The runtime the bundle targets, e.g. `nodejs22.x`. */
   runtime: string;
 }
 

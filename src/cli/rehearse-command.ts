@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { LAMBDA_RUNTIME } from "../artifact/bundle.js";
 import { handlerCandidates, zipEntries } from "../artifact/inspect.js";
 import { environmentFromFlags } from "../config/index.js";
 import { ExitCode, InputError, RolloutError } from "../errors.js";
@@ -71,7 +72,7 @@ export function registerRehearseCommand(
       "--handler <handler>",
       "Handler setting, file.export (default: handler.handler or index.handler, by the zip)",
     )
-    .option("--runtime <runtime>", "Lambda runtime", "nodejs22.x")
+    .option("--runtime <runtime>", "Lambda runtime", LAMBDA_RUNTIME)
     .option("--timeout <seconds>", "function timeout", "3")
     .option("--memory <mb>", "function memory size", "128")
     .option("--config <file>", "lambda-rollout.yml: plan and metrics of --env are rehearsed")

@@ -56,12 +56,15 @@ export function parseOutputFile(text: string): Record<string, string> {
 /**
  * Runs the bundled entry point as the runner does: `node action/dist/index.js` in the workspace, inputs
  * as INPUT_* variables, GITHUB_REF_NAME, and fresh GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files.
+ * `options.node` is the Node.js binary (default: the one running the tests); `options.env` is added to
+ * the environment, an undefined value unsetting a variable.
  */
 export function startAction(
   moto: Moto,
   workspace: string,
   inputs: Record<string, string>,
   refName: string,
+  options: { node?: string; env?: Record<string, string | undefined> } = {},
 ): { waitForLine: (text: string) => Promise<void>; done: Promise<ActionRun> } {
   const outputFile = join(workspace, `output-${Date.now()}-${Math.random()}.txt`);
   const summaryFile = join(workspace, `summary-${Date.now()}-${Math.random()}.md`);
@@ -77,7 +80,7 @@ export function startAction(
   const done = ready.then(
     () =>
       new Promise<ActionRun>((resolve, reject) => {
-        const child = spawn(process.execPath, [ENTRY], {
+        const child = spawn(options.node ?? process.execPath, [ENTRY], {
           cwd: workspace,
           env: {
             ...inherited,
@@ -88,6 +91,7 @@ export function startAction(
             GITHUB_REF_NAME: refName,
             GITHUB_OUTPUT: outputFile,
             GITHUB_STEP_SUMMARY: summaryFile,
+            ...options.env,
           },
           stdio: ["ignore", "pipe", "pipe"],
         });

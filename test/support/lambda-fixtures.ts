@@ -149,9 +149,20 @@ export interface CliRun {
   }>;
 }
 
-/** Runs the real `lambda-rollout` binary against moto. */
-export function startCli(moto: Moto, args: string[], cwd?: string, env: Record<string, string> = {}): CliRun {
-  const child = spawn(process.execPath, [BIN, ...args], {
+export interface CliOptions {
+  /** The Node.js binary that runs the CLI. Default: the one running the tests. */
+  node?: string;
+}
+
+/** Runs the real `lambda-rollout` binary against moto. An `env` value of undefined unsets it. */
+export function startCli(
+  moto: Moto,
+  args: string[],
+  cwd?: string,
+  env: Record<string, string | undefined> = {},
+  options: CliOptions = {},
+): CliRun {
+  const child = spawn(options.node ?? process.execPath, [BIN, ...args], {
     cwd,
     env: { ...process.env, ...moto.env, CI: "true", GITHUB_REF_NAME: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -216,6 +227,12 @@ export function startCli(moto: Moto, args: string[], cwd?: string, env: Record<s
   };
 }
 
-export async function runCli(moto: Moto, args: string[], cwd?: string, env: Record<string, string> = {}) {
-  return await startCli(moto, args, cwd, env).done;
+export async function runCli(
+  moto: Moto,
+  args: string[],
+  cwd?: string,
+  env: Record<string, string | undefined> = {},
+  options: CliOptions = {},
+) {
+  return await startCli(moto, args, cwd, env, options).done;
 }

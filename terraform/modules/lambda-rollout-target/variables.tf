@@ -24,7 +24,7 @@ variable "execution_role_arn" {
 }
 
 variable "runtime" {
-  description = "Lambda runtime, e.g. nodejs22.x."
+  description = "Lambda runtime. nodejs24.x needs hashicorp/aws 6.20 or later; 5.x rejects it."
   type        = string
   default     = "nodejs22.x"
 }
