@@ -111,8 +111,8 @@ class FaultyLambda implements LambdaPort {
   getFunction(f: string, q?: string, _o?: CallOptions): Promise<FunctionState> {
     return this.call("getFunction", () => this.inner.getFunction(f, q));
   }
-  listVersions(f: string): Promise<FunctionState[]> {
-    return this.inner.listVersions(f);
+  listVersions(_f: string): Promise<FunctionState[]> {
+    return this.inner.listVersions();
   }
   updateFunctionCode(f: string, c: CodeSource, _o?: CallOptions): Promise<FunctionState> {
     return this.call("updateFunctionCode", () => this.inner.updateFunctionCode(f, c));
