@@ -10,13 +10,15 @@ import {
   type AliasState,
   type ArtifactStore,
   type Clock,
+  type CredentialsPort,
   type LambdaPort,
   systemClock,
 } from "../ports.js";
 import { describeRouting } from "./alias-writer.js";
 import { type InconclusivePolicy, runRollout } from "./engine.js";
 import { type EventSink, failedResult, type ResultEvent, type RolloutEvent } from "./events.js";
-import { publishPackage } from "./publish.js";
+import { assertCredentialsOutlive, type WorstCase, worstCaseDuration } from "./lifetime.js";
+import { DEFAULT_UPDATE_TIMEOUT_MS, publishPackage } from "./publish.js";
 
 export type DeploySource = { zip: string; bucket: string; prefix?: string | undefined } | { version: string };
 
@@ -46,6 +48,8 @@ export interface DeployRequest {
   intervalMs?: number | undefined;
   /** Bound on waiting for `LastUpdateStatus=Successful`; default 5 min. */
   updateTimeoutMs?: number | undefined;
+  /** How long restoring the alias keeps retrying; default 2 min. */
+  restoreTimeoutMs?: number | undefined;
   dryRun?: boolean | undefined;
 }
 
@@ -56,10 +60,13 @@ export interface DeployPorts {
   clock?: Clock | undefined;
   emit?: EventSink | undefined;
   signal?: AbortSignal | undefined;
+  /** When present, the credentials must outlive the roll-out's worst case (or renew) before any write. */
+  credentials?: CredentialsPort | undefined;
 }
 
 export const DEFAULT_INTERVAL_MS = 10_000;
 export const DEFAULT_HOOK_TIMEOUT_MS = 5 * 60_000;
+export const DEFAULT_RESTORE_TIMEOUT_MS = 120_000;
 
 export function isSplit(alias: AliasState): boolean {
   return alias.additional !== undefined;
@@ -138,6 +145,11 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       type: "info",
       message: `Plan for ${functionName}:${aliasName} (now ${describeRouting(alias)}): ${describePlan(effectivePlan)}`,
     });
+    // Dry runs too: they give the verdict the real run would.
+    await assertCredentialsOutlive(ports.credentials, worstCaseOf(request, effectivePlan), {
+      now: clock.now(),
+      emit,
+    });
     if (request.dryRun) return noop("dry run: nothing was changed");
 
     if ("zip" in request.source) {
@@ -211,4 +223,17 @@ async function assertAlarmsExist(alarms: AlarmPort, names: string[]): Promise<vo
       hint: "Check the names passed to --alarm (or the config's alarms) and the region; alarm names are case-sensitive.",
     });
   }
+}
+
+/** Every term of the plan that can keep a roll-out running, for the credentials lifetime check. */
+export function worstCaseOf(request: DeployRequest, plan: Plan): WorstCase {
+  const hooks = (request.hooks?.preTraffic?.length ?? 0) + (request.hooks?.postTraffic?.length ?? 0);
+  return worstCaseDuration({
+    plan,
+    maxExtensionMs: request.inconclusive?.maxExtensionMs ?? 0,
+    hooks,
+    hookTimeoutMs: request.hooks?.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS,
+    updateWaitMs: "zip" in request.source ? (request.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS) : 0,
+    restoreTimeoutMs: request.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS,
+  });
 }

@@ -20,6 +20,8 @@ export interface PublishPorts {
 }
 
 const POLL_MS = 1_000;
+/** Default bound on waiting for `LastUpdateStatus=Successful` after UpdateFunctionCode. */
+export const DEFAULT_UPDATE_TIMEOUT_MS = 5 * 60_000;
 
 /** What a published version says about itself; `status` and `rollback` read it back from AWS. */
 export function versionDescription(sha256Hex: string, previousVersion: string): string {
@@ -60,7 +62,7 @@ export async function publishPackage(request: PublishRequest, ports: PublishPort
   }
   // The update's own reply may already say it settled (small packages, emulators): no need to poll.
   if (updated.lastUpdateStatus !== "Successful") {
-    await waitForUpdate(lambda, clock, functionName, request.updateTimeoutMs ?? 300_000);
+    await waitForUpdate(lambda, clock, functionName, request.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS);
   }
   const version = await lambda.publishVersion(
     functionName,
