@@ -1,4 +1,4 @@
-import { ConflictError, RollbackFailedError, RolloutError } from "../errors.js";
+import { ConflictError, CredentialsExpiredError, RollbackFailedError, RolloutError } from "../errors.js";
 import { type AliasRouting, type AliasState, type LambdaPort, sameRouting } from "../ports.js";
 
 export function describeRouting(routing: AliasRouting): string {
@@ -62,6 +62,8 @@ export class AliasWriter {
       );
       return this.current;
     } catch (error) {
+      if (error instanceof CredentialsExpiredError)
+        throw expiredCredentialsRollbackError(this.current, stableVersion, why, error);
       const cause = error instanceof RolloutError ? error.message : String(error);
       throw new RollbackFailedError(
         `Rollback of ${this.current.functionName}:${this.current.aliasName} to v${stableVersion} failed after ${why}: ${cause}. The alias may still be split (${describeRouting(this.current)}).`,
@@ -73,4 +75,25 @@ export class AliasWriter {
       );
     }
   }
+}
+
+/**
+ * The exit-5 error when the rollback itself met expired credentials: no retry can help, so it says
+ * what routing this run left behind and what to run once someone has fresh credentials.
+ */
+export function expiredCredentialsRollbackError(
+  left: AliasState,
+  stableVersion: string,
+  why: string,
+  cause: CredentialsExpiredError,
+): RollbackFailedError {
+  const target = `${left.functionName}:${left.aliasName}`;
+  return new RollbackFailedError(
+    `Rollback of ${target} to v${stableVersion} failed after ${why}: the AWS credentials expired or are no longer valid (${cause.code ?? "no code"}), so nothing can restore the alias from here. It was left as this run last set it: ${describeRouting(left)}.`,
+    {
+      cause,
+      context: { functionName: left.functionName, alias: left.aliasName },
+      hint: `With fresh AWS credentials, run:\n${manualRestoreCommands(left.functionName, left.aliasName, stableVersion)}`,
+    },
+  );
 }
