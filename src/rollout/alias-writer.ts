@@ -89,7 +89,7 @@ export function expiredCredentialsRollbackError(
 ): RollbackFailedError {
   const target = `${left.functionName}:${left.aliasName}`;
   return new RollbackFailedError(
-    `Rollback of ${target} to v${stableVersion} failed after ${why}: the AWS credentials expired or are no longer valid (${cause.code ?? "no code"}), so nothing can restore the alias from here. It was left as this run last set it: ${describeRouting(left)}.`,
+    `Rollback of ${target} to v${stableVersion} failed: the AWS credentials expired or are no longer valid (${cause.code ?? "no code"}), so nothing can restore the alias from here. It was left as this run last set it: ${describeRouting(left)}. The roll-out was stopping because: ${why.replace(/\.$/, "")}.`,
     {
       cause,
       context: { functionName: left.functionName, alias: left.aliasName },
