@@ -97,6 +97,17 @@ describe("which credentials renew themselves", () => {
     });
   });
 
+  test("without attribution, keys the default chain takes from the environment are still fixed", () => {
+    const env = { AWS_ACCESS_KEY_ID: "ASIA1", AWS_SECRET_ACCESS_KEY: "s", AWS_SESSION_TOKEN: "t" };
+    const bare = { accessKeyId: "ASIA1", secretAccessKey: "s", sessionToken: "t" };
+    expect(describeCredentials(bare, env, { defaultChain: true })).toMatchObject({ refreshable: false });
+    // With AWS_PROFILE set, the chain skips those keys; a provider passed in code is called again.
+    expect(describeCredentials(bare, { ...env, AWS_PROFILE: "p" }, { defaultChain: true }).refreshable).toBe(
+      true,
+    );
+    expect(describeCredentials(bare, env, { defaultChain: false }).refreshable).toBe(true);
+  });
+
   test("through the SDK's real chain: env keys with AWS_CREDENTIAL_EXPIRATION are fixed and expire then", async () => {
     vi.stubEnv("AWS_PROFILE", undefined);
     vi.stubEnv("AWS_ACCESS_KEY_ID", "ASIAENVEXAMPLE");

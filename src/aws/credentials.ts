@@ -66,9 +66,30 @@ export function parseExpirationVariable(value: string): Date | undefined {
   return text === "" ? undefined : validDate(new Date(text));
 }
 
-/** What the resolved credentials say about their own lifetime (pure; `credentials` as the SDK returns them). */
-export function describeCredentials(credentials: unknown, env: Env): CredentialsLifetime {
-  const markers = Object.keys((field(credentials, "$source") as Record<string, unknown> | undefined) ?? {});
+/**
+ * The SDK's default chain takes static environment keys first unless AWS_PROFILE is set. Used when the
+ * credentials carry no attribution, so that losing it (an SDK change) cannot make fixed keys look renewable.
+ */
+function chainPicksEnvKeys(env: Env): boolean {
+  return Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY && !env.AWS_PROFILE);
+}
+
+/**
+ * What the resolved credentials say about their own lifetime (pure; `credentials` as the SDK returns
+ * them). `defaultChain`: they come from the SDK's standard chain, not from a provider passed in code.
+ */
+export function describeCredentials(
+  credentials: unknown,
+  env: Env,
+  options: { defaultChain?: boolean } = {},
+): CredentialsLifetime {
+  const attributed = Object.keys(
+    (field(credentials, "$source") as Record<string, unknown> | undefined) ?? {},
+  );
+  const markers =
+    attributed.length === 0 && options.defaultChain && chainPicksEnvKeys(env)
+      ? ["CREDENTIALS_ENV_VARS"]
+      : attributed;
   let expiration = validDate(field(credentials, "expiration"));
   // A provider that renews wins over the fixed markers it may carry from its source (a role assumed with
   // static profile keys is renewed by assuming the role again).
@@ -106,6 +127,8 @@ export class SdkCredentials implements CredentialsPort {
   constructor(
     private readonly provider: () => Promise<unknown>,
     private readonly env: Env = process.env,
+    /** False when the provider was passed in code rather than being the SDK's standard chain. */
+    private readonly defaultChain = true,
   ) {}
 
   async lifetime(): Promise<CredentialsLifetime> {
@@ -119,6 +142,6 @@ export class SdkCredentials implements CredentialsPort {
         genericAwsError(info, error, "Resolving credentials", "the AWS SDK's provider chain", {}, 1)
       );
     }
-    return describeCredentials(credentials, this.env);
+    return describeCredentials(credentials, this.env, { defaultChain: this.defaultChain });
   }
 }

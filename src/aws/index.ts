@@ -86,7 +86,11 @@ export function createAwsPorts(options: AwsPortsOptions = {}): AwsPorts {
     alarms: new CloudWatchAlarms(shared, adapter),
     metrics: new CloudWatchMetrics(shared, adapter),
     // The Lambda client's own provider: the lifetime is read exactly as its next call would see it.
-    credentials: new SdkCredentials(() => lambda.client.config.credentials(), options.env ?? process.env),
+    credentials: new SdkCredentials(
+      () => lambda.client.config.credentials(),
+      options.env ?? process.env,
+      options.credentials === undefined,
+    ),
     region: async () => {
       let region: string | undefined;
       let cause: unknown;
