@@ -67,6 +67,14 @@ export class AwsError extends RolloutError {
   }
 }
 
+/**
+ * AWS refused the credentials themselves: an expired session token, or keys AWS no longer knows. Never
+ * retried: the same credentials fail the same way until someone provides fresh ones.
+ */
+export class CredentialsExpiredError extends AwsError {
+  override readonly retryable = false;
+}
+
 /** A health gate failed and the alias was restored. */
 export class GateFailedError extends RolloutError {
   readonly exitCode = ExitCode.rolledBack;

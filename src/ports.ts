@@ -151,6 +151,23 @@ export interface MetricsPort {
   ): Promise<Record<string, number | undefined>>;
 }
 
+/** What the engine needs to know about the AWS credentials in use before it starts changing things. */
+export interface CredentialsLifetime {
+  /** When they stop working; undefined for long-lived keys, or when nothing says. */
+  expiration?: Date | undefined;
+  /** True when the provider fetches new credentials by itself before these expire. */
+  refreshable: boolean;
+  /** Where they come from, for messages (e.g. "environment variables (AWS_ACCESS_KEY_ID, ...)"). */
+  source: string;
+  /** Something that could defeat the check or the renewal, worth a warning. */
+  caveat?: string | undefined;
+}
+
+export interface CredentialsPort {
+  /** Resolves the credentials as the next AWS call would (renewing them if due) and describes them. */
+  lifetime(): Promise<CredentialsLifetime>;
+}
+
 /** Time, injected so bakes and polls are tested with a fake clock. */
 export interface Clock {
   now(): number;

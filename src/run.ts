@@ -7,6 +7,7 @@ import {
   type AlarmPort,
   type ArtifactStore,
   type Clock,
+  type CredentialsPort,
   type LambdaPort,
   type MetricsPort,
   systemClock,
@@ -20,6 +21,8 @@ export interface Ports {
   artifacts: ArtifactStore;
   alarms: AlarmPort;
   metrics: MetricsPort;
+  /** Checked before the first write: the credentials must outlive the roll-out (or renew). */
+  credentials?: CredentialsPort | undefined;
 }
 
 export interface RunOptions {
@@ -79,7 +82,7 @@ export async function deployFromInputs(inputs: DeployInputs, options: RunOptions
     });
   const ports = options.ports
     ? options.ports(resolved.region)
-    : createAwsPorts(resolved.region ? { region: resolved.region } : {});
+    : createAwsPorts({ ...(resolved.region ? { region: resolved.region } : {}), env });
   // The configuration's `metrics:` block becomes a metric gate, and its inconclusive policy the engine's.
   const metricOptions = resolved.metrics ? metricGateOptionsFromConfig(resolved.metrics) : undefined;
   const gates = metricOptions

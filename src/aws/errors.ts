@@ -2,7 +2,13 @@
  * Reading SDK v3 exceptions without depending on their classes: services, network failures and the
  * SDK's own configuration errors all arrive here, and leave as the project's domain errors.
  */
-import { AwsError, type ErrorContext, InputError, type RolloutError } from "../errors.js";
+import {
+  AwsError,
+  CredentialsExpiredError,
+  type ErrorContext,
+  InputError,
+  type RolloutError,
+} from "../errors.js";
 
 /** What we need to know about an SDK failure to decide on retries and on the domain error. */
 export interface SdkErrorInfo {
@@ -56,6 +62,38 @@ export function describeSdkError(error: unknown): SdkErrorInfo {
   return { code, status, message: scrubSecrets(message) };
 }
 
+/**
+ * What services answer when the credentials themselves are no good: an expired session token
+ * (`ExpiredTokenException` from Lambda, STS and other JSON services, `ExpiredToken` from S3 and query
+ * services) or an access key AWS does not know (`UnrecognizedClientException`, `InvalidClientTokenId`,
+ * S3's `InvalidAccessKeyId` and `InvalidToken`; deleted keys and revoked sessions look like this).
+ * `RequestExpired` is not here: it means a skewed clock, not bad credentials.
+ */
+const CREDENTIAL_CODES = new Set([
+  "ExpiredTokenException",
+  "ExpiredToken",
+  "UnrecognizedClientException",
+  "InvalidClientTokenId",
+  "InvalidAccessKeyId",
+  "InvalidToken",
+]);
+
+/**
+ * The SDK's own providers when the session behind them ran out: "The SSO session associated with this
+ * profile has expired", "Token is expired", "credential_process returned expired credentials" (a plain
+ * Error, hence UnknownError).
+ */
+const PROVIDER_ERRORS = new Set(["CredentialsProviderError", "TokenProviderError", "UnknownError"]);
+
+export function isCredentialsExpired(info: SdkErrorInfo): boolean {
+  if (CREDENTIAL_CODES.has(info.code)) return true;
+  return (
+    PROVIDER_ERRORS.has(info.code) &&
+    /\bexpired\b/i.test(info.message) &&
+    /\b(credentials?|token|session)\b/i.test(info.message)
+  );
+}
+
 export function isThrottling(info: SdkErrorInfo): boolean {
   return THROTTLING_CODES.has(info.code) || info.status === 429;
 }
@@ -89,12 +127,30 @@ export function scrubSecrets(message: string): string {
 }
 
 /** Called by every adapter before its own mappings: problems that are the user's setup, not AWS's. */
-export function setupError(info: SdkErrorInfo, error: unknown): RolloutError | undefined {
+export function setupError(
+  info: SdkErrorInfo,
+  error: unknown,
+  operation?: { operation: string; resource: string; context?: ErrorContext | undefined },
+): RolloutError | undefined {
   if (isRegionMissing(info)) {
     return new InputError(`No usable AWS region is configured (${info.message}).`, {
       cause: error,
       hint: "Set AWS_REGION (or a region in your AWS_PROFILE) or pass --region.",
     });
+  }
+  if (isCredentialsExpired(info)) {
+    const call = operation ? `${operation.operation} on ${operation.resource}: ` : "";
+    const status = info.status === undefined ? "" : ` (HTTP ${info.status})`;
+    return new CredentialsExpiredError(
+      `${call}the AWS credentials expired or are no longer valid (${info.code}${status}: ${info.message}).`,
+      {
+        cause: error,
+        context: operation?.context ?? {},
+        code: info.code,
+        ...(info.status === undefined ? {} : { status: info.status }),
+        hint: 'Run again with fresh credentials. In CI, make the role session outlast the roll-out (role-duration-seconds); see the README section "Credentials that outlive the roll-out".',
+      },
+    );
   }
   if (info.code === "CredentialsProviderError" || /could not load credentials/i.test(info.message)) {
     return new AwsError("No AWS credentials could be found.", {

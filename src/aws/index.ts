@@ -1,11 +1,14 @@
+import type { LambdaClientConfig } from "@aws-sdk/client-lambda";
 import { InputError } from "../errors.js";
-import type { AlarmPort, ArtifactStore, Clock, LambdaPort, MetricsPort } from "../ports.js";
+import type { AlarmPort, ArtifactStore, Clock, CredentialsPort, LambdaPort, MetricsPort } from "../ports.js";
 import { CloudWatchAlarms, CloudWatchMetrics } from "./cloudwatch.js";
+import { SdkCredentials } from "./credentials.js";
 import { AwsLambda } from "./lambda.js";
 import type { AdapterOptions, RateLimit } from "./retry.js";
 import { S3ArtifactStore } from "./s3.js";
 
 export { aggregate, CloudWatchAlarms, CloudWatchMetrics } from "./cloudwatch.js";
+export { describeCredentials, SdkCredentials } from "./credentials.js";
 export { AwsLambda, fractionToPercent, percentToFraction } from "./lambda.js";
 export {
   type AdapterOptions,
@@ -27,6 +30,14 @@ export interface AwsPortsOptions {
   /** Lambda control-plane rate limit; `false` disables it. */
   rateLimit?: RateLimit | false;
   clock?: Clock;
+  /**
+   * A credentials provider (a function the SDK calls again before what it returned expires). Default:
+   * the SDK's standard chain, which renews web-identity, SSO and assumed-role credentials by itself.
+   * Never a resolved set of keys: those could not be renewed during a long roll-out.
+   */
+  credentials?: Extract<NonNullable<LambdaClientConfig["credentials"]>, (...args: never[]) => unknown>;
+  /** The environment the SDK chain reads (default process.env); used to describe env credentials. */
+  env?: Record<string, string | undefined>;
 }
 
 export interface AwsPorts {
@@ -34,6 +45,8 @@ export interface AwsPorts {
   artifacts: ArtifactStore;
   alarms: AlarmPort;
   metrics: MetricsPort;
+  /** How long the credentials of these clients last and whether they renew. */
+  credentials: CredentialsPort;
   /** Resolves the region from options or the SDK chain; InputError when there is none. */
   region(): Promise<string>;
 }
@@ -54,6 +67,7 @@ export function createAwsPorts(options: AwsPortsOptions = {}): AwsPorts {
     maxAttempts: 1,
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
   };
   const adapter: AdapterOptions = {};
   if (options.maxRetries !== undefined) adapter.retry = { maxAttempts: options.maxRetries + 1 };
@@ -71,6 +85,12 @@ export function createAwsPorts(options: AwsPortsOptions = {}): AwsPorts {
     artifacts: new S3ArtifactStore({ ...shared, forcePathStyle: customEndpoint }, adapter),
     alarms: new CloudWatchAlarms(shared, adapter),
     metrics: new CloudWatchMetrics(shared, adapter),
+    // The Lambda client's own provider: the lifetime is read exactly as its next call would see it.
+    credentials: new SdkCredentials(
+      () => lambda.client.config.credentials(),
+      options.env ?? process.env,
+      options.credentials === undefined,
+    ),
     region: async () => {
       let region: string | undefined;
       let cause: unknown;

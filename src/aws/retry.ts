@@ -10,6 +10,7 @@ import { type CallOptions, type Clock, systemClock } from "../ports.js";
 import {
   describeSdkError,
   genericAwsError,
+  isCredentialsExpired,
   isThrottling,
   isTransient,
   isUpdateInProgress,
@@ -188,6 +189,8 @@ export class AwsCaller {
     retries: number,
   ): number | undefined {
     const { policy } = this;
+    // The same credentials fail the same way until someone provides new ones; retrying only delays that.
+    if (isCredentialsExpired(info)) return undefined;
     if (isUpdateInProgress(info)) {
       if (!op.retryConflicts || conflicts + 1 >= policy.conflictAttempts) return undefined;
       return backoffDelay(conflicts, policy.conflictBaseDelayMs, policy.maxDelayMs, this.random);
@@ -199,7 +202,7 @@ export class AwsCaller {
 
   private translate(op: Operation, info: SdkErrorInfo, error: unknown, attempts: number): RolloutError {
     return (
-      setupError(info, error) ??
+      setupError(info, error, op) ??
       op.translate?.(info, error, attempts) ??
       genericAwsError(info, error, op.operation, op.resource, op.context ?? {}, attempts)
     );

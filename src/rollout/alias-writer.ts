@@ -1,4 +1,10 @@
-import { AwsError, ConflictError, RollbackFailedError, RolloutError } from "../errors.js";
+import {
+  AwsError,
+  ConflictError,
+  CredentialsExpiredError,
+  RollbackFailedError,
+  RolloutError,
+} from "../errors.js";
 import { formatDuration } from "../plan/duration.js";
 import { type AliasRouting, type AliasState, type Clock, type LambdaPort, sameRouting } from "../ports.js";
 
@@ -24,7 +30,8 @@ const CREDENTIAL_CODES = new Set([
   "CredentialsExpired",
 ]);
 
-export function isCredentialFailure(error: unknown): boolean {
+export function isCredentialFailure(error: unknown): error is AwsError {
+  if (error instanceof CredentialsExpiredError) return true;
   return error instanceof AwsError && error.code !== undefined && CREDENTIAL_CODES.has(error.code);
 }
 
@@ -164,9 +171,11 @@ export class AliasWriter {
         if (error instanceof ForeignChangeError) throw error;
         // A failed precondition means the alias moved since the read: read it again at once.
         if (error instanceof ConflictError && clock.now() < deadline) continue;
-        if (isCredentialFailure(error)) throw this.failed(stableVersion, why, error, "credentials");
+        if (isCredentialFailure(error)) {
+          throw expiredCredentialsRollbackError(this.current, stableVersion, why, error);
+        }
         if (!isPassing(error) || clock.now() >= deadline) {
-          throw this.failed(stableVersion, why, error, "gave-up", options.timeoutMs);
+          throw this.failed(stableVersion, why, error, options.timeoutMs);
         }
         const left = deadline - clock.now();
         const wait = Math.min(delay, left);
@@ -179,30 +188,15 @@ export class AliasWriter {
     }
   }
 
-  private failed(
-    stableVersion: string,
-    why: string,
-    error: unknown,
-    kind: "credentials" | "gave-up",
-    timeoutMs?: number,
-  ): RollbackFailedError {
+  private failed(stableVersion: string, why: string, error: unknown, timeoutMs: number): RollbackFailedError {
     const { functionName, aliasName } = this.current;
-    const left = `The alias may still be split: last seen ${describeRouting(this.current)}.`;
-    const commands = manualRestoreCommands(functionName, aliasName, stableVersion);
-    if (kind === "credentials") {
-      return new RollbackFailedError(
-        `Rollback of ${functionName}:${aliasName} to v${stableVersion} after ${why} failed: the AWS credentials expired or stopped working (${reason(error)}). ${left}`,
-        {
-          cause: error,
-          context: { functionName, alias: aliasName },
-          hint: `With fresh credentials for the same account, run:\n${commands}`,
-        },
-      );
-    }
-    const waited = timeoutMs === undefined ? "" : ` (tried for ${formatDuration(timeoutMs)})`;
     return new RollbackFailedError(
-      `Rollback of ${functionName}:${aliasName} to v${stableVersion} after ${why} failed${waited}: ${reason(error)}. ${left}`,
-      { cause: error, context: { functionName, alias: aliasName }, hint: `Run:\n${commands}` },
+      `Rollback of ${functionName}:${aliasName} to v${stableVersion} after ${why} failed (tried for ${formatDuration(timeoutMs)}): ${reason(error)}. The alias may still be split: last seen ${describeRouting(this.current)}.`,
+      {
+        cause: error,
+        context: { functionName, alias: aliasName },
+        hint: `Run:\n${manualRestoreCommands(functionName, aliasName, stableVersion)}`,
+      },
     );
   }
 }
@@ -210,4 +204,25 @@ export class AliasWriter {
 function reason(error: unknown): string {
   if (error instanceof RolloutError) return error.message;
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The exit-5 error when the rollback itself met expired credentials: no retry can help, so it says
+ * what routing this run left behind and what to run once someone has fresh credentials.
+ */
+export function expiredCredentialsRollbackError(
+  left: AliasState,
+  stableVersion: string,
+  why: string,
+  cause: AwsError,
+): RollbackFailedError {
+  const target = `${left.functionName}:${left.aliasName}`;
+  return new RollbackFailedError(
+    `Rollback of ${target} to v${stableVersion} failed: the AWS credentials expired or are no longer valid (${cause.code ?? "no code"}), so nothing can restore the alias from here. It was left as this run last set it: ${describeRouting(left)}. The roll-out was stopping because: ${why.replace(/\.$/, "")}.`,
+    {
+      cause,
+      context: { functionName: left.functionName, alias: left.aliasName },
+      hint: `With fresh AWS credentials, run:\n${manualRestoreCommands(left.functionName, left.aliasName, stableVersion)}`,
+    },
+  );
 }

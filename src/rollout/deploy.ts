@@ -11,14 +11,16 @@ import {
   type ArtifactStore,
   type CallOptions,
   type Clock,
+  type CredentialsPort,
   configurationChanges,
   type FunctionState,
   type LambdaPort,
   systemClock,
 } from "../ports.js";
 import { describeRouting } from "./alias-writer.js";
-import { type InconclusivePolicy, runRollout } from "./engine.js";
+import { DEFAULT_RESTORE_TIMEOUT_MS, type InconclusivePolicy, runRollout } from "./engine.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
+import { assertCredentialsOutlive, type WorstCase, worstCaseDuration } from "./lifetime.js";
 import { BASELINE_DESCRIPTION, DEFAULT_UPDATE_TIMEOUT_MS, publishPackage, waitForActive } from "./publish.js";
 
 export type DeploySource = { zip: string; bucket: string; prefix?: string | undefined } | { version: string };
@@ -61,6 +63,8 @@ export interface DeployPorts {
   clock?: Clock | undefined;
   emit?: EventSink | undefined;
   signal?: AbortSignal | undefined;
+  /** When present, the credentials must outlive the roll-out's worst case (or renew) before any write. */
+  credentials?: CredentialsPort | undefined;
 }
 
 export const DEFAULT_INTERVAL_MS = 10_000;
@@ -156,6 +160,12 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     emit({
       type: "info",
       message: `Plan for ${functionName}:${aliasName} (now ${describeRouting(alias)}${changes ? `; changes: ${changes}` : ""}): ${describePlan(plan)}`,
+    });
+    // Dry runs too: they give the verdict the real run would.
+    const snapStart = latest.configuration?.SnapStart?.includes("PublishedVersions") ?? false;
+    await assertCredentialsOutlive(ports.credentials, worstCaseOf(request, plan, snapStart), {
+      now: clock.now(),
+      emit,
     });
     if (request.dryRun) return noop("dry run: nothing was changed");
     if (signal?.aborted) throw interrupted();
@@ -284,4 +294,20 @@ async function assertAlarmsExist(alarms: AlarmPort, names: string[], signal?: Ab
       hint: "Check the names passed to --alarm (or the config's alarms) and the region; alarm names are case-sensitive.",
     });
   }
+}
+
+/** Every term of the plan that can keep a roll-out running, for the credentials lifetime check. */
+export function worstCaseOf(request: DeployRequest, plan: Plan, snapStart = false): WorstCase {
+  const hooks = (request.hooks?.preTraffic?.length ?? 0) + (request.hooks?.postTraffic?.length ?? 0);
+  return worstCaseDuration({
+    plan,
+    maxExtensionMs: request.inconclusive?.maxExtensionMs ?? 0,
+    hooks,
+    hookTimeoutMs: request.hooks?.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS,
+    // A package waits for its code update; a SnapStart version also waits to become Active.
+    updateWaitMs:
+      (("zip" in request.source ? 1 : 0) + (snapStart ? 1 : 0)) *
+      (request.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS),
+    restoreTimeoutMs: request.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS,
+  });
 }

@@ -133,7 +133,7 @@ describe("restore waits out an AWS brownout (defect 4)", () => {
     const result = await run({ gates: [failAt(10)] });
     expect(result).toMatchObject({ outcome: "failed", exitCode: 5 });
     expect(result.reason).toContain("credentials expired");
-    expect(result.hint).toContain("fresh credentials");
+    expect(result.hint).toContain("fresh AWS credentials");
     // No retry can help: no backoff waits, only the bake's own poll.
     expect(clock.sleeps).toEqual([60_000]);
   });

@@ -129,7 +129,7 @@ resource "aws_iam_role" "deployer" {
   name                 = local.deployer_base_name
   path                 = var.iam_path
   assume_role_policy   = data.aws_iam_policy_document.github_trust[0].json
-  max_session_duration = 3600
+  max_session_duration = var.deployer_max_session_duration_seconds
   tags                 = var.tags
 
   lifecycle {

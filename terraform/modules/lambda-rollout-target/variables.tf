@@ -186,3 +186,14 @@ variable "github_branch" {
   type        = string
   default     = null
 }
+
+variable "deployer_max_session_duration_seconds" {
+  description = "Longest session (seconds) of the github_oidc role, the ceiling for role-duration-seconds in aws-actions/configure-aws-credentials. A session must outlast the longest roll-out plus the job's earlier steps (README: \"Credentials that outlive the roll-out\"). 3600-43200."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.deployer_max_session_duration_seconds >= 3600 && var.deployer_max_session_duration_seconds <= 43200 && floor(var.deployer_max_session_duration_seconds) == var.deployer_max_session_duration_seconds
+    error_message = "deployer_max_session_duration_seconds must be a whole number of seconds from 3600 (1 hour) to 43200 (12 hours), the range IAM allows."
+  }
+}
