@@ -174,6 +174,24 @@ describe("parseConfig rejects, naming key, value and what is allowed", () => {
     ]);
   });
 
+  it("function and alias names Lambda would reject, and qualified ARNs", () => {
+    const problems = problemsOf(
+      [
+        "version: 1",
+        "defaults: { alias: '42' }",
+        "environments:",
+        "  a: { function: 'my function' }",
+        "  b: { function: 'arn:aws:lambda:eu-west-1:123456789012:function:fn:live', alias: 'x.y' }",
+        "",
+      ].join("\n"),
+    );
+    expect(problems).toHaveLength(4);
+    expect(problems[0]).toMatch(/^defaults\.alias: .*"42" is all digits/);
+    expect(problems[1]).toMatch(/^environments\.a\.function: .*letters, digits/);
+    expect(problems[2]).toMatch(/^environments\.b\.function: .*alias "live".*--alias live/);
+    expect(problems[3]).toMatch(/^environments\.b\.alias: .*"x\.y"/);
+  });
+
   it("no environments, an empty file, and YAML syntax errors", () => {
     expect(problemsOf("version: 1\nenvironments: {}\n")).toEqual([
       "environments: {} is not allowed; define at least one environment.",
