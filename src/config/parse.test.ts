@@ -192,6 +192,13 @@ describe("parseConfig rejects, naming key, value and what is allowed", () => {
     expect(problems[3]).toMatch(/^environments\.b\.alias: .*"x\.y"/);
   });
 
+  it("infinite and not-a-number metric thresholds, shown as written rather than as null", () => {
+    expect(problemsOf(env("    metrics: { errorRate: { max: .inf }, duration: { max: .nan } }\n"))).toEqual([
+      "environments.production.metrics.errorRate.max: Infinity is not allowed; expected a number.",
+      "environments.production.metrics.duration.max: NaN is not allowed; expected a number.",
+    ]);
+  });
+
   it("no environments, an empty file, and YAML syntax errors", () => {
     expect(problemsOf("version: 1\nenvironments: {}\n")).toEqual([
       "environments: {} is not allowed; define at least one environment.",
