@@ -199,6 +199,26 @@ describe("parseConfig rejects, naming key, value and what is allowed", () => {
     ]);
   });
 
+  it("durations longer than a timer can wait, wherever they are", () => {
+    const problems = problemsOf(
+      env(
+        "    finalBake: 600h\n    interval: 700h\n    hooks: { timeout: 800h }\n    metrics: { maxExtension: 900h }\n    steps: [{ weight: 10, duration: 1000h }]\n",
+      ),
+    );
+    expect(problems).toHaveLength(5);
+    for (const key of [
+      "steps[0].duration",
+      "finalBake",
+      "interval",
+      "metrics.maxExtension",
+      "hooks.timeout",
+    ]) {
+      expect(problems.find((problem) => problem.startsWith(`environments.production.${key}: `))).toMatch(
+        /596h/,
+      );
+    }
+  });
+
   it("no environments, an empty file, and YAML syntax errors", () => {
     expect(problemsOf("version: 1\nenvironments: {}\n")).toEqual([
       "environments: {} is not allowed; define at least one environment.",

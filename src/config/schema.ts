@@ -54,10 +54,14 @@ const stepObject = z.strictObject({
 const stepsList = z
   .array(stepObject)
   .superRefine((steps, ctx) => {
+    let bakes: number[];
     try {
-      buildPlan({
-        steps: steps.map((step) => ({ weight: step.weight, bakeMs: parseDuration(step.duration) })),
-      });
+      bakes = steps.map((step) => parseDuration(step.duration));
+    } catch {
+      return; // already reported at the step's own duration
+    }
+    try {
+      buildPlan({ steps: steps.map((step, index) => ({ weight: step.weight, bakeMs: bakes[index] ?? 0 })) });
     } catch (error) {
       ctx.addIssue({ code: "custom", message: plannerMessage(error) });
     }

@@ -23,6 +23,7 @@ describe("invalid metric gate options are bad input (exit 2), not an AWS error",
     [{ maxThrottles: -2 }, /maxThrottles/, /metrics\.throttles\.max/],
     [{ duration: { maxMs: Number.POSITIVE_INFINITY } }, /duration\.maxMs/, /metrics\.duration\.max/],
     [{ maxExtensionMs: -1 }, /maxExtensionMs/, /metrics\.maxExtension/],
+    [{ maxExtensionMs: 2 ** 31 }, /maxExtensionMs.*2147483648/, /596h/],
   ])("%j", (options, message, hint) => {
     const error = rejection(options);
     expect(error.exitCode).toBe(2);

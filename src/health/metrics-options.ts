@@ -1,4 +1,5 @@
 import { InputError } from "../errors.js";
+import { MAX_DURATION_MS, MAX_DURATION_TEXT } from "../plan/duration.js";
 
 /** Duration statistics the gate can judge. Percentiles need real CloudWatch; the emulator has none. */
 export type DurationStat = "p99" | "p95" | "p90" | "p50" | "Average" | "Maximum";
@@ -139,6 +140,13 @@ export function resolveMetricGateOptions(options: MetricGateOptions): ResolvedMe
   nonNegative("duration.maxRelative", options.duration?.maxRelative);
   nonNegative("duration.relativeFloorMs", options.duration?.relativeFloorMs);
   nonNegative("maxExtensionMs", options.maxExtensionMs);
+  if (options.maxExtensionMs !== undefined && options.maxExtensionMs > MAX_DURATION_MS) {
+    throw invalid(
+      "maxExtensionMs",
+      options.maxExtensionMs,
+      `at most ${MAX_DURATION_TEXT} (${MAX_DURATION_MS} ms)`,
+    );
+  }
   const minInvocations = options.minInvocations ?? d.minInvocations;
   const errorRate = options.errorRate;
   const duration = options.duration;

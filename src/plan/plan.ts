@@ -1,5 +1,5 @@
 import { InputError } from "../errors.js";
-import { formatDuration, parseDuration } from "./duration.js";
+import { durationTooLong, formatDuration, MAX_DURATION_MS, parseDuration } from "./duration.js";
 import { decimalPlacesOf, decimalPlacesOfText, MAX_WEIGHT_DECIMALS } from "./weight.js";
 
 /** One traffic step: `weight` percent of the alias's traffic goes to the new version for `bakeMs`. */
@@ -145,11 +145,13 @@ export function validatePlan(plan: Plan): void {
     if (!Number.isFinite(step.bakeMs) || step.bakeMs <= 0) {
       throw new InputError(`Invalid ${label}: its duration must be greater than zero.`);
     }
+    if (step.bakeMs > MAX_DURATION_MS) throw durationTooLong(label);
     previous = step.weight;
   }
   if (!Number.isFinite(plan.finalBakeMs) || plan.finalBakeMs < 0) {
     throw new InputError("Invalid final bake: it must be zero or a positive duration.");
   }
+  if (plan.finalBakeMs > MAX_DURATION_MS) throw durationTooLong("final bake");
 }
 
 /** Total time the plan bakes, not counting AWS calls. */
