@@ -108,6 +108,18 @@ describe("from the configuration file", () => {
     expect(resolved.request.plan).toMatchObject({ strategy: "Canary10Percent5Minutes", finalBakeMs: 30_000 });
   });
 
+  test("a tag push is not a branch: exit 2 asking for --env, even when a branch has its name", async () => {
+    const error = await rejection({ zip: "fn.zip" }, { GITHUB_REF_NAME: "main", GITHUB_REF_TYPE: "tag" });
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toMatch(/tag "main".*not branches/);
+    expect(error.hint).toMatch(/--env/);
+    const explicit = await resolve(
+      { zip: "fn.zip", env: "production" },
+      { GITHUB_REF_NAME: "v1.2.0", GITHUB_REF_TYPE: "tag" },
+    );
+    expect(explicit.kind).toBe("deploy");
+  });
+
   test("a branch with no environment is a noop naming the branch and the patterns", async () => {
     const resolved = await resolve({ zip: "fn.zip" }, { GITHUB_REF_NAME: "hotfix/x" });
     expect(resolved).toEqual({
