@@ -133,10 +133,15 @@ export function renderSummary(events: readonly StampedEvent[], context: SummaryC
   if (plan?.type === "plan")
     facts.push(`**Strategy:** ${plan.plan.strategy}${plan.dryRun ? " (dry run)" : ""}`);
   if (timeline.artifact) {
-    const { bucket, key, uploaded } = timeline.artifact;
+    const { bucket, key, uploaded, reason } = timeline.artifact;
+    const how = uploaded
+      ? reason
+        ? `uploaded: ${cell(reason)}`
+        : "uploaded"
+      : "already there, not uploaded";
     facts.push(
       // A code span ends at a backtick, so none may come from the prefix.
-      `**Package:** \`s3://${`${bucket}/${key}`.replaceAll("`", "")}\` (${uploaded ? "uploaded" : "already there, not uploaded"})`,
+      `**Package:** \`s3://${`${bucket}/${key}`.replaceAll("`", "")}\` (${how})`,
     );
   }
   if (result?.reason)
