@@ -112,9 +112,19 @@ export interface LambdaPort {
   ): Promise<InvokeResult>;
 }
 
+/** What the store knows of an object already at a key. */
+export interface StoredObject {
+  /**
+   * The full-object SHA-256 (base64) S3 recorded when the object was uploaded with one; undefined when
+   * it was uploaded without (or as a multipart upload, whose checksum is composite).
+   */
+  sha256Base64: string | undefined;
+}
+
 export interface ArtifactStore {
-  exists(bucket: string, key: string): Promise<boolean>;
-  /** Uploads with a content checksum so S3 rejects a corrupted upload. */
+  /** The object at `key`, or undefined when there is none. */
+  head(bucket: string, key: string): Promise<StoredObject | undefined>;
+  /** Uploads with a content checksum so S3 rejects a corrupted upload, and keeps it for `head`. */
   put(bucket: string, key: string, body: Uint8Array, sha256Base64: string): Promise<void>;
 }
 

@@ -4,6 +4,7 @@
  */
 import * as core from "@actions/core";
 import { ExitCode } from "../errors.js";
+import { inertLogText } from "./escape.js";
 import { githubHost } from "./host.js";
 import { runAction } from "./run.js";
 
@@ -26,6 +27,6 @@ try {
   });
 } catch (error) {
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  core.error(message, { title: "lambda-rollout: unexpected failure" });
+  core.error(inertLogText(message), { title: "lambda-rollout: unexpected failure" });
   process.exitCode = ExitCode.awsError;
 }

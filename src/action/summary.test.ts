@@ -122,6 +122,30 @@ describe("renderSummary", () => {
   });
 });
 
+describe("the package line", () => {
+  it("says why an object already in S3 was uploaded again", () => {
+    const events = stamped(
+      [0, plan],
+      [
+        1,
+        {
+          type: "artifact",
+          bucket: "b",
+          key: "p/name-searcher/abc.zip",
+          sha256: "abc",
+          uploaded: true,
+          bytes: 10,
+          reason:
+            "checksum mismatch: the object already there has SHA-256 x=, the package abc=; uploaded again",
+        },
+      ],
+    );
+    expect(renderSummary(events)).toContain(
+      "- **Package:** `s3://b/p/name-searcher/abc.zip` (uploaded: checksum mismatch: the object already there has SHA-256 x=, the package abc=; uploaded again)",
+    );
+  });
+});
+
 describe("weightChart", () => {
   it("samples weight evenly over time, with unique labels", () => {
     const chart = weightChart(buildTimeline(promoted));

@@ -3,6 +3,7 @@
  * the traffic weight over time. Pure: events in, Markdown out.
  */
 import type { StampedEvent } from "../rollout/events.js";
+import { markdownText } from "./escape.js";
 import {
   buildTimeline,
   type GateTally,
@@ -31,9 +32,12 @@ const STATUS_MARK: Record<RowStatus, string> = {
   "rolled back": "↩️ rolled back",
 };
 
-/** Text safe inside a Markdown table cell. */
+/**
+ * Text safe inside a Markdown table cell or list item. Gate details and reasons carry text from the
+ * function (smoke responses, hook output): shown as text, never as HTML, links or images.
+ */
 export function cell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ").replace(/</g, "&lt;");
+  return markdownText(text);
 }
 
 /** `m:ss` (or `h:mm:ss`) since the start. */
@@ -122,21 +126,27 @@ export function renderSummary(events: readonly StampedEvent[], context: SummaryC
   const lines = [`## lambda-rollout: ${target} — ${outcome}`, ""];
   const facts: string[] = [];
   if (context.environment)
-    facts.push(`**Environment:** ${context.environment.name} (${context.environment.reason})`);
+    facts.push(`**Environment:** ${cell(context.environment.name)} (${cell(context.environment.reason)})`);
   if (result?.fromVersion || result?.toVersion) {
     facts.push(`**Versions:** v${result.fromVersion ?? "?"} → v${result.toVersion ?? "?"}`);
   }
   if (plan?.type === "plan")
     facts.push(`**Strategy:** ${plan.plan.strategy}${plan.dryRun ? " (dry run)" : ""}`);
   if (timeline.artifact) {
-    const { bucket, key, uploaded } = timeline.artifact;
+    const { bucket, key, uploaded, reason } = timeline.artifact;
+    const how = uploaded
+      ? reason
+        ? `uploaded: ${cell(reason)}`
+        : "uploaded"
+      : "already there, not uploaded";
     facts.push(
-      `**Package:** \`s3://${bucket}/${key}\` (${uploaded ? "uploaded" : "already there, not uploaded"})`,
+      // A code span ends at a backtick, so none may come from the prefix.
+      `**Package:** \`s3://${`${bucket}/${key}`.replaceAll("`", "")}\` (${how})`,
     );
   }
   if (result?.reason)
-    facts.push(`**${result.outcome === "promoted" ? "Note" : "Reason"}:** ${result.reason}`);
-  if (result?.hint) facts.push(`**What to do:** ${result.hint}`);
+    facts.push(`**${result.outcome === "promoted" ? "Note" : "Reason"}:** ${cell(result.reason)}`);
+  if (result?.hint) facts.push(`**What to do:** ${cell(result.hint)}`);
   lines.push(...facts.map((fact) => `- ${fact}`));
 
   const table = stepTable(timeline);
@@ -144,7 +154,7 @@ export function renderSummary(events: readonly StampedEvent[], context: SummaryC
   const chart = weightChart(timeline);
   if (chart.length > 0) lines.push("", "### Traffic over time", "", ...chart);
   const warnings = timeline.messages.filter((message) => message.level === "warning");
-  if (warnings.length > 0) lines.push("", "### Warnings", "", ...warnings.map((w) => `- ⚠️ ${w.text}`));
+  if (warnings.length > 0) lines.push("", "### Warnings", "", ...warnings.map((w) => `- ⚠️ ${cell(w.text)}`));
   const log = timeline.messages.filter((message) => message.level === "info");
   if (log.length > 0) {
     lines.push(

@@ -40,7 +40,7 @@ export interface Timeline {
   result: ResultEvent | undefined;
   newVersion: string | undefined;
   messages: Array<{ level: "info" | "warning"; text: string }>;
-  artifact: { bucket: string; key: string; uploaded: boolean; bytes: number } | undefined;
+  artifact: { bucket: string; key: string; uploaded: boolean; bytes: number; reason?: string } | undefined;
 }
 
 function tally(row: StepRow, verdict: GateVerdict): void {
@@ -98,6 +98,7 @@ export function buildTimeline(events: readonly StampedEvent[]): Timeline {
           key: event.key,
           uploaded: event.uploaded,
           bytes: event.bytes,
+          ...(event.reason === undefined ? {} : { reason: event.reason }),
         };
         break;
       case "published":

@@ -16,7 +16,7 @@ import {
   GetAliasCommand,
   LambdaClient,
 } from "@aws-sdk/client-lambda";
-import { CreateBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { type Moto, startMoto } from "../../test/support/moto.js";
@@ -172,9 +172,10 @@ describe("S3 artifacts and code from S3", () => {
   test("put is content addressed: absent, uploaded, present; the code deploys from it", async () => {
     const bytes = zip("3");
     const key = `releases/${FN}/${Buffer.from(sha(bytes), "base64").toString("hex")}.zip`;
-    expect(await store.exists(BUCKET, key)).toBe(false);
+    expect(await store.head(BUCKET, key)).toBeUndefined();
     await store.put(BUCKET, key, bytes, sha(bytes));
-    expect(await store.exists(BUCKET, key)).toBe(true);
+    // S3 (and moto) keep the SHA-256 the upload was checked against, so a re-run can verify it.
+    expect(await store.head(BUCKET, key)).toEqual({ sha256Base64: sha(bytes) });
 
     const updated = await lambda.updateFunctionCode(FN, { s3Bucket: BUCKET, s3Key: key });
     expect(updated.codeSha256).toBe(sha(bytes));
@@ -204,6 +205,15 @@ describe("S3 artifacts and code from S3", () => {
     const head = await s3Client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: "checked.zip" }));
     expect(head.ContentType).toBe("application/zip");
     expect(head.ContentLength).toBe(bytes.length);
+  });
+
+  test("an object someone else wrote at the key has no SHA-256 to verify; our upload replaces it", async () => {
+    const key = "foreign/object.zip";
+    await s3Client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: zip("other") }));
+    expect(await store.head(BUCKET, key)).toEqual({ sha256Base64: undefined });
+    const bytes = zip("5");
+    await store.put(BUCKET, key, bytes, sha(bytes));
+    expect(await store.head(BUCKET, key)).toEqual({ sha256Base64: sha(bytes) });
   });
 
   test("a missing bucket is an InputError", async () => {
@@ -296,7 +306,7 @@ test("createAwsPorts takes region and endpoint from the standard environment", a
     const ports = createAwsPorts({ rateLimit: false });
     expect(await ports.region()).toBe("us-east-1");
     expect((await ports.lambda.getAlias(FN, "live")).version).toBe("2");
-    expect(await ports.artifacts.exists(BUCKET, "nothing-here.zip")).toBe(false);
+    expect(await ports.artifacts.head(BUCKET, "nothing-here.zip")).toBeUndefined();
   } finally {
     vi.unstubAllEnvs();
   }

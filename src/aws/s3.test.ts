@@ -20,20 +20,32 @@ beforeEach(() => {
   store = new S3ArtifactStore(client, { clock, random: () => 0 });
 });
 
-test("exists is true when HeadObject succeeds", async () => {
-  mock.on(HeadObjectCommand).resolves({ ContentLength: 10 });
-  expect(await store.exists("b", "p/fn/abc.zip")).toBe(true);
+test("head asks S3 for the stored checksum (ChecksumMode ENABLED) and returns it", async () => {
+  mock
+    .on(HeadObjectCommand)
+    .resolves({ ContentLength: 10, ChecksumSHA256: "q1w2e3=", ChecksumType: "FULL_OBJECT" });
+  expect(await store.head("b", "p/fn/abc.zip")).toEqual({ sha256Base64: "q1w2e3=" });
   expect(mock.commandCalls(HeadObjectCommand)[0]?.args[0].input).toEqual({
     Bucket: "b",
     Key: "p/fn/abc.zip",
+    ChecksumMode: "ENABLED",
   });
+});
+
+test("an object stored without a SHA-256 checksum (or with a composite one) has none to compare", async () => {
+  mock.on(HeadObjectCommand).resolvesOnce({ ChecksumCRC32: "VbyAHQ==" }).resolves({
+    ChecksumSHA256: "q1w2e3=-3",
+    ChecksumType: "COMPOSITE",
+  });
+  expect(await store.head("b", "k")).toEqual({ sha256Base64: undefined });
+  expect(await store.head("b", "k")).toEqual({ sha256Base64: undefined });
 });
 
 test("HeadObject 404 means the object does not exist, without retries", async () => {
   mock
     .on(HeadObjectCommand)
     .rejects(new NotFound({ message: "NotFound", $metadata: { httpStatusCode: 404 } }));
-  expect(await store.exists("b", "k")).toBe(false);
+  expect(await store.head("b", "k")).toBeUndefined();
   expect(mock.commandCalls(HeadObjectCommand)).toHaveLength(1);
 });
 
@@ -41,7 +53,7 @@ test("HeadObject 403 is an AwsError that explains the ListBucket permission", as
   mock
     .on(HeadObjectCommand)
     .rejects(Object.assign(new Error("Forbidden"), { name: "403", $metadata: { httpStatusCode: 403 } }));
-  const error = (await store.exists("b", "k").catch((e: unknown) => e)) as AwsError;
+  const error = (await store.head("b", "k").catch((e: unknown) => e)) as AwsError;
   expect(error).toBeInstanceOf(AwsError);
   expect(error.status).toBe(403);
   expect(error.hint).toMatch(/s3:ListBucket/);
@@ -52,12 +64,12 @@ test("HeadObject 503 SlowDown is retried", async () => {
     name: "SlowDown",
     $metadata: { httpStatusCode: 503 },
   });
-  mock.on(HeadObjectCommand).rejectsOnce(slowDown).resolves({});
-  expect(await store.exists("b", "k")).toBe(true);
+  mock.on(HeadObjectCommand).rejectsOnce(slowDown).resolves({ ChecksumSHA256: "x=" });
+  expect(await store.head("b", "k")).toEqual({ sha256Base64: "x=" });
   expect(mock.commandCalls(HeadObjectCommand)).toHaveLength(2);
 });
 
-test("put sends the SHA-256 checksum and the zip content type", async () => {
+test("put sends the SHA-256 checksum (and its algorithm, so S3 stores it) and the zip content type", async () => {
   mock.on(PutObjectCommand).resolves({});
   const body = new Uint8Array([80, 75, 5, 6]);
   await store.put("b", "p/fn/abc.zip", body, "q1w2e3=");
@@ -65,6 +77,7 @@ test("put sends the SHA-256 checksum and the zip content type", async () => {
     Bucket: "b",
     Key: "p/fn/abc.zip",
     Body: body,
+    ChecksumAlgorithm: "SHA256",
     ChecksumSHA256: "q1w2e3=",
     ContentType: "application/zip",
   });

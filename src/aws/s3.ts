@@ -1,6 +1,6 @@
 import { HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { AwsError, InputError, type RolloutError } from "../errors.js";
-import type { ArtifactStore } from "../ports.js";
+import type { ArtifactStore, StoredObject } from "../ports.js";
 import type { SdkErrorInfo } from "./errors.js";
 import { type AdapterOptions, AwsCaller, clientDefaults } from "./retry.js";
 
@@ -28,10 +28,14 @@ export class S3ArtifactStore implements ArtifactStore {
     this.caller = new AwsCaller(options, false);
   }
 
-  async exists(bucket: string, key: string): Promise<boolean> {
+  /**
+   * HeadObject with `ChecksumMode: ENABLED`, which returns the SHA-256 the object was uploaded with. It
+   * needs no permission beyond s3:GetObject (plus kms:Decrypt for an SSE-KMS bucket).
+   */
+  async head(bucket: string, key: string): Promise<StoredObject | undefined> {
     const resource = `s3://${bucket}/${key}`;
     try {
-      await this.caller.run(
+      const reply = await this.caller.run(
         {
           operation: "HeadObject",
           resource,
@@ -51,11 +55,13 @@ export class S3ArtifactStore implements ArtifactStore {
             return undefined;
           },
         },
-        () => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
+        () => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: "ENABLED" })),
       );
-      return true;
+      // A multipart upload's checksum is a checksum of checksums ("…-N"): not comparable to the package's.
+      const composite = reply.ChecksumType === "COMPOSITE" || /-\d+$/.test(reply.ChecksumSHA256 ?? "");
+      return { sha256Base64: composite ? undefined : reply.ChecksumSHA256 };
     } catch (error) {
-      if (error instanceof NotFoundSignal) return false;
+      if (error instanceof NotFoundSignal) return undefined;
       throw error;
     }
   }
@@ -69,6 +75,8 @@ export class S3ArtifactStore implements ArtifactStore {
             Bucket: bucket,
             Key: key,
             Body: body,
+            // The algorithm as well as the value: S3 then keeps the checksum, and HeadObject returns it.
+            ChecksumAlgorithm: "SHA256",
             ChecksumSHA256: sha256Base64,
             ContentType: "application/zip",
           }),

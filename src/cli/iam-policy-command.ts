@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { checkAliasName, resolveFunctionTarget } from "../config/function-name.js";
 import { environmentFromFlags } from "../config/index.js";
 import { InputError, RolloutError } from "../errors.js";
 import { type DeployerTarget, deployerPolicy } from "../iam/policy.js";
@@ -37,6 +38,7 @@ const processIo: IamPolicyIo = {
 };
 
 interface FromConfig {
+  name: string;
   function: string;
   alias: string;
   region: string | undefined;
@@ -53,6 +55,7 @@ async function fromConfig(flags: IamPolicyFlags, io: IamPolicyIo): Promise<FromC
   }
   const environment = resolution.environment;
   return {
+    name: environment.name,
     function: environment.function,
     alias: environment.alias,
     region: environment.region,
@@ -62,25 +65,22 @@ async function fromConfig(flags: IamPolicyFlags, io: IamPolicyIo): Promise<FromC
   };
 }
 
-const FUNCTION_ARN = /^arn:(aws[a-z-]*):lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+)$/;
-
-/** A function given as an ARN also tells the partition, region and account. */
-function splitFunction(ref: string): { name: string; partition?: string; region?: string; account?: string } {
-  const match = FUNCTION_ARN.exec(ref);
-  if (!match) return { name: ref };
-  const [, partition, region, account, name] = match;
-  return { name: name ?? ref, partition, region, account };
-}
-
-/** Flags over configuration over the SDK's region variables; the account defaults to `*`. */
+/**
+ * Flags over configuration over the SDK's region variables; the account defaults to `*`. A function
+ * ARN is reduced to its name (as deploy does) and also gives the partition, region and account.
+ */
 export async function resolveIamTarget(flags: IamPolicyFlags, io: IamPolicyIo): Promise<DeployerTarget> {
   const file = await fromConfig(flags, io);
-  const functionRef = flags.function ?? file?.function;
-  const fromArn = functionRef === undefined ? undefined : splitFunction(functionRef);
-  const functionName = fromArn?.name;
+  const fn = resolveFunctionTarget({
+    flagFunction: flags.function,
+    configFunction: file?.function,
+    flagRegion: flags.region,
+    configRegion: file?.region,
+    configSource: file ? `environment "${file.name}"` : undefined,
+  });
+  const functionName = fn?.name;
   const bucket = flags.bucket ?? file?.bucket;
-  const region =
-    flags.region ?? fromArn?.region ?? file?.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+  const region = fn?.region ?? flags.region ?? file?.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
   const missing = [
     functionName === undefined ? "--function" : undefined,
     bucket === undefined ? "--bucket" : undefined,
@@ -91,17 +91,26 @@ export async function resolveIamTarget(flags: IamPolicyFlags, io: IamPolicyIo): 
       hint: "Pass them as flags, or use --config FILE --env NAME (region may also come from AWS_REGION).",
     });
   }
+  if (flags.account !== undefined && fn?.account !== undefined && flags.account !== fn.account) {
+    throw new InputError(
+      `The function's ARN is in account ${fn.account}, but --account says ${flags.account}.`,
+      { hint: "Drop --account (the ARN's account is used), or name the function in the other account." },
+    );
+  }
   const alarms = flags.alarm !== undefined && flags.alarm.length > 0 ? flags.alarm : (file?.alarms ?? []);
   const target: DeployerTarget = {
     functionName,
-    aliasName: flags.alias ?? file?.alias ?? "live",
+    aliasName: checkAliasName(
+      flags.alias ?? file?.alias ?? "live",
+      flags.alias !== undefined ? "--alias" : `alias of environment "${file?.name}"`,
+    ),
     region,
-    accountId: flags.account ?? fromArn?.account ?? "*",
+    accountId: flags.account ?? fn?.account ?? "*",
     bucket,
     prefix: flags.prefix ?? file?.prefix ?? "",
     alarmNames: alarms,
   };
-  const partition = flags.partition ?? fromArn?.partition;
+  const partition = flags.partition ?? fn?.partition;
   return partition === undefined ? target : { ...target, partition };
 }
 
@@ -124,7 +133,7 @@ export function registerIamPolicyCommand(
     .description(
       "Print the IAM policy that lets lambda-rollout deploy, roll back and report on one function, and nothing else.",
     )
-    .option("--function <name>", "Lambda function name")
+    .option("--function <name>", "Lambda function name or ARN")
     .option("--alias <name>", "alias that lambda-rollout shifts (default: live)")
     .option("--bucket <bucket>", "artifact bucket")
     .option("--prefix <prefix>", "artifact key prefix (artifacts go to PREFIX/FUNCTION/SHA256.zip)")

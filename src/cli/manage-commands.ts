@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { createAwsPorts } from "../aws/index.js";
+import { checkAliasName, resolveFunctionTarget } from "../config/function-name.js";
 import { environmentFromFlags } from "../config/index.js";
 import { InputError, RolloutError } from "../errors.js";
 import type { LambdaPort } from "../ports.js";
@@ -45,16 +46,26 @@ async function resolveTarget(flags: Flags, io: CliIo): Promise<Target> {
     throw new InputError(resolution.message, { hint: "Pass --env NAME or --function NAME." });
   }
   const environment = resolution?.environment;
-  const functionName = flags.function ?? environment?.function;
-  if (!functionName) {
+  // As for deploy: an ARN becomes the bare name, and says which region to call.
+  const target = resolveFunctionTarget({
+    flagFunction: flags.function,
+    configFunction: environment?.function,
+    flagRegion: flags.region,
+    configRegion: environment?.region,
+    configSource: environment ? `environment "${environment.name}"` : undefined,
+  });
+  if (!target) {
     throw new InputError("No function given.", {
       hint: "Pass --function NAME, or --env NAME with a lambda-rollout.yml (or --config FILE).",
     });
   }
   return {
-    functionName,
-    aliasName: flags.alias ?? environment?.alias ?? "live",
-    region: flags.region ?? environment?.region,
+    functionName: target.name,
+    aliasName: checkAliasName(
+      flags.alias ?? environment?.alias ?? "live",
+      flags.alias !== undefined ? "--alias" : `alias of environment "${environment?.name}"`,
+    ),
+    region: target.region,
   };
 }
 

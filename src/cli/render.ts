@@ -12,7 +12,7 @@ export function describeEvent(event: StampedEvent): string | undefined {
       return `warning: ${event.message}`;
     case "artifact":
       return event.uploaded
-        ? `uploaded s3://${event.bucket}/${event.key} (${event.bytes} bytes)`
+        ? `uploaded s3://${event.bucket}/${event.key} (${event.bytes} bytes${event.reason ? `; ${event.reason}` : ""})`
         : `package already in s3://${event.bucket}/${event.key}; upload skipped`;
     case "published":
       return `published v${event.version} (CodeSha256 ${event.codeSha256})`;

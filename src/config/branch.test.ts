@@ -29,6 +29,21 @@ describe("currentBranch", () => {
     expect(currentBranch({ GITHUB_REF_NAME: "release/1.2" })).toBe("release/1.2");
   });
 
+  it("uses GITHUB_REF_NAME when GITHUB_REF_TYPE says it is a branch", () => {
+    expect(currentBranch({ GITHUB_REF_NAME: "main", GITHUB_REF_TYPE: "branch" })).toBe("main");
+  });
+
+  it("refuses a tag: its name must not select a branch's environment", async () => {
+    // Even when a branch of the same name exists, and git could be asked instead.
+    const cwd = await repo();
+    const error = errorOf(() => currentBranch({ GITHUB_REF_NAME: "main", GITHUB_REF_TYPE: "tag" }, { cwd }));
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toBe(
+      'This run is for the tag "main" (GITHUB_REF_TYPE=tag); tags are not branches, so no environment is chosen from it.',
+    );
+    expect(error.hint).toMatch(/--env NAME/);
+  });
+
   it("asks git otherwise", async () => {
     expect(currentBranch({}, { cwd: await repo() })).toBe("develop");
   });

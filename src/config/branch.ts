@@ -9,8 +9,19 @@ export interface BranchOptions {
 /**
  * The branch a deploy runs for: `GITHUB_REF_NAME` in GitHub Actions, else the checked-out git branch.
  * A detached HEAD or a directory outside git is an InputError telling the user to pass `--env`.
+ *
+ * On a tag push GitHub sets `GITHUB_REF_TYPE=tag` and `GITHUB_REF_NAME` to the tag. A tag named like
+ * a branch pattern (or `main` itself) must not deploy to that branch's environment, and doing nothing
+ * on a release tag would look like a successful deploy: it is an InputError asking for `--env`.
  */
 export function currentBranch(env: NodeJS.ProcessEnv = process.env, options: BranchOptions = {}): string {
+  if (env.GITHUB_REF_TYPE?.trim() === "tag") {
+    const tag = env.GITHUB_REF_NAME?.trim() ?? "";
+    throw new InputError(
+      `This run is for the tag "${tag}" (GITHUB_REF_TYPE=tag); tags are not branches, so no environment is chosen from it.`,
+      { hint: "Pass --env NAME (the Action's `env` input) to deploy this tag to an environment." },
+    );
+  }
   const fromActions = env.GITHUB_REF_NAME?.trim();
   if (fromActions) return fromActions;
   let output: string;

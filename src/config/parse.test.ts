@@ -174,6 +174,51 @@ describe("parseConfig rejects, naming key, value and what is allowed", () => {
     ]);
   });
 
+  it("function and alias names Lambda would reject, and qualified ARNs", () => {
+    const problems = problemsOf(
+      [
+        "version: 1",
+        "defaults: { alias: '42' }",
+        "environments:",
+        "  a: { function: 'my function' }",
+        "  b: { function: 'arn:aws:lambda:eu-west-1:123456789012:function:fn:live', alias: 'x.y' }",
+        "",
+      ].join("\n"),
+    );
+    expect(problems).toHaveLength(4);
+    expect(problems[0]).toMatch(/^defaults\.alias: .*"42" is all digits/);
+    expect(problems[1]).toMatch(/^environments\.a\.function: .*letters, digits/);
+    expect(problems[2]).toMatch(/^environments\.b\.function: .*alias "live".*--alias live/);
+    expect(problems[3]).toMatch(/^environments\.b\.alias: .*"x\.y"/);
+  });
+
+  it("infinite and not-a-number metric thresholds, shown as written rather than as null", () => {
+    expect(problemsOf(env("    metrics: { errorRate: { max: .inf }, duration: { max: .nan } }\n"))).toEqual([
+      "environments.production.metrics.errorRate.max: Infinity is not allowed; expected a number.",
+      "environments.production.metrics.duration.max: NaN is not allowed; expected a number.",
+    ]);
+  });
+
+  it("durations longer than a timer can wait, wherever they are", () => {
+    const problems = problemsOf(
+      env(
+        "    finalBake: 600h\n    interval: 700h\n    hooks: { timeout: 800h }\n    metrics: { maxExtension: 900h }\n    steps: [{ weight: 10, duration: 1000h }]\n",
+      ),
+    );
+    expect(problems).toHaveLength(5);
+    for (const key of [
+      "steps[0].duration",
+      "finalBake",
+      "interval",
+      "metrics.maxExtension",
+      "hooks.timeout",
+    ]) {
+      expect(problems.find((problem) => problem.startsWith(`environments.production.${key}: `))).toMatch(
+        /596h/,
+      );
+    }
+  });
+
   it("no environments, an empty file, and YAML syntax errors", () => {
     expect(problemsOf("version: 1\nenvironments: {}\n")).toEqual([
       "environments: {} is not allowed; define at least one environment.",

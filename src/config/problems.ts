@@ -19,6 +19,8 @@ export function formatPath(path: Path): string {
 
 export function formatValue(value: unknown): string {
   if (value === undefined) return "nothing";
+  // JSON has no Infinity or NaN (YAML's .inf, .nan): JSON.stringify would show them as null.
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { errorOf } from "../../test/support/errors.js";
+import { InputError } from "../errors.js";
 import { parseConfig } from "./parse.js";
-import { matchesBranch, resolveEnvironment } from "./resolve.js";
+import { applyDefaults, matchesBranch, resolveEnvironment } from "./resolve.js";
 
 const config = parseConfig(
   `version: 1
@@ -141,5 +142,16 @@ environments:
     expect(errorOf(() => resolveEnvironment(config, {})).message).toBe(
       "No environment given and no branch to choose one from.",
     );
+  });
+});
+
+describe("metric options are checked when the environment is resolved", () => {
+  it("options the gate would refuse are exit 2 here, naming the key, not an unexpected failure later", () => {
+    const error = errorOf(() =>
+      applyDefaults("production", { function: "fn", metrics: { consecutiveFailures: 0 } }),
+    );
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).exitCode).toBe(2);
+    expect((error as InputError).message).toMatch(/consecutiveFailures/);
   });
 });

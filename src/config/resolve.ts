@@ -1,4 +1,6 @@
 import { InputError } from "../errors.js";
+import { metricGateOptionsFromConfig } from "../health/metrics-config.js";
+import { resolveMetricGateOptions } from "../health/metrics-options.js";
 import { parseDuration } from "../plan/duration.js";
 import { buildPlan, type Plan, type Step } from "../plan/plan.js";
 import type { Config, DefaultsConfig, EnvironmentConfig, MetricsConfig, SmokeConfig } from "./schema.js";
@@ -69,6 +71,8 @@ export function applyDefaults(
     steps: steps === undefined ? undefined : toSteps(steps),
     finalBake: merged.finalBake,
   });
+  // What the gate would refuse is refused now, as input (exit 2), before anything is built from it.
+  if (merged.metrics) resolveMetricGateOptions(metricGateOptionsFromConfig(merged.metrics));
   return {
     name,
     function: environment.function,

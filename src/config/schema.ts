@@ -7,6 +7,7 @@ import { z } from "zod";
 import { RolloutError } from "../errors.js";
 import { parseDuration } from "../plan/duration.js";
 import { buildPlan, PRESET_NAMES } from "../plan/plan.js";
+import { aliasNameProblem, functionRefProblem } from "./function-name.js";
 
 /** The message of an InputError from the planner, with its hint, as one line. */
 export function plannerMessage(error: unknown): string {
@@ -53,10 +54,14 @@ const stepObject = z.strictObject({
 const stepsList = z
   .array(stepObject)
   .superRefine((steps, ctx) => {
+    let bakes: number[];
     try {
-      buildPlan({
-        steps: steps.map((step) => ({ weight: step.weight, bakeMs: parseDuration(step.duration) })),
-      });
+      bakes = steps.map((step) => parseDuration(step.duration));
+    } catch {
+      return; // already reported at the step's own duration
+    }
+    try {
+      buildPlan({ steps: steps.map((step, index) => ({ weight: step.weight, bakeMs: bakes[index] ?? 0 })) });
     } catch (error) {
       ctx.addIssue({ code: "custom", message: plannerMessage(error) });
     }
@@ -130,7 +135,22 @@ const metrics = z
 
 /** Settings shared by `defaults` and every environment. */
 const settingsShape = {
-  alias: z.string().min(1).meta({ description: "Alias whose traffic is shifted.", default: "live" }),
+  alias: z
+    .string()
+    .superRefine((name, ctx) => {
+      const problem = aliasNameProblem(name);
+      if (problem !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: `the alias name ${JSON.stringify(name)} ${problem}; Lambda accepts 1-128 letters, digits, '-' or '_', not only digits.`,
+        });
+      }
+    })
+    .meta({
+      description: "Alias whose traffic is shifted.",
+      default: "live",
+      pattern: "^(?!\\d+$)[A-Za-z0-9_-]{1,128}$",
+    }),
   region: z.string().min(1).meta({ description: "AWS region; otherwise the SDK's default chain." }),
   artifact: z.strictObject({
     bucket: z.string().min(1).meta({ description: "S3 bucket for content-addressed packages." }),
@@ -168,7 +188,16 @@ const settingsShape = {
 export const defaultsSchema = z.strictObject(settingsShape).partial();
 
 export const environmentSchema = z.strictObject({
-  function: z.string().min(1).meta({ description: "Lambda function name or ARN." }),
+  function: z
+    .string()
+    .superRefine((text, ctx) => {
+      const problem = functionRefProblem(text);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .meta({
+      description: "Lambda function name, ARN or partial ARN (ACCOUNT:function:NAME), unqualified.",
+      pattern: "^((arn:aws[a-z-]*:lambda:[a-z0-9-]+:)?\\d{12}:function:)?[A-Za-z0-9_-]{1,64}$",
+    }),
   ...defaultsSchema.shape,
   branches: z
     .array(z.string().min(1))

@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import type { GateContext } from "./gate.js";
 import { createHookGate } from "./hooks.js";
@@ -54,6 +57,36 @@ describe("hook commands as gates", () => {
     const verdict = await pending;
     expect(verdict.status).toBe("fail");
     expect(verdict.detail).toMatch(/killed by SIGTERM|exit 143/);
+  });
+
+  test("the verdict comes from the exit, not from a background child still holding the output", async () => {
+    const started = Date.now();
+    const verdict = await check("echo ready; sleep 6 & exit 0", 10_000);
+    expect(verdict).toMatchObject({ status: "pass", detail: "ready" });
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  test("the output written just before exit is kept", async () => {
+    const verdict = await check("printf 'line %s\\n' 1 2 3; echo 'last words' >&2; exit 4");
+    expect(verdict).toMatchObject({ status: "fail", detail: "exit 4: last words" });
+  });
+
+  test("a timeout resolves even when a descendant escaped the process group and holds the output", async () => {
+    const started = Date.now();
+    const verdict = await check("echo started; setsid sleep 8 & sleep 30", 300);
+    expect(verdict).toMatchObject({ status: "fail", detail: "timed out after 0 s: started" });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  test("no hook starts after an abort", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hook-"));
+    const marker = join(dir, "ran");
+    const controller = new AbortController();
+    controller.abort("SIGTERM");
+    const verdict = await check(`touch '${marker}'`, 10_000, { signal: controller.signal });
+    expect(verdict).toMatchObject({ status: "fail", detail: "not started: aborted" });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(existsSync(marker)).toBe(false);
   });
 
   test("the gate is named after the command, shortened", () => {

@@ -27,10 +27,22 @@ function lastLine(output: string): string {
   return (lines.at(-1) ?? "").slice(0, 300);
 }
 
+/** After SIGTERM, how long a hook gets before SIGKILL and a verdict without waiting any longer. */
+const KILL_GRACE_MS = 2_000;
+/**
+ * After the command exits, how long to wait for the rest of its output. A background child can hold
+ * the pipes open for as long as it lives (`server & exit 0`), so the verdict never waits for them.
+ */
+const DRAIN_MS = 200;
+
 /**
  * A user command as a health gate, like CodeDeploy's BeforeAllowTraffic/AfterAllowTraffic hooks: run
  * through the shell with the roll-out in LAMBDA_ROLLOUT_* variables; exit 0 passes, anything else (or
  * the timeout) fails with the command's last line of output.
+ *
+ * The verdict comes from the shell's `exit`, not from the pipes closing; children it left in the
+ * background are its own business. A timeout or an abort signals the whole process group and decides
+ * the verdict after the kill grace even if something that escaped the group still holds the output.
  */
 export function createHookGate(command: string, options: HookOptions): HealthGate {
   const name = `hook: ${command.length > 60 ? `${command.slice(0, 57)}...` : command}`;
@@ -38,8 +50,14 @@ export function createHookGate(command: string, options: HookOptions): HealthGat
     name,
     check: (context) =>
       new Promise<GateVerdict>((resolve) => {
+        if (context.signal?.aborted) {
+          resolve({ gate: name, status: "fail", detail: "not started: aborted" });
+          return;
+        }
         let output = "";
         let timedOut = false;
+        let settled = false;
+        const timers: NodeJS.Timeout[] = [];
         const child = spawn(command, {
           shell: true,
           cwd: options.cwd,
@@ -61,39 +79,63 @@ export function createHookGate(command: string, options: HookOptions): HealthGat
             // already gone
           }
         };
-        const stop = () => {
-          signalGroup("SIGTERM");
-          setTimeout(() => signalGroup("SIGKILL"), 2_000).unref();
-        };
-        const timer = setTimeout(() => {
-          timedOut = true;
-          stop();
-        }, options.timeoutMs);
-        context.signal?.addEventListener("abort", stop, { once: true });
         const finish = (verdict: GateVerdict) => {
-          clearTimeout(timer);
+          if (settled) return;
+          settled = true;
+          for (const timer of timers) clearTimeout(timer);
           context.signal?.removeEventListener("abort", stop);
+          // Our ends of the pipes: a descendant that still holds theirs must not keep us waiting.
+          child.stdout?.destroy();
+          child.stderr?.destroy();
           resolve(verdict);
         };
-        child.once("error", (error) =>
-          finish({ gate: name, status: "fail", detail: `could not run: ${error.message}` }),
-        );
-        child.once("close", (code, signal) => {
+        const timeoutVerdict = (): GateVerdict => {
           const tail = lastLine(output);
-          if (timedOut) {
-            return finish({
-              gate: name,
-              status: "fail",
-              detail: `timed out after ${Math.round(options.timeoutMs / 1000)} s${tail ? `: ${tail}` : ""}`,
-            });
-          }
-          if (code === 0) return finish({ gate: name, status: "pass", detail: tail || "exit 0" });
-          finish({
+          return {
+            gate: name,
+            status: "fail",
+            detail: `timed out after ${Math.round(options.timeoutMs / 1000)} s${tail ? `: ${tail}` : ""}`,
+          };
+        };
+        const exitVerdict = (code: number | null, signal: NodeJS.Signals | null): GateVerdict => {
+          if (timedOut) return timeoutVerdict();
+          const tail = lastLine(output);
+          if (code === 0) return { gate: name, status: "pass", detail: tail || "exit 0" };
+          return {
             gate: name,
             status: "fail",
             detail: `${code === null ? `killed by ${signal}` : `exit ${code}`}${tail ? `: ${tail}` : ""}`,
             data: { exitCode: code ?? undefined },
-          });
+          };
+        };
+        function stop() {
+          signalGroup("SIGTERM");
+          timers.push(
+            setTimeout(() => {
+              signalGroup("SIGKILL");
+              finish(
+                timedOut
+                  ? timeoutVerdict()
+                  : { gate: name, status: "fail", detail: "killed: aborted (did not exit on SIGTERM)" },
+              );
+            }, KILL_GRACE_MS),
+          );
+        }
+        timers.push(
+          setTimeout(() => {
+            timedOut = true;
+            stop();
+          }, options.timeoutMs),
+        );
+        context.signal?.addEventListener("abort", stop, { once: true });
+        child.once("error", (error) =>
+          finish({ gate: name, status: "fail", detail: `could not run: ${error.message}` }),
+        );
+        child.once("exit", (code, signal) => {
+          // Output already written may still be in the pipes: take it if it comes soon.
+          const decide = () => finish(exitVerdict(code, signal));
+          child.once("close", decide);
+          timers.push(setTimeout(decide, DRAIN_MS));
         });
       }),
   };

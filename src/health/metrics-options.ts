@@ -1,3 +1,6 @@
+import { InputError } from "../errors.js";
+import { MAX_DURATION_MS, MAX_DURATION_TEXT } from "../plan/duration.js";
+
 /** Duration statistics the gate can judge. Percentiles need real CloudWatch; the emulator has none. */
 export type DurationStat = "p99" | "p95" | "p90" | "p50" | "Average" | "Maximum";
 
@@ -84,9 +87,35 @@ export const METRIC_GATE_DEFAULTS = {
   maxExtensionMs: 5 * 60_000,
 } as const;
 
-function nonNegative(label: string, value: number | undefined): void {
+/**
+ * Where each option comes from when a user sets it: the configuration's `metrics:` block (in its own
+ * units) or a flag. Named in the hint so the user can find what to fix.
+ */
+const WHERE_TO_FIX: Record<string, string> = {
+  periodSeconds: "rehearse --period, in seconds",
+  minInvocations: "metrics.minInvocations in lambda-rollout.yml",
+  minStableInvocations: "the minStableInvocations option",
+  "errorRate.max": "metrics.errorRate.max in lambda-rollout.yml (in percent there)",
+  "errorRate.maxRelative": "metrics.errorRate.maxRelativeToStable in lambda-rollout.yml",
+  "errorRate.relativeFloor": "the errorRate.relativeFloor option",
+  maxThrottles: "metrics.throttles.max in lambda-rollout.yml",
+  "duration.maxMs": "metrics.duration.max in lambda-rollout.yml (milliseconds)",
+  "duration.maxRelative": "metrics.duration.maxRelativeToStable in lambda-rollout.yml",
+  "duration.relativeFloorMs": "the duration.relativeFloorMs option",
+  consecutiveFailures: "metrics.consecutiveFailures in lambda-rollout.yml",
+  maxExtensionMs: "metrics.maxExtension in lambda-rollout.yml",
+};
+
+/** Invalid options are the user's input (the configuration, a flag): exit 2, naming key and fix. */
+function invalid(key: string, value: number, rule: string): InputError {
+  return new InputError(`Invalid metric gate option ${key}: ${String(value)}; it must be ${rule}.`, {
+    hint: `Set ${WHERE_TO_FIX[key] ?? key} to ${rule}.`,
+  });
+}
+
+function nonNegative(key: string, value: number | undefined): void {
   if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
-    throw new RangeError(`metric gate: ${label} must be a non-negative number, got ${value}`);
+    throw invalid(key, value, "a finite number of 0 or more");
   }
 }
 
@@ -95,13 +124,11 @@ export function resolveMetricGateOptions(options: MetricGateOptions): ResolvedMe
   const d = METRIC_GATE_DEFAULTS;
   const periodSeconds = options.periodSeconds ?? d.periodSeconds;
   if (!(Number.isFinite(periodSeconds) && periodSeconds > 0)) {
-    throw new RangeError(`metric gate: periodSeconds must be positive, got ${periodSeconds}`);
+    throw invalid("periodSeconds", periodSeconds, "a number of seconds greater than 0");
   }
   const consecutiveFailures = options.consecutiveFailures ?? d.consecutiveFailures;
   if (!(Number.isInteger(consecutiveFailures) && consecutiveFailures >= 1)) {
-    throw new RangeError(
-      `metric gate: consecutiveFailures must be an integer >= 1, got ${consecutiveFailures}`,
-    );
+    throw invalid("consecutiveFailures", consecutiveFailures, "a whole number of 1 or more");
   }
   nonNegative("minInvocations", options.minInvocations);
   nonNegative("minStableInvocations", options.minStableInvocations);
@@ -113,6 +140,13 @@ export function resolveMetricGateOptions(options: MetricGateOptions): ResolvedMe
   nonNegative("duration.maxRelative", options.duration?.maxRelative);
   nonNegative("duration.relativeFloorMs", options.duration?.relativeFloorMs);
   nonNegative("maxExtensionMs", options.maxExtensionMs);
+  if (options.maxExtensionMs !== undefined && options.maxExtensionMs > MAX_DURATION_MS) {
+    throw invalid(
+      "maxExtensionMs",
+      options.maxExtensionMs,
+      `at most ${MAX_DURATION_TEXT} (${MAX_DURATION_MS} ms)`,
+    );
+  }
   const minInvocations = options.minInvocations ?? d.minInvocations;
   const errorRate = options.errorRate;
   const duration = options.duration;

@@ -57,7 +57,10 @@ export const LAMBDA_ACTIONS: readonly string[] = [
   "lambda:UpdateFunctionCode",
 ];
 
-/** GetObject also authorizes HeadObject, which the content-addressed upload uses to skip re-uploads. */
+/**
+ * GetObject also authorizes HeadObject, which the content-addressed upload uses (with ChecksumMode, to
+ * read the stored SHA-256) to skip re-uploading a package that is already there intact.
+ */
 export const ARTIFACT_OBJECT_ACTIONS: readonly string[] = ["s3:GetObject", "s3:PutObject"];
 
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;

@@ -3,6 +3,22 @@ import { InputError } from "../errors.js";
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 const PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 
+/**
+ * The longest wait a Node.js timer can hold: setTimeout fires at once (with a warning) for more than
+ * 2^31-1 ms, about 24.8 days, so a longer bake would end immediately instead of baking.
+ */
+export const MAX_DURATION_MS = 2_147_483_647;
+/** The same limit as users write it: the whole hours that fit. */
+export const MAX_DURATION_TEXT = `${Math.floor(MAX_DURATION_MS / 3_600_000)}h`;
+
+/** The InputError for a duration beyond MAX_DURATION_MS; `what` names the flag or key. */
+export function durationTooLong(what: string): InputError {
+  return new InputError(
+    `Invalid ${what}: durations are limited to ${MAX_DURATION_TEXT} (about 24.8 days, the longest a timer can wait).`,
+    { hint: `Use a duration of at most ${MAX_DURATION_TEXT}.` },
+  );
+}
+
 /** Parses `Ns`, `Nm`, `Nh` (and `Nms`, for tests and tight local loops) into milliseconds. */
 export function parseDuration(text: string, what = "duration"): number {
   const match = PATTERN.exec(text.trim());
@@ -17,7 +33,9 @@ export function parseDuration(text: string, what = "duration"): number {
       hint: 'Use a positive duration such as "30s" or "5m".',
     });
   }
-  return Math.round(ms);
+  const rounded = Math.round(ms);
+  if (rounded > MAX_DURATION_MS) throw durationTooLong(`${what} "${text}"`);
+  return rounded;
 }
 
 export function formatDuration(ms: number): string {

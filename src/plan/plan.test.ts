@@ -75,6 +75,42 @@ describe("custom steps", () => {
   });
 });
 
+describe("weights with decimals are parsed from their text", () => {
+  test.each([
+    ["0.29%:1m", [0.29]],
+    ["1.1%:1m,50%:1m", [1.1, 50]],
+    ["0.01%:1m,33.33%:1m,99.99%:1m", [0.01, 33.33, 99.99]],
+    ["0.57%:1m,1.13%:1m,4.35%:1m", [0.57, 1.13, 4.35]],
+    ["12.50%:1m", [12.5]],
+  ])("--steps %j", (steps, weights) => {
+    expect(buildPlan({ steps }).steps.map((step) => step.weight)).toEqual(weights);
+  });
+
+  test("every weight with at most two decimals is accepted, as text and as a number", () => {
+    for (let hundredths = 1; hundredths < 10_000; hundredths++) {
+      const text = (hundredths / 100).toFixed(2);
+      const fromText = buildPlan({ steps: `${text}%:1m` }).steps[0]?.weight;
+      expect(fromText).toBe(Number(text));
+      const fromNumber = buildPlan({ steps: [{ weight: Number(text), bakeMs: 60_000 }] }).steps[0]?.weight;
+      expect(fromNumber).toBe(Number(text));
+    }
+  });
+
+  test("a list of steps from the configuration, with decimals", () => {
+    expect(
+      buildPlan({
+        steps: [
+          { weight: 0.29, bakeMs: 1_000 },
+          { weight: 1.1, bakeMs: 1_000 },
+        ],
+      }).steps,
+    ).toEqual([
+      { weight: 0.29, bakeMs: 1_000 },
+      { weight: 1.1, bakeMs: 1_000 },
+    ]);
+  });
+});
+
 describe("invalid plans are rejected before anything is written", () => {
   const rejects = (input: Parameters<typeof buildPlan>[0], message: RegExp, hint?: RegExp) => {
     let caught: unknown;
@@ -105,6 +141,8 @@ describe("invalid plans are rejected before anything is written", () => {
     ["50%:1m,10%:1m", /strictly increase \(previous step was 50%\)/],
     ["10%:1m,10%:1m", /strictly increase/],
     ["10.125%:1m", /at most two decimals/],
+    ["0.001%:1m", /at most two decimals/],
+    ["0.00%:1m", /greater than 0% and less than 100%/],
   ])("--steps %j", (steps, message) => rejects({ steps }, message));
 
   test("an unknown preset lists the valid ones", () => {
@@ -134,4 +172,42 @@ describe("durations", () => {
     ["2h", 120 * MIN],
     [" 10s ", 10_000],
   ])("%s", (text, ms) => expect(parseDuration(text)).toBe(ms));
+});
+
+describe("durations beyond what a timer can hold (2^31-1 ms, about 24.8 days) are rejected up front", () => {
+  const inputError = (run: () => unknown): InputError => {
+    try {
+      run();
+    } catch (error) {
+      expect(error).toBeInstanceOf(InputError);
+      return error as InputError;
+    }
+    throw new Error("expected an InputError");
+  };
+
+  test("the longest accepted duration, and just beyond it", () => {
+    expect(parseDuration("596h")).toBe(596 * 60 * MIN);
+    expect(parseDuration("2147483647ms")).toBe(2_147_483_647);
+    const error = inputError(() => parseDuration("2147483648ms", "--interval"));
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toMatch(/--interval "2147483648ms".*596h/);
+    expect(error.hint).toMatch(/596h/);
+  });
+
+  test.each([
+    ["600h", /596h/],
+    ["36000m", /596h/],
+    ["99999999h", /596h/],
+  ])("%s", (text, message) => {
+    expect(inputError(() => parseDuration(text, "--hook-timeout")).message).toMatch(message);
+  });
+
+  test("in steps, the final bake, and plans given as numbers", () => {
+    expect(inputError(() => buildPlan({ steps: "10%:600h" })).message).toMatch(/step "10%:600h".*596h/);
+    expect(inputError(() => buildPlan({ finalBake: "700h" })).message).toMatch(/--final-bake.*596h/);
+    expect(inputError(() => buildPlan({ finalBake: 2 ** 31 })).message).toMatch(/final bake.*596h/);
+    expect(inputError(() => buildPlan({ steps: [{ weight: 10, bakeMs: 2 ** 31 }] })).message).toMatch(
+      /step 1.*596h/,
+    );
+  });
 });

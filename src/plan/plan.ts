@@ -1,5 +1,6 @@
 import { InputError } from "../errors.js";
-import { formatDuration, parseDuration } from "./duration.js";
+import { durationTooLong, formatDuration, MAX_DURATION_MS, parseDuration } from "./duration.js";
+import { decimalPlacesOf, decimalPlacesOfText, MAX_WEIGHT_DECIMALS } from "./weight.js";
 
 /** One traffic step: `weight` percent of the alias's traffic goes to the new version for `bakeMs`. */
 export interface Step {
@@ -65,8 +66,11 @@ export function parseSteps(text: string): Step[] {
         hint: 'Each step is WEIGHT%:DURATION, for example "10%:5m"; the shift to 100% follows the last step.',
       });
     }
+    const weightText = match[1] as string;
+    if (decimalPlacesOfText(weightText) > MAX_WEIGHT_DECIMALS) throw tooPrecise(`step "${part}"`);
     return {
-      weight: Number(match[1]),
+      // The double nearest to the decimal written: exact enough to round-trip through AWS's fraction.
+      weight: Number(weightText),
       bakeMs: parseDuration(match[2] as string, `duration in step "${part}"`),
     };
   });
@@ -114,6 +118,12 @@ export function buildPlan(input: PlanInput): Plan {
   return plan;
 }
 
+function tooPrecise(label: string): InputError {
+  return new InputError(`Invalid ${label}: weights have at most two decimals.`, {
+    hint: "Round the weight to 0.01% (one request in 10,000), for example 0.29% or 1.1%.",
+  });
+}
+
 export function validatePlan(plan: Plan): void {
   let previous = 0;
   for (const [index, step] of plan.steps.entries()) {
@@ -123,9 +133,7 @@ export function validatePlan(plan: Plan): void {
         hint: "The shift to 100% happens by itself after the last step; do not list it.",
       });
     }
-    if (Math.round(step.weight * 100) !== step.weight * 100) {
-      throw new InputError(`Invalid ${label}: at most two decimals are allowed.`);
-    }
+    if (decimalPlacesOf(step.weight) > MAX_WEIGHT_DECIMALS) throw tooPrecise(label);
     if (step.weight <= previous) {
       throw new InputError(
         `Invalid ${label}: weights must strictly increase (previous step was ${previous}%).`,
@@ -137,11 +145,13 @@ export function validatePlan(plan: Plan): void {
     if (!Number.isFinite(step.bakeMs) || step.bakeMs <= 0) {
       throw new InputError(`Invalid ${label}: its duration must be greater than zero.`);
     }
+    if (step.bakeMs > MAX_DURATION_MS) throw durationTooLong(label);
     previous = step.weight;
   }
   if (!Number.isFinite(plan.finalBakeMs) || plan.finalBakeMs < 0) {
     throw new InputError("Invalid final bake: it must be zero or a positive duration.");
   }
+  if (plan.finalBakeMs > MAX_DURATION_MS) throw durationTooLong("final bake");
 }
 
 /** Total time the plan bakes, not counting AWS calls. */

@@ -62,6 +62,7 @@ describe("the package", () => {
   test("already in S3 (a re-run after a rollback): the upload is skipped", async () => {
     const { artifacts, events, run } = setup();
     artifacts.objects.set(`artifacts/builds/fn/${zipSha.hex}.zip`, new Uint8Array());
+    artifacts.checksums.set(`artifacts/builds/fn/${zipSha.hex}.zip`, zipSha.base64);
     await run();
     expect(events.find((e) => e.type === "artifact")).toMatchObject({ uploaded: false });
   });

@@ -23,7 +23,16 @@ export type RolloutEvent =
   | { type: "plan"; function: string; alias: string; plan: Plan; dryRun: boolean }
   | { type: "info"; message: string }
   | { type: "warning"; message: string }
-  | { type: "artifact"; bucket: string; key: string; sha256: string; uploaded: boolean; bytes: number }
+  | {
+      type: "artifact";
+      bucket: string;
+      key: string;
+      sha256: string;
+      uploaded: boolean;
+      bytes: number;
+      /** Why an object already at the key was replaced (no or another checksum). */
+      reason?: string | undefined;
+    }
   | { type: "published"; version: string; codeSha256: string }
   | { type: "gate"; phase: GatePhase; weight: number; verdict: GateVerdict }
   | { type: "shift"; fromVersion: string; toVersion: string; weight: number; step: number; steps: number }

@@ -49,15 +49,26 @@ export async function publishPackage(request: PublishRequest, ports: PublishPort
   const { functionName, artifact } = request;
   const bucket = request.source.bucket;
   const key = artifactKey(request.source.prefix, functionName, artifact.digest.hex);
-  const present = await artifacts.exists(bucket, key);
-  if (!present) await artifacts.put(bucket, key, artifact.bytes, artifact.digest.base64);
+  // The key names the content, but only S3's own checksum proves the object holds it.
+  const stored = await artifacts.head(bucket, key);
+  const reason =
+    stored === undefined
+      ? undefined
+      : stored.sha256Base64 === undefined
+        ? "the object already there has no SHA-256 checksum to verify it against; uploaded again"
+        : stored.sha256Base64 !== artifact.digest.base64
+          ? `checksum mismatch: the object already there has SHA-256 ${stored.sha256Base64}, the package ${artifact.digest.base64}; uploaded again`
+          : undefined;
+  const upload = stored === undefined || reason !== undefined;
+  if (upload) await artifacts.put(bucket, key, artifact.bytes, artifact.digest.base64);
   emit({
     type: "artifact",
     bucket,
     key,
     sha256: artifact.digest.hex,
-    uploaded: !present,
+    uploaded: upload,
     bytes: artifact.bytes.length,
+    ...(reason === undefined ? {} : { reason }),
   });
 
   const timeoutMs = request.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS;

@@ -108,6 +108,18 @@ describe("from the configuration file", () => {
     expect(resolved.request.plan).toMatchObject({ strategy: "Canary10Percent5Minutes", finalBakeMs: 30_000 });
   });
 
+  test("a tag push is not a branch: exit 2 asking for --env, even when a branch has its name", async () => {
+    const error = await rejection({ zip: "fn.zip" }, { GITHUB_REF_NAME: "main", GITHUB_REF_TYPE: "tag" });
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toMatch(/tag "main".*not branches/);
+    expect(error.hint).toMatch(/--env/);
+    const explicit = await resolve(
+      { zip: "fn.zip", env: "production" },
+      { GITHUB_REF_NAME: "v1.2.0", GITHUB_REF_TYPE: "tag" },
+    );
+    expect(explicit.kind).toBe("deploy");
+  });
+
   test("a branch with no environment is a noop naming the branch and the patterns", async () => {
     const resolved = await resolve({ zip: "fn.zip" }, { GITHUB_REF_NAME: "hotfix/x" });
     expect(resolved).toEqual({
@@ -165,5 +177,81 @@ describe("invalid input is rejected before AWS is asked anything", () => {
     ).catch((caught: unknown) => caught as InputError);
     expect(error).toBeInstanceOf(InputError);
     expect((error as InputError).message).toMatch(/needs a configuration file/);
+  });
+});
+
+describe("function ARNs are reduced to the bare name once, here", () => {
+  const arn = "arn:aws:lambda:eu-west-1:123456789012:function:orders";
+
+  test("a full ARN: the name everywhere, the ARN's region for the clients", async () => {
+    const resolved = await resolve({ function: arn, zip: "fn.zip", bucket: "b" });
+    if (resolved.kind !== "deploy") throw new Error("expected a deploy");
+    expect(resolved.request.functionName).toBe("orders");
+    expect(resolved.region).toBe("eu-west-1");
+  });
+
+  test("a partial ARN: the name, the region from --region", async () => {
+    const resolved = await resolve({
+      function: "123456789012:function:orders",
+      version: "3",
+      region: "us-east-2",
+    });
+    if (resolved.kind !== "deploy") throw new Error("expected a deploy");
+    expect(resolved.request.functionName).toBe("orders");
+    expect(resolved.region).toBe("us-east-2");
+  });
+
+  test("an ARN in the configuration file", async () => {
+    const configDir = await mkdtemp(join(tmpdir(), "lr-arn-"));
+    await writeFile(
+      join(configDir, "lambda-rollout.yml"),
+      `version: 1\nenvironments:\n  prod:\n    function: "${arn}"\n    alias: blue\n`,
+    );
+    const resolved = await resolveDeploy(
+      { env: "prod", version: "3" },
+      { env: {}, cwd: configDir, readText: (path) => readFile(path, "utf8") },
+    );
+    if (resolved.kind !== "deploy") throw new Error("expected a deploy");
+    expect(resolved.request).toMatchObject({ functionName: "orders", aliasName: "blue" });
+    expect(resolved.region).toBe("eu-west-1");
+  });
+
+  test.each<[string, DeployInputs, RegExp, RegExp]>([
+    ["an alias-qualified ARN", { function: `${arn}:live`, version: "2" }, /alias "live"/, /--alias live/],
+    [
+      "a version-qualified ARN",
+      { function: `${arn}:7`, zip: "a.zip", bucket: "b" },
+      /version 7/,
+      /--version 7/,
+    ],
+    [
+      "an ARN in another region than --region",
+      { function: arn, version: "2", region: "us-east-1" },
+      /eu-west-1.*us-east-1/,
+      /--region/,
+    ],
+  ])("%s is exit 2 with a hint", async (_label, inputs, message, hint) => {
+    const error = await rejection(inputs);
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toMatch(message);
+    expect(error.hint).toMatch(hint);
+  });
+});
+
+describe("names Lambda would reject are exit 2 before any AWS call", () => {
+  test.each<[string, DeployInputs, RegExp]>([
+    [
+      "a function name with a space",
+      { function: "my function", version: "2" },
+      /--function.*letters, digits/,
+    ],
+    ["a function name of 65 characters", { function: "f".repeat(65), version: "2" }, /at most 64/],
+    ["an alias that is all digits", { function: "fn", alias: "12", version: "2" }, /--alias.*version number/],
+    ["an alias with a dot", { function: "fn", alias: "v1.2", version: "2" }, /--alias.*letters, digits/],
+    ["an alias of 129 characters", { function: "fn", alias: "a".repeat(129), version: "2" }, /at most 128/],
+  ])("%s", async (_label, inputs, message) => {
+    const error = await rejection(inputs);
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toMatch(message);
   });
 });

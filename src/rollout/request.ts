@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { checkAliasName, resolveFunctionTarget } from "../config/function-name.js";
 import { CONFIG_FILE_NAMES, environmentFromFlags, type MetricsConfig } from "../config/index.js";
 import { InputError } from "../errors.js";
 import type { SmokeCheck } from "../health/smoke.js";
@@ -118,13 +119,24 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
   if (fromFile?.kind === "noop") return { kind: "noop", message: fromFile.message };
   const environment = fromFile?.kind === "environment" ? fromFile.environment : undefined;
 
-  const functionName = inputs.function ?? environment?.function;
-  if (!functionName) {
+  // A function ARN becomes its bare name here, once: S3 keys, metric dimensions and IAM use the name.
+  const target = resolveFunctionTarget({
+    flagFunction: inputs.function,
+    configFunction: environment?.function,
+    flagRegion: inputs.region,
+    configRegion: environment?.region,
+    configSource: environment ? `environment "${environment.name}"` : undefined,
+  });
+  if (!target) {
     throw new InputError("No function to deploy.", {
       hint: `Pass --function NAME, or --config FILE with an environment (or a ${CONFIG_FILE_NAMES[0]} here).`,
     });
   }
-  const aliasName = inputs.alias ?? environment?.alias ?? "live";
+  const functionName = target.name;
+  const aliasName = checkAliasName(
+    inputs.alias ?? environment?.alias ?? "live",
+    inputs.alias !== undefined ? "--alias" : `alias of environment "${environment?.name}"`,
+  );
   const source = resolveSource(inputs, environment?.artifact);
 
   let plan: Plan;
@@ -172,7 +184,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
           : undefined,
       dryRun: inputs.dryRun ?? false,
     },
-    region: inputs.region ?? environment?.region,
+    region: target.region,
     environment:
       environment && fromFile?.kind === "environment"
         ? { name: environment.name, reason: fromFile.reason }

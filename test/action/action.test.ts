@@ -162,4 +162,52 @@ describe("the bundled Action, run as GitHub runs it, against moto", () => {
     expect(error?.message).toContain('environments.p.stratgy: unknown key; did you mean "strategy"?');
     expect(error?.message).toContain('environments.p.finalBake: Invalid duration "soon".');
   });
+
+  test("text from the function cannot become workflow commands, in the log or the summary", async () => {
+    const ws = await workspace("50%:1s");
+    await writeFile(
+      join(ws.dir, "smoke.yml"),
+      `version: 1
+environments:
+  production:
+    function: ${ws.production.name}
+    artifact: { bucket: ${ws.production.bucket} }
+    smoke: [{ payload: { httpMethod: GET }, expect: { body: { ok: true } } }]
+    branches: [main]
+`,
+    );
+    const hostile = [
+      "nope",
+      "::set-output name=injected::yes",
+      "::add-mask::hunter2",
+      "  ::stop-commands::zzz",
+      "::error title=fake::forged annotation",
+      "see ##[set-output name=legacy;]yes",
+      "<img src=https://example.com/pixel.png> [click](https://example.com) **bold** | cell",
+    ].join("\n");
+    await queueInvokeResults(moto, [JSON.stringify({ statusCode: 200, body: hostile })]);
+    const run = await startAction(moto, ws.dir, { config: "smoke.yml", zip: ws.zip }, "main").done;
+    expect(run.code, run.stdout).toBe(1);
+    expect(await aliasOf(moto, ws.production.name)).toEqual({ version: "1", weights: {} });
+    // Only the Action's own annotations start a line with `::`; nothing anywhere is a `##[` command.
+    const commandLines = run.stdout.split("\n").filter((line) => line.trimStart().startsWith("::"));
+    expect(commandLines.length).toBeGreaterThan(0);
+    for (const line of commandLines) expect(line).toMatch(/^::(error|warning|notice) title=[^:]*::/);
+    expect(run.stdout).not.toContain("##[");
+    expect(annotations(run.stdout).map((annotation) => annotation.title)).toEqual([
+      'Health gate "smoke" failed at 0% (pre-traffic)',
+      `${ws.production.name}:live rolled back`,
+    ]);
+    // The annotation still carries the text, escaped by the runner's own rules.
+    // (Zero-width spaces break the command markers without changing what a reader sees.)
+    expect(annotations(run.stdout)[0]?.message.replaceAll("\u200B", "")).toContain(
+      "::set-output name=injected::yes",
+    );
+    expect(run.outputs).toEqual({ outcome: "rolled_back", version: "2", "previous-version": "1" });
+    // The summary shows the text, not markup: no live HTML tags, links or emphasis from the function.
+    expect(run.summary).not.toMatch(/<img/i);
+    expect(run.summary).not.toContain("[click](");
+    expect(run.summary).not.toContain("**bold**");
+    expect(run.summary).toContain("hunter2");
+  });
 });

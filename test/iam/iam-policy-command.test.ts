@@ -112,6 +112,37 @@ describe("lambda-rollout iam-policy", () => {
     expect(stdout).toContain('"arn:aws-cn:lambda:cn-north-1:123456789012:function:fn"');
   });
 
+  it("takes the account from a partial ARN and names the function by its bare name", async () => {
+    const { stdout } = await run(["--function", "123456789012:function:fn", "--bucket", "my-bucket"], {
+      AWS_REGION: "eu-west-1",
+    });
+    expect(JSON.parse(stdout)).toEqual(
+      deployerPolicy({
+        functionName: "fn",
+        aliasName: "live",
+        bucket: "my-bucket",
+        prefix: "",
+        alarmNames: [],
+        region: "eu-west-1",
+        accountId: "123456789012",
+      }),
+    );
+  });
+
+  it("rejects a qualified ARN, an ARN contradicting --region or --account, and a bad alias", async () => {
+    const arn = "arn:aws:lambda:eu-west-1:123456789012:function:fn";
+    await expect(run(["--function", `${arn}:live`, "--bucket", "b-b-b"])).rejects.toThrow(/alias "live"/);
+    await expect(run(["--function", arn, "--bucket", "b-b-b", "--region", "us-east-1"])).rejects.toThrow(
+      /eu-west-1.*us-east-1/,
+    );
+    await expect(run(["--function", arn, "--bucket", "b-b-b", "--account", "210987654321"])).rejects.toThrow(
+      /123456789012.*210987654321/,
+    );
+    await expect(
+      run(["--function", "fn", "--alias", "7", "--bucket", "b-b-b", "--region", "eu-west-1"]),
+    ).rejects.toThrow(InputError);
+  });
+
   it("reads function, alias, region, bucket, prefix and alarms from --config --env", async () => {
     const { stdout } = await run(["--config", "lambda-rollout.yml", "--env", "staging"]);
     expect(JSON.parse(stdout)).toEqual(

@@ -223,10 +223,14 @@ export class FakeAlarms implements AlarmPort {
 
 export class FakeArtifacts implements ArtifactStore {
   readonly objects = new Map<string, Uint8Array>();
-  async exists(bucket: string, key: string): Promise<boolean> {
-    return this.objects.has(`${bucket}/${key}`);
+  /** The SHA-256 (base64) each object was uploaded with, as S3 keeps it; absent for unchecked uploads. */
+  readonly checksums = new Map<string, string>();
+  async head(bucket: string, key: string): Promise<{ sha256Base64: string | undefined } | undefined> {
+    const id = `${bucket}/${key}`;
+    return this.objects.has(id) ? { sha256Base64: this.checksums.get(id) } : undefined;
   }
-  async put(bucket: string, key: string, body: Uint8Array): Promise<void> {
+  async put(bucket: string, key: string, body: Uint8Array, sha256Base64: string): Promise<void> {
     this.objects.set(`${bucket}/${key}`, body);
+    this.checksums.set(`${bucket}/${key}`, sha256Base64);
   }
 }
