@@ -7,11 +7,13 @@
  * Re-run one seed:   FAULT_SEED=<seed> FAULT_RUNS=1 npx vitest run test/fault/fault-injection.test.ts
  * Other knobs:       FAULT_RUNS (default 32), FAULT_CONCURRENCY (default 4),
  *                    FAULT_REPORT=<file> writes the table as Markdown,
- *                    FAULT_CHECK=aws-cli reads the alias with the `aws` command instead of botocore.
+ *                    FAULT_CHECK=aws-cli reads the alias with the `aws` command instead of botocore,
+ *                    FAULT_LOG_DIR=<dir> keeps each run's stdout and stderr as <dir>/<seed>.{out,err}.
  * Needs `npm run build` first (the CLI binary loads dist/).
  */
 import { createHash } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FAULT_KINDS, type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
 import { createTarget, setAlarm, startCli } from "../support/lambda-fixtures.js";
@@ -101,6 +103,12 @@ async function runScenario(scenario: Scenario): Promise<RunSummary> {
   const durationMs = Date.now() - startedAt;
   const result = [...run.events].reverse().find((event) => event.type === "result");
   const record = { ...run, timedOut };
+  const logDir = process.env.FAULT_LOG_DIR;
+  if (logDir) {
+    await mkdir(logDir, { recursive: true });
+    await writeFile(join(logDir, `${scenario.seed}.out`), run.stdout);
+    await writeFile(join(logDir, `${scenario.seed}.err`), `${args.join(" ")}\n\n${run.stderr}`);
+  }
   const violations = await reader.read(target.name).then(
     (alias) => violationsOf(record, alias, { previousVersion: "1", packageSha256 }),
     (error: Error) => [`the alias could not be read independently: ${error.message}`],

@@ -48,7 +48,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
 ];
 
 export interface OutagePlan {
-  /** The outage starts when the Nth UpdateAlias request of the function arrives (1 = the first). */
+  /** The outage starts when the Nth UpdateAlias request of the function arrives (1 = the first; retries count). */
   atUpdateAlias: number;
   /** Delay after that request before the outage starts (0: that request is already inside it). */
   delayMs: number;
