@@ -1,0 +1,69 @@
+/**
+ * Error replies shaped like each service's own, so the SDK parses them as it would parse AWS's:
+ * Lambda (REST JSON, `x-amzn-errortype`), S3 (REST XML), CloudWatch (JSON 1.0 with query
+ * compatibility: the code travels in `x-amzn-query-error`).
+ */
+import type { Service } from "./aws-requests.js";
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export function throttleReply(service: Service): Reply {
+  switch (service) {
+    case "lambda":
+      return {
+        status: 429,
+        headers: { "content-type": "application/json", "x-amzn-errortype": "TooManyRequestsException" },
+        body: JSON.stringify({ Reason: "CallerRateLimitExceeded", Type: "User", message: "Rate exceeded" }),
+      };
+    case "s3":
+      return {
+        status: 503,
+        headers: { "content-type": "application/xml" },
+        body: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>FAULTPROXY</RequestId></Error>',
+      };
+    default:
+      // CloudWatch speaks JSON 1.0 with query compatibility: the code travels in x-amzn-query-error.
+      return {
+        status: 400,
+        headers: { "content-type": "application/x-amz-json-1.0", "x-amzn-query-error": "Throttling;Sender" },
+        body: JSON.stringify({
+          __type: "com.amazonaws.cloudwatch#ThrottlingException",
+          message: "Rate exceeded",
+        }),
+      };
+  }
+}
+
+export function serverErrorReply(service: Service, status: 500 | 503): Reply {
+  switch (service) {
+    case "lambda":
+      return {
+        status,
+        headers: { "content-type": "application/json", "x-amzn-errortype": "ServiceException" },
+        body: JSON.stringify({ Type: "Service", message: "An internal error occurred (fault proxy)." }),
+      };
+    case "s3": {
+      const code = status === 503 ? "ServiceUnavailable" : "InternalError";
+      return {
+        status,
+        headers: { "content-type": "application/xml" },
+        body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>We encountered an internal error. Please try again.</Message><RequestId>FAULTPROXY</RequestId></Error>`,
+      };
+    }
+    default: {
+      const code = status === 503 ? "ServiceUnavailable" : "InternalServiceError";
+      return {
+        status,
+        headers: { "content-type": "application/x-amz-json-1.0", "x-amzn-query-error": `${code};Receiver` },
+        body: JSON.stringify({
+          __type: `com.amazonaws.cloudwatch#${code}`,
+          message: "internal failure (fault proxy)",
+        }),
+      };
+    }
+  }
+}

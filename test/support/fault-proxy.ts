@@ -1,0 +1,168 @@
+/**
+ * A seeded HTTP proxy in front of moto that breaks AWS the way AWS breaks: throttling, 5xx errors,
+ * connection resets, lost responses (the request applied, the reply dropped), latency and outages of
+ * several seconds. The CLI reaches it through AWS_ENDPOINT_URL; the test checks the outcome with a
+ * client that talks to moto directly.
+ *
+ * Faults are planned per Lambda function, so several deploys can run at once and each keeps its own
+ * deterministic schedule: requests are attributed to a function by their URL (Lambda, S3 key) or by the
+ * alarm names in their body (CloudWatch). Requests that belong to no planned function pass untouched.
+ */
+import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import type { Reply } from "./aws-error-replies.js";
+import { attribute } from "./aws-requests.js";
+import { type FaultPlan, FaultStats, FunctionFaults } from "./fault-schedule.js";
+
+export { type Attribution, attribute, isWrite, type Service } from "./aws-requests.js";
+export {
+  FAULT_KINDS,
+  type FaultKind,
+  type FaultPlan,
+  FaultStats,
+  FunctionFaults,
+  mulberry32,
+  type OutagePlan,
+} from "./fault-schedule.js";
+
+export interface FaultProxy {
+  /** Point AWS_ENDPOINT_URL here. */
+  endpoint: string;
+  /** Starts injecting faults into requests for `functionName` (and its alarms). */
+  plan(functionName: string, plan: FaultPlan, alarmNames?: readonly string[]): FunctionFaults;
+  /** Stops injecting faults for that function; its statistics stay with the returned object. */
+  clear(functionName: string): void;
+  /** Everything injected since start, all functions together. */
+  totals(): FaultStats;
+  stop(): Promise<void>;
+}
+
+interface Upstream {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: Buffer;
+}
+
+const HOP_BY_HOP = new Set(["transfer-encoding", "connection", "keep-alive"]);
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Starts the proxy on a free loopback port, forwarding to `upstream` (moto's endpoint). */
+export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
+  const target = new URL(upstream);
+  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  const byFunction = new Map<string, FunctionFaults>();
+  const byAlarm = new Map<string, FunctionFaults>();
+  const planned: FunctionFaults[] = [];
+  const sockets = new Set<Socket>();
+
+  const forward = (req: IncomingMessage, body: Buffer): Promise<Upstream> =>
+    new Promise((resolve, reject) => {
+      const headers = { ...req.headers };
+      delete headers.connection;
+      delete headers["keep-alive"];
+      const outgoing = request(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          response.on("end", () => {
+            const kept: Record<string, string | string[]> = {};
+            for (const [key, value] of Object.entries(response.headers)) {
+              if (value !== undefined && !HOP_BY_HOP.has(key)) kept[key] = value;
+            }
+            resolve({ status: response.statusCode ?? 502, headers: kept, body: Buffer.concat(chunks) });
+          });
+          response.on("error", reject);
+        },
+      );
+      outgoing.on("error", reject);
+      outgoing.end(body);
+    });
+
+  const send = (req: IncomingMessage, res: ServerResponse, reply: Reply) => {
+    const body = Buffer.from(reply.body);
+    res.writeHead(reply.status, {
+      ...reply.headers,
+      "x-amzn-requestid": "fault-proxy",
+      "content-length": req.method === "HEAD" ? "0" : String(body.length),
+    });
+    res.end(req.method === "HEAD" ? undefined : body);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const body = await readBody(req);
+    const method = req.method ?? "GET";
+    const url = req.url ?? "/";
+    const attribution = attribute(method, url, req.headers, body.toString("utf8"));
+    const faults =
+      (attribution.functionName ? byFunction.get(attribution.functionName) : undefined) ??
+      attribution.alarmNames?.map((name) => byAlarm.get(name)).find((found) => found !== undefined);
+    const decision = faults
+      ? faults.decide(attribution, Date.now())
+      : ({ action: "forward", delayMs: 0 } as const);
+    if (decision.delayMs > 0) await sleep(decision.delayMs);
+    if (decision.action === "reset") {
+      req.socket.destroy();
+      return;
+    }
+    if (decision.action === "reply") {
+      send(req, res, decision.reply);
+      return;
+    }
+    const upstreamReply = await forward(req, body);
+    if (decision.action === "lose") {
+      // The request was applied upstream; the client never learns it.
+      req.socket.destroy();
+      return;
+    }
+    // Buffered, so the length is known (moto's HEAD replies keep the object's own Content-Length).
+    if (method !== "HEAD") upstreamReply.headers["content-length"] = String(upstreamReply.body.length);
+    res.writeHead(upstreamReply.status, upstreamReply.headers);
+    res.end(method === "HEAD" ? undefined : upstreamReply.body);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => req.socket.destroy());
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    totals() {
+      const sum = new FaultStats();
+      for (const faults of planned) faults.stats.addTo(sum);
+      return sum;
+    },
+    plan(functionName, plan, alarmNames = []) {
+      const faults = new FunctionFaults(functionName, plan, alarmNames);
+      planned.push(faults);
+      byFunction.set(functionName, faults);
+      for (const alarm of alarmNames) byAlarm.set(alarm, faults);
+      return faults;
+    },
+    clear(functionName) {
+      const faults = byFunction.get(functionName);
+      byFunction.delete(functionName);
+      for (const alarm of faults?.alarmNames ?? []) byAlarm.delete(alarm);
+    },
+    async stop() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      agent.destroy();
+    },
+  };
+}
