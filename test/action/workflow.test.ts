@@ -89,6 +89,7 @@ describe("action.yml", () => {
       "pre-traffic-hooks",
       "post-traffic-hooks",
       "hook-timeout",
+      "restore-timeout",
       "region",
       "dry-run",
     ]);

@@ -198,7 +198,8 @@ describe("examples/name-searcher/infra/local applied to moto", () => {
         result.code,
         `deploy of ${branch} failed (is the CLI built? \`npm run build\`):\n${result.stderr}\n${result.stdout}`,
       ).toBe(0);
-      return { last, stderr: result.stderr };
+      const events = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      return { last, events, stderr: result.stderr };
     }
 
     it("deploys develop to staging all at once", async () => {
@@ -211,9 +212,16 @@ describe("examples/name-searcher/infra/local applied to moto", () => {
       });
     }, 60_000);
 
-    it("deploys main to production: the first release from $LATEST, then a canary (short steps)", async () => {
-      const first = await deploy("main", "production-1");
-      expect(first.last).toMatchObject({ type: "result", outcome: "promoted", fromVersion: "$LATEST" });
+    it("deploys main to production: the first release from $LATEST gradually (after a baseline), then a canary", async () => {
+      const first = await deploy("main", "production-1", ["--steps", "10%:1s", "--interval", "1s"]);
+      // Terraform left the alias on $LATEST: it is pinned to a baseline version (v1) before any shift.
+      expect(first.last).toMatchObject({
+        type: "result",
+        outcome: "promoted",
+        fromVersion: "1",
+        toVersion: "2",
+      });
+      expect(first.events.filter((e) => e.type === "shift").map((e) => e.weight)).toEqual([10, 100]);
       const canary = await deploy("main", "production-2", [
         ...["--steps", "10%:1s,50%:1s", "--final-bake", "1s", "--interval", "1s"],
       ]);
