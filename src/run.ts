@@ -1,8 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { createAwsPorts } from "./aws/index.js";
 import { ExitCode, RolloutError } from "./errors.js";
-import { createMetricGate } from "./health/metrics.js";
-import { inconclusivePolicyOf, metricGateOptionsFromConfig } from "./health/metrics-config.js";
 import {
   type AlarmPort,
   type ArtifactStore,
@@ -83,17 +81,13 @@ export async function deployFromInputs(inputs: DeployInputs, options: RunOptions
   const ports = options.ports
     ? options.ports(resolved.region)
     : createAwsPorts({ ...(resolved.region ? { region: resolved.region } : {}), env });
-  // The configuration's `metrics:` block becomes a metric gate, and its inconclusive policy the engine's.
-  const metricOptions = resolved.metrics ? metricGateOptionsFromConfig(resolved.metrics) : undefined;
-  const gates = metricOptions
-    ? [createMetricGate(metricOptions, { metrics: ports.metrics, clock: options.clock ?? systemClock })]
-    : [];
-  return await deploy(
-    {
-      ...resolved.request,
-      gates,
-      inconclusive: metricOptions ? inconclusivePolicyOf(metricOptions) : undefined,
-    },
-    { ...ports, clock: options.clock, emit, signal: options.signal },
-  );
+  const cwd = options.cwd ?? process.cwd();
+  return await deploy(resolved.request, {
+    ...ports,
+    clock: options.clock,
+    emit,
+    signal: options.signal,
+    cwd,
+    env,
+  });
 }

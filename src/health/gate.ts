@@ -53,5 +53,10 @@ export interface HealthGate {
   check(context: GateContext): Promise<GateVerdict>;
 }
 
-/** Gates that run once, against the new version, before any traffic moves (smoke invocations). */
-export type PreTrafficGate = HealthGate;
+/** What the engine does with an inconclusive verdict at the end of a bake. */
+export interface InconclusivePolicy {
+  /** What an inconclusive verdict means once the extension is used up. */
+  outcome: "pass" | "fail";
+  /** How long a step may be extended waiting for enough evidence. */
+  maxExtensionMs: number;
+}

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { inconclusivePolicyOf, metricGateOptionsFromConfig } from "./metrics-config.js";
+import { inconclusivePolicy } from "./gates.js";
+import { metricGateOptionsFromConfig } from "./metrics-config.js";
 
 describe("metrics config -> gate options", () => {
   test("percent becomes a fraction, durations become milliseconds", () => {
@@ -22,6 +23,6 @@ describe("metrics config -> gate options", () => {
       consecutiveFailures: 2,
       reportOnly: true,
     });
-    expect(inconclusivePolicyOf(options)).toEqual({ outcome: "pass", maxExtensionMs: 120_000 });
+    expect(inconclusivePolicy({ metrics: options })).toEqual({ outcome: "pass", maxExtensionMs: 120_000 });
   });
 });

@@ -1,10 +1,10 @@
 /**
- * From the configuration file's `metrics:` block to the metric gate and the engine's inconclusive
- * policy. The file speaks in percent and duration strings; the gate in fractions and milliseconds.
+ * From the configuration file's `metrics:` block to the metric gate's options (its spec); the
+ * inconclusive policy is derived from them in health/gates.ts. The file speaks in percent and duration strings; the gate in fractions and milliseconds.
  */
 import type { MetricsConfig } from "../config/index.js";
 import { parseDuration } from "../plan/duration.js";
-import { METRIC_GATE_DEFAULTS, type MetricGateOptions } from "./metrics-options.js";
+import type { MetricGateOptions } from "./metrics-options.js";
 
 export function metricGateOptionsFromConfig(
   config: MetricsConfig,
@@ -29,16 +29,5 @@ export function metricGateOptionsFromConfig(
     inconclusive: config.inconclusive,
     maxExtensionMs: config.maxExtension === undefined ? undefined : parseDuration(config.maxExtension),
     ...overrides,
-  };
-}
-
-/** The engine's `inconclusive` policy (`RolloutRequest.inconclusive`) for a gate's options. */
-export function inconclusivePolicyOf(options: MetricGateOptions): {
-  outcome: "pass" | "fail";
-  maxExtensionMs: number;
-} {
-  return {
-    outcome: options.inconclusive ?? METRIC_GATE_DEFAULTS.inconclusive,
-    maxExtensionMs: options.maxExtensionMs ?? METRIC_GATE_DEFAULTS.maxExtensionMs,
   };
 }

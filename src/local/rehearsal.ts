@@ -11,7 +11,6 @@ import { createAwsPorts } from "../aws/index.js";
 import { LocalSupport } from "../aws/local-support.js";
 import type { HealthGate } from "../health/gate.js";
 import { createMetricGate, type MetricGateOptions } from "../health/metrics.js";
-import { inconclusivePolicyOf } from "../health/metrics-config.js";
 import type { Plan } from "../plan/plan.js";
 import { systemClock } from "../ports.js";
 import { deploy } from "../rollout/deploy.js";
@@ -122,19 +121,18 @@ export async function startRehearsal(setup: RehearsalSetup): Promise<Rehearsal> 
       const from = samples.length;
       let version: string | null = null;
       let caughtAtWeight: number | undefined;
-      const gate = createMetricGate(options.gate, { metrics: ports.metrics, clock: systemClock });
       const result = await deploy(
         {
           functionName: setup.functionName,
           aliasName: setup.aliasName,
           source: { zip: zipPath, bucket, prefix },
           plan: options.plan,
-          gates: [gate, ...(options.extraGates ?? [])],
-          inconclusive: inconclusivePolicyOf(options.gate),
+          metrics: options.gate,
           intervalMs: options.intervalMs,
         },
         {
           ...ports,
+          gates: options.extraGates,
           emit: (event) => {
             if (event.type === "published") version = event.version;
             if (event.type === "gate" && event.verdict.status === "fail") caughtAtWeight = event.weight;

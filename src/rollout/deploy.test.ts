@@ -186,6 +186,21 @@ describe("the alias", () => {
     expect(lambda.versions.find((v) => v.version === "2")?.codeSha256).toBe("sha-1");
   });
 
+  test("on $LATEST already holding the package: pinned to a baseline version, nothing else moves", async () => {
+    const { lambda, run } = setup({ aliasOn: "$LATEST" });
+    lambda.latest = { ...lambda.latest, codeSha256: zipSha.base64 };
+    const result = await run();
+    expect(result).toMatchObject({
+      outcome: "promoted",
+      exitCode: 0,
+      fromVersion: "$LATEST",
+      toVersion: "2",
+    });
+    expect(lambda.writes()).toEqual([{ version: "2" }]);
+    expect(lambda.calls.some((c) => c.op === "updateFunctionCode")).toBe(false);
+    expect(lambda.versions[1]?.codeSha256).toBe(zipSha.base64);
+  });
+
   test("on $LATEST, a dry run says what would happen and writes nothing", async () => {
     const { lambda, events, run } = setup({ aliasOn: "$LATEST" });
     const result = await run({ dryRun: true });

@@ -1,9 +1,13 @@
 import { type Artifact, assertHandlerPresent, readArtifact } from "../artifact/inspect.js";
 import { AwsError, ConflictError, ExitCode, InputError, InterruptedError } from "../errors.js";
-import { createAlarmGate, type ReadFailurePolicy } from "../health/alarms.js";
 import type { HealthGate } from "../health/gate.js";
-import { createHookGate } from "../health/hooks.js";
-import { createSmokeGate, type SmokeCheck } from "../health/smoke.js";
+import {
+  buildGates,
+  DEFAULT_HOOK_TIMEOUT_MS,
+  type GateSpecs,
+  inconclusivePolicy,
+  mayExtend,
+} from "../health/gates.js";
 import { describePlan, type Plan } from "../plan/plan.js";
 import {
   type AlarmPort,
@@ -15,38 +19,23 @@ import {
   configurationChanges,
   type FunctionState,
   type LambdaPort,
+  type MetricsPort,
   systemClock,
 } from "../ports.js";
 import { describeRouting } from "./alias-writer.js";
-import { DEFAULT_RESTORE_TIMEOUT_MS, type InconclusivePolicy, runRollout } from "./engine.js";
+import { DEFAULT_RESTORE_TIMEOUT_MS, runRollout } from "./engine.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
 import { assertCredentialsOutlive, type WorstCase, worstCaseDuration } from "./lifetime.js";
 import { BASELINE_DESCRIPTION, DEFAULT_UPDATE_TIMEOUT_MS, publishPackage, waitForActive } from "./publish.js";
 
 export type DeploySource = { zip: string; bucket: string; prefix?: string | undefined } | { version: string };
 
-export interface DeployRequest {
+/** A deploy, as data: what to ship where, the plan, and the gates as specs (built in health/gates.ts). */
+export interface DeployRequest extends GateSpecs {
   functionName: string;
   aliasName: string;
   source: DeploySource;
   plan: Plan;
-  alarms?: string[] | undefined;
-  alarmReadFailure?: ReadFailurePolicy | undefined;
-  smoke?: SmokeCheck[] | undefined;
-  /**
-   * Commands run as gates: `preTraffic` once before any traffic moves (after the smoke invocations),
-   * `postTraffic` once right after the shift to 100%. Exit 0 passes.
-   */
-  hooks?:
-    | {
-        preTraffic?: string[] | undefined;
-        postTraffic?: string[] | undefined;
-        timeoutMs?: number | undefined;
-      }
-    | undefined;
-  /** Extra gates polled during bakes (metric analysis). */
-  gates?: HealthGate[] | undefined;
-  inconclusive?: InconclusivePolicy | undefined;
   /** Health poll interval; default 10 s. */
   intervalMs?: number | undefined;
   /** Bound on waiting for `LastUpdateStatus=Successful` and for a new version to be `Active`; default 5 min. */
@@ -56,19 +45,26 @@ export interface DeployRequest {
   dryRun?: boolean | undefined;
 }
 
+/** What a deploy acts through. Behaviour lives here; the request is only data. */
 export interface DeployPorts {
   lambda: LambdaPort;
   artifacts: ArtifactStore;
   alarms: AlarmPort;
+  /** Needed when the request asks for metric analysis. */
+  metrics?: MetricsPort | undefined;
   clock?: Clock | undefined;
   emit?: EventSink | undefined;
   signal?: AbortSignal | undefined;
   /** When present, the credentials must outlive the roll-out's worst case (or renew) before any write. */
   credentials?: CredentialsPort | undefined;
+  /** Gates of your own, polled during bakes with the built-in ones (library users, tests). */
+  gates?: HealthGate[] | undefined;
+  /** Where hook commands run and the environment they get (default: the process's). */
+  cwd?: string | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 export const DEFAULT_INTERVAL_MS = 10_000;
-export const DEFAULT_HOOK_TIMEOUT_MS = 5 * 60_000;
 
 export function isSplit(alias: AliasState): boolean {
   return alias.additional !== undefined;
@@ -135,20 +131,25 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         return noop(`${functionName}:${aliasName} already serves v${target.version}.`);
     }
     let changes = "";
+    /** The alias serves the package through `$LATEST` already: pinning it is the whole release. */
+    let pinOnly = false;
     if (artifact) {
       const live =
         alias.version === "$LATEST" ? latest : await lambda.getFunction(functionName, alias.version, call);
       const settings = configurationChanges(live, latest);
       const sameCode = live.codeSha256 === artifact.digest.base64;
-      if (sameCode && settings.length === 0) {
+      if (sameCode && settings.length === 0 && alias.version !== "$LATEST") {
         toVersion = alias.version;
         return noop(
           `${functionName}:${aliasName} already serves this package with the current configuration (v${alias.version}, CodeSha256 ${live.codeSha256}).`,
         );
       }
-      changes = [sameCode ? "" : "code", settings.length > 0 ? `configuration: ${settings.join(", ")}` : ""]
-        .filter(Boolean)
-        .join("; ");
+      pinOnly = sameCode && settings.length === 0;
+      changes = pinOnly
+        ? "none: $LATEST already holds this package; the alias is pinned to it, nothing else moves"
+        : [sameCode ? "" : "code", settings.length > 0 ? `configuration: ${settings.join(", ")}` : ""]
+            .filter(Boolean)
+            .join("; ");
     }
     const onLatest = alias.version === "$LATEST";
     if (onLatest) {
@@ -163,10 +164,14 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     });
     // Dry runs too: they give the verdict the real run would.
     const snapStart = latest.configuration?.SnapStart?.includes("PublishedVersions") ?? false;
-    await assertCredentialsOutlive(ports.credentials, worstCaseOf(request, plan, snapStart), {
-      now: clock.now(),
-      emit,
-    });
+    await assertCredentialsOutlive(
+      ports.credentials,
+      worstCaseOf(request, plan, { snapStart, extends: mayExtend(request, ports.gates) }),
+      {
+        now: clock.now(),
+        emit,
+      },
+    );
     if (request.dryRun) return noop("dry run: nothing was changed");
     if (signal?.aborted) throw interrupted();
 
@@ -178,6 +183,17 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         type: "info",
         message: `Published $LATEST as baseline v${alias.version}; ${functionName}:${aliasName} now points at it.`,
       });
+      if (pinOnly) {
+        return finish({
+          ...base,
+          outcome: "promoted",
+          fromVersion: "$LATEST",
+          toVersion: alias.version,
+          reason: `${functionName}:${aliasName} already served this package through $LATEST; it now serves the same code as v${alias.version}, a version it can fall back to.`,
+          hint: null,
+          exitCode: ExitCode.ok,
+        });
+      }
     }
     const updateTimeoutMs = request.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS;
     if ("zip" in request.source) {
@@ -201,33 +217,19 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     if (alias.version === newVersion)
       return noop(`${functionName}:${aliasName} already serves v${newVersion}.`);
 
-    const preTraffic: HealthGate[] = [];
-    const gates: HealthGate[] = [];
-    if (alarms.length > 0) {
-      const alarmGate = createAlarmGate(ports.alarms, alarms, request.alarmReadFailure ?? "fail");
-      preTraffic.push(alarmGate);
-      gates.push(alarmGate);
-    }
-    if (request.smoke && request.smoke.length > 0) preTraffic.push(createSmokeGate(lambda, request.smoke));
-    const hookOptions = { timeoutMs: request.hooks?.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS };
-    preTraffic.push(
-      ...(request.hooks?.preTraffic ?? []).map((command) => createHookGate(command, hookOptions)),
+    const built = buildGates(
+      request,
+      { lambda, alarms: ports.alarms, metrics: ports.metrics, clock, cwd: ports.cwd, env: ports.env },
+      ports.gates,
     );
-    const postTraffic = (request.hooks?.postTraffic ?? []).map((command) =>
-      createHookGate(command, hookOptions),
-    );
-    gates.push(...(request.gates ?? []));
-
     const result = await runRollout(
       {
         alias,
         newVersion,
         plan,
-        preTraffic,
-        gates,
-        postTraffic,
+        ...built,
         intervalMs: request.intervalMs ?? DEFAULT_INTERVAL_MS,
-        inconclusive: request.inconclusive ?? { outcome: "fail", maxExtensionMs: 0 },
+        inconclusive: inconclusivePolicy(request),
         restoreTimeoutMs: request.restoreTimeoutMs,
       },
       { lambda, clock, emit: sink, signal },
@@ -297,11 +299,17 @@ async function assertAlarmsExist(alarms: AlarmPort, names: string[], signal?: Ab
 }
 
 /** Every term of the plan that can keep a roll-out running, for the credentials lifetime check. */
-export function worstCaseOf(request: DeployRequest, plan: Plan, snapStart = false): WorstCase {
+export function worstCaseOf(
+  request: DeployRequest,
+  plan: Plan,
+  facts: { snapStart?: boolean; extends?: boolean } = {},
+): WorstCase {
+  const snapStart = facts.snapStart ?? false;
   const hooks = (request.hooks?.preTraffic?.length ?? 0) + (request.hooks?.postTraffic?.length ?? 0);
   return worstCaseDuration({
     plan,
-    maxExtensionMs: request.inconclusive?.maxExtensionMs ?? 0,
+    // Only a gate that can answer "inconclusive" ever extends a bake.
+    maxExtensionMs: (facts.extends ?? mayExtend(request)) ? inconclusivePolicy(request).maxExtensionMs : 0,
     hooks,
     hookTimeoutMs: request.hooks?.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS,
     // A package waits for its code update; a SnapStart version also waits to become Active.

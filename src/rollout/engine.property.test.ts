@@ -149,7 +149,6 @@ async function play(scenario: Scenario) {
       aliasName: "live",
       source: { version: "2" },
       plan: { ...scenario.plan, finalBakeMs: scenario.finalBake ? scenario.plan.finalBakeMs : 0 },
-      gates: [scripted],
       smoke: [{ payload: "{}" }],
       intervalMs: MINUTE,
       inconclusive: scenario.inconclusive,
@@ -160,6 +159,7 @@ async function play(scenario: Scenario) {
       artifacts: new FakeArtifacts(),
       clock,
       signal: controller.signal,
+      gates: [scripted],
     },
   );
   return { lambda, result };

@@ -21,7 +21,8 @@ function setup(plan: Plan = buildPlan({ steps: "10%:5m,50%:5m", finalBake: "2m" 
     alarms: ["errors"],
     intervalMs: 60_000,
   };
-  const run = (extra: Partial<DeployRequest> = {}) =>
+  /** `gates` are the test's own probes, handed over as custom gates; the rest is request data. */
+  const run = ({ gates, ...extra }: Partial<DeployRequest> & { gates?: HealthGate[] } = {}) =>
     deploy(
       { ...request, ...extra },
       {
@@ -31,6 +32,7 @@ function setup(plan: Plan = buildPlan({ steps: "10%:5m,50%:5m", finalBake: "2m" 
         clock,
         emit: (e) => events.push(e),
         signal: controller.signal,
+        gates,
       },
     );
   return { lambda, alarms, clock, events, controller, run };

@@ -6,18 +6,11 @@ import {
   InterruptedError,
   RolloutError,
 } from "../errors.js";
-import type { GateContext, GatePhase, GateVerdict, HealthGate } from "../health/gate.js";
+import type { GateContext, GatePhase, GateVerdict, HealthGate, InconclusivePolicy } from "../health/gate.js";
 import type { Plan } from "../plan/plan.js";
 import type { AliasState, Clock, LambdaPort } from "../ports.js";
 import { AliasWriter, ForeignChangeError } from "./alias-writer.js";
 import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
-
-export interface InconclusivePolicy {
-  /** What an inconclusive verdict means once the extension is used up. */
-  outcome: "pass" | "fail";
-  /** How long a step may be extended waiting for enough evidence. */
-  maxExtensionMs: number;
-}
 
 export const DEFAULT_RESTORE_TIMEOUT_MS = 2 * 60_000;
 

@@ -61,13 +61,15 @@ describe("from the configuration file", () => {
     expect(resolved.request).toMatchObject({
       functionName: "app-production",
       aliasName: "live",
-      source: { zip: "fn.zip", bucket: "shared-artifacts", prefix: "pkgs" },
+      // A relative --zip is the caller's (RunOptions.cwd), not this process's working directory.
+      source: { zip: join(dir, "fn.zip"), bucket: "shared-artifacts", prefix: "pkgs" },
       plan: { strategy: "Canary10Percent5Minutes", finalBakeMs: 120_000 },
       alarms: ["prod-errors"],
       intervalMs: 20_000,
       smoke: [{ payload: '{"httpMethod":"GET"}', expect: { statusCode: 404 } }],
     });
-    expect(resolved.metrics).toEqual({ errorRate: { max: 5 }, minInvocations: 10 });
+    // The configuration's percent becomes the gate's fraction; everything else is left to defaults.
+    expect(resolved.request.metrics).toMatchObject({ errorRate: { max: 0.05 }, minInvocations: 10 });
     expect(resolved.request.hooks).toEqual({
       preTraffic: ["npm run smoke"],
       postTraffic: [],

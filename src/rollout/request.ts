@@ -1,7 +1,8 @@
 import { resolve } from "node:path";
 import { checkAliasName, resolveFunctionTarget } from "../config/function-name.js";
-import { CONFIG_FILE_NAMES, environmentFromFlags, type MetricsConfig } from "../config/index.js";
+import { CONFIG_FILE_NAMES, environmentFromFlags } from "../config/index.js";
 import { InputError } from "../errors.js";
+import { metricGateOptionsFromConfig } from "../health/metrics-config.js";
 import type { SmokeCheck } from "../health/smoke.js";
 import { parseDuration } from "../plan/duration.js";
 import { buildPlan, type Plan } from "../plan/plan.js";
@@ -78,7 +79,6 @@ export type ResolvedDeploy =
       region: string | undefined;
       /** The environment picked from the configuration, and why. */
       environment: { name: string; reason: string } | undefined;
-      metrics: MetricsConfig | undefined;
     };
 
 export interface ResolveContext {
@@ -137,7 +137,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
     inputs.alias ?? environment?.alias ?? "live",
     inputs.alias !== undefined ? "--alias" : `alias of environment "${environment?.name}"`,
   );
-  const source = resolveSource(inputs, environment?.artifact);
+  const source = resolveSource(inputs, environment?.artifact, context.cwd);
 
   let plan: Plan;
   if (inputs.strategy !== undefined || inputs.steps !== undefined) {
@@ -178,6 +178,8 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
       smoke,
       hooks,
       intervalMs,
+      // The configuration's `metrics:` block is the metric gate's spec (percent and durations converted).
+      metrics: environment?.metrics ? metricGateOptionsFromConfig(environment.metrics) : undefined,
       restoreTimeoutMs:
         inputs.restoreTimeout !== undefined
           ? parseDuration(inputs.restoreTimeout, "--restore-timeout")
@@ -189,7 +191,6 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
       environment && fromFile?.kind === "environment"
         ? { name: environment.name, reason: fromFile.reason }
         : undefined,
-    metrics: environment?.metrics,
   };
 }
 
@@ -200,6 +201,7 @@ function nonEmpty(list: string[] | undefined): string[] | undefined {
 function resolveSource(
   inputs: DeployInputs,
   artifact: { bucket: string; prefix: string | undefined } | undefined,
+  cwd: string,
 ): DeploySource {
   if (inputs.version !== undefined) {
     if (inputs.zip !== undefined) {
@@ -225,5 +227,6 @@ function resolveSource(
       hint: "Pass --bucket BUCKET, or set artifact.bucket for the environment in the configuration file.",
     });
   }
-  return { zip: inputs.zip, bucket, prefix: inputs.prefix ?? artifact?.prefix };
+  // Relative to the caller's working directory (RunOptions.cwd), not to wherever this process runs.
+  return { zip: resolve(cwd, inputs.zip), bucket, prefix: inputs.prefix ?? artifact?.prefix };
 }

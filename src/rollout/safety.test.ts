@@ -23,7 +23,7 @@ function setup(plan: Plan = buildPlan({ steps: "10%:5m,50%:5m", finalBake: "2m" 
   let emit = (event: StampedEvent) => {
     events.push(event);
   };
-  const run = (extra: Partial<DeployRequest> = {}) =>
+  const run = ({ gates, ...extra }: Partial<DeployRequest> & { gates?: HealthGate[] } = {}) =>
     deploy(
       {
         functionName: "fn",
@@ -41,6 +41,7 @@ function setup(plan: Plan = buildPlan({ steps: "10%:5m,50%:5m", finalBake: "2m" 
         clock,
         emit: (e) => emit(e),
         signal: controller.signal,
+        gates,
       },
     );
   const replaceSink = (sink: (event: StampedEvent) => void) => {
