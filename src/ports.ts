@@ -36,6 +36,11 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** UpdateAlias options: besides cancelling, the description to write with the routing. */
+export interface AliasUpdateOptions extends CallOptions {
+  description?: string | undefined;
+}
+
 export interface FunctionState {
   functionName: string;
   /** `$LATEST` or a published version number. */
@@ -90,7 +95,7 @@ export interface LambdaPort {
     aliasName: string,
     routing: AliasRouting,
     expectedRevisionId: string,
-    options?: CallOptions,
+    options?: AliasUpdateOptions,
   ): Promise<AliasState>;
   /** Throws InputError when the function (or qualifier) does not exist. */
   getFunction(functionName: string, qualifier?: string, options?: CallOptions): Promise<FunctionState>;

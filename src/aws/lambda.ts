@@ -14,6 +14,7 @@ import { ConflictError } from "../errors.js";
 import {
   type AliasRouting,
   type AliasState,
+  type AliasUpdateOptions,
   type CallOptions,
   type CodeSource,
   type FunctionState,
@@ -83,7 +84,7 @@ export class AwsLambda implements LambdaPort {
     aliasName: string,
     routing: AliasRouting,
     expectedRevisionId: string,
-    options?: CallOptions,
+    options?: AliasUpdateOptions,
   ): Promise<AliasState> {
     const context = { functionName, alias: aliasName };
     validateRouting(routing, context);
@@ -115,6 +116,7 @@ export class AwsLambda implements LambdaPort {
       // An empty map (not an omitted RoutingConfig, which AWS leaves untouched) removes the split.
       RoutingConfig: { AdditionalVersionWeights: weights },
       RevisionId: expectedRevisionId,
+      ...(options?.description === undefined ? {} : { Description: options.description.slice(0, 256) }),
     });
     try {
       return toAliasState(

@@ -57,8 +57,18 @@ export class ForeignChangeError extends ConflictError {
   }
 }
 
+export interface WriteOptions {
+  signal?: AbortSignal | undefined;
+  /** Says what the writer noticed (a RevisionId-only change it carried on through). */
+  note?: ((message: string) => void) | undefined;
+  /** The alias description written with the routing (progress, see progress.ts). */
+  description?: string | undefined;
+}
+
 export interface RestoreOptions {
   clock: Clock;
+  /** The alias description written with the restored routing. */
+  description?: string | undefined;
   /** How long to keep trying through throttling and outages before giving up (exit 5). */
   timeoutMs: number;
   /** Says what the restore is waiting for. */
@@ -107,7 +117,8 @@ export class AliasWriter {
    * still ours (a description edited by hand or by Terraform), the write is retried on the new
    * revision; anything else is someone else's change (ForeignChangeError, exit 3).
    */
-  async write(routing: AliasRouting, signal?: AbortSignal, note?: (message: string) => void) {
+  async write(routing: AliasRouting, options: WriteOptions = {}) {
+    const { signal, note, description } = options;
     this.requested.push(routing);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -116,7 +127,7 @@ export class AliasWriter {
           this.current.aliasName,
           routing,
           this.current.revisionId,
-          { signal },
+          { signal, description },
         );
         return this.current;
       } catch (error) {
@@ -165,6 +176,7 @@ export class AliasWriter {
         }
         this.current = await this.lambda.updateAlias(functionName, aliasName, target, live.revisionId, {
           signal,
+          description: options.description,
         });
         return this.current;
       } catch (error) {

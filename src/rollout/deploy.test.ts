@@ -257,3 +257,45 @@ test("a published version names the version it replaced, and only ours are read 
   expect(previousVersionOf("hotfix by hand (previous v7)")).toBeUndefined();
   expect(previousVersionOf(undefined)).toBeUndefined();
 });
+
+describe("progress and the live version's record live in the alias description", () => {
+  test("each shift writes the step, the promotion writes what the live version is made of", async () => {
+    const { lambda, run } = setup();
+    await run({ plan: buildPlan({ steps: "10%:1m,50%:1m" }) });
+    const descriptions = lambda.calls.filter((c) => c.op === "updateAlias").map((c) => c.args[2] as string);
+    expect(descriptions[0]).toMatch(/^lambda-rollout: step 1\/3, 10% to v2 from v1 since \S+Z$/);
+    expect(descriptions[1]).toMatch(/^lambda-rollout: step 2\/3, 50% to v2 from v1 since /);
+    expect(descriptions[2]).toMatch(
+      new RegExp(
+        `^lambda-rollout: v2 live since \\S+ \\[code=${zipSha.base64.replace(/[+/]/g, "\\$&")} config=[0-9a-f]{16}\\]$`,
+      ),
+    );
+  });
+
+  test("the next deploy of the same package is a noop without reading the live version again", async () => {
+    const { lambda, run } = setup();
+    await run();
+    const calls = lambda.calls.length;
+    const again = await run();
+    expect(again).toMatchObject({ outcome: "noop", toVersion: "2" });
+    const reads = lambda.calls
+      .slice(calls)
+      .filter((c) => c.op === "getFunction")
+      .map((c) => c.args[1]);
+    expect(reads).toEqual([undefined]); // $LATEST only
+  });
+
+  test("a record that does not describe the routing in place is ignored: the live version is read", async () => {
+    const { lambda, run } = setup();
+    await run();
+    lambda.setRouting({ version: "1" }); // someone pointed the alias back by hand, description untouched
+    const calls = lambda.calls.length;
+    const result = await run();
+    expect(result.outcome).toBe("promoted");
+    const reads = lambda.calls
+      .slice(calls)
+      .filter((c) => c.op === "getFunction")
+      .map((c) => c.args[1]);
+    expect(reads).toContain("1");
+  });
+});

@@ -26,6 +26,7 @@ import { describeRouting } from "./alias-writer.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS, runRollout } from "./engine.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
 import { assertCredentialsOutlive, type WorstCase, worstCaseDuration } from "./lifetime.js";
+import { configurationFingerprint, liveDescription, parseLive, type VersionRecord } from "./progress.js";
 import { BASELINE_DESCRIPTION, DEFAULT_UPDATE_TIMEOUT_MS, publishPackage, waitForActive } from "./publish.js";
 
 export type DeploySource = { zip: string; bucket: string; prefix?: string | undefined } | { version: string };
@@ -133,18 +134,30 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     let changes = "";
     /** The alias serves the package through `$LATEST` already: pinning it is the whole release. */
     let pinOnly = false;
+    // What the alias serves now: from the record this tool wrote with its routing, read only if absent.
+    let stableRecord = parseLive(alias.description, alias.version);
     if (artifact) {
-      const live =
-        alias.version === "$LATEST" ? latest : await lambda.getFunction(functionName, alias.version, call);
-      const settings = configurationChanges(live, latest);
-      const sameCode = live.codeSha256 === artifact.digest.base64;
-      if (sameCode && settings.length === 0 && alias.version !== "$LATEST") {
+      let live: FunctionState | undefined =
+        alias.version === "$LATEST"
+          ? latest
+          : stableRecord
+            ? undefined
+            : await lambda.getFunction(functionName, alias.version, call);
+      const sameCode = (live?.codeSha256 ?? stableRecord?.codeSha256) === artifact.digest.base64;
+      const sameSettings = live
+        ? configurationChanges(live, latest).length === 0
+        : stableRecord?.config === configurationFingerprint(latest.configuration);
+      if (sameCode && sameSettings && alias.version !== "$LATEST") {
         toVersion = alias.version;
         return noop(
-          `${functionName}:${aliasName} already serves this package with the current configuration (v${alias.version}, CodeSha256 ${live.codeSha256}).`,
+          `${functionName}:${aliasName} already serves this package with the current configuration (v${alias.version}, CodeSha256 ${artifact.digest.base64}).`,
         );
       }
-      pinOnly = sameCode && settings.length === 0;
+      // Settings changed: read the live version after all, to say which.
+      if (!sameSettings && !live) live = await lambda.getFunction(functionName, alias.version, call);
+      if (live && alias.version !== "$LATEST") stableRecord = recordOf(live);
+      const settings = live ? configurationChanges(live, latest) : [];
+      pinOnly = sameCode && sameSettings;
       changes = pinOnly
         ? "none: $LATEST already holds this package; the alias is pinned to it, nothing else moves"
         : [sameCode ? "" : "code", settings.length > 0 ? `configuration: ${settings.join(", ")}` : ""]
@@ -177,7 +190,9 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
 
     if (onLatest) {
       changed = "publishing $LATEST as the baseline";
-      alias = await pinBaseline(lambda, alias, latest, call);
+      const pinned = await pinBaseline(lambda, alias, latest, clock.now(), call);
+      alias = pinned.alias;
+      stableRecord = pinned.record;
       fromVersion = alias.version;
       emit({
         type: "info",
@@ -196,9 +211,10 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       }
     }
     const updateTimeoutMs = request.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS;
+    let next: FunctionState | undefined = target;
     if ("zip" in request.source) {
       changed ??= "uploading and publishing the package";
-      toVersion = await publishPackage(
+      next = await publishPackage(
         {
           functionName,
           source: request.source,
@@ -209,6 +225,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         },
         { lambda, artifacts: ports.artifacts, clock, emit, signal },
       );
+      toVersion = next.version;
     } else if (target) {
       await waitForActive(lambda, clock, target, updateTimeoutMs, signal);
     }
@@ -231,6 +248,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         intervalMs: request.intervalMs ?? DEFAULT_INTERVAL_MS,
         inconclusive: inconclusivePolicy(request),
         restoreTimeoutMs: request.restoreTimeoutMs,
+        records: { stable: stableRecord, next: next ? recordOf(next) : undefined },
       },
       { lambda, clock, emit: sink, signal },
     );
@@ -251,21 +269,36 @@ async function pinBaseline(
   lambda: LambdaPort,
   alias: AliasState,
   latest: FunctionState,
+  now: number,
   call: CallOptions,
-): Promise<AliasState> {
+): Promise<{ alias: AliasState; record: VersionRecord }> {
   const baseline = await lambda.publishVersion(
     alias.functionName,
     latest.codeSha256,
     BASELINE_DESCRIPTION,
     call,
   );
-  return await lambda.updateAlias(
+  const record = recordOf(baseline);
+  const pinned = await lambda.updateAlias(
     alias.functionName,
     alias.aliasName,
     { version: baseline.version },
     alias.revisionId,
-    call,
+    {
+      ...call,
+      description: liveDescription(record, baseline.version, now),
+    },
   );
+  return { alias: pinned, record };
+}
+
+/** What a version is made of, for the alias description (see progress.ts). */
+function recordOf(version: FunctionState): VersionRecord {
+  return {
+    version: version.version,
+    codeSha256: version.codeSha256,
+    config: configurationFingerprint(version.configuration),
+  };
 }
 
 /** An input problem found once this run had changed something is not "nothing changed" (exit 2). */

@@ -13,6 +13,7 @@ import type { Plan } from "../plan/plan.js";
 import type {
   AliasRouting,
   AliasState,
+  AliasUpdateOptions,
   CallOptions,
   CodeSource,
   FunctionState,
@@ -105,8 +106,14 @@ class FaultyLambda implements LambdaPort {
   getAlias(f: string, a: string, _o?: CallOptions): Promise<AliasState> {
     return this.call("getAlias", () => this.inner.getAlias(f, a));
   }
-  updateAlias(f: string, a: string, r: AliasRouting, rev: string, _o?: CallOptions): Promise<AliasState> {
-    return this.call("updateAlias", () => this.inner.updateAlias(f, a, r, rev));
+  updateAlias(
+    f: string,
+    a: string,
+    r: AliasRouting,
+    rev: string,
+    o?: AliasUpdateOptions,
+  ): Promise<AliasState> {
+    return this.call("updateAlias", () => this.inner.updateAlias(f, a, r, rev, o));
   }
   getFunction(f: string, q?: string, _o?: CallOptions): Promise<FunctionState> {
     return this.call("getFunction", () => this.inner.getFunction(f, q));

@@ -11,6 +11,7 @@ import type { Plan } from "../plan/plan.js";
 import type { AliasState, Clock, LambdaPort } from "../ports.js";
 import { AliasWriter, ForeignChangeError } from "./alias-writer.js";
 import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
+import { liveDescription, stepDescription, type VersionRecord } from "./progress.js";
 
 export const DEFAULT_RESTORE_TIMEOUT_MS = 2 * 60_000;
 
@@ -29,6 +30,8 @@ export interface RolloutRequest {
   inconclusive: InconclusivePolicy;
   /** How long restoring the alias keeps trying through throttling and outages; default 2 minutes. */
   restoreTimeoutMs?: number | undefined;
+  /** What the stable and the new version are made of, recorded in the alias description when live. */
+  records?: { stable?: VersionRecord | undefined; next?: VersionRecord | undefined } | undefined;
 }
 
 export interface EnginePorts {
@@ -146,7 +149,11 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
 
   const shift = async (routing: Parameters<AliasWriter["write"]>[0], step: number, steps: number) => {
     checkInterrupted();
-    await writer.write(routing, signal, note);
+    const description =
+      step < steps
+        ? stepDescription({ step, steps, weight, toVersion: newVersion, fromVersion: stable }, clock.now())
+        : liveDescription(request.records?.next, newVersion, clock.now());
+    await writer.write(routing, { signal, note, description });
     stepStartedAt = clock.now();
     emit({ type: "shift", fromVersion: stable, toVersion: newVersion, weight, step, steps });
   };
@@ -158,6 +165,7 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
       emit({ type: "rollback", reason: cause.message, routing: { version: stable } });
       await writer.restore(stable, cause.message, {
         clock,
+        description: liveDescription(request.records?.stable, stable, clock.now()),
         timeoutMs: request.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS,
         note: (message) => emit({ type: "warning", message }),
       });

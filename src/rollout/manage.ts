@@ -2,6 +2,7 @@ import { ExitCode } from "../errors.js";
 import type { AliasState, LambdaPort } from "../ports.js";
 import { describeRouting } from "./alias-writer.js";
 import { failedResult, type ResultEvent } from "./events.js";
+import { parseStep, type StepProgress } from "./progress.js";
 import { previousVersionOf } from "./publish.js";
 
 export interface AliasStatus {
@@ -18,6 +19,8 @@ export interface AliasStatus {
   weight: number | null;
   /** Description of the target version, as lambda-rollout wrote it when publishing. */
   toVersionDescription: string | null;
+  /** The step a roll-out is at, as the deploy wrote it into the alias description with the routing. */
+  progress: StepProgress | null;
   summary: string;
 }
 
@@ -38,8 +41,20 @@ export async function status(
   const target = alias.additional
     ? await lambda.getFunction(functionName, alias.additional.version).catch(() => undefined)
     : undefined;
+  // The description is only believed when it describes the routing actually in place.
+  const step = parseStep(alias.description);
+  const progress =
+    step &&
+    alias.additional &&
+    step.toVersion === alias.additional.version &&
+    step.fromVersion === alias.version
+      ? step
+      : null;
+  const at = progress
+    ? ` (step ${progress.step} of ${progress.steps}, at this weight since ${progress.since})`
+    : "";
   const summary = alias.additional
-    ? `${functionName}:${aliasName} is mid-roll-out: ${describeRouting(alias)}. Run \`lambda-rollout promote\` to finish it or \`lambda-rollout rollback\` to undo it.`
+    ? `${functionName}:${aliasName} is mid-roll-out: ${describeRouting(alias)}${at}. Run \`lambda-rollout promote\` to finish it or \`lambda-rollout rollback\` to undo it.`
     : `${functionName}:${aliasName} serves ${describeRouting(alias)}; no roll-out in progress.`;
   return {
     type: "status",
@@ -52,6 +67,7 @@ export async function status(
     toVersion: alias.additional?.version ?? null,
     weight: alias.additional?.weight ?? null,
     toVersionDescription: target?.description ?? null,
+    progress,
     summary,
   };
 }

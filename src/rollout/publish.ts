@@ -42,9 +42,9 @@ export function previousVersionOf(description: string | undefined): string | und
 
 /**
  * Uploads the package (unless present), updates `$LATEST` from S3, waits for the update to settle and
- * publishes a version guarded by the CodeSha256 the update produced. Returns the new version number.
+ * publishes a version guarded by the CodeSha256 the update produced. Returns the new version, Active.
  */
-export async function publishPackage(request: PublishRequest, ports: PublishPorts): Promise<string> {
+export async function publishPackage(request: PublishRequest, ports: PublishPorts): Promise<FunctionState> {
   const { lambda, artifacts, clock, emit, signal } = ports;
   const { functionName, artifact } = request;
   const bucket = request.source.bucket;
@@ -97,8 +97,7 @@ export async function publishPackage(request: PublishRequest, ports: PublishPort
     { signal },
   );
   emit({ type: "published", version: version.version, codeSha256: version.codeSha256 });
-  await waitForActive(lambda, clock, version, timeoutMs, signal);
-  return version.version;
+  return await waitForActive(lambda, clock, version, timeoutMs, signal);
 }
 
 /**

@@ -256,9 +256,12 @@ describe("deploy against moto, through the real binary", () => {
       toVersion: "2",
       weight: 10,
       weights: { "1": 90, "2": 10 },
+      // Read from the alias description the deploy wrote with the routing: no local state.
+      progress: { step: 1, steps: 2, weight: 10, toVersion: "2", fromVersion: "1" },
     });
     const human = await runCli(moto, ["status", "--function", target.name]);
     expect(human.stdout).toContain("mid-roll-out");
+    expect(human.stdout).toContain("(step 1 of 2, at this weight since ");
     const rollback = await runCli(moto, ["rollback", "--function", target.name, "--alias", "live", "--json"]);
     expect(rollback.code, rollback.stderr).toBe(0);
     expect(rollback.events.at(-1)).toMatchObject({

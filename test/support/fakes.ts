@@ -4,6 +4,7 @@ import type {
   AlarmState,
   AliasRouting,
   AliasState,
+  AliasUpdateOptions,
   ArtifactStore,
   Clock,
   CodeSource,
@@ -142,12 +143,14 @@ export class FakeLambda implements LambdaPort {
     _a: string,
     routing: AliasRouting,
     expectedRevisionId: string,
+    options?: AliasUpdateOptions,
   ): Promise<AliasState> {
-    const args = [routing, expectedRevisionId];
+    const args = [routing, expectedRevisionId, options?.description];
     this.record("updateAlias", args);
     if (expectedRevisionId !== this.alias.revisionId)
       throw new ConflictError("PreconditionFailed: revision changed");
     this.setRouting(routing);
+    if (options?.description !== undefined) this.alias.description = options.description;
     return this.reply("updateAlias", args, { ...this.alias });
   }
 
