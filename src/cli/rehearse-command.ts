@@ -96,7 +96,7 @@ export function registerRehearseCommand(
           const resolution = await environmentFromFlags(flags, { cwd: io.cwd, env: io.env });
           if (resolution?.kind === "noop")
             throw new InputError(resolution.message, { hint: "Pass --env NAME." });
-          plan = resolution?.environment.plan;
+          plan = resolution ? buildPlan(resolution.environment.plan) : undefined;
           metrics = resolution?.environment.metrics;
         }
         if (flags.strategy || flags.steps || !plan)

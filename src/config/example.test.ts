@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
+import { buildPlan } from "../plan/plan.js";
 import { parseConfig } from "./parse.js";
 import { type ResolvedEnvironment, resolveEnvironment } from "./resolve.js";
 
@@ -20,8 +21,8 @@ describe("examples/name-searcher/lambda-rollout.yml", () => {
     const production = environmentFor(config, "main");
     const staging = environmentFor(config, "develop");
     expect(production.function).toBe("name-searcher-production");
-    expect(production.plan.steps).toEqual([{ weight: 10, bakeMs: 300_000 }]);
-    expect(staging.plan.steps).toEqual([]);
+    expect(buildPlan(production.plan).steps).toEqual([{ weight: 10, bakeMs: 300_000 }]);
+    expect(buildPlan(staging.plan).steps).toEqual([]);
     expect(staging.smoke).toHaveLength(1);
     expect(resolveEnvironment(config, { branch: "feature/x" }).kind).toBe("noop");
   });

@@ -30,9 +30,19 @@ export interface ConfigFlags {
  * `--function` is given; chosen by `--env`, else by the branch. Undefined when no configuration applies.
  * `--env` without any configuration file is an InputError.
  */
+/** What finding the environment reads, passed in so callers (and tests) decide where it comes from. */
+export interface ConfigContext {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Reads the configuration file; default: the file system. */
+  readText?: ((path: string) => Promise<string>) | undefined;
+  /** The branch the run is for; default: GITHUB_REF_NAME, else `git` in `cwd` (see currentBranch). */
+  branch?: (() => string) | undefined;
+}
+
 export async function environmentFromFlags(
   flags: ConfigFlags,
-  context: { cwd: string; env: NodeJS.ProcessEnv },
+  context: ConfigContext,
 ): Promise<Resolution | undefined> {
   const path =
     flags.config !== undefined
@@ -46,7 +56,8 @@ export async function environmentFromFlags(
       hint: `Pass --config FILE, or create one of ${CONFIG_FILE_NAMES.join(", ")}.`,
     });
   }
-  const config = await loadConfig(path, flags.config ?? path);
-  const branch = flags.env === undefined ? currentBranch(context.env, { cwd: context.cwd }) : undefined;
+  const config = await loadConfig(path, flags.config ?? path, context.readText);
+  const branchOf = context.branch ?? (() => currentBranch(context.env, { cwd: context.cwd }));
+  const branch = flags.env === undefined ? branchOf() : undefined;
   return resolveEnvironment(config, { env: flags.env, branch });
 }

@@ -83,10 +83,14 @@ export function parseConfig(text: string, fileName: string): Config {
  * Reads and parses a configuration file. A missing file is an InputError naming the path. `shownAs` is
  * the path as the user wrote it (messages use it; `path` may have been resolved against a directory).
  */
-export async function loadConfig(path: string, shownAs: string = path): Promise<Config> {
+export async function loadConfig(
+  path: string,
+  shownAs: string = path,
+  readText: (path: string) => Promise<string> = (file) => readFile(file, "utf8"),
+): Promise<Config> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readText(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? String(error)})`;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { errorOf } from "../../test/support/errors.js";
 import { InputError } from "../errors.js";
+import { buildPlan } from "../plan/plan.js";
 import { parseConfig } from "./parse.js";
 import { applyDefaults, matchesBranch, resolveEnvironment } from "./resolve.js";
 
@@ -60,14 +61,8 @@ describe("resolveEnvironment", () => {
         alias: "live",
         region: "eu-west-1",
         artifact: { bucket: "deploys", prefix: undefined },
-        plan: {
-          strategy: "custom",
-          steps: [
-            { weight: 10, bakeMs: 300_000 },
-            { weight: 50, bakeMs: 300_000 },
-          ],
-          finalBakeMs: 120_000,
-        },
+        // The plan as configured; the deploy builds it (once), after flags had their say.
+        plan: { strategy: undefined, steps: "10%:5m,50%:5m", finalBake: "2m" },
         intervalMs: undefined,
         alarms: ["errors"],
         alarmReadFailure: "fail",
@@ -84,7 +79,7 @@ describe("resolveEnvironment", () => {
     expect(release.kind === "environment" && release.environment.name).toBe("production");
     const staging = resolveEnvironment(config, { branch: "develop" });
     if (staging.kind !== "environment") throw new Error("expected an environment");
-    expect(staging.environment.plan).toEqual({ strategy: "AllAtOnce", steps: [], finalBakeMs: 0 });
+    expect(buildPlan(staging.environment.plan)).toEqual({ strategy: "AllAtOnce", steps: [], finalBakeMs: 0 });
     expect(staging.environment.alias).toBe("staging");
     expect(staging.environment.alarms).toEqual([]);
     expect(staging.environment.smoke).toEqual([{ payload: '{"ping":true}', expect: { statusCode: 200 } }]);

@@ -2,7 +2,7 @@ import { InputError } from "../errors.js";
 import { metricGateOptionsFromConfig } from "../health/metrics-config.js";
 import { resolveMetricGateOptions } from "../health/metrics-options.js";
 import { parseDuration } from "../plan/duration.js";
-import { buildPlan, type Plan, type Step } from "../plan/plan.js";
+import type { PlanInput, Step } from "../plan/plan.js";
 import type { Config, DefaultsConfig, EnvironmentConfig, MetricsConfig, SmokeConfig } from "./schema.js";
 
 /** A smoke invocation ready for the smoke gate: the payload as JSON text. */
@@ -23,7 +23,8 @@ export interface ResolvedEnvironment {
   alias: string;
   region: string | undefined;
   artifact: { bucket: string; prefix: string | undefined } | undefined;
-  plan: Plan;
+  /** The plan as configured (strategy or steps, final bake), validated by the schema, not yet built. */
+  plan: PlanInput;
   /** Poll interval in ms; undefined leaves the engine's default. */
   intervalMs: number | undefined;
   alarms: string[];
@@ -66,11 +67,12 @@ export function applyDefaults(
   const ownsPlan = environment.strategy !== undefined || environment.steps !== undefined;
   const strategy = ownsPlan ? environment.strategy : defaults.strategy;
   const steps = ownsPlan ? environment.steps : defaults.steps;
-  const plan = buildPlan({
+  // The plan is chosen here and built once, by whoever runs it (flags may still replace the choice).
+  const plan: PlanInput = {
     strategy,
     steps: steps === undefined ? undefined : toSteps(steps),
     finalBake: merged.finalBake,
-  });
+  };
   // What the gate would refuse is refused now, as input (exit 2), before anything is built from it.
   if (merged.metrics) resolveMetricGateOptions(metricGateOptionsFromConfig(merged.metrics));
   return {

@@ -5,7 +5,7 @@ import { InputError } from "../errors.js";
 import { metricGateOptionsFromConfig } from "../health/metrics-config.js";
 import type { SmokeCheck } from "../health/smoke.js";
 import { parseDuration } from "../plan/duration.js";
-import { buildPlan, type Plan } from "../plan/plan.js";
+import { buildPlan, type Step } from "../plan/plan.js";
 import type { DeployRequest, DeploySource } from "./deploy.js";
 
 /**
@@ -139,32 +139,38 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
   );
   const source = resolveSource(inputs, environment?.artifact, context.cwd);
 
-  let plan: Plan;
-  if (inputs.strategy !== undefined || inputs.steps !== undefined) {
-    plan = buildPlan({ strategy: inputs.strategy, steps: inputs.steps, finalBake: inputs.finalBake });
-  } else if (environment) {
-    plan =
-      inputs.finalBake === undefined
-        ? environment.plan
-        : { ...environment.plan, finalBakeMs: parseDuration(inputs.finalBake, "--final-bake") };
-  } else {
-    plan = buildPlan({ finalBake: inputs.finalBake });
-  }
-  const intervalMs =
-    inputs.interval !== undefined ? parseDuration(inputs.interval, "--interval") : environment?.intervalMs;
-  const smoke =
-    inputs.smokePayloads && inputs.smokePayloads.length > 0
-      ? await Promise.all(inputs.smokePayloads.map((text) => smokeCheck(text, context)))
-      : (environment?.smoke ?? []);
-  const alarms = inputs.alarms && inputs.alarms.length > 0 ? inputs.alarms : (environment?.alarms ?? []);
-  const hooks = {
-    preTraffic: nonEmpty(inputs.preTrafficHooks) ?? environment?.hooks.preTraffic ?? [],
-    postTraffic: nonEmpty(inputs.postTrafficHooks) ?? environment?.hooks.postTraffic ?? [],
-    timeoutMs:
-      inputs.hookTimeout !== undefined
-        ? parseDuration(inputs.hookTimeout, "--hook-timeout")
-        : environment?.hooks.timeoutMs,
+  // What the flags say, parsed into the environment's terms; then one rule: a flag given wins.
+  const fromFlags: Settings = {
+    plan:
+      inputs.strategy !== undefined || inputs.steps !== undefined
+        ? { strategy: inputs.strategy, steps: inputs.steps }
+        : undefined,
+    finalBake: inputs.finalBake,
+    intervalMs: inputs.interval === undefined ? undefined : parseDuration(inputs.interval, "--interval"),
+    smoke: nonEmpty(inputs.smokePayloads)
+      ? await Promise.all((inputs.smokePayloads ?? []).map((text) => smokeCheck(text, context)))
+      : undefined,
+    alarms: nonEmpty(inputs.alarms),
+    preTraffic: nonEmpty(inputs.preTrafficHooks),
+    postTraffic: nonEmpty(inputs.postTrafficHooks),
+    hookTimeoutMs:
+      inputs.hookTimeout === undefined ? undefined : parseDuration(inputs.hookTimeout, "--hook-timeout"),
   };
+  const fromEnvironment: Settings = environment
+    ? {
+        plan: { strategy: environment.plan.strategy, steps: environment.plan.steps },
+        finalBake: environment.plan.finalBake,
+        intervalMs: environment.intervalMs,
+        smoke: environment.smoke,
+        alarms: environment.alarms,
+        preTraffic: environment.hooks.preTraffic,
+        postTraffic: environment.hooks.postTraffic,
+        hookTimeoutMs: environment.hooks.timeoutMs,
+      }
+    : {};
+  const settings = overlay(fromFlags, fromEnvironment);
+  // Built once, from whichever choice won.
+  const plan = buildPlan({ ...settings.plan, finalBake: settings.finalBake });
 
   return {
     kind: "deploy",
@@ -173,11 +179,15 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
       aliasName,
       source,
       plan,
-      alarms,
+      alarms: settings.alarms ?? [],
       alarmReadFailure: environment?.alarmReadFailure ?? "fail",
-      smoke,
-      hooks,
-      intervalMs,
+      smoke: settings.smoke ?? [],
+      hooks: {
+        preTraffic: settings.preTraffic ?? [],
+        postTraffic: settings.postTraffic ?? [],
+        timeoutMs: settings.hookTimeoutMs,
+      },
+      intervalMs: settings.intervalMs,
       // The configuration's `metrics:` block is the metric gate's spec (percent and durations converted).
       metrics: environment?.metrics ? metricGateOptionsFromConfig(environment.metrics) : undefined,
       restoreTimeoutMs:
@@ -196,6 +206,25 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
 
 function nonEmpty(list: string[] | undefined): string[] | undefined {
   return list && list.length > 0 ? list : undefined;
+}
+
+/** The settings a flag can override, in the environment's terms. */
+interface Settings {
+  plan?: { strategy?: string | undefined; steps?: string | Step[] | undefined } | undefined;
+  finalBake?: string | number | undefined;
+  intervalMs?: number | undefined;
+  smoke?: SmokeCheck[] | undefined;
+  alarms?: string[] | undefined;
+  preTraffic?: string[] | undefined;
+  postTraffic?: string[] | undefined;
+  hookTimeoutMs?: number | undefined;
+}
+
+/** "Flags override the environment", written once: each setting a flag gives wins, key by key. */
+export function overlay<T extends object>(flags: T, environment: T): T {
+  const merged: Record<string, unknown> = { ...(environment as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(flags)) if (value !== undefined) merged[key] = value;
+  return merged as T;
 }
 
 function resolveSource(
