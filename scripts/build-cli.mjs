@@ -27,6 +27,10 @@ export async function buildCli({ outdir = "dist", write = true } = {}) {
     target: "node20",
     format: "esm",
     external: ["esbuild"],
+    // The SDK's ES modules rather than its CommonJS: esbuild can drop what is unused, and the
+    // credential providers the SDK imports only when its chain reaches them become chunks of their own
+    // (CommonJS `require` would have put them all in what deploy parses). 3.1 MB → 2.3 MB for deploy.
+    mainFields: ["module", "main"],
     sourcemap: "linked",
     // CommonJS dependencies inside the bundle still call require(); every chunk gets its own.
     banner: {
