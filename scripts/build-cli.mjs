@@ -5,6 +5,8 @@
 // emulator, the worker runtime or the DynamoDB and IAM clients that `rehearse` needs.
 // esbuild stays external: it ships a native binary that `lambda-rollout package` runs.
 //   node scripts/build-cli.mjs
+import { rm } from "node:fs/promises";
+import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
@@ -15,6 +17,8 @@ const root = fileURLToPath(new URL("..", import.meta.url));
  *   `write: false`, nothing: the outputs and the metafile are returned (test/cli/cli-bundle.test.ts).
  */
 export async function buildCli({ outdir = "dist", write = true } = {}) {
+  // Chunk names carry a content hash: without this, the chunks of earlier builds would pile up (and ship).
+  if (write) await rm(resolve(root, outdir, "cli-chunks"), { recursive: true, force: true });
   return await build({
     absWorkingDir: root,
     entryPoints: { cli: "src/cli/main.ts" },

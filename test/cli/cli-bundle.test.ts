@@ -6,7 +6,7 @@
  * built binary against moto, whose loaded modules a loader hook records (what it does load).
  */
 import { spawn } from "node:child_process";
-import { readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,14 +30,14 @@ const NOT_FOR_DEPLOY = [
 const forbidden = (paths: Iterable<string>) =>
   [...paths].filter((path) => NOT_FOR_DEPLOY.some((pattern) => pattern.test(path)));
 
+type BuildCli = (options: { outdir?: string; write?: boolean }) => Promise<BuildResult<{ metafile: true }>>;
+const loadBuildCli = async () =>
+  ((await import(join(ROOT, "scripts/build-cli.mjs"))) as { buildCli: BuildCli }).buildCli;
+
 describe("the build's import graph", () => {
   let metafile: Metafile;
   beforeAll(async () => {
-    const script = join(ROOT, "scripts/build-cli.mjs");
-    const { buildCli } = (await import(script)) as {
-      buildCli: (options: { write: boolean }) => Promise<BuildResult<{ metafile: true }>>;
-    };
-    metafile = (await buildCli({ write: false })).metafile;
+    metafile = (await (await loadBuildCli())({ write: false })).metafile;
   });
 
   /** The outputs loaded with `output` (static imports, transitively), their inputs and external imports. */
@@ -89,6 +89,20 @@ describe("the build's import graph", () => {
     const rehearse = staticClosure("dist/cli.mjs", chunkOf("src/cli/commands/rehearse.ts"));
     expect(forbidden(rehearse.inputs)).toEqual(expect.arrayContaining(["src/local/emulator.ts"]));
   });
+});
+
+test("a build leaves only its own chunks beside the entry, none of an earlier build's", async () => {
+  const outdir = await mkdtemp(join(tmpdir(), "lr-cli-build-"));
+  try {
+    await mkdir(join(outdir, "cli-chunks"));
+    await writeFile(join(outdir, "cli-chunks/chunk-OLDBUILD.mjs"), "export {};\n");
+    const { metafile } = await (await loadBuildCli())({ outdir });
+    const written = (await readdir(join(outdir, "cli-chunks"))).map((name) => `cli-chunks/${name}`);
+    const built = Object.keys(metafile.outputs).map((path) => path.slice(path.indexOf("cli-chunks/")));
+    expect(written.sort()).toEqual(built.filter((path) => path.startsWith("cli-chunks/")).sort());
+  } finally {
+    await rm(outdir, { recursive: true, force: true });
+  }
 });
 
 /** Runs the built binary with the recorder preloaded; returns the sources of every module it loaded. */
