@@ -2,7 +2,7 @@
 // Thin launcher: signals become an AbortSignal (the engine rolls back), the result becomes the exit code.
 // Nothing that happens to this process's output or terminal may cut a roll-out short: the alias must
 // end whole whatever the console does.
-import { run } from "../dist/cli.mjs";
+import { runCli } from "../dist/cli.mjs";
 
 // The SDK warns on every run that it will need Node 22 from 2027; lambda-rollout 0.1.x supports Node 20
 // (README, Requirements), so the notice is noise in every CI log. Set the variable to "false" to see it.
@@ -57,7 +57,7 @@ process.on("uncaughtException", onCrash);
 process.on("unhandledRejection", onCrash);
 
 // The exit code is the result line's: a crash stops the roll-out, and the result says how it ended.
-process.exitCode = await run(process.argv.slice(2), {
+process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,

@@ -1,15 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { createAwsPorts } from "./aws/index.js";
 import { ExitCode, RolloutError } from "./errors.js";
-import {
-  type AlarmPort,
-  type ArtifactStore,
-  type Clock,
-  type CredentialsPort,
-  type LambdaPort,
-  type MetricsPort,
-  systemClock,
-} from "./ports.js";
+import type { AlarmPort, ArtifactStore, Clock, CredentialsPort, LambdaPort, MetricsPort } from "./ports.js";
 import { deploy } from "./rollout/deploy.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent } from "./rollout/events.js";
 import { type DeployInputs, type ResolvedDeploy, resolveDeploy } from "./rollout/request.js";

@@ -2,7 +2,7 @@
  * The GitHub Action: read inputs, call the library's deployFromInputs (the CLI's own path), and report
  * through the runner: log lines, error annotations, outputs and the job summary. No deploy logic here.
  */
-import { describeEvent } from "../cli/render.js";
+import { describeEvent } from "../cli/output/render.js";
 import { ExitCode, type ExitCodeValue, InputError } from "../errors.js";
 import { failedResult, type ResultEvent, type StampedEvent } from "../rollout/events.js";
 import { deployFromInputs, type RunOptions } from "../run.js";

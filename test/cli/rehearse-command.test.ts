@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { strToU8, zipSync } from "fflate";
 import { beforeAll, expect, test } from "vitest";
-import { run } from "../../src/cli/main.js";
+import { runCli } from "../../src/cli/main.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -21,7 +21,7 @@ beforeAll(async () => {
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   let stderr = "";
-  const code = await run(args, {
+  const code = await runCli(args, {
     stdout: { write: () => true },
     stderr: { write: (text: string) => (stderr += text) },
     env,

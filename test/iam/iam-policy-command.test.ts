@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerIamPolicyCommand } from "../../src/cli/iam-policy-command.js";
+import { runCli } from "../../src/cli/main.js";
+import { parseCommandLine } from "../../src/cli/program.js";
 import { InputError } from "../../src/errors.js";
 import { deployerPolicy } from "../../src/iam/policy.js";
 
@@ -36,7 +36,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(args: string[], env: NodeJS.ProcessEnv = {}, withDone = false) {
+/**
+ * `iam-policy ARGS` in-process: parsed as the CLI does, then run so that a failure is thrown (the
+ * command's convention), or with `throughCli` through the CLI's one catch, which gives the exit code.
+ */
+async function run(args: string[], env: NodeJS.ProcessEnv = {}, throughCli = false) {
   let stdout = "";
   let stderr = "";
   let exitCode: number | undefined;
@@ -46,9 +50,8 @@ async function run(args: string[], env: NodeJS.ProcessEnv = {}, withDone = false
     env: { GITHUB_REF_NAME: "main", ...env },
     cwd: dir,
   };
-  const program = new Command("lambda-rollout").exitOverride();
-  registerIamPolicyCommand(program, io, withDone ? (result) => (exitCode = result.exitCode) : undefined);
-  await program.parseAsync(["iam-policy", ...args], { from: "user" });
+  if (throughCli) exitCode = await runCli(["iam-policy", ...args], io);
+  else await (await parseCommandLine(["iam-policy", ...args], io))?.();
   return { stdout, stderr, exitCode };
 }
 

@@ -1,11 +1,11 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sha256 } from "../artifact/hash.js";
-import { ExitCode, InputError } from "../errors.js";
-import { registerPackageCommand } from "./package-command.js";
+import { sha256 } from "../../artifact/hash.js";
+import { ExitCode, InputError } from "../../errors.js";
+import { runCli } from "../main.js";
+import { packageCommand } from "./package.js";
 
 let cwd: string;
 
@@ -16,6 +16,7 @@ function memoryIo() {
     io: {
       stdout: { write: (text: string) => out.push(text) },
       stderr: { write: (text: string) => err.push(text) },
+      env: {},
       cwd,
     },
     stdout: () => out.join(""),
@@ -23,17 +24,11 @@ function memoryIo() {
   };
 }
 
-async function runCli(args: string[], withDone: boolean) {
+/** `lambda-rollout package ARGS` in-process, through the CLI's parser and its one catch. */
+async function packageCli(args: string[]) {
   const memory = memoryIo();
-  const results: number[] = [];
-  const program = new Command("lambda-rollout").exitOverride();
-  registerPackageCommand(
-    program,
-    memory.io,
-    withDone ? (result) => results.push(result.exitCode) : undefined,
-  );
-  await program.parseAsync(["package", ...args], { from: "user" });
-  return { ...memory, exitCode: results[0] };
+  const exitCode = await runCli(["package", ...args], memory.io);
+  return { ...memory, exitCode };
 }
 
 beforeAll(async () => {
@@ -48,7 +43,7 @@ afterAll(async () => {
 
 describe("lambda-rollout package", () => {
   it("prints path, size, sha256 hex and CodeSha256, resolving paths against the working directory", async () => {
-    const run = await runCli(["--entry", "src/handler.ts", "--out", "dist/fn.zip"], true);
+    const run = await packageCli(["--entry", "src/handler.ts", "--out", "dist/fn.zip"]);
     const digest = sha256(await readFile(join(cwd, "dist/fn.zip")));
 
     expect(run.exitCode).toBe(0);
@@ -60,7 +55,7 @@ describe("lambda-rollout package", () => {
   });
 
   it("prints one JSON object with --json", async () => {
-    const run = await runCli(["--entry", "src/handler.ts", "--out", "dist/fn.zip", "--json"], true);
+    const run = await packageCli(["--entry", "src/handler.ts", "--out", "dist/fn.zip", "--json"]);
     const bytes = await readFile(join(cwd, "dist/fn.zip"));
     const lines = run.stdout().trimEnd().split("\n");
 
@@ -78,7 +73,7 @@ describe("lambda-rollout package", () => {
 
   it("reports a build error as exit 2 with esbuild's message on stderr", async () => {
     await writeFile(join(cwd, "src/broken.ts"), "export const handler = ;\n");
-    const run = await runCli(["--entry", "src/broken.ts", "--out", "dist/broken.zip"], true);
+    const run = await packageCli(["--entry", "src/broken.ts", "--out", "dist/broken.zip"]);
 
     expect(run.exitCode).toBe(ExitCode.invalidInput);
     expect(run.stderr()).toMatch(
@@ -88,12 +83,12 @@ describe("lambda-rollout package", () => {
   });
 
   it("reports missing flags as exit 2", async () => {
-    const run = await runCli(["--entry", "src/handler.ts"], true);
+    const run = await packageCli(["--entry", "src/handler.ts"]);
     expect(run.exitCode).toBe(ExitCode.invalidInput);
     expect(run.stderr()).toContain("Missing --out.");
   });
 
-  it("throws the InputError when no `done` callback is given", async () => {
-    await expect(runCli(["--out", "x.zip"], false)).rejects.toBeInstanceOf(InputError);
+  it("throws an InputError for the CLI to report, like every command", async () => {
+    await expect(packageCommand({ out: "x.zip" }, memoryIo().io)).rejects.toBeInstanceOf(InputError);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import type { StampedEvent } from "../rollout/events.js";
+import type { StampedEvent } from "../../rollout/events.js";
 import { describeEvent, ndjsonRenderer, plainRenderer, ttyRenderer } from "./render.js";
 
 const AT = Date.parse("2026-01-02T03:04:05.000Z");

@@ -1,5 +1,5 @@
-import type { StampedEvent } from "../rollout/events.js";
-import type { OutputStream } from "./io.js";
+import type { StampedEvent } from "../../rollout/events.js";
+import type { OutputStream } from "../io.js";
 
 /** One human line per event, or undefined for events that only update the live view. */
 export function describeEvent(event: StampedEvent): string | undefined {

@@ -1,9 +1,8 @@
-import type { Command } from "commander";
-import { checkAliasName, resolveFunctionTarget } from "../config/function-name.js";
-import { environmentFromFlags } from "../config/index.js";
-import { InputError, RolloutError } from "../errors.js";
-import { type DeployerTarget, deployerPolicy } from "../iam/policy.js";
-import { reportError } from "./io.js";
+import { checkAliasName, resolveFunctionTarget } from "../../config/function-name.js";
+import { DEFAULT_ALIAS, environmentFromFlags } from "../../config/index.js";
+import { InputError } from "../../errors.js";
+import { type DeployerTarget, deployerPolicy } from "../../iam/policy.js";
+import type { CliIo } from "../io.js";
 
 export interface IamPolicyFlags {
   function?: string;
@@ -18,25 +17,6 @@ export interface IamPolicyFlags {
   env?: string;
 }
 
-/** What the command reads from the process; tests pass their own. */
-export interface IamPolicyIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-}
-
-const processIo: IamPolicyIo = {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  get env() {
-    return process.env;
-  },
-  get cwd() {
-    return process.cwd();
-  },
-};
-
 interface FromConfig {
   name: string;
   function: string;
@@ -47,7 +27,7 @@ interface FromConfig {
   alarms: string[];
 }
 
-async function fromConfig(flags: IamPolicyFlags, io: IamPolicyIo): Promise<FromConfig | undefined> {
+async function fromConfig(flags: IamPolicyFlags, io: CliIo): Promise<FromConfig | undefined> {
   const resolution = await environmentFromFlags(flags, { cwd: io.cwd, env: io.env });
   if (resolution === undefined) return undefined;
   if (resolution.kind === "noop") {
@@ -69,7 +49,7 @@ async function fromConfig(flags: IamPolicyFlags, io: IamPolicyIo): Promise<FromC
  * Flags over configuration over the SDK's region variables; the account defaults to `*`. A function
  * ARN is reduced to its name (as deploy does) and also gives the partition, region and account.
  */
-export async function resolveIamTarget(flags: IamPolicyFlags, io: IamPolicyIo): Promise<DeployerTarget> {
+async function resolveIamTarget(flags: IamPolicyFlags, io: CliIo): Promise<DeployerTarget> {
   const file = await fromConfig(flags, io);
   const fn = resolveFunctionTarget({
     flagFunction: flags.function,
@@ -101,7 +81,7 @@ export async function resolveIamTarget(flags: IamPolicyFlags, io: IamPolicyIo): 
   const target: DeployerTarget = {
     functionName,
     aliasName: checkAliasName(
-      flags.alias ?? file?.alias ?? "live",
+      flags.alias ?? file?.alias ?? DEFAULT_ALIAS,
       flags.alias !== undefined ? "--alias" : `alias of environment "${file?.name}"`,
     ),
     region,
@@ -114,43 +94,9 @@ export async function resolveIamTarget(flags: IamPolicyFlags, io: IamPolicyIo): 
   return partition === undefined ? target : { ...target, partition };
 }
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
-/**
- * `lambda-rollout iam-policy`: prints the least-privilege policy document for one deploy target.
- * Without `done`, failures are thrown as RolloutError; with it, they are printed and reported as an
- * exit code, like the other commands.
- */
-export function registerIamPolicyCommand(
-  program: Command,
-  io: IamPolicyIo = processIo,
-  done?: (result: { exitCode: number }) => void,
-): Command {
-  return program
-    .command("iam-policy")
-    .description(
-      "Print the IAM policy that lets lambda-rollout deploy, roll back and report on one function, and nothing else.",
-    )
-    .option("--function <name>", "Lambda function name or ARN")
-    .option("--alias <name>", "alias that lambda-rollout shifts (default: live)")
-    .option("--bucket <bucket>", "artifact bucket")
-    .option("--prefix <prefix>", "artifact key prefix (artifacts go to PREFIX/FUNCTION/SHA256.zip)")
-    .option("--alarm <name>", "alarm read as a health gate (repeatable)", collect)
-    .option("--region <region>", "region (default: config, then AWS_REGION)")
-    .option("--account <id>", "account id (default: *)")
-    .option("--partition <name>", "AWS partition (default: aws)")
-    .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
-    .option("--env <name>", "environment from the config (default: chosen by branch)")
-    .action(async (flags: IamPolicyFlags) => {
-      try {
-        const policy = deployerPolicy(await resolveIamTarget(flags, io));
-        io.stdout.write(`${JSON.stringify(policy, null, 2)}\n`);
-        done?.({ exitCode: 0 });
-      } catch (error) {
-        if (done === undefined || !(error instanceof RolloutError)) throw error;
-        done({ exitCode: reportError(io.stderr, error) });
-      }
-    });
+/** `lambda-rollout iam-policy`: prints the least-privilege policy document for one deploy target. */
+export async function iamPolicyCommand(flags: IamPolicyFlags, io: CliIo): Promise<number> {
+  const policy = deployerPolicy(await resolveIamTarget(flags, io));
+  io.stdout.write(`${JSON.stringify(policy, null, 2)}\n`);
+  return 0;
 }

@@ -1,0 +1,68 @@
+import { describe, expect, test } from "vitest";
+import { LAMBDA_RUNTIME } from "../artifact/bundle.js";
+import { ExitCode } from "../errors.js";
+import type { CliIo } from "./io.js";
+import { runCli } from "./main.js";
+
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIo = {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env,
+    cwd: "/nonexistent",
+  };
+  const code = await runCli(args, io);
+  return { code, stdout, stderr };
+}
+
+/** An environment whose every read fails: a bug, not a RolloutError. */
+const exploding = new Proxy<NodeJS.ProcessEnv>(
+  {},
+  {
+    get() {
+      throw new Error("environment unreadable");
+    },
+  },
+);
+
+describe("runCli, the one catch", () => {
+  test("a RolloutError from a command prints its message and hint, and ends with its exit code", async () => {
+    const result = await cli(["iam-policy", "--function", "fn"]);
+    expect(result.code).toBe(ExitCode.invalidInput);
+    expect(result.stderr).toBe(
+      "error: iam-policy needs --bucket, --region.\n" +
+        "Pass them as flags, or use --config FILE --env NAME (region may also come from AWS_REGION).\n",
+    );
+    expect(result.stdout).toBe("");
+  });
+
+  test("anything else is an unexpected failure, exit 4, with the stack only under --debug", async () => {
+    const plain = await cli(["iam-policy", "--function", "fn", "--bucket", "b"], exploding);
+    expect(plain.code).toBe(ExitCode.awsError);
+    expect(plain.stderr).toBe(
+      "error: unexpected failure: environment unreadable\nRun again with --debug for details.\n",
+    );
+
+    const debug = await cli(["iam-policy", "--function", "fn", "--bucket", "b", "--debug"], exploding);
+    expect(debug.code).toBe(ExitCode.awsError);
+    expect(debug.stderr).toMatch(/^error: unexpected failure: Error: environment unreadable\n {4}at /);
+    expect(debug.stderr).not.toContain("Run again with --debug");
+  });
+
+  test("help and version end with 0; bad usage with 2", async () => {
+    expect((await cli(["--help"])).code).toBe(ExitCode.ok);
+    expect((await cli(["-V"])).stdout).toBe("0.1.0\n");
+    const unknown = await cli(["deploy", "--bogus"]);
+    expect(unknown.code).toBe(ExitCode.invalidInput);
+    expect(unknown.stderr).toBe("error: unknown option '--bogus'\n(run with --help for usage)\n");
+    expect((await cli([])).code).toBe(ExitCode.invalidInput);
+  });
+
+  test("rehearse's help shows the runtime that packages are built for", async () => {
+    // program.ts repeats the value so that declaring flags does not load the bundler's module.
+    const help = await cli(["rehearse", "--help"]);
+    expect(help.stdout).toContain(`(default: "${LAMBDA_RUNTIME}")`);
+  });
+});

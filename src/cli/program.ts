@@ -1,0 +1,215 @@
+/**
+ * The command tree: every command's flags and help, and nothing else. A command's code is imported
+ * only when that command runs (`commands/<name>.ts`), so `--help` and `deploy` do not load the emulator,
+ * esbuild or the SDK clients that other commands need. Type-only imports below are erased.
+ */
+import { Command } from "commander";
+import type { DeployFlags } from "./commands/deploy.js";
+import type { IamPolicyFlags } from "./commands/iam-policy.js";
+import type { PackageFlags } from "./commands/package.js";
+import type { RehearseFlags } from "./commands/rehearse.js";
+import type { TargetFlags } from "./commands/target.js";
+import type { CliIo } from "./io.js";
+
+const VERSION = "0.1.0";
+/** The Lambda runtime `rehearse` emulates by default; the same as LAMBDA_RUNTIME in artifact/bundle.ts. */
+const DEFAULT_REHEARSE_RUNTIME = "nodejs22.x";
+
+/** The chosen command, bound to its flags: loads its module, runs, returns the exit code or throws. */
+export type CommandRun = () => Promise<number>;
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function createProgram(io: CliIo, choose: (run: CommandRun) => void): Command {
+  const program = new Command("lambda-rollout")
+    .description(
+      "Ship AWS Lambda code safely: publish, shift the alias step by step, watch health, roll back.",
+    )
+    .version(VERSION, "-V, --cli-version", "print the lambda-rollout version")
+    .option("--debug", "print stack traces of unexpected errors")
+    .enablePositionalOptions();
+  declareDeploy(program).action((flags: DeployFlags) =>
+    choose(async () => (await import("./commands/deploy.js")).deployCommand(flags, io)),
+  );
+  declareTarget(
+    program
+      .command("status")
+      .description("Show the alias's versions and weights, and whether a roll-out is in progress."),
+  ).action((flags: TargetFlags) =>
+    choose(async () => (await import("./commands/status.js")).statusCommand(flags, io)),
+  );
+  declareTarget(
+    program
+      .command("rollback")
+      .description("Undo an interrupted roll-out: 100% on the stable (primary) version, routing removed."),
+  ).action((flags: TargetFlags) =>
+    choose(async () => (await import("./commands/rollback.js")).rollbackCommand(flags, io)),
+  );
+  declareTarget(
+    program
+      .command("promote")
+      .description("Finish an interrupted roll-out: 100% on the new (additional) version, routing removed."),
+  ).action((flags: TargetFlags) =>
+    choose(async () => (await import("./commands/promote.js")).promoteCommand(flags, io)),
+  );
+  declarePackage(program).action((flags: PackageFlags) =>
+    choose(async () => (await import("./commands/package.js")).packageCommand(flags, io)),
+  );
+  declareIamPolicy(program).action((flags: IamPolicyFlags) =>
+    choose(async () => (await import("./commands/iam-policy.js")).iamPolicyCommand(flags, io)),
+  );
+  declareRehearse(program).action((flags: RehearseFlags) =>
+    choose(async () => (await import("./commands/rehearse.js")).rehearseCommand(flags, io)),
+  );
+  for (const command of [program, ...program.commands]) {
+    command.exitOverride().showHelpAfterError("(run with --help for usage)");
+    command.configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+  }
+  return program;
+}
+
+/**
+ * Parses the command line and returns the command it asks for, not yet loaded. `--help`, `--version`
+ * and bad usage throw commander's CommanderError (after printing), as `exitOverride` makes them.
+ */
+export async function parseCommandLine(argv: string[], io: CliIo): Promise<CommandRun | undefined> {
+  let chosen: CommandRun | undefined;
+  const program = createProgram(io, (run) => {
+    chosen = run;
+  });
+  await program.parseAsync(argv, { from: "user" });
+  return chosen;
+}
+
+function declareDeploy(program: Command): Command {
+  return program
+    .command("deploy")
+    .description("Publish a version and shift the alias to it step by step, rolling back on any failed gate.")
+    .option("--function <name>", "Lambda function name or ARN")
+    .option("--alias <name>", "alias that clients call (default: live)")
+    .option("--zip <file>", "deployment package to upload and publish")
+    .option("--bucket <bucket>", "S3 bucket for the package (content-addressed key)")
+    .option("--prefix <prefix>", "key prefix inside the bucket")
+    .option("--version <n>", "an already published version to shift to, instead of --zip")
+    .option("--strategy <preset>", "AllAtOnce, Canary10Percent5Minutes, Linear10PercentEvery1Minute, …")
+    .option("--steps <steps>", 'custom steps, e.g. "10%:5m,50%:5m"; 100% follows the last')
+    .option("--final-bake <duration>", "bake after 100% with the same gates, e.g. 5m")
+    .option("--alarm <name>", "CloudWatch alarm that fails the roll-out when in ALARM (repeatable)", collect)
+    .option("--interval <duration>", "health poll interval during bakes (default 10s)")
+    .option(
+      "--smoke-payload <json|@file>",
+      "invoke the new version with this event before traffic (repeatable)",
+      collect,
+    )
+    .option(
+      "--pre-traffic-hook <command>",
+      "command run before any traffic moves; non-zero exit stops (repeatable)",
+      collect,
+    )
+    .option(
+      "--post-traffic-hook <command>",
+      "command run right after 100%; non-zero exit rolls back (repeatable)",
+      collect,
+    )
+    .option("--hook-timeout <duration>", "how long a hook may run (default 5m)")
+    .option(
+      "--restore-timeout <duration>",
+      "how long a rollback keeps retrying through AWS throttling and outages before exit 5 (default 2m)",
+    )
+    .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
+    .option("--env <name>", "environment from the config (default: chosen by branch)")
+    .option("--region <region>", "AWS region (default: the SDK chain)")
+    .option("--json", "NDJSON events on stdout, ending with the result line")
+    .option("--dry-run", "validate and print the plan; change nothing")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  # canary 10% for 5 minutes, rolled back if the alarm fires
+  lambda-rollout deploy --function orders --zip dist/orders.zip --bucket my-artifacts \\
+    --strategy Canary10Percent5Minutes --alarm orders-live-errors
+
+  # everything from lambda-rollout.yml, the environment chosen by the branch
+  lambda-rollout deploy --zip dist/orders.zip
+
+  # shift to an already published version in custom steps; see the plan first
+  lambda-rollout deploy --function orders --version 42 --steps "10%:2m,50%:5m" --dry-run
+
+Exit codes: 0 promoted or noop · 1 gate failed, rolled back · 2 invalid input · 3 conflict ·
+4 AWS error, alias restored · 5 rollback failed (the message says what to run)`,
+    );
+}
+
+/** The flags of `status`, `rollback` and `promote`: they need nothing but what is in AWS. */
+function declareTarget(command: Command): Command {
+  return command
+    .option("--function <name>", "Lambda function name or ARN (or take it from --config/--env)")
+    .option("--alias <name>", "alias that clients call (default: live, or the environment's)")
+    .option("--region <region>", "AWS region (default: the environment's, then the SDK chain)")
+    .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
+    .option("--env <name>", "environment from the config (default: chosen by branch)")
+    .option("--json", "machine-readable output on stdout");
+}
+
+function declarePackage(program: Command): Command {
+  return (
+    program
+      .command("package")
+      .description(
+        "Bundle a handler with esbuild and write a deterministic zip (same sources, same bytes, same CodeSha256).",
+      )
+      // Not requiredOption: the command reports a missing flag as invalid input (exit 2).
+      .option("--entry <file>", "handler source, TypeScript or JavaScript (required)")
+      .option("--out <file>", "zip to write, e.g. dist/function.zip (required)")
+      .option("--json", "print one JSON object instead of text")
+  );
+}
+
+function declareIamPolicy(program: Command): Command {
+  return program
+    .command("iam-policy")
+    .description(
+      "Print the IAM policy that lets lambda-rollout deploy, roll back and report on one function, and nothing else.",
+    )
+    .option("--function <name>", "Lambda function name or ARN")
+    .option("--alias <name>", "alias that lambda-rollout shifts (default: live)")
+    .option("--bucket <bucket>", "artifact bucket")
+    .option("--prefix <prefix>", "artifact key prefix (artifacts go to PREFIX/FUNCTION/SHA256.zip)")
+    .option("--alarm <name>", "alarm read as a health gate (repeatable)", collect)
+    .option("--region <region>", "region (default: config, then AWS_REGION)")
+    .option("--account <id>", "account id (default: *)")
+    .option("--partition <name>", "AWS partition (default: aws)")
+    .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
+    .option("--env <name>", "environment from the config (default: chosen by branch)");
+}
+
+function declareRehearse(program: Command): Command {
+  return program
+    .command("rehearse")
+    .description(
+      "Rehearse a roll-out locally (emulator + local API + synthetic load) with an injected failure: would the gates catch it, at which step, how fast?",
+    )
+    .requiredOption("--zip <file>", "your function's deployment package (Node.js)")
+    .option(
+      "--handler <handler>",
+      "Handler setting, file.export (default: handler.handler or index.handler, by the zip)",
+    )
+    .option("--runtime <runtime>", "Lambda runtime", DEFAULT_REHEARSE_RUNTIME)
+    .option("--timeout <seconds>", "function timeout", "3")
+    .option("--memory <mb>", "function memory size", "128")
+    .option("--config <file>", "lambda-rollout.yml: plan and metrics of --env are rehearsed")
+    .option("--env <name>", "environment in the config")
+    .option("--strategy <preset>", "plan preset (instead of the config's)")
+    .option("--steps <steps>", 'custom steps, e.g. "10%:1m,50%:1m"')
+    .option("--error-rate <percent>", "share of requests the bad version fails", "20")
+    .option("--latency <ms>", "latency added to every request of the bad version", "0")
+    .option("--rps <n>", "synthetic requests per second", "20")
+    .option("--interval <duration>", "health poll interval", "2s")
+    .option("--period <seconds>", "metric period (the local publisher flushes every 1 s)", "5")
+    .option("--max-bake <duration>", "cap on each step's bake, so long canaries rehearse quickly", "60s")
+    .option("--path <path>", "request path and query for the load (repeatable)", collect)
+    .option("--json", "print the report as JSON on stdout");
+}
