@@ -3,6 +3,7 @@ import { stat } from "node:fs/promises";
 import { dirname, join, parse, relative, resolve, sep } from "node:path";
 import type { build as Build, Message } from "esbuild";
 import { InputError } from "../errors.js";
+import { LAMBDA_RUNTIME } from "./runtime.js";
 import type { ZipFile } from "./zip.js";
 
 export interface BundleOptions {
@@ -34,15 +35,7 @@ export interface BundleOptions {
  */
 export const DEFAULT_EXTERNAL: readonly string[] = [];
 
-/**
- * Runtime the package is meant for, and the default of the Terraform module and of the example (a test
- * keeps them equal). nodejs22.x, not nodejs24.x: hashicorp/aws 5.x, which the module allows and this
- * project is tested with (5.100.0), rejects `nodejs24.x`; 6.20 and later accept it. nodejs22.x is
- * supported until 2027-04-30 (function updates blocked from 2027-07-01), so the default moves to
- * nodejs24.x with the module's move to provider 6.x, before then. A node22 bundle runs on nodejs24.x
- * too: setting the module's `runtime` to nodejs24.x needs no other package.
- */
-export const LAMBDA_RUNTIME = "nodejs22.x";
+export { LAMBDA_RUNTIME };
 
 /** esbuild's target for a Lambda Node.js runtime: `nodejs22.x` → `node22`. */
 export function esbuildTarget(runtime: string): string {

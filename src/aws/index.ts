@@ -47,13 +47,11 @@ export interface AwsPorts {
   metrics: MetricsPort;
   /** How long the credentials of these clients last and whether they renew. */
   credentials: CredentialsPort;
-  /** Resolves the region from options or the SDK chain; InputError when there is none. */
-  region(): Promise<string>;
 }
 
 /**
  * Builds the adapters from the standard SDK chain (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, ...).
- * Nothing is contacted here; a missing region surfaces as InputError from `region()` or the first call.
+ * Nothing is contacted here; a missing region surfaces as an InputError from the first call.
  */
 export function createAwsPorts(options: AwsPortsOptions = {}): AwsPorts {
   if (
@@ -91,19 +89,5 @@ export function createAwsPorts(options: AwsPortsOptions = {}): AwsPorts {
       options.env ?? process.env,
       options.credentials === undefined,
     ),
-    region: async () => {
-      let region: string | undefined;
-      let cause: unknown;
-      try {
-        region = await lambda.client.config.region();
-      } catch (error) {
-        cause = error;
-      }
-      if (region) return region;
-      throw new InputError("No AWS region is configured.", {
-        cause,
-        hint: "Set AWS_REGION (or a region in your AWS_PROFILE) or pass --region.",
-      });
-    },
   };
 }

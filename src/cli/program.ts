@@ -4,6 +4,7 @@
  * esbuild or the SDK clients that other commands need. Type-only imports below are erased.
  */
 import { Command } from "commander";
+import { LAMBDA_RUNTIME } from "../artifact/runtime.js";
 import type { DeployFlags } from "./commands/deploy.js";
 import type { IamPolicyFlags } from "./commands/iam-policy.js";
 import type { PackageFlags } from "./commands/package.js";
@@ -12,8 +13,8 @@ import type { TargetFlags } from "./commands/target.js";
 import type { CliIo } from "./io.js";
 
 const VERSION = "0.1.0";
-/** The Lambda runtime `rehearse` emulates by default; the same as LAMBDA_RUNTIME in artifact/bundle.ts. */
-const DEFAULT_REHEARSE_RUNTIME = "nodejs22.x";
+/** The Lambda runtime `rehearse` emulates by default. */
+const DEFAULT_REHEARSE_RUNTIME = LAMBDA_RUNTIME;
 
 /** The chosen command, bound to its flags: loads its module, runs, returns the exit code or throws. */
 export type CommandRun = () => Promise<number>;

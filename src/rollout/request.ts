@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { checkAliasName, resolveFunctionTarget } from "../config/function-name.js";
-import { CONFIG_FILE_NAMES, environmentFromFlags } from "../config/index.js";
+import { CONFIG_FILE_NAMES, DEFAULT_ALIAS, environmentFromFlags } from "../config/index.js";
 import { InputError } from "../errors.js";
 import { metricGateOptionsFromConfig } from "../health/metrics-config.js";
 import type { SmokeCheck } from "../health/smoke.js";
@@ -134,7 +134,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
   }
   const functionName = target.name;
   const aliasName = checkAliasName(
-    inputs.alias ?? environment?.alias ?? "live",
+    inputs.alias ?? environment?.alias ?? DEFAULT_ALIAS,
     inputs.alias !== undefined ? "--alias" : `alias of environment "${environment?.name}"`,
   );
   const source = resolveSource(inputs, environment?.artifact, context.cwd);
