@@ -106,9 +106,12 @@ beforeAll(async () => {
     metricSink: new CloudWatchMetricSink(connection),
     flushIntervalMs: 60_000,
     random: seeded(42),
-    // Enough environments that a cold burst at 100 requests/s is not throttled.
+    // Enough environments that a burst at 100 requests/s is not throttled.
     runtime: { maxConcurrencyPerVersion: 50 },
   });
+  // One warm environment per version before the bursts: dozens of workers cold-starting at once on a
+  // busy machine take seconds each, the load then hits its in-flight cap and skips requests.
+  await Promise.all(["1", "2"].map((version) => plane?.runtime.invoke(FN, version, {})));
 });
 
 afterAll(async () => {
