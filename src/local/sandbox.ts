@@ -88,6 +88,7 @@ export interface Sandbox {
   /** Responses per version since `since` (epoch ms): answered fine, or 5xx/no answer. */
   counts(since?: number): Record<string, VersionCounts>;
   release(options: ReleaseOptions): Promise<ReleaseReport>;
+  /** Interrupts a release under way (its alias restored), then stops the load, data plane and emulator. */
   stop(): Promise<void>;
 }
 
@@ -163,6 +164,14 @@ export async function startSandbox(setup: SandboxSetup): Promise<Sandbox> {
       loadAbort.abort();
       await load;
     });
+    // Stopping interrupts a release under way, and waits for it to put the alias back while the
+    // emulator still answers: otherwise it would bake on, then retry its restore against nothing.
+    const interrupt = new AbortController();
+    const releasing = new Set<Promise<unknown>>();
+    cleanups.push(async () => {
+      interrupt.abort();
+      await Promise.allSettled(releasing);
+    });
 
     const release = async (options: ReleaseOptions): Promise<ReleaseReport> => {
       const zipPath = join(dir, `${options.label}.zip`);
@@ -173,7 +182,7 @@ export async function startSandbox(setup: SandboxSetup): Promise<Sandbox> {
       let version: string | null = null;
       let caughtAtWeight: number | undefined;
       const gates = options.gate ? [createMetricGate(options.gate, { metrics: ports.metrics, clock })] : [];
-      const result = await deploy(
+      const running = deploy(
         {
           functionName: setup.functionName,
           aliasName: setup.aliasName,
@@ -187,6 +196,7 @@ export async function startSandbox(setup: SandboxSetup): Promise<Sandbox> {
           ...ports,
           lambda: aliasWrites,
           clock,
+          signal: interrupt.signal,
           emit: (event) => {
             if (event.type === "published") version = event.version;
             if (event.type === "gate" && event.verdict.status === "fail") caughtAtWeight = event.weight;
@@ -194,6 +204,8 @@ export async function startSandbox(setup: SandboxSetup): Promise<Sandbox> {
           },
         },
       );
+      releasing.add(running);
+      const result = await running.finally(() => releasing.delete(running));
       const mine = responses.samples.slice(from).filter((s) => s.version === version);
       const minimum = options.gate?.minInvocations ?? 20;
       return {

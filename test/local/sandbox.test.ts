@@ -56,3 +56,32 @@ test("a sandbox talks to its emulator explicitly, leaves process.env alone, and 
   ]);
   expect(process.env).toEqual(before);
 }, 60_000);
+
+test("stopping a sandbox interrupts a release under way, which restores the alias before the emulator stops", async () => {
+  const other = await startSandbox({ functionName: "sbx-stop", aliasName: "live", handler: "index.handler" });
+  const zip = (body: string) =>
+    zipSync({ "index.js": strToU8(`exports.handler = async () => ({ statusCode: 200, body: '${body}' });`) });
+  try {
+    await other.release({
+      label: "first",
+      zip: zip("one"),
+      plan: buildPlan({ strategy: "AllAtOnce" }),
+      intervalMs: 500,
+    });
+    let stopping: Promise<void> | undefined;
+    const report = await other.release({
+      label: "long",
+      zip: zip("two"),
+      plan: buildPlan({ steps: "10%:10m" }),
+      intervalMs: 500,
+      onEvent: (event) => {
+        if (event.type === "shift") stopping ??= other.stop();
+      },
+    });
+    await stopping;
+    expect(report.result.outcome).toBe("rolled_back");
+    expect(report.result.reason).toMatch(/interrupt|abort|cancel/i);
+  } finally {
+    await other.stop();
+  }
+}, 30_000);
