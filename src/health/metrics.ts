@@ -11,6 +11,7 @@ import {
   type GateVerdict,
   type HealthGate,
 } from "./gate.js";
+import { LAMBDA_METRICS, LAMBDA_NAMESPACE, versionDimensions } from "./lambda-metrics.js";
 import { type Evaluation, evaluateWindow, type VersionMetrics } from "./metrics-evaluate.js";
 import {
   type MetricGateOptions,
@@ -27,17 +28,6 @@ export {
   resolveMetricGateOptions,
 } from "./metrics-options.js";
 
-export const LAMBDA_NAMESPACE = "AWS/Lambda";
-
-/** The three dimensions AWS uses for a version's metrics when it is invoked through an alias. */
-export function versionDimensions(
-  functionName: string,
-  aliasName: string,
-  version: string,
-): Record<string, string> {
-  return { FunctionName: functionName, Resource: `${functionName}:${aliasName}`, ExecutedVersion: version };
-}
-
 export interface MetricGate extends HealthGate {
   readonly options: ResolvedMetricGateOptions;
   /** Failing checks in a row so far (reset by a passing check or a new target version). */
@@ -53,8 +43,12 @@ function queriesFor(role: "new" | "stable", dims: Record<string, string>, durati
     dimensions: dims,
     stat,
   });
-  const queries = [query("Invocations", "Sum"), query("Errors", "Sum"), query("Throttles", "Sum")];
-  if (durationStat) queries.push(query("Duration", durationStat));
+  const queries = [
+    query(LAMBDA_METRICS.invocations, "Sum"),
+    query(LAMBDA_METRICS.errors, "Sum"),
+    query(LAMBDA_METRICS.throttles, "Sum"),
+  ];
+  if (durationStat) queries.push(query(LAMBDA_METRICS.duration, durationStat));
   return queries;
 }
 

@@ -9,10 +9,16 @@ import { createServer } from "node:net";
 export interface Emulator {
   endpoint: string;
   port: number;
-  /** Fake credentials, region and endpoint for the SDK and for handlers that call AWS. */
+  region: string;
+  /** The fake keys the emulator accepts. */
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** The same credentials, region and endpoint as variables, for handlers that call AWS. */
   env: Record<string, string>;
   stop(): Promise<void>;
 }
+
+const REGION = "us-east-1";
+const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 
 export async function freeLoopbackPort(): Promise<number> {
   return await new Promise((resolve, reject) => {
@@ -89,11 +95,13 @@ export async function startEmulator(
   return {
     endpoint,
     port,
+    region: REGION,
+    credentials: { ...CREDENTIALS },
     env: {
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-      AWS_REGION: "us-east-1",
-      AWS_DEFAULT_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      AWS_REGION: REGION,
+      AWS_DEFAULT_REGION: REGION,
       AWS_ENDPOINT_URL: endpoint,
       AWS_EC2_METADATA_DISABLED: "true",
     },

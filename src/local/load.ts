@@ -4,6 +4,7 @@
  * previous answer) so a slow version cannot quietly lower the load, but with a cap on requests in
  * flight so a hung version cannot pile up sockets either.
  */
+import { type Clock, systemClock } from "../ports.js";
 import { EXECUTED_VERSION_HEADER } from "./api-gateway.js";
 
 export interface LoadOptions {
@@ -18,6 +19,8 @@ export interface LoadOptions {
   requestTimeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
   onResponse?: ((sample: LoadSample) => void) | undefined;
+  /** Paces the requests and stamps the samples; default the system clock. */
+  clock?: Clock | undefined;
 }
 
 export interface LoadSample {
@@ -82,13 +85,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const intervalMs = 1000 / options.ratePerSecond;
   const report: LoadReport = { sent: 0, skipped: 0, byVersion: {}, durationMs: 0 };
   const inFlight = new Set<Promise<void>>();
-  const started = Date.now();
+  const clock = options.clock ?? systemClock;
+  const started = clock.now();
 
   for (let i = 0; i < total; i += 1) {
-    if (options.signal?.aborted || Date.now() - started >= endAfterMs) break;
+    if (options.signal?.aborted || clock.now() - started >= endAfterMs) break;
     const due = started + i * intervalMs;
-    const wait = due - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const wait = due - clock.now();
+    if (wait > 0) await clock.sleep(wait, options.signal);
     if (options.signal?.aborted) break;
     if (inFlight.size >= maxInFlight) {
       report.skipped += 1;
@@ -96,18 +100,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     }
     report.sent += 1;
     const url = urls[i % urls.length] ?? urls[0]!;
-    const sentAt = Date.now();
+    const sentAt = clock.now();
     const request = sendOne(url, timeoutMs).then(({ status, version }) => {
       const tally = report.byVersion[version] ?? {};
       report.byVersion[version] = tally;
       tally[status] = (tally[status] ?? 0) + 1;
-      options.onResponse?.({ at: Date.now(), status, version, latencyMs: Date.now() - sentAt });
+      const at = clock.now();
+      options.onResponse?.({ at, status, version, latencyMs: at - sentAt });
     });
     inFlight.add(request);
     void request.finally(() => inFlight.delete(request));
   }
   await Promise.all(inFlight);
-  report.durationMs = Date.now() - started;
+  report.durationMs = clock.now() - started;
   return report;
 }
 

@@ -1,9 +1,17 @@
 /**
  * Publishes the Lambda metrics AWS would publish for traffic through an alias: Invocations, Errors,
  * Throttles and Duration in `AWS/Lambda`, per version (FunctionName, Resource=fn:alias,
- * ExecutedVersion) and in aggregate (FunctionName+Resource, FunctionName). Buffered and flushed every
+ * ExecutedVersion) and in aggregate (FunctionName+Resource, FunctionName). Names and dimensions come
+ * from `src/health/lambda-metrics.ts`, the contract the metric gate reads. Buffered and flushed every
  * few seconds, since a PutMetricData per request would swamp the emulator.
  */
+import {
+  aliasDimensions,
+  functionDimensions,
+  LAMBDA_METRICS,
+  LAMBDA_NAMESPACE,
+  versionDimensions,
+} from "../health/lambda-metrics.js";
 import type { MetricDatum, MetricSinkPort } from "./ports.js";
 
 export interface InvocationRecord {
@@ -37,7 +45,6 @@ export interface MetricsPublisherOptions {
   onError?: ((error: unknown) => void) | undefined;
 }
 
-export const LAMBDA_NAMESPACE = "AWS/Lambda";
 /** CloudWatch accepts at most 150 distinct values in one datum. */
 const MAX_VALUES_PER_DATUM = 150;
 
@@ -67,15 +74,15 @@ export function datumsFor(
     value,
   });
   const data = [
-    count("Invocations", bucket.invocations),
-    count("Errors", bucket.errors),
-    count("Throttles", bucket.throttles),
+    count(LAMBDA_METRICS.invocations, bucket.invocations),
+    count(LAMBDA_METRICS.errors, bucket.errors),
+    count(LAMBDA_METRICS.throttles, bucket.throttles),
   ];
   const entries = [...bucket.durations.entries()];
   for (let i = 0; i < entries.length; i += MAX_VALUES_PER_DATUM) {
     const slice = entries.slice(i, i + MAX_VALUES_PER_DATUM);
     data.push({
-      metricName: "Duration",
+      metricName: LAMBDA_METRICS.duration,
       dimensions,
       timestamp,
       unit: "Milliseconds",
@@ -162,9 +169,9 @@ export class MetricsPublisher {
     const byAlias = new Map<string, Bucket>();
     const byFunction = new Map<string, Bucket>();
     for (const bucket of buckets) {
-      const resource = `${bucket.functionName}:${bucket.aliasName}`;
-      const dims = { FunctionName: bucket.functionName, Resource: resource, ExecutedVersion: bucket.version };
+      const dims = versionDimensions(bucket.functionName, bucket.aliasName, bucket.version);
       data.push(...datumsFor(bucket, dims, timestamp));
+      const resource = `${bucket.functionName}\u0000${bucket.aliasName}`;
       const alias = byAlias.get(resource) ?? emptyBucket({ ...bucket, version: "" });
       merge(alias, bucket);
       byAlias.set(resource, alias);
@@ -173,11 +180,11 @@ export class MetricsPublisher {
       merge(fn, bucket);
       byFunction.set(bucket.functionName, fn);
     }
-    for (const [resource, bucket] of byAlias) {
-      data.push(...datumsFor(bucket, { FunctionName: bucket.functionName, Resource: resource }, timestamp));
+    for (const bucket of byAlias.values()) {
+      data.push(...datumsFor(bucket, aliasDimensions(bucket.functionName, bucket.aliasName), timestamp));
     }
     for (const [name, bucket] of byFunction)
-      data.push(...datumsFor(bucket, { FunctionName: name }, timestamp));
+      data.push(...datumsFor(bucket, functionDimensions(name), timestamp));
     try {
       await this.sink.putMetricData(LAMBDA_NAMESPACE, data);
       this.publishedBatches += 1;

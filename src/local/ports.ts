@@ -1,7 +1,7 @@
 /**
  * What the local data plane needs from the emulator beyond the engine's ports: a version's code and
  * configuration (to run it), the alias's routing (to split traffic), and PutMetricData (to publish the
- * metrics AWS would). `src/aws/local-support.ts` implements them with the SDK; tests use fakes.
+ * metrics AWS would). `src/local/aws/` implements them with the SDK; tests use fakes.
  */
 import type { AliasRouting } from "../ports.js";
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
+import { FakeLambda } from "../../test/support/fakes.js";
 import type { AliasRouting } from "../ports.js";
-import { createRoutingCache, pickVersion } from "./routing.js";
+import { createRoutingCache, invalidatingAliasWrites, pickVersion } from "./routing.js";
 
 /** A deterministic random source cycling through the given values. */
 function sequence(values: number[]): () => number {
@@ -54,5 +55,44 @@ describe("routing cache", () => {
     expect((await cache.get()).version).toBe("2");
     cache.invalidate();
     expect((await cache.get()).version).toBe("3");
+  });
+});
+
+describe("routing invalidation", () => {
+  test("a read under way when the routing is invalidated answers its callers but is not cached", async () => {
+    let reads = 0;
+    let release: (() => void) | undefined;
+    const cache = createRoutingCache(
+      async () => {
+        reads += 1;
+        const version = String(reads);
+        if (reads === 1) await new Promise<void>((resolve) => (release = resolve));
+        return { version };
+      },
+      { ttlMs: 60_000, now: () => 0 },
+    );
+    const before = cache.get();
+    await Promise.resolve();
+    cache.invalidate();
+    release?.();
+    expect((await before).version).toBe("1");
+    expect((await cache.get()).version).toBe("2");
+    expect((await cache.get()).version).toBe("2");
+  });
+
+  test("every alias write through the wrapped port invalidates, even a failed one; other calls pass through", async () => {
+    const lambda = new FakeLambda();
+    let invalidations = 0;
+    const wrapped = invalidatingAliasWrites(lambda, { invalidate: () => (invalidations += 1) });
+    const alias = await wrapped.getAlias("fn", "live");
+    expect(invalidations).toBe(0);
+    await wrapped.updateAlias("fn", "live", { version: alias.version }, alias.revisionId);
+    expect(invalidations).toBe(1);
+    lambda.failWhen = (op) => (op === "updateAlias" ? new Error("lost") : undefined);
+    await expect(wrapped.updateAlias("fn", "live", { version: "1" }, alias.revisionId)).rejects.toThrow(
+      "lost",
+    );
+    expect(invalidations).toBe(2);
+    expect(lambda.calls.map((c) => c.op)).toEqual(["getAlias", "updateAlias", "updateAlias"]);
   });
 });

@@ -81,7 +81,7 @@ export class LocalRuntime {
     const coldStart = !environment.invoked;
     environment.invoked = true;
     environment.busy = true;
-    const reply = await this.run(pool, environment, requestId, event);
+    const reply = await this.runInEnvironment(pool, environment, requestId, event);
     environment.busy = false;
     if (reply.ok)
       return { ...base, payload: reply.payload, durationMs: reply.durationMs, throttled: false, coldStart };
@@ -174,14 +174,15 @@ export class LocalRuntime {
     }
     const environment: Environment = { worker, busy: false, invoked: false };
     worker.once("exit", () => pool.environments.delete(environment));
-    // Errors also arrive through `run`; this listener keeps an idle crash from being unhandled.
+    // Errors also arrive through `runInEnvironment`; this listener keeps an idle crash from being unhandled.
     worker.on("error", () => pool.environments.delete(environment));
     worker.unref();
     pool.environments.add(environment);
     return environment;
   }
 
-  private run(
+  /** Sends one event to one execution environment and waits for its reply, its crash or the timeout. */
+  private runInEnvironment(
     pool: VersionPool,
     environment: Environment,
     requestId: string,

@@ -1,7 +1,7 @@
 import { strToU8, zipSync } from "fflate";
 import { describe, expect, test } from "vitest";
-import { runDemo } from "../../src/local/demo.js";
-import { rehearse } from "../../src/local/rehearse.js";
+import { runDemo } from "../../examples/name-searcher/demo/story.js";
+import { rehearse } from "../../src/local/fault-rehearsal.js";
 import { buildPlan } from "../../src/plan/plan.js";
 
 describe("npm run demo: the story as a test", () => {
@@ -38,8 +38,6 @@ describe("detection (bench/RESULTS.md, issue 6)", () => {
       ratePerSecond: 20,
       intervalMs,
     });
-    // Figures for bench/RESULTS.md.
-    process.stdout.write(`DETECTION ${JSON.stringify(report)}\n`);
     expect(report.caught).toBe(true);
     expect(report.caughtAtWeight).toBe(10);
     expect(report.detectionMs).toBeDefined();

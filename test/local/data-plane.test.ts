@@ -12,8 +12,9 @@ import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createAwsPorts } from "../../src/aws/index.js";
-import { LocalSupport } from "../../src/aws/local-support.js";
 import { createMetricGate } from "../../src/health/metrics.js";
+import { EmulatorLambda } from "../../src/local/aws/emulator-lambda.js";
+import { CloudWatchMetricSink } from "../../src/local/aws/metric-sink.js";
 import { type DataPlane, startDataPlane } from "../../src/local/data-plane.js";
 import { runLoad, summarize } from "../../src/local/load.js";
 import { systemClock } from "../../src/ports.js";
@@ -47,7 +48,7 @@ function seeded(seed: number): () => number {
 
 let moto: Moto;
 let plane: DataPlane | undefined;
-let support: LocalSupport;
+let lambda: EmulatorLambda;
 
 beforeAll(async () => {
   moto = await startMoto();
@@ -91,23 +92,26 @@ beforeAll(async () => {
       RoutingConfig: { AdditionalVersionWeights: { "2": 0.5 } },
     }),
   );
-  support = new LocalSupport({
-    endpoint: moto.endpoint,
+  const connection = { endpoint: moto.endpoint, region: moto.region, credentials: moto.credentials };
+  lambda = new EmulatorLambda({
+    ...connection,
     packageSources: [{ bucket: BUCKET, prefix: "releases" }],
   });
   // v1's package is handed over directly, as the demo does with the packages it builds.
-  support.registerPackage(healthy);
+  lambda.registerPackage(healthy);
   plane = await startDataPlane({
     functionName: FN,
     aliasName: "live",
-    lambda: support,
-    metricSink: support,
+    lambda,
+    metricSink: new CloudWatchMetricSink(connection),
     flushIntervalMs: 60_000,
-    routingTtlMs: 200,
     random: seeded(42),
-    // Enough environments that a cold burst at 100 requests/s is not throttled.
+    // Enough environments that a burst at 100 requests/s is not throttled.
     runtime: { maxConcurrencyPerVersion: 50 },
   });
+  // One warm environment per version before the bursts: dozens of workers cold-starting at once on a
+  // busy machine take seconds each, the load then hits its in-flight cap and skips requests.
+  await Promise.all(["1", "2"].map((version) => plane?.runtime.invoke(FN, version, {})));
 });
 
 afterAll(async () => {
@@ -203,11 +207,11 @@ describe("local data plane against moto", () => {
     expect(verdict.detail).toMatch(/error rate 100\.0%/);
   });
 
-  test("traffic follows a change of the alias within the routing TTL", async () => {
+  test("traffic follows a change of the alias once the routing is invalidated", async () => {
     await clients(moto).lambda.send(
       new UpdateAliasCommand({ FunctionName: FN, Name: "live", FunctionVersion: "1", RoutingConfig: {} }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    plane?.api.routing.invalidate();
     const report = await runLoad({ url: `${plane?.api.url}/`, ratePerSecond: 100, count: 20 });
     expect(report.byVersion).toEqual({ "1": { "200": 20 } });
   });
@@ -216,7 +220,7 @@ describe("local data plane against moto", () => {
     await clients(moto).lambda.send(
       new UpdateAliasCommand({ FunctionName: FN, Name: "live", FunctionVersion: "3" }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    plane?.api.routing.invalidate();
     const response = await fetch(`${plane?.api.url}/`);
     expect(response.status).toBe(502);
     expect(response.headers.get("x-executed-version")).toBe("3");

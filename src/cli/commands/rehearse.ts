@@ -9,7 +9,7 @@ import { handlerCandidates, zipEntries } from "../../artifact/inspect.js";
 import { environmentFromFlags } from "../../config/index.js";
 import { ExitCode, InputError } from "../../errors.js";
 import { metricGateOptionsFromConfig } from "../../health/metrics-config.js";
-import { rehearse } from "../../local/rehearse.js";
+import { rehearse } from "../../local/fault-rehearsal.js";
 import { parseDuration } from "../../plan/duration.js";
 import { buildPlan, type Plan } from "../../plan/plan.js";
 import type { CliIo } from "../io.js";

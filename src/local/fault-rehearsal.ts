@@ -1,15 +1,16 @@
 /**
  * `lambda-rollout rehearse`: "are my thresholds right?" answered before production does. Runs the
- * configured roll-out of the user's own package against the emulator: the package as it is becomes the
- * stable version, the same package with an injected failure (error share, added latency) the new one,
- * under synthetic load. Reports whether the gates caught it, at which step, and how fast.
+ * configured roll-out of the user's own package in a sandbox (`sandbox.ts`): the package as it is
+ * becomes the stable version, the same package with an injected failure (error share, added latency)
+ * the new one, under synthetic load. Reports whether the gates caught it, at which step, and how fast.
  */
 import type { MetricGateOptions } from "../health/metrics.js";
-import type { Plan } from "../plan/plan.js";
+import { buildPlan, type Plan } from "../plan/plan.js";
+import { type Clock, systemClock } from "../ports.js";
 import type { StampedEvent } from "../rollout/events.js";
 import { injectFault } from "./fault.js";
 import { LOAD_LIMITS } from "./load.js";
-import { startRehearsal } from "./rehearsal.js";
+import { startSandbox } from "./sandbox.js";
 
 export interface RehearseOptions {
   zip: Uint8Array;
@@ -31,6 +32,7 @@ export interface RehearseOptions {
   maxBakeMs?: number | undefined;
   onEvent?: ((event: StampedEvent) => void) | undefined;
   out?: ((line: string) => void) | undefined;
+  clock?: Clock | undefined;
 }
 
 export interface RehearseReport {
@@ -47,6 +49,11 @@ export interface RehearseReport {
   elapsedMs: number;
 }
 
+/** Traffic the stable version serves before the bad one is released, so relative checks have a baseline. */
+const WARM_UP_SECONDS = 2;
+/** If the load is not answered by then, release anyway: the report will show what the gates made of it. */
+const WARM_UP_TIMEOUT_MS = 10_000;
+
 /** Shortens each bake (and the final bake) to `maxBakeMs`, keeping the weights. */
 export function capBakes(plan: Plan, maxBakeMs: number | undefined): Plan {
   if (maxBakeMs === undefined) return plan;
@@ -58,7 +65,8 @@ export function capBakes(plan: Plan, maxBakeMs: number | undefined): Plan {
 }
 
 export async function rehearse(options: RehearseOptions): Promise<RehearseReport> {
-  const started = Date.now();
+  const clock = options.clock ?? systemClock;
+  const started = clock.now();
   const out = options.out ?? (() => {});
   const plan = capBakes(options.plan, options.maxBakeMs);
   const bakeTotal = plan.steps.reduce((sum, s) => sum + s.bakeMs, 0) + plan.finalBakeMs;
@@ -69,35 +77,39 @@ export async function rehearse(options: RehearseOptions): Promise<RehearseReport
     addedLatencyMs: options.addedLatencyMs,
     label: "rehearsal",
   });
-  const rehearsal = await startRehearsal({
+  const sandbox = await startSandbox({
     functionName: "rehearsal",
     aliasName: "live",
     handler: options.handler,
-    zip: options.zip,
     environment: options.environment,
     timeoutSeconds: options.timeoutSeconds,
     memoryMb: options.memoryMb,
+    clock,
   });
   try {
-    out(`emulator ${rehearsal.emulator.endpoint}, local API ${rehearsal.url}`);
-    const stable = await rehearsal.release({
+    out(`emulator ${sandbox.emulator.endpoint}, local API ${sandbox.url}`);
+    // The package as it is, released all at once before any traffic: the stable version to compare with.
+    const stable = await sandbox.release({
       label: "stable",
       zip: options.zip,
-      plan,
-      gate: options.gate,
+      plan: buildPlan({ strategy: "AllAtOnce" }),
       intervalMs: options.intervalMs,
     });
     if (stable.result.outcome !== "promoted") {
       throw new Error(`releasing the stable version failed: ${stable.result.reason}`);
     }
-    rehearsal.startLoad({ ratePerSecond: options.ratePerSecond, durationMs: loadMs, paths: options.paths });
+    sandbox.startLoad({ ratePerSecond: options.ratePerSecond, durationMs: loadMs, paths: options.paths });
     out(
       `load ${options.ratePerSecond} requests/s; releasing the bad version ` +
         `(${Math.round(options.errorRate * 100)}% errors, +${options.addedLatencyMs ?? 0} ms)`,
     );
-    // A little steady traffic first, so the stable version has a baseline for relative checks.
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    const report = await rehearsal.release({
+    // A little steady traffic first (two seconds' worth, answered), so the stable version has a baseline.
+    const warmedUp = await sandbox.responses.waitForMore(Math.ceil(options.ratePerSecond * WARM_UP_SECONDS), {
+      clock,
+      timeoutMs: WARM_UP_TIMEOUT_MS,
+    });
+    if (!warmedUp) out(`the load was not answered within ${WARM_UP_TIMEOUT_MS / 1000} s; releasing anyway`);
+    const report = await sandbox.release({
       label: "bad",
       zip: bad,
       plan,
@@ -116,9 +128,9 @@ export async function rehearse(options: RehearseOptions): Promise<RehearseReport
       detectionMs: since(report.firstBadResponseAt),
       afterEvidenceMs: since(report.evidenceMetAt),
       plan,
-      elapsedMs: Date.now() - started,
+      elapsedMs: clock.now() - started,
     };
   } finally {
-    await rehearsal.stop();
+    await sandbox.stop();
   }
 }

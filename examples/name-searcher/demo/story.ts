@@ -3,19 +3,24 @@
  * (table, seed data, function, alias), releases v1, puts steady load on a local API Gateway, then rolls
  * out v2 (healthy: promoted) and v3 (fails 30% of requests: the metric gate trips, rolled back).
  * Exits 0 only when that story happened; stops everything it started in every case.
+ *
+ * The example's story, not part of the shipped tool: it drives lambda-rollout's sandbox
+ * (`src/local/sandbox.ts`) from the repository's sources.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { packageFunction } from "../artifact/package.js";
-import type { MetricGateOptions } from "../health/metrics.js";
-import { buildPlan } from "../plan/plan.js";
-import type { StampedEvent } from "../rollout/events.js";
-import { injectFault } from "./fault.js";
-import { type Rehearsal, type ReleaseReport, startRehearsal } from "./rehearsal.js";
+import { packageFunction } from "../../../src/artifact/package.js";
+import type { MetricGateOptions } from "../../../src/health/metrics.js";
+import { injectFault } from "../../../src/local/fault.js";
+import { type ReleaseReport, type Sandbox, startSandbox } from "../../../src/local/sandbox.js";
+import { buildPlan } from "../../../src/plan/plan.js";
+import type { StampedEvent } from "../../../src/rollout/events.js";
+import { createTable } from "./table.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/** examples/name-searcher */
+const EXAMPLE = fileURLToPath(new URL("..", import.meta.url));
 const FUNCTION = "name-searcher-demo";
 const TABLE = "name-searcher-demo-people";
 const PEOPLE = [
@@ -59,7 +64,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   say("packaging name-searcher (examples/name-searcher/src/handler.ts) with esbuild");
   const dist = await mkdtemp(join(tmpdir(), "lambda-rollout-demo-"));
   const built = await packageFunction({
-    entry: join(ROOT, "examples/name-searcher/src/handler.ts"),
+    entry: join(EXAMPLE, "src/handler.ts"),
     out: join(dist, "v1.zip"),
   });
   const v1 = new Uint8Array(await readFile(built.path));
@@ -68,21 +73,20 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const v3 = injectFault(v1, built.handler, { errorRate: 0.3, label: "v3 regression" });
 
   say("starting the AWS emulator (moto) and provisioning table, seed data, function and alias");
-  let rehearsal: Rehearsal | undefined;
+  let sandbox: Sandbox | undefined;
   let ticker: NodeJS.Timeout | undefined;
   try {
-    rehearsal = await startRehearsal({
+    sandbox = await startSandbox({
       functionName: FUNCTION,
       aliasName: "live",
       handler: built.handler,
-      zip: v1,
       environment: { TABLE_NAME: TABLE, POWERTOOLS_LOG_LEVEL: "WARN" },
       timeoutSeconds: 5,
       memoryMb: 256,
       port: options.port,
-      prepare: (support) => support.createTable(TABLE, "name", PEOPLE),
+      prepare: (emulator) => createTable(emulator, TABLE, "name", PEOPLE),
     });
-    const r = rehearsal;
+    const r = sandbox;
     // Ctrl-C: stop what was started (emulator, workers, server) instead of leaving them running.
     options.signal?.addEventListener("abort", () => void r.stop(), { once: true });
     say(`emulator at ${r.emulator.endpoint}; local API Gateway at ${r.url} (loopback only)`);
@@ -91,25 +95,25 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     const onEvent = (label: string) => (event: StampedEvent) => {
       if (event.type === "shift")
         say(
-          `${label}: step ${event.step}/${event.steps} — ${event.weight}% of traffic on v${event.toVersion}`,
+          `${label}: step ${event.step}/${event.steps} — ${event.weight}% of traffic on version ${event.toVersion}`,
         );
-      // v1 is released before any traffic: its gate lines would only say "no evidence".
-      if (event.type === "gate" && event.verdict.gate === "metrics" && label !== "v1") {
+      if (event.type === "gate" && event.verdict.gate === "metrics") {
         say(
           `${label}:   gate ${event.verdict.status.toUpperCase()} at ${event.weight}% — ${event.verdict.detail}`,
         );
       }
-      if (event.type === "rollback") say(`${label}: ROLLING BACK to v${event.routing.version}`);
+      if (event.type === "rollback") say(`${label}: ROLLING BACK to version ${event.routing.version}`);
       if (event.type === "warning" || (event.type === "info" && /extending/.test(event.message))) {
         say(`${label}: ${event.message}`);
       }
     };
 
+    // The first release replaces the function's placeholder code before any traffic: all at once, with
+    // no metric gate, since there is nothing to judge yet (as a first deploy after Terraform).
     const first = await r.release({
       label: "v1",
       zip: v1,
-      plan,
-      gate: DEMO_GATE,
+      plan: buildPlan({ strategy: "AllAtOnce" }),
       intervalMs: 2000,
       onEvent: onEvent("v1"),
     });
@@ -126,7 +130,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       windowStart = Date.now();
       const parts = Object.entries(counts)
         .sort()
-        .map(([v, c]) => `v${v}: ${c.ok + c.errors} requests, ${c.errors} errors`);
+        .map(([v, c]) => `version ${v}: ${c.ok + c.errors} requests, ${c.errors} errors`);
       say(`  traffic (last 5s) — ${parts.join(" · ") || "none"}`);
     }, 5000);
     await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -171,13 +175,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       );
     }
 
-    const routing = await r.support.getAliasRouting(FUNCTION, "live");
-    // The gateway may reuse the routing for up to a second; ask with the restored one.
-    r.plane.api.routing.invalidate();
+    // The roll-back's alias write invalidated the gateway's routing: this request sees the restored one.
+    const routing = await r.lambda.getAliasRouting(FUNCTION, "live");
     const answer = await fetch(`${r.url}/?name=John%20Doe`);
     const body = await answer.text();
     say(
-      `alias now: 100% v${routing.version}; curl ?name=John%20Doe → ${answer.status} from v${answer.headers.get("x-executed-version")}: ${body.slice(0, 80)}`,
+      `alias now: 100% version ${routing.version}; curl ?name=John%20Doe → ${answer.status} from version ${answer.headers.get("x-executed-version")}: ${body.slice(0, 80)}`,
     );
     if (routing.additional || routing.version !== second.version)
       problems.push(`alias ended on ${JSON.stringify(routing)}, not 100% v2`);
@@ -191,7 +194,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   } finally {
     if (ticker) clearInterval(ticker);
     say("stopping load, local API, workers and the emulator");
-    await rehearsal?.stop();
+    await sandbox?.stop();
   }
   const elapsedMs = Date.now() - started;
   say(

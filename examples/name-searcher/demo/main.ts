@@ -1,7 +1,10 @@
-#!/usr/bin/env node
-// Thin launcher for `npm run demo` (which builds first): the demo itself is dist/local/demo.js.
+/**
+ * `npm run demo` (from the repository root): runs the story in `story.ts` and exits 0 only when it
+ * happened as told. Ctrl-C stops the emulator, the local API and the load, and exits 130.
+ */
+// Before the SDK loads: its "Node 22 from 2027" notice is noise here (the CLI silences it too).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-const { runDemo } = await import("../dist/local/demo.js");
+const { runDemo } = await import("./story.js");
 
 const controller = new AbortController();
 process.once("SIGINT", () => {
