@@ -1,7 +1,7 @@
-#!/usr/bin/env node
-// Thin launcher for `npm run demo` (which builds first): the demo itself is dist/local/demo.js.
+// Thin launcher for `npm run demo` (`vite-node scripts/demo.js`): the demo runs from the TypeScript
+// sources, because dist/ holds only what the npm package ships (the library and the CLI bundle).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-const { runDemo } = await import("../dist/local/demo.js");
+const { runDemo } = await import("../src/local/demo.ts");
 
 const controller = new AbortController();
 process.once("SIGINT", () => {
