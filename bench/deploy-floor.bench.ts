@@ -11,9 +11,10 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
-import { cpus, loadavg } from "node:os";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { aliasOf, createTarget, packageBytes } from "../test/support/lambda-fixtures.js";
 import { startMoto } from "../test/support/moto.js";
@@ -30,12 +31,16 @@ const LABEL = option("--label") ?? "latest";
 const ROOT = join(import.meta.dirname, "..");
 const BIN = join(ROOT, "bin/lambda-rollout.js");
 const BARE = join(ROOT, "bench/bare-sdk-deploy.mjs");
+const CPU_TIME = pathToFileURL(join(ROOT, "bench/cpu-time.mjs")).href;
 const CLI_BUNDLE = join(ROOT, "dist/cli.mjs");
 const SECTION = "## Deploy floor: lambda-rollout vs the bare SDK (issue 10)";
 const FLOOR = ["PutObject", "UpdateFunctionCode", "PublishVersion", "UpdateAlias"];
 
 interface Timed {
+  /** Wall time from spawn to exit. */
   ms: number;
+  /** CPU time of the process (user + system), from bench/cpu-time.mjs. */
+  cpuMs: number;
   operations: string[];
 }
 
@@ -102,12 +107,19 @@ async function main() {
     CI: "true",
     GITHUB_REF_NAME: "",
   };
+  const scratch = await mkdtemp(join(tmpdir(), "lr-floor-"));
+  let runs = 0;
   const timed = async (args: string[]): Promise<Timed> => {
+    const cpuFile = join(scratch, `cpu-${runs++}`);
     proxy.take();
     const start = performance.now();
-    await run(process.execPath, args, { env, cwd: ROOT });
+    await run(process.execPath, ["--import", CPU_TIME, ...args], {
+      env: { ...env, BENCH_CPU_FILE: cpuFile },
+      cwd: ROOT,
+    });
     const ms = performance.now() - start;
-    return { ms, operations: proxy.take() };
+    const cpuMs = Number((await readFile(cpuFile, "utf8")).trim());
+    return { ms, cpuMs, operations: proxy.take() };
   };
   try {
     const a = await createTarget(moto, "floor-a");
@@ -150,17 +162,18 @@ async function main() {
       B.push(pair[1] as Timed);
     }
 
-    const help: number[] = [];
-    const node: number[] = [];
+    const help: Timed[] = [];
+    const node: Timed[] = [];
     for (let i = 0; i < STARTS; i++) {
-      help.push((await timed([BIN, "--help"])).ms);
-      node.push((await timed(["-e", "0"])).ms);
+      help.push(await timed([BIN, "--help"]));
+      node.push(await timed(["-e", "0"]));
     }
     const loadAfter = load();
 
-    const medianA = median(A.map((r) => r.ms));
-    const medianB = median(B.map((r) => r.ms));
-    const pairRatio = median(A.map((r, i) => r.ms / (B[i] as Timed).ms));
+    const wall = (runs: Timed[]) => median(runs.map((r) => r.ms));
+    const cpu = (runs: Timed[]) => median(runs.map((r) => r.cpuMs));
+    const pairRatio = (measure: (r: Timed) => number) =>
+      median(A.map((r, i) => measure(r) / measure(B[i] as Timed)));
     const requestsA = median(A.map((r) => r.operations.length));
     const common = commonSequence(A);
     const date = new Date().toISOString().slice(0, 10);
@@ -169,19 +182,21 @@ async function main() {
       "",
       `Commit ${facts.commit}, ${date}. ${facts.cpu}, Node ${process.version}, moto ${facts.moto}; dist/cli.mjs ${facts.bundleMb.toFixed(1)} MB. Load average (1/5/15 min) ${loadBefore} before, ${loadAfter} after. ${RUNS} paired runs after one warm-up pair; ${STARTS} start-ups.`,
       "",
-      "| | median wall time | requests per deploy |",
-      "|---|---:|---:|",
-      `| **A** \`lambda-rollout deploy --strategy AllAtOnce\` | ${medianA.toFixed(0)} ms | ${requestsA} |`,
-      `| **B** bare SDK script (${FLOOR.join(", ")}) | ${medianB.toFixed(0)} ms | ${median(B.map((r) => r.operations.length))} |`,
+      "| | median wall time | median CPU time | requests per deploy |",
+      "|---|---:|---:|---:|",
+      `| **A** \`lambda-rollout deploy --strategy AllAtOnce\` | ${wall(A).toFixed(0)} ms | ${cpu(A).toFixed(0)} ms | ${requestsA} |`,
+      `| **B** bare SDK script (${FLOOR.join(", ")}) | ${wall(B).toFixed(0)} ms | ${cpu(B).toFixed(0)} ms | ${median(B.map((r) => r.operations.length))} |`,
+      `| **A/B** (median of the per-pair ratios; target ≤ 1.3 on wall time) | **${pairRatio((r) => r.ms).toFixed(2)}** | ${pairRatio((r) => r.cpuMs).toFixed(2)} | |`,
+      `| \`lambda-rollout --help\` (start-up) | ${wall(help).toFixed(0)} ms | ${cpu(help).toFixed(0)} ms | |`,
+      `| \`node -e 0\` (Node's own start-up) | ${wall(node).toFixed(0)} ms | ${cpu(node).toFixed(0)} ms | |`,
       "",
-      `- **A/B ${pairRatio.toFixed(2)}** (median of the per-pair ratios; target ≤ 1.3). Ratio of the medians: ${(medianA / medianB).toFixed(2)}.`,
-      `- **Requests of A: ${requestsA}** (target ≤ 7): ${listOperations(common.operations)} (this sequence in ${common.runs} of ${RUNS} runs).`,
-      `- **Start-up: \`lambda-rollout --help\` ${median(help).toFixed(0)} ms** (median of ${STARTS}); \`node -e 0\` ${median(node).toFixed(0)} ms.`,
+      `Requests of A: **${requestsA}** (target ≤ 7): ${listOperations(common.operations)} (this sequence in ${common.runs} of ${RUNS} runs).`,
       "",
     ].join("\n");
     process.stdout.write(`${block}\n`);
     if (argv.includes("--write")) await writeBlock(block);
   } finally {
+    await rm(scratch, { recursive: true, force: true });
     await proxy.close();
     await moto.stop();
   }
