@@ -7,7 +7,7 @@
  * alternating) and reported as medians; the A/B ratio is the median of the per-pair ratios, so load
  * that comes and goes during the run hits both sides of a pair alike. Also times `lambda-rollout --help`
  * (start-up) next to `node -e 0` (Node's own start-up).
- * Run: npm run build && npx vite-node bench/deploy-floor.bench.ts [--runs 15] [--label before] [--write]
+ * Run: npm run build && npx vite-node bench/deploy-floor.bench.ts [--runs 21] [--starts N] [--label NAME] [--write]
  */
 import { execFile } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
@@ -18,15 +18,15 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { aliasOf, createTarget, packageBytes } from "../test/support/lambda-fixtures.js";
 import { startMoto } from "../test/support/moto.js";
-import { countingProxy, median, readResults, replaceBlock, writeResults } from "./support.js";
+import { countingProxy, median, quantile, readResults, replaceBlock, writeResults } from "./support.js";
 
 // The SDK's "Node 22 from 2027" notice, from the fixtures' clients in this process (the CLI silences it too).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const run = promisify(execFile);
 const argv = process.argv.slice(2);
 const option = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
-const RUNS = Number(option("--runs")) || 15;
-const STARTS = Number(option("--starts")) || 15;
+const RUNS = Number(option("--runs")) || 21;
+const STARTS = Number(option("--starts")) || RUNS;
 const LABEL = option("--label") ?? "latest";
 const ROOT = join(import.meta.dirname, "..");
 const BIN = join(ROOT, "bin/lambda-rollout.js");
@@ -147,48 +147,72 @@ async function main() {
 
     const A: Timed[] = [];
     const B: Timed[] = [];
-    // One warm-up pair, not counted: moto's first requests to a function and a cold disk cache.
-    for (let i = -1; i < RUNS; i++) {
-      const zipA = join(a.dir, `a-${i}.zip`);
-      const zipB = join(b.dir, `b-${i}.zip`);
-      await writeFile(zipA, packageBytes(`floor-a-${i}`));
-      await writeFile(zipB, packageBytes(`floor-b-${i}`));
-      const pair =
-        i % 2 === 0
-          ? [await deployA(zipA), await deployB(zipB)]
-          : [await deployB(zipB), await deployA(zipA)].reverse();
-      if (i < 0) continue;
-      A.push(pair[0] as Timed);
-      B.push(pair[1] as Timed);
-    }
-
     const help: Timed[] = [];
     const node: Timed[] = [];
-    for (let i = 0; i < STARTS; i++) {
-      help.push(await timed([BIN, "--help"]));
-      node.push(await timed(["-e", "0"]));
+    // One warm-up round, not counted (moto's first requests to a function, a cold disk cache). The
+    // start-ups run between the pairs, so a burst of load elsewhere does not land on one measure only.
+    for (let i = -1; i < Math.max(RUNS, STARTS); i++) {
+      if (i < RUNS) {
+        const zipA = join(a.dir, `a-${i}.zip`);
+        const zipB = join(b.dir, `b-${i}.zip`);
+        await writeFile(zipA, packageBytes(`floor-a-${i}`));
+        await writeFile(zipB, packageBytes(`floor-b-${i}`));
+        const pair =
+          i % 2 === 0
+            ? [await deployA(zipA), await deployB(zipB)]
+            : [await deployB(zipB), await deployA(zipA)].reverse();
+        if (i >= 0) {
+          A.push(pair[0] as Timed);
+          B.push(pair[1] as Timed);
+        }
+      }
+      if (i < STARTS) {
+        const started = [await timed([BIN, "--help"]), await timed(["-e", "0"])];
+        if (i >= 0) {
+          help.push(started[0] as Timed);
+          node.push(started[1] as Timed);
+        }
+      }
     }
     const loadAfter = load();
 
-    const wall = (runs: Timed[]) => median(runs.map((r) => r.ms));
-    const cpu = (runs: Timed[]) => median(runs.map((r) => r.cpuMs));
+    /** Median, and the middle half of the runs in brackets: how much the machine moved under us. */
+    const spread = (values: number[], digits: number, unit = "") => {
+      const f = (value: number) => `${value.toFixed(digits)}${unit}`;
+      return `${f(median(values))} (${f(quantile(values, 0.25))}–${f(quantile(values, 0.75))})`;
+    };
+    const wall = (runs: Timed[]) =>
+      spread(
+        runs.map((r) => r.ms),
+        0,
+        " ms",
+      );
+    const cpu = (runs: Timed[]) =>
+      spread(
+        runs.map((r) => r.cpuMs),
+        0,
+        " ms",
+      );
     const pairRatio = (measure: (r: Timed) => number) =>
-      median(A.map((r, i) => measure(r) / measure(B[i] as Timed)));
+      spread(
+        A.map((r, i) => measure(r) / measure(B[i] as Timed)),
+        2,
+      );
     const requestsA = median(A.map((r) => r.operations.length));
     const common = commonSequence(A);
     const date = new Date().toISOString().slice(0, 10);
     const block = [
       `### ${LABEL}`,
       "",
-      `Commit ${facts.commit}, ${date}. ${facts.cpu}, Node ${process.version}, moto ${facts.moto}; dist/cli.mjs ${facts.bundleMb.toFixed(1)} MB. Load average (1/5/15 min) ${loadBefore} before, ${loadAfter} after. ${RUNS} paired runs after one warm-up pair; ${STARTS} start-ups.`,
+      `Commit ${facts.commit}, ${date}. ${facts.cpu}, Node ${process.version}, moto ${facts.moto}; dist/cli.mjs ${facts.bundleMb.toFixed(1)} MB. Load average (1/5/15 min) ${loadBefore} before, ${loadAfter} after. ${RUNS} paired runs and ${STARTS} start-ups of each kind, interleaved, after one warm-up round.`,
       "",
-      "| | median wall time | median CPU time | requests per deploy |",
+      "| median (25th–75th percentile) | wall time | CPU time | requests per deploy |",
       "|---|---:|---:|---:|",
-      `| **A** \`lambda-rollout deploy --strategy AllAtOnce\` | ${wall(A).toFixed(0)} ms | ${cpu(A).toFixed(0)} ms | ${requestsA} |`,
-      `| **B** bare SDK script (${FLOOR.join(", ")}) | ${wall(B).toFixed(0)} ms | ${cpu(B).toFixed(0)} ms | ${median(B.map((r) => r.operations.length))} |`,
-      `| **A/B** (median of the per-pair ratios; target ≤ 1.3 on wall time) | **${pairRatio((r) => r.ms).toFixed(2)}** | ${pairRatio((r) => r.cpuMs).toFixed(2)} | |`,
-      `| \`lambda-rollout --help\` (start-up) | ${wall(help).toFixed(0)} ms | ${cpu(help).toFixed(0)} ms | |`,
-      `| \`node -e 0\` (Node's own start-up) | ${wall(node).toFixed(0)} ms | ${cpu(node).toFixed(0)} ms | |`,
+      `| **A** \`lambda-rollout deploy --strategy AllAtOnce\` | ${wall(A)} | ${cpu(A)} | ${requestsA} |`,
+      `| **B** bare SDK script (${FLOOR.join(", ")}) | ${wall(B)} | ${cpu(B)} | ${median(B.map((r) => r.operations.length))} |`,
+      `| **A/B** (median of the per-pair ratios; target ≤ 1.3 on wall time) | **${pairRatio((r) => r.ms)}** | ${pairRatio((r) => r.cpuMs)} | |`,
+      `| \`lambda-rollout --help\` (start-up) | ${wall(help)} | ${cpu(help)} | |`,
+      `| \`node -e 0\` (Node's own start-up) | ${wall(node)} | ${cpu(node)} | |`,
       "",
       `Requests of A: **${requestsA}** (target ≤ 7): ${listOperations(common.operations)} (this sequence in ${common.runs} of ${RUNS} runs).`,
       "",
@@ -205,8 +229,9 @@ async function main() {
 const INTRO = [
   SECTION,
   "",
-  "Reproduce: `npm run build && npx vite-node bench/deploy-floor.bench.ts --runs 15 --label NAME --write`",
-  "(writes or replaces the `### NAME` block below; other blocks stay).",
+  "Reproduce: `npm run build && npx vite-node bench/deploy-floor.bench.ts --label NAME --write` (21 pairs;",
+  "writes or replaces the `### NAME` block below, other blocks stay). Run it when `uptime` shows a",
+  "quiet machine, and compare blocks recorded at similar load.",
   "",
   "- **A**: `lambda-rollout deploy --strategy AllAtOnce` through `bin/lambda-rollout.js`, a fresh package",
   "  each run (hash, upload, checks, publish, alias), as a user runs it.",
@@ -214,7 +239,8 @@ const INTRO = [
   "  UpdateAlias with `@aws-sdk/client-s3` and `client-lambda` loaded from `node_modules` (not bundled).",
   "- Each deploy is a fresh Node process; A and B run back to back against one moto, the order",
   "  alternating, and a loopback proxy in front of moto names every request. Wall time is from spawn to",
-  "  exit. Medians; the ratio is the median of the per-pair ratios.",
+  "  exit. CPU time is user + system of the process, all threads (bench/cpu-time.mjs), so it can",
+  "  exceed wall time. Medians; the ratio is the median of the per-pair ratios.",
   "",
 ].join("\n");
 

@@ -57,13 +57,17 @@ export async function countingProxy(target: string): Promise<CountingProxy> {
   };
 }
 
-export const median = (values: number[]) => {
+/** The q-quantile (0..1) of `values`, interpolated between the two nearest ranks. */
+export function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
+  if (sorted.length === 0) return Number.NaN;
+  const rank = (sorted.length - 1) * q;
+  const low = sorted[Math.floor(rank)] as number;
+  const high = sorted[Math.ceil(rank)] as number;
+  return low + (high - low) * (rank - Math.floor(rank));
+}
+
+export const median = (values: number[]) => quantile(values, 0.5);
 
 /**
  * Replaces the block that starts with `heading` (a Markdown heading line) up to the next heading of the
