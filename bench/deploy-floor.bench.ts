@@ -121,9 +121,11 @@ async function main() {
     const cpuMs = Number((await readFile(cpuFile, "utf8")).trim());
     return { ms, cpuMs, operations: proxy.take() };
   };
+  const dirs = [scratch];
   try {
     const a = await createTarget(moto, "floor-a");
     const b = await createTarget(moto, "floor-b");
+    dirs.push(a.dir, b.dir);
     const deployA = async (zip: string) => {
       const before = (await aliasOf(moto, a.name)).version;
       const result = await timed([
@@ -220,7 +222,7 @@ async function main() {
     process.stdout.write(`${block}\n`);
     if (argv.includes("--write")) await writeBlock(block);
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
     await proxy.close();
     await moto.stop();
   }

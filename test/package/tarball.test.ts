@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { aliasOf, createTarget } from "../support/lambda-fixtures.js";
 import { type Moto, startMoto } from "../support/moto.js";
 import {
@@ -135,6 +135,7 @@ describe("installed into an empty project", () => {
 
   test("npx lambda-rollout deploy --dry-run prints the plan against moto and changes nothing", async () => {
     const target = await createTarget(moto, "tarball-dry-run");
+    onTestFinished(() => rm(target.dir, { recursive: true, force: true }));
     const args = ["--function", target.name, "--zip", target.v2, "--bucket", target.bucket];
     const { stdout, stderr } = await run(
       "npx",
