@@ -7,8 +7,7 @@
  * Run: npm run build && npx vite-node bench/deploy.bench.ts [--runs N] [--write]
  */
 import { execFile } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
-import { createServer, request } from "node:http";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
@@ -21,54 +20,12 @@ import {
   startCli,
 } from "../test/support/lambda-fixtures.js";
 import { startMoto } from "../test/support/moto.js";
+import { countingProxy, median, readResults, replaceBlock, writeResults } from "./support.js";
 
 const run = promisify(execFile);
 const argv = process.argv.slice(2);
 const runs = Number(argv[argv.indexOf("--runs") + 1]) || 7;
 const BIN = join(import.meta.dirname, "../bin/lambda-rollout.js");
-
-/** Forwards to moto and counts requests, so both contenders are measured on the same wire. */
-async function countingProxy(target: string) {
-  const upstream = new URL(target);
-  let count = 0;
-  const server = createServer((incoming, outgoing) => {
-    count++;
-    const forward = request(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        path: incoming.url,
-        method: incoming.method,
-        headers: incoming.headers,
-      },
-      (response) => {
-        outgoing.writeHead(response.statusCode ?? 502, response.headers);
-        response.pipe(outgoing);
-      },
-    );
-    incoming.pipe(forward);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    take() {
-      const seen = count;
-      count = 0;
-      return seen;
-    },
-    close: () => new Promise((resolve) => server.close(resolve)),
-  };
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
 
 async function main() {
   const moto = await startMoto();
@@ -104,7 +61,7 @@ async function main() {
         { env },
       );
       tool.push(performance.now() - start);
-      toolCalls.push(proxy.take());
+      toolCalls.push(proxy.take().length);
 
       // The AWS CLI sequence, with its package already in S3 (it uploads nothing).
       const key = `manual/${i}.zip`;
@@ -140,7 +97,7 @@ async function main() {
         published.Version,
       );
       cli.push(performance.now() - start);
-      cliCalls.push(proxy.take());
+      cliCalls.push(proxy.take().length);
     }
 
     const reactions: number[] = [];
@@ -204,16 +161,7 @@ async function main() {
 
 /** Replaces this benchmark's section of bench/RESULTS.md, leaving the others alone. */
 async function writeSection(section: string) {
-  const path = join(import.meta.dirname, "RESULTS.md");
-  const current = await readFile(path, "utf8").catch(() => "# Benchmarks\n");
-  const heading = section.split("\n")[0] as string;
-  const start = current.indexOf(heading);
-  if (start < 0) {
-    await writeFile(path, `${current.trimEnd()}\n\n${section}`);
-    return;
-  }
-  const next = current.indexOf("\n## ", start + heading.length);
-  await writeFile(path, `${current.slice(0, start)}${section}${next < 0 ? "" : current.slice(next + 1)}`);
+  await writeResults(replaceBlock(await readResults(), section.split("\n")[0] as string, section));
 }
 
 await main();
