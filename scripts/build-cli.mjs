@@ -19,7 +19,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 export async function buildCli({ outdir = "dist", write = true } = {}) {
   // Chunk names carry a content hash: without this, the chunks of earlier builds would pile up (and ship).
   if (write) await rm(resolve(root, outdir, "cli-chunks"), { recursive: true, force: true });
-  return await build({
+  const result = await build({
     absWorkingDir: root,
     entryPoints: { cli: "src/cli/main.ts" },
     outdir,
@@ -44,6 +44,31 @@ export async function buildCli({ outdir = "dist", write = true } = {}) {
     write,
     logLevel: "warning",
   });
+  if (write) await removeUnreachable(result.metafile, resolve(root, outdir, "cli.mjs"));
+  return result;
+}
+
+/**
+ * esbuild can emit a chunk for a dynamic import it later finds dead (the SDK's browser-only `bowser`):
+ * nothing loads it, so it must not ship. Keeps what the entry reaches through its imports.
+ */
+async function removeUnreachable(metafile, entry) {
+  const outputs = metafile.outputs;
+  const byPath = new Map(Object.keys(outputs).map((path) => [resolve(root, path), path]));
+  const reached = new Set();
+  const queue = [byPath.get(entry)];
+  while (queue.length > 0) {
+    const path = queue.pop();
+    if (path === undefined || reached.has(path)) continue;
+    reached.add(path);
+    for (const imported of outputs[path]?.imports ?? []) {
+      if (!imported.external) queue.push(byPath.get(resolve(root, imported.path)) ?? imported.path);
+    }
+  }
+  for (const path of Object.keys(outputs)) {
+    const script = path.endsWith(".map") ? path.slice(0, -".map".length) : path;
+    if (!reached.has(script)) await rm(resolve(root, path), { force: true });
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
