@@ -1,5 +1,5 @@
 import { writeFile } from "node:fs/promises";
-import { z } from "zod";
+import * as z from "zod";
 import { configSchema } from "./schema.js";
 
 /** Where the published schema lives, relative to the repository (and package) root. */

@@ -2,7 +2,7 @@
  * Turns zod issues into one line per problem: the key path, the bad value and what is allowed, e.g.
  * `environments.production.strategy: "Canary10Percent5Minute" is not allowed; did you mean …`.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 type Path = readonly PropertyKey[];
 

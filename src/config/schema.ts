@@ -3,7 +3,7 @@
  * Schema all come from here. Objects are strict so a typo such as `stratgy` is an error, not a silent
  * default.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { RolloutError } from "../errors.js";
 import { parseDuration } from "../plan/duration.js";
 import { buildPlan, PRESET_NAMES } from "../plan/plan.js";
