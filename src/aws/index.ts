@@ -60,6 +60,7 @@ export function createAwsPorts(options: AwsPortsOptions = {}): AwsPorts {
   ) {
     throw new InputError(`maxRetries must be a whole number >= 0, got ${options.maxRetries}.`);
   }
+  const env = options.env ?? process.env;
   const shared = {
     // The SDK's own retries stay off (1 attempt) so that AwsCaller's bounded retries are the only ones.
     maxAttempts: 1,
@@ -74,9 +75,7 @@ export function createAwsPorts(options: AwsPortsOptions = {}): AwsPorts {
   if (options.rateLimit !== undefined) lambdaOptions.rateLimit = options.rateLimit;
 
   // Emulators and custom endpoints (moto, LocalStack, MinIO) serve buckets by path, not by host name.
-  const customEndpoint = Boolean(
-    options.endpoint || process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3,
-  );
+  const customEndpoint = Boolean(options.endpoint || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_S3);
   const lambda = new AwsLambda(shared, lambdaOptions);
   return {
     lambda,
@@ -86,7 +85,7 @@ export function createAwsPorts(options: AwsPortsOptions = {}): AwsPorts {
     // The Lambda client's own provider: the lifetime is read exactly as its next call would see it.
     credentials: new SdkCredentials(
       () => lambda.client.config.credentials(),
-      options.env ?? process.env,
+      env,
       options.credentials === undefined,
     ),
   };

@@ -12,7 +12,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { strToU8, zipSync } from "fflate";
 import { createAwsPorts } from "../aws/index.js";
-import type { HealthGate } from "../health/gate.js";
 import type { MetricGateOptions } from "../health/metrics.js";
 import type { Plan } from "../plan/plan.js";
 import { type Clock, systemClock } from "../ports.js";
@@ -55,7 +54,6 @@ export interface ReleaseOptions {
   /** Absent: no metric gate, e.g. for a first release made before any traffic, with nothing to judge. */
   gate?: MetricGateOptions | undefined;
   intervalMs: number;
-  extraGates?: HealthGate[] | undefined;
   onEvent?: ((event: StampedEvent) => void) | undefined;
 }
 
@@ -192,7 +190,6 @@ export async function startSandbox(setup: SandboxSetup): Promise<Sandbox> {
         {
           ...ports,
           lambda: aliasWrites,
-          gates: options.extraGates,
           clock,
           signal: interrupt.signal,
           emit: (event) => {

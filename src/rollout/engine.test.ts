@@ -4,6 +4,7 @@ import { AwsError } from "../errors.js";
 import type { GateVerdict, HealthGate } from "../health/gate.js";
 import { buildPlan, type Plan } from "../plan/plan.js";
 import { type DeployRequest, deploy } from "./deploy.js";
+import { afterDecision } from "./engine.js";
 import type { StampedEvent } from "./events.js";
 
 /** v1 is live, v2 is published and ready; the request deploys v2 by version. */
@@ -359,5 +360,44 @@ describe("inconclusive evidence", () => {
       inconclusive: { outcome: "pass", maxExtensionMs: 2 * 60_000 },
     });
     expect(passed.outcome).toBe("promoted");
+  });
+});
+
+describe("the decision after a bake is a pure function", () => {
+  const verdict = (status: "pass" | "fail" | "inconclusive"): GateVerdict => ({
+    gate: "g",
+    status,
+    detail: status,
+  });
+  const policy = (outcome: "pass" | "fail", maxExtensionMs: number) => ({
+    inconclusive: { outcome, maxExtensionMs },
+    intervalMs: 60_000,
+  });
+
+  test("all conclusive: advance", () => {
+    expect(afterDecision([verdict("pass"), verdict("pass")], 1_000, 1_000, policy("fail", 0))).toEqual({
+      kind: "advance",
+    });
+  });
+
+  test("inconclusive within the extension: extend by one interval, never past the limit", () => {
+    expect(afterDecision([verdict("inconclusive")], 1_000, 1_000, policy("fail", 300_000))).toMatchObject({
+      kind: "extend",
+      until: 61_000,
+    });
+    expect(afterDecision([verdict("inconclusive")], 280_000, 1_000, policy("fail", 300_000))).toMatchObject({
+      kind: "extend",
+      until: 301_000,
+    });
+  });
+
+  test("inconclusive once the extension is used up: the policy decides", () => {
+    expect(afterDecision([verdict("inconclusive")], 301_000, 1_000, policy("fail", 300_000))).toMatchObject({
+      kind: "fail",
+      verdict: { status: "inconclusive" },
+    });
+    expect(afterDecision([verdict("inconclusive")], 301_000, 1_000, policy("pass", 300_000))).toEqual({
+      kind: "pass-inconclusive",
+    });
   });
 });

@@ -72,7 +72,8 @@ export async function status(
   };
 }
 
-type Resolution = "rollback" | "promote";
+/** How a split alias is settled. */
+type SplitResolution = "rollback" | "promote";
 
 /**
  * Resolves a split alias: `rollback` puts 100% on the primary (stable) version, `promote` on the
@@ -82,7 +83,7 @@ export async function resolveSplit(
   lambda: LambdaPort,
   functionName: string,
   aliasName: string,
-  resolution: Resolution,
+  resolution: SplitResolution,
 ): Promise<ResultEvent> {
   const base = { type: "result" as const, function: functionName, alias: aliasName };
   let alias: AliasState;
