@@ -6,38 +6,19 @@
  * (the test in test/e2e/demo.test.ts asserts the target; this prints the figures).
  * Run: npx vite-node bench/detection.bench.ts [--runs N]
  */
-import { strToU8, zipSync } from "fflate";
 import type { RehearseReport } from "../src/local/fault-rehearsal.js";
 
 // Before the SDK loads: its "Node 22 from 2027" notice would interleave with the figures.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const { rehearse } = await import("../src/local/fault-rehearsal.js");
-const { buildPlan } = await import("../src/plan/plan.js");
+const { detectionScenario } = await import("../test/support/detection.js");
 
 const argv = process.argv.slice(2);
 const runs = Number(argv[argv.indexOf("--runs") + 1]) || 3;
 const INTERVAL_MS = 2000;
 
-const zip = zipSync({
-  "index.js": strToU8("exports.handler = async () => ({ statusCode: 200, body: 'ok' });"),
-});
-
 async function once(): Promise<RehearseReport> {
-  return await rehearse({
-    zip,
-    handler: "index.handler",
-    plan: buildPlan({ steps: "10%:60s" }),
-    gate: {
-      periodSeconds: 5,
-      minInvocations: 20,
-      errorRate: { max: 0.05 },
-      inconclusive: "fail",
-      maxExtensionMs: 0,
-    },
-    errorRate: 0.2,
-    ratePerSecond: 20,
-    intervalMs: INTERVAL_MS,
-  });
+  return await rehearse(detectionScenario(INTERVAL_MS));
 }
 
 const seconds = (ms: number | undefined) => (ms === undefined ? "n/a" : `${(ms / 1000).toFixed(1)} s`);

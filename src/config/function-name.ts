@@ -188,3 +188,20 @@ export function resolveFunctionTarget(inputs: FunctionTargetInputs): FunctionTar
   }
   return { ...ref, region: ref.region };
 }
+
+/**
+ * The target a command names: `--function`/`--region` over the environment's (an ARN in either reduced
+ * to its name and region), for deploy, status/rollback/promote and iam-policy alike.
+ */
+export function targetOf(
+  flags: { function?: string | undefined; region?: string | undefined },
+  environment: { name: string; function?: string | undefined; region?: string | undefined } | undefined,
+): FunctionTarget | undefined {
+  return resolveFunctionTarget({
+    flagFunction: flags.function,
+    configFunction: environment?.function,
+    flagRegion: flags.region,
+    configRegion: environment?.region,
+    configSource: environment ? `environment "${environment.name}"` : undefined,
+  });
+}

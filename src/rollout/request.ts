@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { checkAliasName, resolveFunctionTarget } from "../config/function-name.js";
+import { checkAliasName, targetOf } from "../config/function-name.js";
 import { CONFIG_FILE_NAMES, DEFAULT_ALIAS, environmentFromFlags } from "../config/index.js";
 import { InputError } from "../errors.js";
 import { metricGateOptionsFromConfig } from "../health/metrics-config.js";
@@ -120,13 +120,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
   const environment = fromFile?.kind === "environment" ? fromFile.environment : undefined;
 
   // A function ARN becomes its bare name here, once: S3 keys, metric dimensions and IAM use the name.
-  const target = resolveFunctionTarget({
-    flagFunction: inputs.function,
-    configFunction: environment?.function,
-    flagRegion: inputs.region,
-    configRegion: environment?.region,
-    configSource: environment ? `environment "${environment.name}"` : undefined,
-  });
+  const target = targetOf(inputs, environment);
   if (!target) {
     throw new InputError("No function to deploy.", {
       hint: `Pass --function NAME, or --config FILE with an environment (or a ${CONFIG_FILE_NAMES[0]} here).`,

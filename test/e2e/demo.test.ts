@@ -1,8 +1,7 @@
-import { strToU8, zipSync } from "fflate";
 import { describe, expect, test } from "vitest";
 import { runDemo } from "../../examples/name-searcher/demo/story.js";
 import { rehearse } from "../../src/local/fault-rehearsal.js";
-import { buildPlan } from "../../src/plan/plan.js";
+import { detectionScenario } from "../support/detection.js";
 
 describe("npm run demo: the story as a test", () => {
   test("v1 released, v2 promoted, v3 rolled back by the metric gate, alias on v2, under two minutes", async () => {
@@ -19,25 +18,8 @@ describe("npm run demo: the story as a test", () => {
 
 describe("detection (bench/RESULTS.md, issue 6)", () => {
   test("10% canary, 20 requests/s, 20% errors on the new version: rolled back", async () => {
-    const zip = zipSync({
-      "index.js": strToU8("exports.handler = async () => ({ statusCode: 200, body: 'ok' });"),
-    });
     const intervalMs = 2000;
-    const report = await rehearse({
-      zip,
-      handler: "index.handler",
-      plan: buildPlan({ steps: "10%:60s" }),
-      gate: {
-        periodSeconds: 5,
-        minInvocations: 20,
-        errorRate: { max: 0.05 },
-        inconclusive: "fail",
-        maxExtensionMs: 0,
-      },
-      errorRate: 0.2,
-      ratePerSecond: 20,
-      intervalMs,
-    });
+    const report = await rehearse(detectionScenario(intervalMs));
     expect(report.caught).toBe(true);
     expect(report.caughtAtWeight).toBe(10);
     expect(report.detectionMs).toBeDefined();

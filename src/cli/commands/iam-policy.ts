@@ -1,4 +1,4 @@
-import { checkAliasName, resolveFunctionTarget } from "../../config/function-name.js";
+import { checkAliasName, targetOf } from "../../config/function-name.js";
 import { DEFAULT_ALIAS, environmentFromFlags } from "../../config/index.js";
 import { InputError } from "../../errors.js";
 import { type DeployerTarget, deployerPolicy } from "../../iam/policy.js";
@@ -51,13 +51,7 @@ async function fromConfig(flags: IamPolicyFlags, io: CliIo): Promise<FromConfig 
  */
 async function resolveIamTarget(flags: IamPolicyFlags, io: CliIo): Promise<DeployerTarget> {
   const file = await fromConfig(flags, io);
-  const fn = resolveFunctionTarget({
-    flagFunction: flags.function,
-    configFunction: file?.function,
-    flagRegion: flags.region,
-    configRegion: file?.region,
-    configSource: file ? `environment "${file.name}"` : undefined,
-  });
+  const fn = targetOf(flags, file);
   const functionName = fn?.name;
   const bucket = flags.bucket ?? file?.bucket;
   const region = fn?.region ?? flags.region ?? file?.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;

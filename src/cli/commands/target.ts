@@ -1,5 +1,5 @@
 import { createAwsPorts } from "../../aws/index.js";
-import { checkAliasName, resolveFunctionTarget } from "../../config/function-name.js";
+import { checkAliasName, targetOf } from "../../config/function-name.js";
 import { DEFAULT_ALIAS, environmentFromFlags } from "../../config/index.js";
 import { InputError } from "../../errors.js";
 import type { LambdaPort } from "../../ports.js";
@@ -34,13 +34,7 @@ export async function resolveTarget(flags: TargetFlags, io: CliIo): Promise<Targ
   }
   const environment = resolution?.environment;
   // As for deploy: an ARN becomes the bare name, and says which region to call.
-  const target = resolveFunctionTarget({
-    flagFunction: flags.function,
-    configFunction: environment?.function,
-    flagRegion: flags.region,
-    configRegion: environment?.region,
-    configSource: environment ? `environment "${environment.name}"` : undefined,
-  });
+  const target = targetOf(flags, environment);
   if (!target) {
     throw new InputError("No function given.", {
       hint: "Pass --function NAME, or --env NAME with a lambda-rollout.yml (or --config FILE).",
