@@ -13,10 +13,8 @@ import {
   type AlarmPort,
   type AliasState,
   type ArtifactStore,
-  type CallOptions,
   type Clock,
   type CredentialsPort,
-  configurationChanges,
   type FunctionState,
   type LambdaPort,
   type MetricsPort,
@@ -26,8 +24,9 @@ import { describeRouting } from "./alias-writer.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS, runRollout } from "./engine.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
 import { assertCredentialsOutlive, type WorstCase, worstCaseDuration } from "./lifetime.js";
-import { configurationFingerprint, liveDescription, parseLive, type VersionRecord } from "./progress.js";
-import { BASELINE_DESCRIPTION, DEFAULT_UPDATE_TIMEOUT_MS, publishPackage, waitForActive } from "./publish.js";
+import { compareWithLive, pinBaseline, recordOf } from "./live.js";
+import { parseLive } from "./progress.js";
+import { DEFAULT_UPDATE_TIMEOUT_MS, publishPackage, waitForActive } from "./publish.js";
 
 export type DeploySource = { zip: string; bucket: string; prefix?: string | undefined } | { version: string };
 
@@ -131,38 +130,17 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       if (alias.version === target.version)
         return noop(`${functionName}:${aliasName} already serves v${target.version}.`);
     }
-    let changes = "";
-    /** The alias serves the package through `$LATEST` already: pinning it is the whole release. */
-    let pinOnly = false;
-    // What the alias serves now: from the record this tool wrote with its routing, read only if absent.
     let stableRecord = parseLive(alias.description, alias.version);
+    let changes = "";
+    let pinOnly = false;
     if (artifact) {
-      let live: FunctionState | undefined =
-        alias.version === "$LATEST"
-          ? latest
-          : stableRecord
-            ? undefined
-            : await lambda.getFunction(functionName, alias.version, call);
-      const sameCode = (live?.codeSha256 ?? stableRecord?.codeSha256) === artifact.digest.base64;
-      const sameSettings = live
-        ? configurationChanges(live, latest).length === 0
-        : stableRecord?.config === configurationFingerprint(latest.configuration);
-      if (sameCode && sameSettings && alias.version !== "$LATEST") {
+      const compared = await compareWithLive(lambda, alias, latest, artifact, stableRecord, call);
+      if (compared.kind === "noop") {
         toVersion = alias.version;
-        return noop(
-          `${functionName}:${aliasName} already serves this package with the current configuration (v${alias.version}, CodeSha256 ${artifact.digest.base64}).`,
-        );
+        return noop(compared.reason);
       }
-      // Settings changed: read the live version after all, to say which.
-      if (!sameSettings && !live) live = await lambda.getFunction(functionName, alias.version, call);
-      if (live && alias.version !== "$LATEST") stableRecord = recordOf(live);
-      const settings = live ? configurationChanges(live, latest) : [];
-      pinOnly = sameCode && sameSettings;
-      changes = pinOnly
-        ? "none: $LATEST already holds this package; the alias is pinned to it, nothing else moves"
-        : [sameCode ? "" : "code", settings.length > 0 ? `configuration: ${settings.join(", ")}` : ""]
-            .filter(Boolean)
-            .join("; ");
+      ({ changes, pinOnly } = compared);
+      stableRecord = compared.record ?? stableRecord;
     }
     const onLatest = alias.version === "$LATEST";
     if (onLatest) {
@@ -259,46 +237,6 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       failedResult({ ...base, fromVersion, toVersion }, changed ? afterChanges(error, changed) : error),
     );
   }
-}
-
-/**
- * Publishes `$LATEST` as a version (guarded by the CodeSha256 validation read) and points the alias at
- * it. Clients see the same code; the release then has a published version to fall back to.
- */
-async function pinBaseline(
-  lambda: LambdaPort,
-  alias: AliasState,
-  latest: FunctionState,
-  now: number,
-  call: CallOptions,
-): Promise<{ alias: AliasState; record: VersionRecord }> {
-  const baseline = await lambda.publishVersion(
-    alias.functionName,
-    latest.codeSha256,
-    BASELINE_DESCRIPTION,
-    call,
-  );
-  const record = recordOf(baseline);
-  const pinned = await lambda.updateAlias(
-    alias.functionName,
-    alias.aliasName,
-    { version: baseline.version },
-    alias.revisionId,
-    {
-      ...call,
-      description: liveDescription(record, baseline.version, now),
-    },
-  );
-  return { alias: pinned, record };
-}
-
-/** What a version is made of, for the alias description (see progress.ts). */
-function recordOf(version: FunctionState): VersionRecord {
-  return {
-    version: version.version,
-    codeSha256: version.codeSha256,
-    config: configurationFingerprint(version.configuration),
-  };
 }
 
 /** An input problem found once this run had changed something is not "nothing changed" (exit 2). */

@@ -1,0 +1,99 @@
+/**
+ * What the alias serves now, and how a release relates to it: the noop decision, what changes, and
+ * pinning an alias that still points at `$LATEST` to a baseline version.
+ */
+import type { Artifact } from "../artifact/inspect.js";
+import {
+  type AliasState,
+  type CallOptions,
+  configurationChanges,
+  type FunctionState,
+  type LambdaPort,
+} from "../ports.js";
+import { configurationFingerprint, liveDescription, type VersionRecord } from "./progress.js";
+import { BASELINE_DESCRIPTION } from "./publish.js";
+
+/**
+ * What deploying `artifact` would change, against what the alias serves now: its record in the alias
+ * description when it has one (no extra call), else the live version read from Lambda. Noop when the
+ * code and the settings `PublishVersion` would capture are both what is live.
+ */
+export async function compareWithLive(
+  lambda: LambdaPort,
+  alias: AliasState,
+  latest: FunctionState,
+  artifact: Artifact,
+  recorded: VersionRecord | undefined,
+  call: CallOptions,
+): Promise<
+  | { kind: "noop"; reason: string }
+  | { kind: "release"; changes: string; pinOnly: boolean; record: VersionRecord | undefined }
+> {
+  const onLatest = alias.version === "$LATEST";
+  let live: FunctionState | undefined = onLatest
+    ? latest
+    : recorded
+      ? undefined
+      : await lambda.getFunction(alias.functionName, alias.version, call);
+  const sameCode = (live?.codeSha256 ?? recorded?.codeSha256) === artifact.digest.base64;
+  const sameSettings = live
+    ? configurationChanges(live, latest).length === 0
+    : recorded?.config === configurationFingerprint(latest.configuration);
+  if (sameCode && sameSettings && !onLatest) {
+    return {
+      kind: "noop",
+      reason: `${alias.functionName}:${alias.aliasName} already serves this package with the current configuration (v${alias.version}, CodeSha256 ${artifact.digest.base64}).`,
+    };
+  }
+  // Settings changed: read the live version after all, to say which.
+  if (!sameSettings && !live) live = await lambda.getFunction(alias.functionName, alias.version, call);
+  const settings = live ? configurationChanges(live, latest) : [];
+  // Through `$LATEST` already: pinning it is the whole release.
+  const pinOnly = sameCode && sameSettings;
+  const changes = pinOnly
+    ? "none: $LATEST already holds this package; the alias is pinned to it, nothing else moves"
+    : [sameCode ? "" : "code", settings.length > 0 ? `configuration: ${settings.join(", ")}` : ""]
+        .filter(Boolean)
+        .join("; ");
+  return { kind: "release", changes, pinOnly, record: live && !onLatest ? recordOf(live) : undefined };
+}
+
+/**
+ * Publishes `$LATEST` as a version (guarded by the CodeSha256 validation read) and points the alias at
+ * it. Clients see the same code; the release then has a published version to fall back to.
+ */
+export async function pinBaseline(
+  lambda: LambdaPort,
+  alias: AliasState,
+  latest: FunctionState,
+  now: number,
+  call: CallOptions,
+): Promise<{ alias: AliasState; record: VersionRecord }> {
+  const baseline = await lambda.publishVersion(
+    alias.functionName,
+    latest.codeSha256,
+    BASELINE_DESCRIPTION,
+    call,
+  );
+  const record = recordOf(baseline);
+  const pinned = await lambda.updateAlias(
+    alias.functionName,
+    alias.aliasName,
+    { version: baseline.version },
+    alias.revisionId,
+    {
+      ...call,
+      description: liveDescription(record, baseline.version, now),
+    },
+  );
+  return { alias: pinned, record };
+}
+
+/** What a version is made of, for the alias description (see progress.ts). */
+export function recordOf(version: FunctionState): VersionRecord {
+  return {
+    version: version.version,
+    codeSha256: version.codeSha256,
+    config: configurationFingerprint(version.configuration),
+  };
+}
