@@ -64,7 +64,7 @@ export interface ReleaseReport {
   /** Weight on the new version when a gate failed. */
   caughtAtWeight: number | undefined;
   firstBadResponseAt: number | undefined;
-  /** When the new version had served the gate's minimum invocations. */
+  /** When the new version had served the gate's minimum invocations inside the gate's metric window. */
   evidenceMetAt: number | undefined;
   restoredAt: number | undefined;
   startedAt: number;
@@ -178,6 +178,8 @@ export async function startSandbox(setup: SandboxSetup): Promise<Sandbox> {
       const from = responses.samples.length;
       let version: string | null = null;
       let caughtAtWeight: number | undefined;
+      let shiftAt: number | undefined;
+      let caughtStepAt: number | undefined;
       const running = deploy(
         {
           functionName: setup.functionName,
@@ -194,7 +196,11 @@ export async function startSandbox(setup: SandboxSetup): Promise<Sandbox> {
           signal: interrupt.signal,
           emit: (event) => {
             if (event.type === "published") version = event.version;
-            if (event.type === "gate" && event.verdict.status === "fail") caughtAtWeight = event.weight;
+            if (event.type === "shift") shiftAt = event.at;
+            if (event.type === "gate" && event.verdict.status === "fail") {
+              caughtAtWeight = event.weight;
+              caughtStepAt = shiftAt;
+            }
             options.onEvent?.(event);
           },
         },
@@ -203,13 +209,19 @@ export async function startSandbox(setup: SandboxSetup): Promise<Sandbox> {
       const result = await running.finally(() => releasing.delete(running));
       const mine = responses.samples.slice(from).filter((s) => s.version === version);
       const minimum = options.gate?.minInvocations ?? 20;
+      // The evidence the gate may use: its window starts at the first whole period after the step that
+      // caught the version began (health/metrics.ts metricWindow); requests before that do not count.
+      const periodMs = (options.gate?.periodSeconds ?? 60) * 1000;
+      const windowStart =
+        caughtStepAt === undefined ? undefined : Math.ceil(caughtStepAt / periodMs) * periodMs;
+      const evidence = windowStart === undefined ? mine : mine.filter((s) => s.at >= windowStart);
       return {
         label: options.label,
         result,
         version,
         caughtAtWeight,
         firstBadResponseAt: mine.find((s) => s.status >= 500)?.at,
-        evidenceMetAt: mine[minimum - 1]?.at,
+        evidenceMetAt: evidence[minimum - 1]?.at,
         restoredAt: result.outcome === "rolled_back" ? clock.now() : undefined,
         startedAt,
         finishedAt: clock.now(),
