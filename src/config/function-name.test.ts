@@ -1,16 +1,7 @@
 import { describe, expect, test } from "vitest";
+import { errorOf } from "../../test/support/errors.js";
 import { InputError } from "../errors.js";
 import { checkAliasName, parseFunctionRef, resolveFunctionTarget } from "./function-name.js";
-
-function failure(run: () => unknown): InputError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error("expected an InputError");
-}
 
 describe("function references: a name, a full ARN or a partial ARN", () => {
   test("a bare name is the name", () => {
@@ -47,7 +38,7 @@ describe("function references: a name, a full ARN or a partial ARN", () => {
   ])(
     "a qualified reference %s is an input error that says where the qualifier goes",
     (text, message, hint) => {
-      const error = failure(() => parseFunctionRef(text));
+      const error = errorOf(() => parseFunctionRef(text));
       expect(error.exitCode).toBe(2);
       expect(error.message).toMatch(message);
       expect(error.hint).toMatch(hint);
@@ -65,14 +56,14 @@ describe("function references: a name, a full ARN or a partial ARN", () => {
     ["arn:aws:lambda:eu-west-1:123456789012:layer:fn", /not a Lambda function ARN/],
     ["arn:aws:lambda:eu-west-1:123456789012:function:bad.name", /letters, digits/],
   ])("%j is a name Lambda would reject", (text, message) => {
-    const error = failure(() => parseFunctionRef(text, "--function"));
+    const error = errorOf(() => parseFunctionRef(text, "--function"));
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain("--function");
     expect(error.message).toMatch(message);
   });
 
   test("the message names where the value came from", () => {
-    expect(failure(() => parseFunctionRef("a b", 'function of environment "prod"')).message).toContain(
+    expect(errorOf(() => parseFunctionRef("a b", 'function of environment "prod"')).message).toContain(
       'function of environment "prod"',
     );
   });
@@ -91,7 +82,7 @@ describe("alias names", () => {
     ["live!", /letters, digits/],
     ["$LATEST", /letters, digits/],
   ])("%j is rejected with exit 2", (name, message) => {
-    const error = failure(() => checkAliasName(name, "--alias"));
+    const error = errorOf(() => checkAliasName(name, "--alias"));
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain("--alias");
     expect(error.message).toMatch(message);
@@ -142,13 +133,13 @@ describe("the function and its region, from flags and the configuration", () => 
   });
 
   test("--region that contradicts the ARN is an input error", () => {
-    const error = failure(() => resolveFunctionTarget({ flagFunction: arn, flagRegion: "us-east-1" }));
+    const error = errorOf(() => resolveFunctionTarget({ flagFunction: arn, flagRegion: "us-east-1" }));
     expect(error.message).toMatch(/eu-west-1.*us-east-1/);
     expect(error.hint).toMatch(/--region/);
   });
 
   test("a configuration whose region contradicts its own ARN is an input error", () => {
-    const error = failure(() => resolveFunctionTarget({ configFunction: arn, configRegion: "us-east-1" }));
+    const error = errorOf(() => resolveFunctionTarget({ configFunction: arn, configRegion: "us-east-1" }));
     expect(error.message).toMatch(/eu-west-1.*us-east-1/);
   });
 

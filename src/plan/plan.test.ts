@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { errorOf } from "../../test/support/errors.js";
 import { InputError } from "../errors.js";
 import { parseDuration } from "./duration.js";
 import { buildPlan, describePlan, PRESET_NAMES, planDurationMs } from "./plan.js";
@@ -175,20 +176,10 @@ describe("durations", () => {
 });
 
 describe("durations beyond what a timer can hold (2^31-1 ms, about 24.8 days) are rejected up front", () => {
-  const inputError = (run: () => unknown): InputError => {
-    try {
-      run();
-    } catch (error) {
-      expect(error).toBeInstanceOf(InputError);
-      return error as InputError;
-    }
-    throw new Error("expected an InputError");
-  };
-
   test("the longest accepted duration, and just beyond it", () => {
     expect(parseDuration("596h")).toBe(596 * 60 * MIN);
     expect(parseDuration("2147483647ms")).toBe(2_147_483_647);
-    const error = inputError(() => parseDuration("2147483648ms", "--interval"));
+    const error = errorOf(() => parseDuration("2147483648ms", "--interval"));
     expect(error.exitCode).toBe(2);
     expect(error.message).toMatch(/--interval "2147483648ms".*596h/);
     expect(error.hint).toMatch(/596h/);
@@ -199,14 +190,14 @@ describe("durations beyond what a timer can hold (2^31-1 ms, about 24.8 days) ar
     ["36000m", /596h/],
     ["99999999h", /596h/],
   ])("%s", (text, message) => {
-    expect(inputError(() => parseDuration(text, "--hook-timeout")).message).toMatch(message);
+    expect(errorOf(() => parseDuration(text, "--hook-timeout")).message).toMatch(message);
   });
 
   test("in steps, the final bake, and plans given as numbers", () => {
-    expect(inputError(() => buildPlan({ steps: "10%:600h" })).message).toMatch(/step "10%:600h".*596h/);
-    expect(inputError(() => buildPlan({ finalBake: "700h" })).message).toMatch(/--final-bake.*596h/);
-    expect(inputError(() => buildPlan({ finalBake: 2 ** 31 })).message).toMatch(/final bake.*596h/);
-    expect(inputError(() => buildPlan({ steps: [{ weight: 10, bakeMs: 2 ** 31 }] })).message).toMatch(
+    expect(errorOf(() => buildPlan({ steps: "10%:600h" })).message).toMatch(/step "10%:600h".*596h/);
+    expect(errorOf(() => buildPlan({ finalBake: "700h" })).message).toMatch(/--final-bake.*596h/);
+    expect(errorOf(() => buildPlan({ finalBake: 2 ** 31 })).message).toMatch(/final bake.*596h/);
+    expect(errorOf(() => buildPlan({ steps: [{ weight: 10, bakeMs: 2 ** 31 }] })).message).toMatch(
       /step 1.*596h/,
     );
   });

@@ -1,43 +1,13 @@
 import { describe, expect, test } from "vitest";
-import { FakeAlarms, FakeArtifacts, FakeClock, FakeLambda } from "../../test/support/fakes.js";
+import { deployHarness } from "../../test/support/deploy-harness.js";
+import type { FakeClock, FakeLambda } from "../../test/support/fakes.js";
 import { AwsError } from "../errors.js";
 import type { GateVerdict, HealthGate } from "../health/gate.js";
-import { buildPlan, type Plan } from "../plan/plan.js";
-import { type DeployRequest, deploy } from "./deploy.js";
+import { buildPlan } from "../plan/plan.js";
 import { afterDecision } from "./engine.js";
 import type { StampedEvent } from "./events.js";
 
-/** v1 is live, v2 is published and ready; the request deploys v2 by version. */
-function setup(plan: Plan = buildPlan({ steps: "10%:5m,50%:5m", finalBake: "2m" })) {
-  const lambda = new FakeLambda("fn", "live", { stableVersions: 2, aliasOn: "1" });
-  const alarms = new FakeAlarms(["errors"]);
-  const clock = new FakeClock();
-  const events: StampedEvent[] = [];
-  const controller = new AbortController();
-  const request: DeployRequest = {
-    functionName: "fn",
-    aliasName: "live",
-    source: { version: "2" },
-    plan,
-    alarms: ["errors"],
-    intervalMs: 60_000,
-  };
-  /** `gates` are the test's own probes, handed over as custom gates; the rest is request data. */
-  const run = ({ gates, ...extra }: Partial<DeployRequest> & { gates?: HealthGate[] } = {}) =>
-    deploy(
-      { ...request, ...extra },
-      {
-        lambda,
-        alarms,
-        artifacts: new FakeArtifacts(),
-        clock,
-        emit: (e) => events.push(e),
-        signal: controller.signal,
-        gates,
-      },
-    );
-  return { lambda, alarms, clock, events, controller, run };
-}
+const setup = deployHarness;
 
 function expectServing(lambda: FakeLambda, version: string) {
   expect(lambda.alias.version).toBe(version);

@@ -3,52 +3,17 @@
  * and the result says which. Each test names the defect it pins down.
  */
 import { describe, expect, test } from "vitest";
-import { FakeAlarms, FakeArtifacts, FakeClock, FakeLambda } from "../../test/support/fakes.js";
+import { deployHarness } from "../../test/support/deploy-harness.js";
+import { FakeClock, FakeLambda } from "../../test/support/fakes.js";
 import { AwsError, InputError } from "../errors.js";
 import type { GateVerdict, HealthGate } from "../health/gate.js";
-import { buildPlan, type Plan } from "../plan/plan.js";
-import { type DeployRequest, deploy } from "./deploy.js";
+import { buildPlan } from "../plan/plan.js";
 import { runRollout } from "./engine.js";
-import type { StampedEvent } from "./events.js";
 
 const throttled = () => new AwsError("Rate exceeded", { code: "TooManyRequestsException", retryable: true });
 const lostReply = () => new AwsError("socket hang up", { code: "ECONNRESET", retryable: true });
 
-function setup(plan: Plan = buildPlan({ steps: "10%:5m,50%:5m", finalBake: "2m" })) {
-  const lambda = new FakeLambda("fn", "live", { stableVersions: 2, aliasOn: "1" });
-  const alarms = new FakeAlarms(["errors"]);
-  const clock = new FakeClock();
-  const events: StampedEvent[] = [];
-  const controller = new AbortController();
-  let emit = (event: StampedEvent) => {
-    events.push(event);
-  };
-  const run = ({ gates, ...extra }: Partial<DeployRequest> & { gates?: HealthGate[] } = {}) =>
-    deploy(
-      {
-        functionName: "fn",
-        aliasName: "live",
-        source: { version: "2" },
-        plan,
-        alarms: ["errors"],
-        intervalMs: 60_000,
-        ...extra,
-      },
-      {
-        lambda,
-        alarms,
-        artifacts: new FakeArtifacts(),
-        clock,
-        emit: (e) => emit(e),
-        signal: controller.signal,
-        gates,
-      },
-    );
-  const replaceSink = (sink: (event: StampedEvent) => void) => {
-    emit = sink;
-  };
-  return { lambda, alarms, clock, events, controller, run, replaceSink };
-}
+const setup = deployHarness;
 
 const failAt = (weight: number): HealthGate => ({
   name: "probe",
