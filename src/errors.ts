@@ -93,3 +93,16 @@ export class RollbackFailedError extends RolloutError {
 export function exitCodeOf(error: unknown): ExitCodeValue {
   return error instanceof RolloutError ? error.exitCode : ExitCode.awsError;
 }
+
+/**
+ * An input problem found once a run had changed something is not "nothing changed" (exit 2): it is
+ * reported as an AwsError (exit 4), saying where it was found. Other errors pass through.
+ */
+export function foundAfterChanges<E>(error: E, where: string): E | AwsError {
+  if (!(error instanceof InputError)) return error;
+  return new AwsError(`${error.message} (found ${where})`, {
+    cause: error,
+    context: error.context,
+    ...(error.hint ? { hint: error.hint } : {}),
+  });
+}

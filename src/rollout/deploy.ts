@@ -1,5 +1,5 @@
 import { type Artifact, assertHandlerPresent, readArtifact } from "../artifact/inspect.js";
-import { AwsError, ConflictError, ExitCode, InputError, InterruptedError } from "../errors.js";
+import { ConflictError, ExitCode, foundAfterChanges, InputError, InterruptedError } from "../errors.js";
 import type { HealthGate } from "../health/gate.js";
 import {
   buildGates,
@@ -234,19 +234,14 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
   } catch (caught) {
     const error = signal?.aborted ? interrupted() : caught;
     return finish(
-      failedResult({ ...base, fromVersion, toVersion }, changed ? afterChanges(error, changed) : error),
+      failedResult(
+        { ...base, fromVersion, toVersion },
+        changed
+          ? foundAfterChanges(error, `after ${changed}; the alias was not moved to a new version`)
+          : error,
+      ),
     );
   }
-}
-
-/** An input problem found once this run had changed something is not "nothing changed" (exit 2). */
-function afterChanges(error: unknown, changed: string): unknown {
-  if (!(error instanceof InputError)) return error;
-  return new AwsError(`${error.message} (found after ${changed}; the alias was not moved to a new version)`, {
-    cause: error,
-    context: error.context,
-    ...(error.hint ? { hint: error.hint } : {}),
-  });
 }
 
 /** Like Promise.all, but waits for every promise and rethrows the first rejection in list order. */

@@ -1,8 +1,8 @@
 import {
   AwsError,
   ExitCode,
+  foundAfterChanges,
   GateFailedError,
-  InputError,
   InterruptedError,
   RolloutError,
 } from "../errors.js";
@@ -174,7 +174,8 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
       return result("rolled_back", ExitCode.rolledBack, cause);
     }
     // Whatever went wrong, it happened after this run started changing things: not "nothing changed".
-    return result("failed", ExitCode.awsError, lateError(cause, stable, moved));
+    const where = `during the roll-out${moved ? `; the alias was restored to v${stable}` : ""}`;
+    return result("failed", ExitCode.awsError, foundAfterChanges(cause, where));
   };
 
   try {
@@ -238,13 +239,4 @@ export function afterDecision(
 function toRolloutError(error: unknown): RolloutError {
   if (error instanceof RolloutError) return error;
   return new AwsError(error instanceof Error ? error.message : String(error), { cause: error });
-}
-
-/** An input problem found after writes began is reported as such, but not as "nothing changed" (2). */
-function lateError(cause: RolloutError, stable: string, moved: boolean): RolloutError {
-  if (!(cause instanceof InputError)) return cause;
-  return new AwsError(
-    `${cause.message} (found during the roll-out${moved ? `; the alias was restored to v${stable}` : ""})`,
-    { cause, context: cause.context, ...(cause.hint ? { hint: cause.hint } : {}) },
-  );
 }

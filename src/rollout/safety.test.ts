@@ -122,6 +122,19 @@ describe("RevisionId and foreign changes (defects 5 and 10)", () => {
     expect(lambda.alias.additional).toEqual({ version: "2", weight: 33 });
   });
 
+  test("an input error found once the baseline was published is exit 4, not exit 2 (something changed)", async () => {
+    const { lambda, run } = setup();
+    lambda.alias = { ...lambda.alias, version: "$LATEST" };
+    // The baseline is published; pointing the alias at it then fails as "not found" input.
+    lambda.failWhen = (op) =>
+      op === "updateAlias" ? new InputError("Alias live of fn does not exist.") : undefined;
+    const result = await run({ alarms: [] });
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 4 });
+    expect(result.reason).toContain(
+      "found after publishing $LATEST as the baseline; the alias was not moved",
+    );
+  });
+
   test("an input error found after traffic moved is exit 4 with the alias restored, not exit 2", async () => {
     const { lambda, run } = setup();
     lambda.failWhen = (op, n) =>
