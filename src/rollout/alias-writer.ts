@@ -21,23 +21,10 @@ export function manualRestoreCommands(functionName: string, aliasName: string, v
   ].join("\n");
 }
 
-/** Error codes meaning the credentials no longer work: no retry can help, only fresh credentials. */
-const CREDENTIAL_CODES = new Set([
-  "ExpiredToken",
-  "ExpiredTokenException",
-  "InvalidClientTokenId",
-  "UnrecognizedClientException",
-  "CredentialsExpired",
-]);
-
-export function isCredentialFailure(error: unknown): error is AwsError {
-  if (error instanceof CredentialsExpiredError) return true;
-  return error instanceof AwsError && error.code !== undefined && CREDENTIAL_CODES.has(error.code);
-}
-
 /** Failures worth waiting out while restoring: throttling, 5xx, network, timeouts, updates in progress. */
 function isPassing(error: unknown): boolean {
-  return error instanceof AwsError && error.retryable && !isCredentialFailure(error);
+  // CredentialsExpiredError is never retryable: only fresh credentials help.
+  return error instanceof AwsError && error.retryable;
 }
 
 /** Someone else changed the alias's routing: this run must not touch it again. */
@@ -183,7 +170,7 @@ export class AliasWriter {
         if (error instanceof ForeignChangeError) throw error;
         // A failed precondition means the alias moved since the read: read it again at once.
         if (error instanceof ConflictError && clock.now() < deadline) continue;
-        if (isCredentialFailure(error)) {
+        if (error instanceof CredentialsExpiredError) {
           throw expiredCredentialsRollbackError(this.current, stableVersion, why, error);
         }
         if (!isPassing(error) || clock.now() >= deadline) {

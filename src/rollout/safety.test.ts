@@ -5,7 +5,7 @@
 import { describe, expect, test } from "vitest";
 import { deployHarness } from "../../test/support/deploy-harness.js";
 import { FakeClock, FakeLambda } from "../../test/support/fakes.js";
-import { AwsError, InputError } from "../errors.js";
+import { AwsError, CredentialsExpiredError, InputError } from "../errors.js";
 import type { GateVerdict, HealthGate } from "../health/gate.js";
 import { buildPlan } from "../plan/plan.js";
 import { runRollout } from "./engine.js";
@@ -91,7 +91,7 @@ describe("restore waits out an AWS brownout (defect 4)", () => {
     lambda.failWhen = (op, n) => {
       if (op === "getAlias" && n > 1) expired = true;
       return expired
-        ? new AwsError("The security token included in the request is expired", {
+        ? new CredentialsExpiredError("The security token included in the request is expired", {
             code: "ExpiredTokenException",
           })
         : undefined;
