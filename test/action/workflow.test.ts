@@ -43,6 +43,18 @@ describe("the example workflow", () => {
     });
   });
 
+  it("hands the session's expiry to lambda-rollout, so a roll-out that would outlive it is refused", async () => {
+    type Step = { id?: string; uses?: string; with?: Record<string, unknown>; env?: Record<string, string> };
+    const steps =
+      (parse(await read(WORKFLOW)) as { jobs: Record<string, { steps: Step[] }> }).jobs.deploy?.steps ?? [];
+    const credentials = steps.find((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+    const rollout = steps.find((step) => step.uses?.startsWith("lambda-rollout/lambda-rollout@"));
+    expect(credentials?.with?.["output-credentials"]).toBe(true);
+    expect(rollout?.env?.AWS_CREDENTIAL_EXPIRATION).toBe(
+      ["$", `{{ steps.${credentials?.id}.outputs.aws-expiration }}`].join(""),
+    );
+  });
+
   it("pins every action to a full commit SHA", async () => {
     const workflow = parse(await read(WORKFLOW)) as { jobs: Record<string, Job> };
     const uses = Object.values(workflow.jobs).flatMap((job) => job.steps.flatMap((step) => step.uses ?? []));
