@@ -105,7 +105,8 @@ describe("local runtime", () => {
     });
     const started = Date.now();
     const result = await rt.invoke("fn", "1", {});
-    expect(Date.now() - started).toBeLessThan(2500);
+    // Without the timeout the handler never settles; the bound is loose so a loaded machine cannot flake it.
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.functionError).toBe("Unhandled");
     expect(result.errorType).toBe("Sandbox.Timedout");
     expect(result.errorMessage).toMatch(/Task timed out after 1\.00 seconds$/);
