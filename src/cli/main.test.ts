@@ -66,3 +66,20 @@ describe("runCli, the one catch", () => {
     expect(help.stdout).toContain(`(default: "${LAMBDA_RUNTIME}")`);
   });
 });
+
+describe("inside a GitHub Actions job", () => {
+  const forged = "bad\n::add-mask::secret ##[error]forged";
+  /** What the runner would take as a command in one line of output (actions/runner ActionCommand). */
+  const commands = (text: string) =>
+    text.split(/\r\n|\r|\n/).filter((line) => line.trimStart().startsWith("::") || line.includes("##["));
+
+  test("text from outside cannot become a workflow command; outside Actions it is printed as is", async () => {
+    const args = ["status", "--function", forged, "--alias", "live", "--region", "eu-west-1"];
+    const inActions = await cli(args, { GITHUB_ACTIONS: "true" });
+    expect(inActions.code).toBe(ExitCode.invalidInput);
+    expect(inActions.stderr).toContain("add-mask");
+    expect(commands(inActions.stderr)).toEqual([]);
+    expect(inActions.stderr.replaceAll("\u200B", "")).toBe((await cli(args)).stderr);
+    expect(commands((await cli(args)).stderr)).not.toEqual([]);
+  });
+});

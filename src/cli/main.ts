@@ -4,14 +4,19 @@
  */
 import { CommanderError } from "commander";
 import { ExitCode, RolloutError } from "../errors.js";
+import { inertStream } from "../workflow-text.js";
 import type { CliIo } from "./io.js";
 import { parseCommandLine } from "./program.js";
 
 /** Runs the CLI and returns the exit code; never calls process.exit. */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+export async function runCli(argv: string[], cliIo: CliIo): Promise<number> {
   // --debug is accepted anywhere (`lambda-rollout deploy … --debug`), not only before the command.
   const debug = argv.includes("--debug");
+  let io = cliIo;
   try {
+    // In a GitHub Actions `run:` step every output line is read as a possible workflow command, and
+    // lambda-rollout prints text from outside (AWS error messages, smoke responses, hook output).
+    if (cliIo.env.GITHUB_ACTIONS === "true") io = inertIo(cliIo);
     const command = await parseCommandLine(
       argv.filter((arg) => arg !== "--debug"),
       io,
@@ -20,6 +25,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     return exitCodeFor(error, io, debug);
   }
+}
+
+function inertIo(io: CliIo): CliIo {
+  return { ...io, stdout: inertStream(io.stdout), stderr: inertStream(io.stderr) };
 }
 
 /** The one catch: what each failure prints, and the exit code it ends with. */

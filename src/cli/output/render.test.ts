@@ -100,3 +100,11 @@ test("the live view redraws one status line with weight, countdown and gate stat
   view.render(result);
   view.close();
 });
+
+test("NDJSON cannot carry a legacy ##[ workflow command, and parses to the exact text", () => {
+  const out = { text: "", write: (chunk: string) => (out.text += chunk) };
+  const message = "smoke said ##[set-output name=x;]y";
+  ndjsonRenderer(out)({ type: "info", message, at: 0 });
+  expect(out.text).not.toContain("##[");
+  expect(JSON.parse(out.text).message).toBe(message);
+});

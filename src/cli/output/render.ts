@@ -1,4 +1,5 @@
 import type { StampedEvent } from "../../rollout/events.js";
+import { inertJson } from "../../workflow-text.js";
 import type { OutputStream } from "../io.js";
 
 /** One human line per event, or undefined for events that only update the live view. */
@@ -51,7 +52,7 @@ export function plainRenderer(out: OutputStream): (event: StampedEvent) => void 
 /** NDJSON: one event per line on stdout, the `result` line last. */
 export function ndjsonRenderer(out: OutputStream): (event: StampedEvent) => void {
   return (event) => {
-    out.write(`${JSON.stringify(event)}\n`);
+    out.write(`${inertJson(JSON.stringify(event))}\n`);
   };
 }
 
