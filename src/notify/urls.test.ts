@@ -3,6 +3,9 @@ import { errorOf } from "../../test/support/errors.js";
 import { InputError } from "../errors.js";
 import { redactUrl, resolveWebhookUrls } from "./urls.js";
 
+/** `${NAME}` as written in lambda-rollout.yml. */
+const ref = (name: string) => `\${${name}}`;
+
 describe("webhook URLs", () => {
   it("are shown as their origin only: no path, query, fragment or user info", () => {
     expect(redactUrl("https://hooks.slack.com/services/T0/B0/secret")).toBe("https://hooks.slack.com/…");
@@ -30,9 +33,9 @@ describe("webhook URLs", () => {
     expect(`${error.message} ${(error as InputError).hint}`).not.toContain("secret");
   });
 
-  it("from the configuration expand ${VAR} from the environment, so the secret stays out of the file", () => {
+  it("from the configuration expand $\u007bVAR} from the environment, so the secret stays out of the file", () => {
     const configured = {
-      urls: ["https://hooks.slack.com/services/${SLACK_PATH}", "${TEAMS_URL}"],
+      urls: [`https://hooks.slack.com/services/${ref("SLACK_PATH")}`, ref("TEAMS_URL")],
       where: (i: number) => `notify[${i}] of environment "production"`,
     };
     const env = { SLACK_PATH: "T0/B0/abc", TEAMS_URL: "https://teams.example/hook" };
@@ -42,7 +45,7 @@ describe("webhook URLs", () => {
     ]);
     const missing = errorOf(() => resolveWebhookUrls(undefined, configured, { SLACK_PATH: "x" }));
     expect(missing.message).toBe(
-      'notify[1] of environment "production" refers to ${TEAMS_URL}, which is not set in the environment.',
+      `notify[1] of environment "production" refers to ${ref("TEAMS_URL")}, which is not set in the environment.`,
     );
     expect(missing.exitCode).toBe(2);
   });
