@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FakeAlarms, FakeArtifacts, FakeClock, FakeLambda } from "../../test/support/fakes.js";
 import { type Behaviour, type Recorder, startRecorder } from "../../test/support/http-recorder.js";
+import type { StampedEvent } from "../rollout/events.js";
 import type { Ports } from "../run.js";
+import { gitHubDeploymentReporter } from "./github-deployment.js";
 import { type ActionHost, runAction } from "./run.js";
 
 const servers: Recorder[] = [];
@@ -202,5 +204,51 @@ describe("the Action's GitHub Deployment (github-deployment: true), against a st
       "shift",
       "result",
     ]);
+  });
+});
+
+describe("the GitHub Deployment reporter on its own", () => {
+  it("uses the configuration's environment name, and leaves a detached (started) roll-out in_progress", async () => {
+    const api = await server(gitHub);
+    const settings = {
+      apiUrl: api.url,
+      repository: "acme/orders",
+      ref: "abc",
+      token: TOKEN,
+      runUrl: "https://github.example/acme/orders/actions/runs/1",
+    };
+    const warnings: string[] = [];
+    const reporter = gitHubDeploymentReporter(settings, {
+      functionName: "orders",
+      aliasName: "live",
+      environment: "production",
+    })((message) => warnings.push(message));
+    const plan = { steps: [], finalBakeMs: 0, strategy: "AllAtOnce" };
+    reporter.observe({
+      type: "plan",
+      function: "orders",
+      alias: "live",
+      plan,
+      dryRun: false,
+      at: 1,
+    } as StampedEvent);
+    reporter.observe({
+      type: "result",
+      outcome: "started",
+      function: "orders",
+      alias: "live",
+      fromVersion: "1",
+      toVersion: "2",
+      reason: null,
+      hint: null,
+      exitCode: 0,
+      at: 2,
+    } as unknown as StampedEvent);
+    await reporter.settle(new AbortController().signal);
+    expect(api.requests.map((request) => request.json)).toEqual([
+      expect.objectContaining({ environment: "production" }),
+      expect.objectContaining({ state: "in_progress", environment: "production" }),
+    ]);
+    expect(warnings).toEqual([]);
   });
 });

@@ -166,7 +166,8 @@ export function gitHubDeploymentReporter(
     return {
       observe(event: StampedEvent) {
         if (event.type === "plan") queue(start);
-        if (event.type === "result") {
+        // A detached roll-out (outcome `started`, Step Functions) stays in_progress: it goes on in AWS.
+        if (event.type === "result" && (event.outcome as string) !== "started") {
           const ok = event.outcome === "promoted" || event.outcome === "noop";
           const summary =
             event.outcome === "promoted"

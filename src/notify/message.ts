@@ -125,6 +125,9 @@ export const NOTIFYING_EVENTS: Readonly<Record<string, Rule>> = {
       const from = str(event, "fromVersion");
       if (outcome === "promoted") return `✅ ${target}: promoted v${to} (was v${from})`;
       if (outcome === "noop") return `➖ ${target}: nothing to deploy${reason ? ` (${reason})` : ""}`;
+      // A detached Step Functions roll-out goes on in AWS; its end is not this process's to report.
+      if (outcome === "started")
+        return `🛰️ ${target}: v${to} is rolling out in AWS${reason ? ` (${reason})` : ""}`;
       if (outcome === "rolled_back") return `↩️ ${target}: rolled back to v${from}: ${reason}`;
       return `❌ ${target}: failed (exit ${num(event, "exitCode")}): ${reason}`;
     },
