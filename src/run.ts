@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { createAwsPorts } from "./aws/index.js";
 import { ExitCode, RolloutError } from "./errors.js";
-import { type ReporterFactory, reportingSink } from "./notify/reporter.js";
+import { INTERRUPTED_FLUSH_MS, type ReporterFactory, reportingSink } from "./notify/reporter.js";
 import { credentialValues } from "./notify/secrets.js";
 import { webhookReporter } from "./notify/webhook.js";
 import type { AlarmPort, ArtifactStore, Clock, CredentialsPort, LambdaPort, MetricsPort } from "./ports.js";
@@ -118,6 +118,6 @@ export async function deployFromInputs(inputs: DeployInputs, options: RunOptions
     });
   } finally {
     // Bounded: the result (held back by the reporting sink) is emitted after the deliveries settle.
-    await reporting.close();
+    await reporting.close(options.signal?.aborted ? INTERRUPTED_FLUSH_MS : undefined);
   }
 }

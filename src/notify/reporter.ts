@@ -20,11 +20,16 @@ export type ReporterFactory = (warn: (message: string) => void) => Reporter;
 
 /** How long the end of a run waits for deliveries still in flight; then they are abandoned. */
 export const DEFAULT_FLUSH_MS = 10_000;
+/**
+ * The wait after SIGINT/SIGTERM: a cancelled CI job is killed seconds after the signal (GitHub Actions:
+ * 7.5 s, then SIGTERM, then SIGKILL), and the result line must be out before that.
+ */
+export const INTERRUPTED_FLUSH_MS = 2_000;
 
 export interface ReportingSink {
   emit: EventSink;
-  /** Waits for the reporters (at most `flushMs`), then passes on the result event it held back. */
-  close(): Promise<void>;
+  /** Waits for the reporters (at most `flushMs`, or this call's), then passes on the held-back result. */
+  close(flushMs?: number): Promise<void>;
 }
 
 /**
@@ -61,9 +66,9 @@ export function reportingSink(
       if (event.type === "result" && reporters.length > 0) held = event;
       else next(event);
     },
-    async close() {
+    async close(override?: number) {
       if (reporters.length > 0) {
-        const flushMs = options.flushMs ?? DEFAULT_FLUSH_MS;
+        const flushMs = override ?? options.flushMs ?? DEFAULT_FLUSH_MS;
         const deadline = new AbortController();
         const timer = setTimeout(() => deadline.abort(), flushMs);
         // A reporter that ignored the deadline still cannot hold the exit: one more second, then on.

@@ -161,6 +161,24 @@ describe("deploy --notify, through the real binary against moto", () => {
     expect(await aliasOf(moto, target.name)).toEqual({ version: "2", weights: {} });
   }, 60_000);
 
+  test("after SIGINT the wait for a hanging endpoint is short, so a cancelled CI job still prints its result", async () => {
+    const target = await createTarget(moto, `notify-sigint-${++counter}`);
+    const hang = await server(() => "hang");
+    const cli = startCli(
+      moto,
+      deployArgs(target, target.v2, "--steps", "50%:5m", "--notify", `${hang.url}/services/SECRET-PATH`),
+    );
+    await cli.waitFor((event) => event.type === "shift");
+    const signalled = Date.now();
+    cli.child.kill("SIGINT");
+    const run = await cli.done;
+    expect(run.code, run.stderr).toBe(1);
+    // The rollback (moto answers in milliseconds) plus at most the 2 s interrupted flush and its 1 s grace.
+    expect(Date.now() - signalled).toBeLessThan(5_000);
+    expect(run.events.at(-1)).toMatchObject({ type: "result", outcome: "rolled_back" });
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "1", weights: {} });
+  });
+
   test("a URL that is not http(s) is exit 2 naming the flag, with nothing changed and nothing sent", async () => {
     const target = await createTarget(moto, `notify-bad-${++counter}`);
     const run = await runCli(
