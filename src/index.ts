@@ -6,6 +6,11 @@ export * from "./errors.js";
 export { createAlarmGate } from "./health/alarms.js";
 export type { GateContext, GatePhase, GateVerdict, HealthGate } from "./health/gate.js";
 export { createSmokeGate, type SmokeCheck, type SmokeExpectation } from "./health/smoke.js";
+export type { DeliveryPolicy, HttpPost, HttpRequest, HttpResponse } from "./notify/http.js";
+export { NOTIFYING_EVENTS, type Notification, notificationOf } from "./notify/message.js";
+export { type Reporter, type ReporterFactory, reportingSink } from "./notify/reporter.js";
+export { redactUrl } from "./notify/urls.js";
+export { type WebhookOptions, webhookReporter } from "./notify/webhook.js";
 export { formatDuration, parseDuration } from "./plan/duration.js";
 export { buildPlan, describePlan, type Plan, PRESET_NAMES, PRESETS, type Step } from "./plan/plan.js";
 export type * from "./ports.js";
@@ -14,7 +19,7 @@ export { type DeployPorts, type DeployRequest, type DeploySource, deploy } from 
 export type { EventSink, Outcome, ResultEvent, RolloutEvent, StampedEvent } from "./rollout/events.js";
 export { type AliasStatus, resolveSplit, status } from "./rollout/manage.js";
 export { type DeployInputs, type ResolvedDeploy, resolveDeploy } from "./rollout/request.js";
-export { deployFromInputs, type Ports, type RunOptions } from "./run.js";
+export { deployFromInputs, type Ports, type RunOptions, type RunTarget } from "./run.js";
 
 import type { LambdaPort } from "./ports.js";
 import { resolveSplit } from "./rollout/manage.js";

@@ -1,6 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { createAwsPorts } from "./aws/index.js";
 import { ExitCode, RolloutError } from "./errors.js";
+import { INTERRUPTED_FLUSH_MS, type ReporterFactory, reportingSink } from "./notify/reporter.js";
+import { credentialValues } from "./notify/secrets.js";
+import { webhookReporter } from "./notify/webhook.js";
 import type { AlarmPort, ArtifactStore, Clock, CredentialsPort, LambdaPort, MetricsPort } from "./ports.js";
 import { deploy } from "./rollout/deploy.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent } from "./rollout/events.js";
@@ -23,6 +26,21 @@ export interface RunOptions {
   clock?: Clock | undefined;
   /** Adapters to use instead of the AWS SDK ones (tests, embedding). */
   ports?: ((region: string | undefined) => Ports) | undefined;
+  /**
+   * Reporters besides the `--notify` webhooks (the Action's GitHub Deployment), built once the target is
+   * known. Not used for dry runs. They cannot change the outcome; their failures are warnings.
+   */
+  reporters?: ((run: RunTarget) => ReporterFactory[]) | undefined;
+  /** Bound on waiting for notifications at the end (default 10 s). */
+  notifyFlushMs?: number | undefined;
+}
+
+/** What reporters know of a deploy before it starts. */
+export interface RunTarget {
+  functionName: string;
+  aliasName: string;
+  /** The configuration environment deployed to, when one was used. */
+  environment: string | undefined;
 }
 
 /**
@@ -74,12 +92,32 @@ export async function deployFromInputs(inputs: DeployInputs, options: RunOptions
     ? options.ports(resolved.region)
     : createAwsPorts({ ...(resolved.region ? { region: resolved.region } : {}), env });
   const cwd = options.cwd ?? process.cwd();
-  return await deploy(resolved.request, {
-    ...ports,
-    clock: options.clock,
-    emit,
-    signal: options.signal,
-    cwd,
-    env,
-  });
+  const { request } = resolved;
+  // A dry run changes nothing, and tells nobody that it did.
+  const reporters: ReporterFactory[] = request.dryRun
+    ? []
+    : [
+        ...(resolved.notify.length > 0
+          ? [webhookReporter(resolved.notify, { secrets: credentialValues(env) })]
+          : []),
+        ...(options.reporters?.({
+          functionName: request.functionName,
+          aliasName: request.aliasName,
+          environment: resolved.environment?.name,
+        }) ?? []),
+      ];
+  const reporting = reportingSink(emit, reporters, { flushMs: options.notifyFlushMs, now });
+  try {
+    return await deploy(request, {
+      ...ports,
+      clock: options.clock,
+      emit: reporting.emit,
+      signal: options.signal,
+      cwd,
+      env,
+    });
+  } finally {
+    // Bounded: the result (held back by the reporting sink) is emitted after the deliveries settle.
+    await reporting.close(options.signal?.aborted ? INTERRUPTED_FLUSH_MS : undefined);
+  }
 }

@@ -18,6 +18,7 @@ export function githubHost(env: NodeJS.ProcessEnv = process.env): ActionHost {
     warning: (message, title) => core.warning(inertLogText(message), annotation(title)),
     error: (message, title) => core.error(inertLogText(message), annotation(title)),
     setOutput: (name, value) => core.setOutput(name, value),
+    setSecret: (value) => core.setSecret(value),
     async writeSummary(markdown) {
       if (!env.GITHUB_STEP_SUMMARY) return;
       await core.summary.addRaw(markdown).write();

@@ -62,6 +62,7 @@ export function readInputs(read: InputReader): DeployInputs {
     ...scalarInputs(read),
     preTrafficHooks: lines("pre-traffic-hooks"),
     postTrafficHooks: lines("post-traffic-hooks"),
+    notify: lines("notify"),
     alarms: alarms.length > 0 ? alarms : undefined,
     smokePayloads: smokePayloads.length > 0 ? smokePayloads : undefined,
     dryRun: parseBoolean("dry-run", read("dry-run")),

@@ -5,8 +5,9 @@
 import { describeEvent } from "../cli/output/render.js";
 import { ExitCode, type ExitCodeValue, InputError } from "../errors.js";
 import { failedResult, type ResultEvent, type StampedEvent } from "../rollout/events.js";
-import { deployFromInputs, type RunOptions } from "../run.js";
-import { type InputReader, readInputs } from "./inputs.js";
+import { deployFromInputs, type RunOptions, type RunTarget } from "../run.js";
+import { deploymentSettingsFromEnv, gitHubDeploymentReporter } from "./github-deployment.js";
+import { type InputReader, parseBoolean, readInputs } from "./inputs.js";
 import { renderSummary } from "./summary.js";
 
 /** What the Action needs from the runner; @actions/core in production (see ./host.ts). */
@@ -20,6 +21,8 @@ export interface ActionHost {
   setOutput(name: string, value: string): void;
   /** Appends Markdown to the job summary; a no-op outside GitHub Actions. */
   writeSummary(markdown: string): Promise<void>;
+  /** Masks a value in the rest of the job's log (webhook URLs are secrets). */
+  setSecret?(value: string): void;
 }
 
 export type ActionOptions = Omit<RunOptions, "emit">;
@@ -48,6 +51,23 @@ function reportResult(host: ActionHost, result: ResultEvent): void {
   }
 }
 
+/**
+ * With `github-deployment: true`, the reporter that records the roll-out as a GitHub Deployment; what
+ * the runner does not provide is a warning, never a failed roll-out.
+ */
+function gitHubDeployment(host: ActionHost, env: NodeJS.ProcessEnv): RunOptions["reporters"] {
+  if (!parseBoolean("github-deployment", host.readInput("github-deployment"))) return undefined;
+  const settings = deploymentSettingsFromEnv(env, host.readInput("github-token"));
+  if ("missing" in settings) {
+    host.warning(
+      `github-deployment is on, but ${settings.missing.join(", ")} ${settings.missing.length > 1 ? "are" : "is"} not set; no GitHub Deployment is recorded.`,
+      "lambda-rollout",
+    );
+    return undefined;
+  }
+  return (target: RunTarget) => [gitHubDeploymentReporter(settings, target)];
+}
+
 /** Runs one deploy as the Action; resolves to the exit code (the CLI's contract: 0–5). */
 export async function runAction(host: ActionHost, options: ActionOptions = {}): Promise<ExitCodeValue> {
   const events: StampedEvent[] = [];
@@ -59,10 +79,16 @@ export async function runAction(host: ActionHost, options: ActionOptions = {}): 
   };
   let result: ResultEvent;
   try {
-    result = await deployFromInputs(readInputs(host.readInput), { ...options, emit });
+    const inputs = readInputs(host.readInput);
+    for (const url of inputs.notify ?? []) host.setSecret?.(url);
+    result = await deployFromInputs(inputs, {
+      ...options,
+      emit,
+      reporters: gitHubDeployment(host, options.env ?? process.env),
+    });
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
-    // Only the Action's own input encoding (dry-run) can fail before the library runs.
+    // Only the Action's own input encoding (dry-run, github-deployment) can fail before the library runs.
     result = failedResult({ function: "", alias: "" }, error);
     events.push({ ...result, at: Date.now() });
   }

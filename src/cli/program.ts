@@ -120,6 +120,11 @@ function declareDeploy(program: Command): Command {
       "--restore-timeout <duration>",
       "how long a rollback keeps retrying through AWS throttling and outages before exit 5 (default 2m)",
     )
+    .option(
+      "--notify <url>",
+      "POST JSON (Slack-style `text`) at the start, each shift, a rollback, an approval wait and the result (repeatable)",
+      collect,
+    )
     .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
     .option("--env <name>", "environment from the config (default: chosen by branch)")
     .option("--region <region>", "AWS region (default: the SDK chain)")
@@ -138,6 +143,9 @@ Examples:
 
   # shift to an already published version in custom steps; see the plan first
   lambda-rollout deploy --function orders --version 42 --steps "10%:2m,50%:5m" --dry-run
+
+  # tell a Slack channel (incoming webhook) how it goes; a failed notification is only a warning
+  lambda-rollout deploy --zip dist/orders.zip --notify "$SLACK_WEBHOOK_URL"
 
 Exit codes: 0 promoted or noop · 1 gate failed, rolled back · 2 invalid input · 3 conflict ·
 4 AWS error, alias restored · 5 rollback failed (the message says what to run)`,

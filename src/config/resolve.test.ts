@@ -69,6 +69,7 @@ describe("resolveEnvironment", () => {
         smoke: [],
         metrics: undefined,
         hooks: { preTraffic: [], postTraffic: [], timeoutMs: undefined },
+        notify: [],
         branches: ["main", "release/*"],
       },
     });

@@ -32,6 +32,8 @@ export interface ResolvedEnvironment {
   smoke: ResolvedSmokeCheck[];
   metrics: MetricsConfig | undefined;
   hooks: { preTraffic: string[]; postTraffic: string[]; timeoutMs: number | undefined };
+  /** Webhook URLs as written (`${VAR}` not yet expanded): validated by resolveWebhookUrls. */
+  notify: string[];
   branches: string[];
 }
 
@@ -94,6 +96,7 @@ export function applyDefaults(
       postTraffic: merged.hooks?.postTraffic ?? [],
       timeoutMs: merged.hooks?.timeout === undefined ? undefined : parseDuration(merged.hooks.timeout),
     },
+    notify: merged.notify ?? [],
     branches: environment.branches ?? [],
   };
 }

@@ -168,6 +168,10 @@ const settingsShape = {
     .array(smokeCheck)
     .meta({ description: "Invocations of the new version before any traffic moves." }),
   metrics,
+  notify: z.array(z.string().min(1)).meta({
+    description:
+      "Webhook URLs POSTed JSON (with a Slack-style `text`) at the start, each shift, a rollback, an approval wait and the result. `$\u007bVAR}` is replaced from the environment, so the secret URL can stay in CI secrets.",
+  }),
   hooks: z
     .strictObject({
       preTraffic: z.array(z.string().min(1)).meta({

@@ -4,6 +4,7 @@ import { CONFIG_FILE_NAMES, DEFAULT_ALIAS, environmentFromFlags } from "../confi
 import { InputError } from "../errors.js";
 import { metricGateOptionsFromConfig } from "../health/metrics-config.js";
 import type { SmokeCheck } from "../health/smoke.js";
+import { resolveWebhookUrls } from "../notify/urls.js";
 import { parseDuration } from "../plan/duration.js";
 import { buildPlan, type Step } from "../plan/plan.js";
 import type { DeployRequest, DeploySource } from "./deploy.js";
@@ -34,6 +35,8 @@ export interface DeployInputs {
   /** How long a rollback keeps trying through throttling and outages (default 2m). */
   restoreTimeout?: string | undefined;
   region?: string | undefined;
+  /** Webhook URLs (`--notify`, repeatable); replace the configuration's `notify:`. */
+  notify?: string[] | undefined;
   dryRun?: boolean | undefined;
 }
 
@@ -77,6 +80,8 @@ export type ResolvedDeploy =
       kind: "deploy";
       request: DeployRequest;
       region: string | undefined;
+      /** Where notifications go, validated (http/https only). */
+      notify: URL[];
       /** The environment picked from the configuration, and why. */
       environment: { name: string; reason: string } | undefined;
     };
@@ -191,6 +196,16 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
       dryRun: inputs.dryRun ?? false,
     },
     region: target.region,
+    notify: resolveWebhookUrls(
+      inputs.notify,
+      environment && environment.notify.length > 0
+        ? {
+            urls: environment.notify,
+            where: (index) => `notify[${index}] of environment "${environment.name}"`,
+          }
+        : undefined,
+      context.env,
+    ),
     environment:
       environment && fromFile?.kind === "environment"
         ? { name: environment.name, reason: fromFile.reason }

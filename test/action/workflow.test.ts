@@ -11,7 +11,7 @@ interface Job {
   permissions?: Record<string, string>;
   concurrency?: { group: string; "cancel-in-progress": boolean };
   environment?: string;
-  steps: Array<{ uses?: string }>;
+  steps: Array<{ uses?: string; with?: Record<string, unknown> }>;
 }
 
 describe("the example workflow", () => {
@@ -30,7 +30,19 @@ describe("the example workflow", () => {
     expect(workflow.permissions).toEqual({});
     expect(workflow.jobs.test?.permissions).toEqual({ contents: "read" });
     expect(workflow.jobs.package?.permissions).toEqual({ contents: "read" });
-    expect(workflow.jobs.deploy?.permissions).toEqual({ contents: "read", "id-token": "write" });
+    expect(workflow.jobs.deploy?.permissions).toEqual({
+      contents: "read",
+      "id-token": "write",
+      deployments: "write",
+    });
+  });
+
+  it("asks for deployments: write exactly where a step records a GitHub Deployment", async () => {
+    const workflow = parse(await read(WORKFLOW)) as { jobs: Record<string, Job> };
+    for (const job of Object.values(workflow.jobs)) {
+      const records = job.steps.some((step) => String(step.with?.["github-deployment"]) === "true");
+      expect(job.permissions?.deployments === "write").toBe(records);
+    }
   });
 
   it("serialises deploys per environment without cancelling one midway", async () => {
@@ -102,8 +114,11 @@ describe("action.yml", () => {
       "post-traffic-hooks",
       "hook-timeout",
       "restore-timeout",
+      "notify",
       "region",
       "dry-run",
+      "github-deployment",
+      "github-token",
     ]);
     expect(Object.keys(action.outputs)).toEqual(["outcome", "version", "previous-version"]);
   });

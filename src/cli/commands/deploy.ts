@@ -26,6 +26,7 @@ export async function deployCommand(flags: DeployFlags, io: CliIo): Promise<numb
         smokePayloads: list("smokePayload"),
         preTrafficHooks: list("preTrafficHook"),
         postTrafficHooks: list("postTrafficHook"),
+        notify: list("notify"),
         dryRun: flags.dryRun === true,
       },
       { env: io.env, cwd: io.cwd, emit: sink.emit, signal: io.signal },
