@@ -26,6 +26,7 @@ import { type EventSink, failedResult, guardSink, type ResultEvent, type Rollout
 import { assertCredentialsOutlive, type WorstCase, worstCaseDuration } from "./lifetime.js";
 import { compareWithLive, pinBaseline, recordOf } from "./live.js";
 import { parseLive } from "./progress.js";
+import { pruneAfterPromotion } from "./prune-after.js";
 import { DEFAULT_UPDATE_TIMEOUT_MS, publishPackage, waitForActive } from "./publish.js";
 
 export type DeploySource = { zip: string; bucket: string; prefix?: string | undefined } | { version: string };
@@ -43,6 +44,8 @@ export interface DeployRequest extends GateSpecs {
   /** How long restoring the alias keeps trying through throttling and outages; default 2 min. */
   restoreTimeoutMs?: number | undefined;
   dryRun?: boolean | undefined;
+  /** After a successful promotion, prune versions older than the newest `keep` (see prune.ts). */
+  prune?: { keep: number } | undefined;
 }
 
 /** What a deploy acts through. Behaviour lives here; the request is only data. */
@@ -230,6 +233,9 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       },
       { lambda, clock, emit: sink, signal },
     );
+    if (result.outcome === "promoted" && request.prune) {
+      await pruneAfterPromotion(lambda, functionName, request.prune.keep, emit, signal);
+    }
     return finish(result);
   } catch (caught) {
     const error = signal?.aborted ? interrupted() : caught;

@@ -189,6 +189,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
           ? parseDuration(inputs.restoreTimeout, "--restore-timeout")
           : undefined,
       dryRun: inputs.dryRun ?? false,
+      prune: environment?.prune,
     },
     region: target.region,
     environment:

@@ -125,4 +125,31 @@ describe("prune against moto", () => {
       "9",
     ]);
   });
+
+  test("deploy with prune: { keep: N } prunes after promoting, keeping the version it replaced", async () => {
+    const target = await functionWithHistory();
+    await writeFile(
+      join(target.dir, "lambda-rollout.yml"),
+      [
+        "version: 1",
+        "environments:",
+        "  production:",
+        `    function: ${target.name}`,
+        "    region: us-east-1",
+        `    artifact: { bucket: ${target.bucket} }`,
+        "    strategy: AllAtOnce",
+        "    prune: { keep: 1 }",
+        "",
+      ].join("\n"),
+    );
+    const run = await runCli(
+      moto,
+      ["deploy", "--env", "production", "--zip", target.v3, "--json"],
+      target.dir,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.events.at(-1)).toMatchObject({ type: "result", outcome: "promoted", toVersion: "10" });
+    // v10 live (newest), v7 is what it replaced, staging keeps 2 and 3: the rest is gone.
+    expect((await versionsOf(target.name)).map((v) => v.version)).toEqual(["2", "3", "7", "10"]);
+  });
 });
