@@ -26,6 +26,7 @@ import { type EventSink, failedResult, guardSink, type ResultEvent, type Rollout
 import { assertCredentialsOutlive, type WorstCase, worstCaseDuration } from "./lifetime.js";
 import { compareWithLive, pinBaseline, recordOf } from "./live.js";
 import { parseLive } from "./progress.js";
+import { assertNoProvisionedConcurrency } from "./provisioned.js";
 import { pruneAfterPromotion } from "./prune-after.js";
 import { DEFAULT_UPDATE_TIMEOUT_MS, publishPackage, waitForActive } from "./publish.js";
 
@@ -121,6 +122,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       lambda.getAlias(functionName, aliasName, call),
       lambda.getFunction(functionName, undefined, call),
       alarms.length > 0 ? assertAlarmsExist(ports.alarms, alarms, signal) : Promise.resolve(),
+      assertNoProvisionedConcurrency(lambda, { functionName, aliasName, plan }, emit, signal),
     ] as const);
     let alias = found;
     fromVersion = alias.version;
