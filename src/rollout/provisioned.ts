@@ -26,10 +26,11 @@ export async function assertNoProvisionedConcurrency(
     provisioned = await lambda.getProvisionedConcurrency(functionName, aliasName, { signal });
   } catch (error) {
     // A policy from before this check: say so, and carry on as before it existed.
-    if (
+    const denied =
       error instanceof AwsError &&
-      (error.status === 403 || /AccessDenied/i.test(error.code ?? error.message))
-    ) {
+      !(error instanceof CredentialsExpiredError) &&
+      (error.status === 403 || /AccessDenied/i.test(error.code ?? ""));
+    if (denied) {
       emit({
         type: "warning",
         message: `Could not check ${functionName}:${aliasName} for provisioned concurrency (access denied); if it has some, Lambda will refuse the first weighted step. Add lambda:GetProvisionedConcurrencyConfig to the deploy policy (\`lambda-rollout iam-policy\` prints it).`,
