@@ -103,6 +103,10 @@ function declareDeploy(program: Command): Command {
     .option("--steps <steps>", 'custom steps, e.g. "10%:5m,50%:5m"; 100% follows the last')
     .option("--final-bake <duration>", "bake after 100% with the same gates, e.g. 5m")
     .option("--alarm <name>", "CloudWatch alarm that fails the roll-out when in ALARM (repeatable)", collect)
+    .option(
+      "--allow-firing-alarms",
+      "alarms already in ALARM at the start do not block the roll-out until they leave ALARM; needs smoke, a hook or metrics",
+    )
     .option("--interval <duration>", "health poll interval during bakes (default 10s)")
     .option(
       "--smoke-payload <json|@file>",

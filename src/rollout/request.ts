@@ -35,6 +35,8 @@ export interface DeployInputs {
   restoreTimeout?: string | undefined;
   region?: string | undefined;
   dryRun?: boolean | undefined;
+  /** Alarms already in ALARM at the start do not block the roll-out (config `alarmsAlreadyFiring: ignore`). */
+  allowFiringAlarms?: boolean | undefined;
 }
 
 /** The single-valued inputs by their flag (and Action input) names, with the DeployInputs key each fills. */
@@ -175,6 +177,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
       plan,
       alarms: settings.alarms ?? [],
       alarmReadFailure: environment?.alarmReadFailure ?? "fail",
+      alarmsAlreadyFiring: inputs.allowFiringAlarms ? "ignore" : (environment?.alarmsAlreadyFiring ?? "fail"),
       smoke: settings.smoke ?? [],
       hooks: {
         preTraffic: settings.preTraffic ?? [],

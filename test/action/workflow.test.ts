@@ -92,6 +92,7 @@ describe("action.yml", () => {
       "restore-timeout",
       "region",
       "dry-run",
+      "allow-firing-alarms",
     ]);
     expect(Object.keys(action.outputs)).toEqual(["outcome", "version", "previous-version"]);
   });
