@@ -18,6 +18,13 @@ export { systemClock } from "./ports.js";
 export { type DeployPorts, type DeployRequest, type DeploySource, deploy } from "./rollout/deploy.js";
 export type { EventSink, Outcome, ResultEvent, RolloutEvent, StampedEvent } from "./rollout/events.js";
 export { type AliasStatus, resolveSplit, status } from "./rollout/manage.js";
+export {
+  type PrunePlan,
+  type PruneReport,
+  type PruneRequest,
+  planPrune,
+  prune,
+} from "./rollout/prune.js";
 export { type DeployInputs, type ResolvedDeploy, resolveDeploy } from "./rollout/request.js";
 export { deployFromInputs, type Ports, type RunOptions, type RunTarget } from "./run.js";
 

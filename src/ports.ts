@@ -55,6 +55,8 @@ export interface FunctionState {
   lastUpdateStatusReason?: string | undefined;
   description?: string | undefined;
   revisionId?: string | undefined;
+  /** Size of the deployment package in bytes (what counts against the regional code-storage quota). */
+  codeSize?: number | undefined;
   /**
    * What PublishVersion captures besides the code, one entry per setting (`Environment`, `Layers`,
    * `MemorySize`, ...), each a canonical string, so two versions compare setting by setting.
@@ -82,6 +84,16 @@ export interface InvokeResult {
   executedVersion?: string | undefined;
 }
 
+/** Provisioned concurrency configured on an alias or version. */
+export interface ProvisionedConcurrency {
+  requested: number;
+  allocated?: number | undefined;
+  status?: string | undefined;
+}
+
+/** What DeleteFunction on a version did: deleted it, or found it already gone (both are fine). */
+export type DeleteVersionOutcome = "deleted" | "absent";
+
 /** Lambda control plane and invocation, as far as lambda-rollout uses them. */
 export interface LambdaPort {
   /** Throws InputError (exit 2) when the function or alias does not exist. */
@@ -100,6 +112,19 @@ export interface LambdaPort {
   /** Throws InputError when the function (or qualifier) does not exist. */
   getFunction(functionName: string, qualifier?: string, options?: CallOptions): Promise<FunctionState>;
   listVersions(functionName: string): Promise<FunctionState[]>;
+  /** Every alias of the function, with its routing and description. */
+  listAliases(functionName: string, options?: CallOptions): Promise<AliasState[]>;
+  /**
+   * Deletes one published version (never the function: anything but a version number is refused
+   * before any call). Throws ConflictError when Lambda refuses because an alias still points at it.
+   */
+  deleteVersion(functionName: string, version: string, options?: CallOptions): Promise<DeleteVersionOutcome>;
+  /** The provisioned concurrency configured on `qualifier` (an alias or a version), or undefined. */
+  getProvisionedConcurrency(
+    functionName: string,
+    qualifier: string,
+    options?: CallOptions,
+  ): Promise<ProvisionedConcurrency | undefined>;
   /** Starts a code update of `$LATEST`; returns the state right after the call (usually InProgress). */
   updateFunctionCode(functionName: string, code: CodeSource, options?: CallOptions): Promise<FunctionState>;
   /** Publishes `$LATEST` as a version; `codeSha256` guards against publishing code someone else uploaded. */

@@ -46,7 +46,12 @@ describe("Action inputs", () => {
       smokePayloads: ['{"ping":true}'],
       region: undefined,
       dryRun: true,
+      allowFiringAlarms: false,
     });
+  });
+
+  it("allow-firing-alarms: true asks to ignore alarms already firing", () => {
+    expect(readInputs(envInputReader({ "INPUT_ALLOW-FIRING-ALARMS": "true" })).allowFiringAlarms).toBe(true);
   });
 
   it("rejects a dry-run that is not a boolean (exit 2)", () => {

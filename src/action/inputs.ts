@@ -66,5 +66,6 @@ export function readInputs(read: InputReader): DeployInputs {
     alarms: alarms.length > 0 ? alarms : undefined,
     smokePayloads: smokePayloads.length > 0 ? smokePayloads : undefined,
     dryRun: parseBoolean("dry-run", read("dry-run")),
+    allowFiringAlarms: parseBoolean("allow-firing-alarms", read("allow-firing-alarms")),
   };
 }

@@ -67,6 +67,7 @@ export function toFunctionState(
     lastUpdateStatusReason: config?.LastUpdateStatusReason,
     description: config?.Description,
     revisionId: config?.RevisionId,
+    codeSize: config?.CodeSize,
     configuration: config ? configurationOf(config) : undefined,
   };
 }

@@ -17,9 +17,11 @@ import {
   type AliasUpdateOptions,
   type CallOptions,
   type CodeSource,
+  type DeleteVersionOutcome,
   type FunctionState,
   type InvokeResult,
   type LambdaPort,
+  type ProvisionedConcurrency,
   sameRouting,
 } from "../ports.js";
 import {
@@ -31,6 +33,7 @@ import {
   toFunctionState,
   validateRouting,
 } from "./lambda-mapping.js";
+import * as versions from "./lambda-versions.js";
 import { type AdapterOptions, AwsCaller, clientDefaults, type Operation } from "./retry.js";
 
 /** A synchronous Invoke holds the socket silent until the function returns: up to 15 minutes. */
@@ -180,6 +183,22 @@ export class AwsLambda implements LambdaPort {
       marker = page.NextMarker;
     } while (marker);
     return versions;
+  }
+
+  listAliases(functionName: string, options?: CallOptions): Promise<AliasState[]> {
+    return versions.listAliases(this.client, this.caller, functionName, options);
+  }
+
+  deleteVersion(functionName: string, version: string, options?: CallOptions): Promise<DeleteVersionOutcome> {
+    return versions.deleteVersion(this.client, this.caller, functionName, version, options);
+  }
+
+  getProvisionedConcurrency(
+    functionName: string,
+    qualifier: string,
+    options?: CallOptions,
+  ): Promise<ProvisionedConcurrency | undefined> {
+    return versions.getProvisionedConcurrency(this.client, this.caller, functionName, qualifier, options);
   }
 
   async updateFunctionCode(

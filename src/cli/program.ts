@@ -8,6 +8,7 @@ import { LAMBDA_RUNTIME } from "../artifact/runtime.js";
 import type { DeployFlags } from "./commands/deploy.js";
 import type { IamPolicyFlags } from "./commands/iam-policy.js";
 import type { PackageFlags } from "./commands/package.js";
+import type { PruneFlags } from "./commands/prune.js";
 import type { RehearseFlags } from "./commands/rehearse.js";
 import type { TargetFlags } from "./commands/target.js";
 import type { CliIo } from "./io.js";
@@ -52,6 +53,9 @@ function createProgram(io: CliIo, choose: (run: CommandRun) => void): Command {
       .description("Finish an interrupted roll-out: 100% on the new (additional) version, routing removed."),
   ).action((flags: TargetFlags) =>
     choose(async () => (await import("./commands/promote.js")).promoteCommand(flags, io)),
+  );
+  declarePrune(program).action((flags: PruneFlags) =>
+    choose(async () => (await import("./commands/prune.js")).pruneCommand(flags, io)),
   );
   declarePackage(program).action((flags: PackageFlags) =>
     choose(async () => (await import("./commands/package.js")).packageCommand(flags, io)),
@@ -99,6 +103,10 @@ function declareDeploy(program: Command): Command {
     .option("--steps <steps>", 'custom steps, e.g. "10%:5m,50%:5m"; 100% follows the last')
     .option("--final-bake <duration>", "bake after 100% with the same gates, e.g. 5m")
     .option("--alarm <name>", "CloudWatch alarm that fails the roll-out when in ALARM (repeatable)", collect)
+    .option(
+      "--allow-firing-alarms",
+      "alarms already in ALARM at the start do not block the roll-out until they leave ALARM; needs smoke, a hook or metrics",
+    )
     .option("--interval <duration>", "health poll interval during bakes (default 10s)")
     .option(
       "--smoke-payload <json|@file>",
@@ -161,6 +169,38 @@ function declareTarget(command: Command): Command {
     .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
     .option("--env <name>", "environment from the config (default: chosen by branch)")
     .option("--json", "machine-readable output on stdout");
+}
+
+function declarePrune(program: Command): Command {
+  return program
+    .command("prune")
+    .description(
+      "Delete published versions older than the newest N, except any version an alias (or a rollback) may need.",
+    )
+    .option("--function <name>", "Lambda function name or ARN (or take it from --config/--env)")
+    .option(
+      "--keep <n>",
+      "how many of the newest published versions to keep (default: the config's prune.keep)",
+    )
+    .option("--region <region>", "AWS region (default: the environment's, then the SDK chain)")
+    .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
+    .option("--env <name>", "environment from the config (default: chosen by branch)")
+    .option("--dry-run", "say what would be deleted and reclaimed; delete nothing")
+    .option("--json", "one JSON object on stdout")
+    .addHelpText(
+      "after",
+      `
+Never deleted: the newest N versions; every version any alias routes to (both sides of a weighted
+alias); the version each alias's live version replaced (the rollback target); both versions of a
+roll-out in progress. A version already gone counts as done, so running it twice is safe.
+
+Examples:
+  lambda-rollout prune --function orders --keep 5 --dry-run
+  lambda-rollout prune --env production            # keep = prune.keep of the environment
+
+Exit codes: 0 pruned (or nothing to prune) · 2 invalid input (e.g. --keep 0) · 4 AWS error (what was
+deleted before it is reported; run again, it is idempotent)`,
+    );
 }
 
 function declarePackage(program: Command): Command {

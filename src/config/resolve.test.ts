@@ -66,6 +66,8 @@ describe("resolveEnvironment", () => {
         intervalMs: undefined,
         alarms: ["errors"],
         alarmReadFailure: "fail",
+        alarmsAlreadyFiring: "fail",
+        prune: undefined,
         smoke: [],
         metrics: undefined,
         hooks: { preTraffic: [], postTraffic: [], timeoutMs: undefined },

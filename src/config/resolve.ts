@@ -29,6 +29,10 @@ export interface ResolvedEnvironment {
   intervalMs: number | undefined;
   alarms: string[];
   alarmReadFailure: "fail" | "ignore";
+  /** `ignore`: alarms already in ALARM at the start do not block the roll-out. */
+  alarmsAlreadyFiring: "fail" | "ignore";
+  /** Prune after a successful promotion, keeping the newest `keep` versions. */
+  prune: { keep: number } | undefined;
   smoke: ResolvedSmokeCheck[];
   metrics: MetricsConfig | undefined;
   hooks: { preTraffic: string[]; postTraffic: string[]; timeoutMs: number | undefined };
@@ -89,6 +93,8 @@ export function applyDefaults(
     intervalMs: merged.interval === undefined ? undefined : parseDuration(merged.interval),
     alarms: merged.alarms ?? [],
     alarmReadFailure: merged.alarmReadFailure ?? "fail",
+    alarmsAlreadyFiring: merged.alarmsAlreadyFiring ?? "fail",
+    prune: merged.prune,
     smoke: (merged.smoke ?? []).map(toSmokeCheck),
     metrics: merged.metrics,
     hooks: {

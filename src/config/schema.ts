@@ -164,6 +164,23 @@ const settingsShape = {
   alarmReadFailure: z
     .enum(["fail", "ignore"])
     .meta({ description: "What a failure to read the alarms means.", default: "fail" }),
+  alarmsAlreadyFiring: z.enum(["fail", "ignore"]).meta({
+    description:
+      "ignore: alarms already in ALARM when the roll-out starts do not block it (until they leave ALARM); needs smoke, hooks or metrics to judge the new version. Same as --allow-firing-alarms.",
+    default: "fail",
+  }),
+  prune: z
+    .strictObject({
+      keep: z
+        .number()
+        .int()
+        .min(1)
+        .meta({ description: "How many of the newest published versions to keep." }),
+    })
+    .meta({
+      description:
+        "After a successful promotion, delete published versions older than the newest `keep` that no alias needs; also adds lambda:DeleteFunction on versions to iam-policy.",
+    }),
   smoke: z
     .array(smokeCheck)
     .meta({ description: "Invocations of the new version before any traffic moves." }),

@@ -11,7 +11,12 @@ export function createAlarmGate(
   alarms: AlarmPort,
   names: string[],
   onReadFailure: ReadFailurePolicy,
+  firingAtStart: readonly string[] = [],
 ): HealthGate {
+  // Alarms already in ALARM when the roll-out started, ignored as asked (`alarmsAlreadyFiring: ignore`).
+  // One that is seen out of ALARM (OK or INSUFFICIENT_DATA) is no longer ignored: if it fires again, it
+  // fires about this roll-out, so it gates like any other alarm from then on.
+  const ignored = new Set(firingAtStart);
   return {
     name: "alarms",
     async check(context?: GateContext): Promise<GateVerdict> {
@@ -25,15 +30,25 @@ export function createAlarmGate(
           : { gate: "alarms", status: "fail", detail: `alarms could not be read: ${message}` };
       }
       const missing = names.filter((name) => !states.some((state) => state.name === name));
-      const firing = states.filter((state) => state.state === "ALARM");
+      for (const state of states) if (state.state !== "ALARM") ignored.delete(state.name);
+      const firing = states.filter((state) => state.state === "ALARM" && !ignored.has(state.name));
+      const still = states.filter((state) => state.state === "ALARM" && ignored.has(state.name));
+      const note =
+        still.length > 0
+          ? `; ignoring ${still.map((s) => s.name).join(", ")} (in ALARM since before the roll-out)`
+          : "";
       if (firing.length > 0) {
         const list = firing.map((s) => (s.reason ? `${s.name} (${s.reason})` : s.name)).join("; ");
-        return { gate: "alarms", status: "fail", detail: `in ALARM: ${list}` };
+        return { gate: "alarms", status: "fail", detail: `in ALARM: ${list}${note}` };
       }
       if (missing.length > 0 && onReadFailure === "fail") {
         return { gate: "alarms", status: "fail", detail: `alarm not found: ${missing.join(", ")}` };
       }
-      return { gate: "alarms", status: "pass", detail: `${names.length} alarm(s) not in ALARM` };
+      return {
+        gate: "alarms",
+        status: "pass",
+        detail: `${names.length - still.length} alarm(s) not in ALARM${note}`,
+      };
     },
   };
 }

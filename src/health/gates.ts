@@ -18,6 +18,11 @@ export interface GateSpecs {
   /** CloudWatch alarms: none may be in ALARM before traffic moves, nor during bakes. */
   alarms?: string[] | undefined;
   alarmReadFailure?: ReadFailurePolicy | undefined;
+  /**
+   * `ignore`: alarms already in ALARM when the roll-out starts do not block it (until they leave ALARM);
+   * needs another gate that judges the new version itself (see firing-alarms.ts). Default `fail`.
+   */
+  alarmsAlreadyFiring?: "fail" | "ignore" | undefined;
   /** Invocations of the new version before any traffic moves. */
   smoke?: SmokeCheck[] | undefined;
   /**
@@ -51,6 +56,8 @@ export interface GateDeps {
   /** Needed only when the specs ask for metric analysis. */
   metrics?: MetricsPort | undefined;
   clock: Clock;
+  /** Alarms found in ALARM before the roll-out, ignored when the specs say `alarmsAlreadyFiring: ignore`. */
+  firingAtStart?: readonly string[] | undefined;
   /** Where hook commands run and what environment they get (default: the process's). */
   cwd?: string | undefined;
   env?: NodeJS.ProcessEnv | undefined;
@@ -76,7 +83,8 @@ export function buildGates(specs: GateSpecs, deps: GateDeps, custom: HealthGate[
   const set: GateSet = { preTraffic: [], gates: [], postTraffic: [] };
   const alarms = specs.alarms ?? [];
   if (alarms.length > 0) {
-    const gate = createAlarmGate(deps.alarms, alarms, specs.alarmReadFailure ?? "fail");
+    const ignored = specs.alarmsAlreadyFiring === "ignore" ? (deps.firingAtStart ?? []) : [];
+    const gate = createAlarmGate(deps.alarms, alarms, specs.alarmReadFailure ?? "fail", ignored);
     set.preTraffic.push(gate);
     set.gates.push(gate);
   }

@@ -33,6 +33,7 @@ describe("deployerPolicy", () => {
         "lambda:GetAlias",
         "lambda:GetFunction",
         "lambda:GetFunctionConfiguration",
+        "lambda:GetProvisionedConcurrencyConfig",
         "lambda:InvokeFunction",
         "lambda:ListVersionsByFunction",
         "lambda:PublishVersion",

@@ -24,6 +24,11 @@ export interface DeployerTarget {
   alarmNames: string[];
   /** `aws` unless the account is in another partition (`aws-cn`, `aws-us-gov`). */
   partition?: string;
+  /**
+   * The configuration opts in to pruning (`prune: { keep: N }`): adds ListAliases and DeleteFunction on
+   * the function's versions. Without it the policy cannot delete anything.
+   */
+  prune?: boolean;
 }
 
 export type ConditionBlock = Record<string, Record<string, string[]>>;
@@ -50,6 +55,8 @@ export const LAMBDA_ACTIONS: readonly string[] = [
   "lambda:GetAlias",
   "lambda:GetFunction",
   "lambda:GetFunctionConfiguration",
+  // Validation refuses a weighted roll-out on an alias with provisioned concurrency (read on `F:alias`).
+  "lambda:GetProvisionedConcurrencyConfig",
   "lambda:InvokeFunction",
   "lambda:ListVersionsByFunction",
   "lambda:PublishVersion",
@@ -149,6 +156,20 @@ export function deployerPolicy(target: DeployerTarget): PolicyDocument {
       Condition: { StringLike: { "s3:prefix": [`${keyPrefix}*`] } },
     },
   ];
+  if (target.prune) {
+    statements.push(
+      { Sid: "PruneListAliases", Effect: "Allow", Action: ["lambda:ListAliases"], Resource: [functionArn] },
+      {
+        // DeleteFunction with a Qualifier is authorised on the qualified ARN (`F:7`). `F:*` cannot match
+        // the unqualified `F` (the ARN must go on with ":"), which would delete the function itself;
+        // prune never sends an unqualified delete anyway (the adapter refuses anything but a number).
+        Sid: "PruneVersions",
+        Effect: "Allow",
+        Action: ["lambda:DeleteFunction"],
+        Resource: [`${functionArn}:*`],
+      },
+    );
+  }
   if (alarmNames.length > 0) {
     statements.push({
       Sid: "ReadAlarms",

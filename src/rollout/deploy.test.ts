@@ -267,7 +267,7 @@ describe("progress and the live version's record live in the alias description",
     expect(descriptions[1]).toMatch(/^lambda-rollout: step 2\/3, 50% to v2 from v1 since /);
     expect(descriptions[2]).toMatch(
       new RegExp(
-        `^lambda-rollout: v2 live since \\S+ \\[code=${zipSha.base64.replace(/[+/]/g, "\\$&")} config=[0-9a-f]{16}\\]$`,
+        `^lambda-rollout: v2 live since \\S+ \\(replaced v1\\) \\[code=${zipSha.base64.replace(/[+/]/g, "\\$&")} config=[0-9a-f]{16}\\]$`,
       ),
     );
   });

@@ -1,5 +1,6 @@
 import { type Artifact, assertHandlerPresent, readArtifact } from "../artifact/inspect.js";
 import { ConflictError, ExitCode, foundAfterChanges, InputError, InterruptedError } from "../errors.js";
+import { assertFiringAlarmsAllowed, firingAlarmsWarning, versionJudges } from "../health/firing-alarms.js";
 import type { HealthGate } from "../health/gate.js";
 import {
   buildGates,
@@ -11,6 +12,7 @@ import {
 import { describePlan, type Plan } from "../plan/plan.js";
 import {
   type AlarmPort,
+  type AlarmState,
   type AliasState,
   type ArtifactStore,
   type Clock,
@@ -26,6 +28,8 @@ import { type EventSink, failedResult, guardSink, type ResultEvent, type Rollout
 import { assertCredentialsOutlive, type WorstCase, worstCaseDuration } from "./lifetime.js";
 import { compareWithLive, pinBaseline, recordOf } from "./live.js";
 import { parseLive } from "./progress.js";
+import { assertNoProvisionedConcurrency } from "./provisioned.js";
+import { pruneAfterPromotion } from "./prune-after.js";
 import { DEFAULT_UPDATE_TIMEOUT_MS, publishPackage, waitForActive } from "./publish.js";
 
 export type DeploySource = { zip: string; bucket: string; prefix?: string | undefined } | { version: string };
@@ -43,6 +47,8 @@ export interface DeployRequest extends GateSpecs {
   /** How long restoring the alias keeps trying through throttling and outages; default 2 min. */
   restoreTimeoutMs?: number | undefined;
   dryRun?: boolean | undefined;
+  /** After a successful promotion, prune versions older than the newest `keep` (see prune.ts). */
+  prune?: { keep: number } | undefined;
 }
 
 /** What a deploy acts through. Behaviour lives here; the request is only data. */
@@ -111,16 +117,25 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     const { functionName, aliasName, plan } = request;
     emit({ type: "plan", function: functionName, alias: aliasName, plan, dryRun: request.dryRun ?? false });
     const alarms = request.alarms ?? [];
+    assertFiringAlarmsAllowed(request, ports.gates);
     const call = { signal };
     // Independent checks run together; the first failure in this order is the one reported.
-    const [artifact, found, latest] = await firstFailure([
+    const [artifact, found, latest, alarmStates] = await firstFailure([
       "zip" in request.source ? readArtifact(request.source.zip) : Promise.resolve(undefined),
       lambda.getAlias(functionName, aliasName, call),
       lambda.getFunction(functionName, undefined, call),
-      alarms.length > 0 ? assertAlarmsExist(ports.alarms, alarms, signal) : Promise.resolve(),
+      alarms.length > 0 ? assertAlarmsExist(ports.alarms, alarms, signal) : Promise.resolve([]),
+      assertNoProvisionedConcurrency(lambda, { functionName, aliasName, plan }, emit, signal),
     ] as const);
     let alias = found;
     fromVersion = alias.version;
+    const firingAtStart = alarmStates.filter((a) => a.state === "ALARM").map((a) => a.name);
+    if (request.alarmsAlreadyFiring === "ignore" && firingAtStart.length > 0) {
+      emit({
+        type: "warning",
+        message: firingAlarmsWarning(firingAtStart, versionJudges(request, ports.gates)),
+      });
+    }
     if (isSplit(alias)) throw midRolloutError(alias);
     if (artifact && latest.handler) assertHandlerPresent(artifact, latest.handler, latest.runtime);
     let target: FunctionState | undefined;
@@ -214,7 +229,15 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
 
     const built = buildGates(
       request,
-      { lambda, alarms: ports.alarms, metrics: ports.metrics, clock, cwd: ports.cwd, env: ports.env },
+      {
+        lambda,
+        alarms: ports.alarms,
+        metrics: ports.metrics,
+        clock,
+        cwd: ports.cwd,
+        env: ports.env,
+        firingAtStart,
+      },
       ports.gates,
     );
     const result = await runRollout(
@@ -230,6 +253,9 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       },
       { lambda, clock, emit: sink, signal },
     );
+    if (result.outcome === "promoted" && request.prune) {
+      await pruneAfterPromotion(lambda, functionName, request.prune.keep, emit, signal);
+    }
     return finish(result);
   } catch (caught) {
     const error = signal?.aborted ? interrupted() : caught;
@@ -254,7 +280,12 @@ async function firstFailure<T extends readonly unknown[]>(
   return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
-async function assertAlarmsExist(alarms: AlarmPort, names: string[], signal?: AbortSignal): Promise<void> {
+/** Every named alarm must exist; returns their states (firing ones may be ignored, see firing-alarms.ts). */
+async function assertAlarmsExist(
+  alarms: AlarmPort,
+  names: string[],
+  signal?: AbortSignal,
+): Promise<AlarmState[]> {
   const found = await alarms.describeAlarms(names, { signal });
   const missing = names.filter((name) => !found.some((alarm) => alarm.name === name));
   if (missing.length > 0) {
@@ -262,6 +293,7 @@ async function assertAlarmsExist(alarms: AlarmPort, names: string[], signal?: Ab
       hint: "Check the names passed to --alarm (or the config's alarms) and the region; alarm names are case-sensitive.",
     });
   }
+  return found;
 }
 
 /** Every term of the plan that can keep a roll-out running, for the credentials lifetime check. */

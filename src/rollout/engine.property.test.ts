@@ -16,9 +16,11 @@ import type {
   AliasUpdateOptions,
   CallOptions,
   CodeSource,
+  DeleteVersionOutcome,
   FunctionState,
   InvokeResult,
   LambdaPort,
+  ProvisionedConcurrency,
 } from "../ports.js";
 import { deploy } from "./deploy.js";
 import type { ResultEvent } from "./events.js";
@@ -120,6 +122,16 @@ class FaultyLambda implements LambdaPort {
   }
   listVersions(_f: string): Promise<FunctionState[]> {
     return this.inner.listVersions();
+  }
+  // Validation-only reads, outside the fault sequence (which counts the roll-out's own calls).
+  listAliases(f: string): Promise<AliasState[]> {
+    return this.inner.listAliases(f);
+  }
+  deleteVersion(f: string, v: string): Promise<DeleteVersionOutcome> {
+    return this.inner.deleteVersion(f, v);
+  }
+  getProvisionedConcurrency(f: string, q: string): Promise<ProvisionedConcurrency | undefined> {
+    return this.inner.getProvisionedConcurrency(f, q);
   }
   updateFunctionCode(f: string, c: CodeSource, _o?: CallOptions): Promise<FunctionState> {
     return this.call("updateFunctionCode", () => this.inner.updateFunctionCode(f, c));

@@ -11,7 +11,7 @@ import type { Plan } from "../plan/plan.js";
 import type { AliasState, Clock, LambdaPort } from "../ports.js";
 import { AliasWriter, ForeignChangeError } from "./alias-writer.js";
 import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
-import { liveDescription, stepDescription, type VersionRecord } from "./progress.js";
+import { liveDescription, parseReplaced, stepDescription, type VersionRecord } from "./progress.js";
 
 export const DEFAULT_RESTORE_TIMEOUT_MS = 2 * 60_000;
 
@@ -152,7 +152,7 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
     const description =
       step < steps
         ? stepDescription({ step, steps, weight, toVersion: newVersion, fromVersion: stable }, clock.now())
-        : liveDescription(request.records?.next, newVersion, clock.now());
+        : liveDescription(request.records?.next, newVersion, clock.now(), stable);
     await writer.write(routing, { signal, note, description });
     stepStartedAt = clock.now();
     emit({ type: "shift", fromVersion: stable, toVersion: newVersion, weight, step, steps });
@@ -165,7 +165,13 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
       emit({ type: "rollback", reason: cause.message, routing: { version: stable } });
       await writer.restore(stable, cause.message, {
         clock,
-        description: liveDescription(request.records?.stable, stable, clock.now()),
+        // Back to how it was: the stable version still replaced what it replaced before this run.
+        description: liveDescription(
+          request.records?.stable,
+          stable,
+          clock.now(),
+          parseReplaced(alias.description, stable),
+        ),
         timeoutMs: request.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS,
         note: (message) => emit({ type: "warning", message }),
       });

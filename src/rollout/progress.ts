@@ -5,7 +5,10 @@
  *
  * Formats (Lambda allows 256 characters):
  *   lambda-rollout: step 2/3, 50% to v8 from v7 since 2026-11-27T05:50:00Z
- *   lambda-rollout: v8 live since 2026-11-27T05:58:00Z [code=<base64 sha256> config=<16 hex>]
+ *   lambda-rollout: v8 live since 2026-11-27T05:58:00Z (replaced v7) [code=<base64 sha256> config=<16 hex>]
+ *
+ * `(replaced v7)` names the version the live one took over from, so `prune` never deletes the version a
+ * rollback would return to. Descriptions written before it existed (no `(replaced …)`) still parse.
  */
 import { createHash } from "node:crypto";
 
@@ -41,14 +44,22 @@ export function stepDescription(progress: Omit<StepProgress, "since">, now: numb
   return `${PREFIX} step ${step}/${steps}, ${weight}% to v${toVersion} from v${fromVersion} since ${iso(now)}`;
 }
 
-export function liveDescription(record: VersionRecord | undefined, version: string, now: number): string {
+export function liveDescription(
+  record: VersionRecord | undefined,
+  version: string,
+  now: number,
+  replaced?: string | undefined,
+): string {
   const facts =
     record && record.version === version ? ` [code=${record.codeSha256} config=${record.config}]` : "";
-  return `${PREFIX} v${version} live since ${iso(now)}${facts}`;
+  const before = replaced !== undefined && /^\d+$/.test(replaced) ? ` (replaced v${replaced})` : "";
+  return `${PREFIX} v${version} live since ${iso(now)}${before}${facts}`;
 }
 
 const STEP = /^lambda-rollout: step (\d+)\/(\d+), ([\d.]+)% to v(\d+) from v(\d+|\$LATEST) since (\S+)$/;
-const LIVE = /^lambda-rollout: v(\d+) live since \S+ \[code=([A-Za-z0-9+/=]{44}) config=([0-9a-f]{16})\]$/;
+const LIVE =
+  /^lambda-rollout: v(\d+) live since \S+(?: \(replaced v\d+\))? \[code=([A-Za-z0-9+/=]{44}) config=([0-9a-f]{16})\]$/;
+const REPLACED = /^lambda-rollout: v(\d+) live since \S+ \(replaced v(\d+)\)/;
 
 export function parseStep(description: string | undefined): StepProgress | undefined {
   const m = STEP.exec(description ?? "");
@@ -68,4 +79,13 @@ export function parseLive(description: string | undefined, aliasVersion: string)
   const m = LIVE.exec(description ?? "");
   if (!m || m[1] !== aliasVersion) return undefined;
   return { version: m[1], codeSha256: m[2] as string, config: m[3] as string };
+}
+
+/**
+ * The version the live one replaced, when this tool wrote it and `aliasVersion` is still the live one
+ * (undefined for descriptions written before the format recorded it, or edited by hand).
+ */
+export function parseReplaced(description: string | undefined, aliasVersion: string): string | undefined {
+  const m = REPLACED.exec(description ?? "");
+  return m && m[1] === aliasVersion ? m[2] : undefined;
 }

@@ -38,6 +38,8 @@ export interface DeployInputs {
   /** Webhook URLs (`--notify`, repeatable); replace the configuration's `notify:`. */
   notify?: string[] | undefined;
   dryRun?: boolean | undefined;
+  /** Alarms already in ALARM at the start do not block the roll-out (config `alarmsAlreadyFiring: ignore`). */
+  allowFiringAlarms?: boolean | undefined;
 }
 
 /** The single-valued inputs by their flag (and Action input) names, with the DeployInputs key each fills. */
@@ -180,6 +182,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
       plan,
       alarms: settings.alarms ?? [],
       alarmReadFailure: environment?.alarmReadFailure ?? "fail",
+      alarmsAlreadyFiring: inputs.allowFiringAlarms ? "ignore" : (environment?.alarmsAlreadyFiring ?? "fail"),
       smoke: settings.smoke ?? [],
       hooks: {
         preTraffic: settings.preTraffic ?? [],
@@ -194,6 +197,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
           ? parseDuration(inputs.restoreTimeout, "--restore-timeout")
           : undefined,
       dryRun: inputs.dryRun ?? false,
+      prune: environment?.prune,
     },
     region: target.region,
     notify: resolveWebhookUrls(

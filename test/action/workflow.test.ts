@@ -119,6 +119,7 @@ describe("action.yml", () => {
       "dry-run",
       "github-deployment",
       "github-token",
+      "allow-firing-alarms",
     ]);
     expect(Object.keys(action.outputs)).toEqual(["outcome", "version", "previous-version"]);
   });

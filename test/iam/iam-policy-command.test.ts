@@ -27,6 +27,9 @@ beforeAll(async () => {
       "    function: name-searcher-staging",
       "    alarms: [name-searcher-staging-live-errors]",
       "    branches: ['feature/**']",
+      "  pruned:",
+      "    function: name-searcher-pruned",
+      "    prune: { keep: 5 }",
       "",
     ].join("\n"),
   );
@@ -56,6 +59,25 @@ async function run(args: string[], env: NodeJS.ProcessEnv = {}, throughCli = fal
 }
 
 describe("lambda-rollout iam-policy", () => {
+  it("grants deleting old versions only to an environment with `prune:` configured", async () => {
+    const statements = async (env: string) =>
+      (
+        JSON.parse((await run(["--env", env])).stdout) as {
+          Statement: { Sid: string; Action: string[]; Resource: string[] }[];
+        }
+      ).Statement;
+    const pruned = await statements("pruned");
+    expect(pruned.find((s) => s.Sid === "PruneVersions")).toEqual({
+      Sid: "PruneVersions",
+      Effect: "Allow",
+      Action: ["lambda:DeleteFunction"],
+      Resource: ["arn:aws:lambda:eu-west-1:*:function:name-searcher-pruned:*"],
+    });
+    const staging = await statements("staging");
+    expect(staging.flatMap((s) => s.Action)).not.toContain("lambda:DeleteFunction");
+    expect(staging.flatMap((s) => s.Action)).not.toContain("lambda:ListAliases");
+  });
+
   it("prints deployerPolicy() for the flags", async () => {
     const { stdout } = await run([
       "--function",

@@ -49,6 +49,7 @@ function toolCalls(t: DeployerTarget, bucket = t.bucket, keyPrefix = `${PREFIX}/
     { action: "lambda:UpdateFunctionCode", resource: fn },
     { action: "lambda:GetFunctionConfiguration", resource: fn },
     { action: "lambda:PublishVersion", resource: fn },
+    { action: "lambda:GetProvisionedConcurrencyConfig", resource: `${fn}:${t.aliasName}` },
     { action: "lambda:InvokeFunction", resource: `${fn}:8` },
     { action: "lambda:UpdateAlias", resource: `${fn}:${t.aliasName}` },
     { action: "lambda:UpdateAlias", resource: fn },
@@ -119,6 +120,7 @@ const GRANTED: Record<string, string[]> = {
     "GetAlias",
     "GetFunction",
     "GetFunctionConfiguration",
+    "GetProvisionedConcurrencyConfig",
     "InvokeFunction",
     "ListVersionsByFunction",
     "PublishVersion",
@@ -151,4 +153,39 @@ describe("every action of the services around a deploy", () => {
       expect(allowed.sort()).toEqual([...granted].sort());
     },
   );
+});
+
+describe("with `prune: { keep: N }` the policy may delete old versions of its own function only", () => {
+  const pruning = deployerPolicy({ ...staging, prune: true });
+  const fn = functionArn(staging.functionName);
+  const allowed: Call[] = [
+    { action: "lambda:ListAliases", resource: fn },
+    { action: "lambda:DeleteFunction", resource: `${fn}:7` },
+    { action: "lambda:DeleteFunction", resource: `${fn}:123` },
+    // the deploy's own calls still work
+    ...toolCalls(staging),
+  ];
+  const denied: Call[] = [
+    // the function itself (DeleteFunction without a qualifier deletes every version and alias)
+    { action: "lambda:DeleteFunction", resource: fn },
+    // other functions, including one whose name starts with this one's
+    { action: "lambda:DeleteFunction", resource: `${functionArn(production.functionName)}:7` },
+    { action: "lambda:DeleteFunction", resource: `${functionArn(`${staging.functionName}2`)}:7` },
+    { action: "lambda:DeleteFunction", resource: functionArn(`${staging.functionName}2`) },
+    { action: "lambda:ListAliases", resource: functionArn(production.functionName) },
+    { action: "lambda:DeleteAlias", resource: `${fn}:live` },
+    { action: "lambda:DeleteProvisionedConcurrencyConfig", resource: `${fn}:live` },
+  ];
+  it.each(allowed.map((call) => [label(call), call] as const))("allows %s", async (_, call) => {
+    expect(await decide(pruning, call)).toBe("Allowed");
+  });
+  it.each(denied.map((call) => [label(call), call] as const))("denies %s", async (_, call) => {
+    expect(await decide(pruning, call)).toBe("ImplicitlyDenied");
+  });
+  it("is not in the policy unless the configuration opts in", async () => {
+    expect(await decide(policy, { action: "lambda:DeleteFunction", resource: `${fn}:7` })).toBe(
+      "ImplicitlyDenied",
+    );
+    expect(await decide(policy, { action: "lambda:ListAliases", resource: fn })).toBe("ImplicitlyDenied");
+  });
 });

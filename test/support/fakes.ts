@@ -8,9 +8,11 @@ import type {
   ArtifactStore,
   Clock,
   CodeSource,
+  DeleteVersionOutcome,
   FunctionState,
   InvokeResult,
   LambdaPort,
+  ProvisionedConcurrency,
 } from "../../src/ports.js";
 
 /**
@@ -44,7 +46,10 @@ type Operation =
   | "getFunction"
   | "updateFunctionCode"
   | "publishVersion"
-  | "invoke";
+  | "invoke"
+  | "listAliases"
+  | "deleteVersion"
+  | "getProvisionedConcurrency";
 
 /** An in-memory Lambda with one function and one alias, recording every call, with fault injection. */
 export class FakeLambda implements LambdaPort {
@@ -67,6 +72,10 @@ export class FakeLambda implements LambdaPort {
     statusCode: 200,
     payload,
   });
+  /** Aliases besides `alias` (ListAliases returns all of them). */
+  otherAliases: AliasState[] = [];
+  /** Provisioned concurrency per qualifier (alias name or version). */
+  provisioned = new Map<string, ProvisionedConcurrency>();
   private revision = 1;
 
   constructor(
@@ -169,6 +178,35 @@ export class FakeLambda implements LambdaPort {
 
   async listVersions(): Promise<FunctionState[]> {
     return [...this.versions];
+  }
+
+  async listAliases(functionName: string): Promise<AliasState[]> {
+    this.record("listAliases", [functionName]);
+    return [{ ...this.alias }, ...this.otherAliases.map((alias) => ({ ...alias }))];
+  }
+
+  /** As Lambda: refuses a version an alias points at; a version already gone is "absent". */
+  async deleteVersion(functionName: string, version: string): Promise<DeleteVersionOutcome> {
+    this.record("deleteVersion", [functionName, version]);
+    const users = [this.alias, ...this.otherAliases].filter(
+      (alias) => alias.version === version || alias.additional?.version === version,
+    );
+    if (users.length > 0) {
+      throw new ConflictError(
+        `Unable to delete version because the following aliases reference it: [${users.map((a) => a.aliasName).join(", ")}]`,
+      );
+    }
+    const before = this.versions.length;
+    this.versions = this.versions.filter((v) => v.version !== version);
+    return this.versions.length < before ? "deleted" : "absent";
+  }
+
+  async getProvisionedConcurrency(
+    functionName: string,
+    qualifier: string,
+  ): Promise<ProvisionedConcurrency | undefined> {
+    this.record("getProvisionedConcurrency", [functionName, qualifier]);
+    return this.provisioned.get(qualifier);
   }
 
   async updateFunctionCode(functionName: string, code: CodeSource): Promise<FunctionState> {

@@ -28,6 +28,7 @@ export async function deployCommand(flags: DeployFlags, io: CliIo): Promise<numb
         postTrafficHooks: list("postTrafficHook"),
         notify: list("notify"),
         dryRun: flags.dryRun === true,
+        allowFiringAlarms: flags.allowFiringAlarms === true,
       },
       { env: io.env, cwd: io.cwd, emit: sink.emit, signal: io.signal },
     );

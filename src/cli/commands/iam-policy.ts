@@ -25,6 +25,8 @@ interface FromConfig {
   bucket: string | undefined;
   prefix: string | undefined;
   alarms: string[];
+  /** `prune: { keep: N }` configured: the policy may delete old versions. */
+  prune: boolean;
 }
 
 async function fromConfig(flags: IamPolicyFlags, io: CliIo): Promise<FromConfig | undefined> {
@@ -42,6 +44,7 @@ async function fromConfig(flags: IamPolicyFlags, io: CliIo): Promise<FromConfig 
     bucket: environment.artifact?.bucket,
     prefix: environment.artifact?.prefix,
     alarms: environment.alarms,
+    prune: environment.prune !== undefined,
   };
 }
 
@@ -83,6 +86,7 @@ async function resolveIamTarget(flags: IamPolicyFlags, io: CliIo): Promise<Deplo
     bucket,
     prefix: flags.prefix ?? file?.prefix ?? "",
     alarmNames: alarms,
+    ...(file?.prune ? { prune: true } : {}),
   };
   const partition = flags.partition ?? fn?.partition;
   return partition === undefined ? target : { ...target, partition };

@@ -8,6 +8,7 @@ data "aws_iam_policy_document" "deployer" {
       "lambda:GetAlias",
       "lambda:GetFunction",
       "lambda:GetFunctionConfiguration",
+      "lambda:GetProvisionedConcurrencyConfig",
       "lambda:InvokeFunction",
       "lambda:ListVersionsByFunction",
       "lambda:PublishVersion",
@@ -34,6 +35,25 @@ data "aws_iam_policy_document" "deployer" {
       test     = "StringLike"
       variable = "s3:prefix"
       values   = ["${local.artifact_key_stem}*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.prune_versions ? [1] : []
+    content {
+      sid       = "PruneListAliases"
+      actions   = ["lambda:ListAliases"]
+      resources = [local.function_arn]
+    }
+  }
+
+  dynamic "statement" {
+    # Versions only: `F:*` never matches the unqualified function ARN, so the function itself is safe.
+    for_each = var.prune_versions ? [1] : []
+    content {
+      sid       = "PruneVersions"
+      actions   = ["lambda:DeleteFunction"]
+      resources = ["${local.function_arn}:*"]
     }
   }
 

@@ -136,6 +136,12 @@ variable "extra_alarm_names" {
   default     = []
 }
 
+variable "prune_versions" {
+  description = "Let the deployer delete old published versions (lambda:DeleteFunction on FUNCTION:* only, and lambda:ListAliases), as `lambda-rollout prune` and `prune: { keep: N }` need."
+  type        = bool
+  default     = false
+}
+
 # ---------------------------------------------------------------------------------------------------
 # The CI identity
 # ---------------------------------------------------------------------------------------------------
