@@ -11,6 +11,7 @@ import type { Plan } from "../plan/plan.js";
 import type { AliasState, Clock, LambdaPort } from "../ports.js";
 import { AliasWriter, ForeignChangeError } from "./alias-writer.js";
 import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
+import { operatorOutcome, operatorResolution } from "./operator.js";
 import { liveDescription, stepDescription, type VersionRecord } from "./progress.js";
 
 export const DEFAULT_RESTORE_TIMEOUT_MS = 2 * 60_000;
@@ -80,6 +81,47 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
   const checkInterrupted = () => {
     if (signal?.aborted) throw interrupted();
   };
+  /** Reads the alias between writes, so an operator's promote or rollback is seen within one poll. */
+  const watch = async () =>
+    writer.observe(await ports.lambda.getAlias(alias.functionName, alias.aliasName, { signal }));
+  /**
+   * The read of a poll: one that fails after the adapter's retries (throttling, an outage) is skipped,
+   * not fatal, since nothing is written on it; the next poll and the read before each write try again.
+   */
+  const pollAlias = async (): Promise<AliasState | undefined> => {
+    try {
+      return await watch();
+    } catch (error) {
+      if (!(error instanceof AwsError) || !error.retryable || signal?.aborted) throw error;
+      emit({
+        type: "warning",
+        message: `Could not read the alias during the bake (${error.message}); reading it again at the next poll.`,
+      });
+      return undefined;
+    }
+  };
+  let promotedByUs = false;
+  /** Someone else's change: an operator's promote or rollback ends the run their way; else exit 3. */
+  const foreign = (change: ForeignChangeError, rollingBackAfter?: string): ResultEvent => {
+    const resolution = operatorResolution(change.found, stable, newVersion);
+    if (!resolution) return result("failed", change.exitCode, change);
+    const skipped = promotedByUs
+      ? []
+      : [
+          ...((request.postTraffic ?? []).length > 0 ? ["post-traffic hooks"] : []),
+          ...(plan.finalBakeMs > 0 ? ["final bake"] : []),
+        ];
+    const decided = operatorOutcome(resolution, {
+      functionName: alias.functionName,
+      aliasName: alias.aliasName,
+      stable,
+      newVersion,
+      had: writer.state,
+      skipped,
+      rollingBackAfter,
+    });
+    return { ...result(decided.outcome, decided.exitCode), reason: decided.reason };
+  };
 
   const runGates = async (gates: HealthGate[], phase: GatePhase): Promise<GateVerdict[]> => {
     const verdicts: GateVerdict[] = [];
@@ -143,6 +185,7 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
       emit({ type: "bake", weight, step, remainingMs: end - now, totalMs: bakeMs });
       await clock.sleep(Math.min(request.intervalMs, end - now), signal);
       checkInterrupted();
+      await pollAlias();
       if (clock.now() < end) await runGates(request.gates, phase);
     }
   };
@@ -153,6 +196,7 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
       step < steps
         ? stepDescription({ step, steps, weight, toVersion: newVersion, fromVersion: stable }, clock.now())
         : liveDescription(request.records?.next, newVersion, clock.now());
+    await watch();
     await writer.write(routing, { signal, note, description });
     stepStartedAt = clock.now();
     emit({ type: "shift", fromVersion: stable, toVersion: newVersion, weight, step, steps });
@@ -170,7 +214,7 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
         note: (message) => emit({ type: "warning", message }),
       });
     }
-    if (cause instanceof GateFailedError || cause instanceof InterruptedError) {
+    if (cause.exitCode === ExitCode.rolledBack) {
       return result("rolled_back", ExitCode.rolledBack, cause);
     }
     // Whatever went wrong, it happened after this run started changing things: not "nothing changed".
@@ -189,6 +233,7 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
     }
     weight = 100;
     await shift({ version: newVersion }, total + 1, total + 1);
+    promotedByUs = true;
     await runGates(request.postTraffic ?? [], "post-traffic");
     // The final bake is time spent at 100% with the gates watching, not time the hooks took.
     stepStartedAt = clock.now();
@@ -199,10 +244,11 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
     const error =
       signal?.aborted && !(caught instanceof GateFailedError) ? interrupted() : toRolloutError(caught);
     // Someone else owns the alias now: leave it exactly as they left it.
-    if (caught instanceof ForeignChangeError) return result("failed", caught.exitCode, caught);
+    if (caught instanceof ForeignChangeError) return foreign(caught);
     try {
       return await rollBack(error);
     } catch (rollbackError) {
+      if (rollbackError instanceof ForeignChangeError) return foreign(rollbackError, error.message);
       const failure = toRolloutError(rollbackError);
       return result("failed", failure.exitCode, failure);
     }

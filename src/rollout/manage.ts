@@ -2,7 +2,7 @@ import { ExitCode } from "../errors.js";
 import type { AliasState, LambdaPort } from "../ports.js";
 import { describeRouting } from "./alias-writer.js";
 import { failedResult, type ResultEvent } from "./events.js";
-import { parseStep, type StepProgress } from "./progress.js";
+import { liveDescription, parseStep, type StepProgress } from "./progress.js";
 import { previousVersionOf } from "./publish.js";
 
 export interface AliasStatus {
@@ -84,6 +84,7 @@ export async function resolveSplit(
   functionName: string,
   aliasName: string,
   resolution: SplitResolution,
+  now: number = Date.now(),
 ): Promise<ResultEvent> {
   const base = { type: "result" as const, function: functionName, alias: aliasName };
   let alias: AliasState;
@@ -108,7 +109,10 @@ export async function resolveSplit(
   const candidate = alias.additional.version;
   const target = resolution === "rollback" ? stable : candidate;
   try {
-    await lambda.updateAlias(functionName, aliasName, { version: target }, alias.revisionId);
+    // The description says what is live now, so no step or approval is read from it afterwards.
+    await lambda.updateAlias(functionName, aliasName, { version: target }, alias.revisionId, {
+      description: liveDescription(undefined, target, now),
+    });
   } catch (error) {
     return failedResult({ ...base, fromVersion: stable, toVersion: candidate }, error);
   }
