@@ -21,6 +21,7 @@ import {
   systemClock,
 } from "../ports.js";
 import { describeRouting } from "./alias-writer.js";
+import { assertApprovable, DEFAULT_APPROVAL_TIMEOUT_MS } from "./approval.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS, runRollout } from "./engine.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
 import { assertCredentialsOutlive, type WorstCase, worstCaseDuration } from "./lifetime.js";
@@ -43,6 +44,11 @@ export interface DeployRequest extends GateSpecs {
   /** How long restoring the alias keeps trying through throttling and outages; default 2 min. */
   restoreTimeoutMs?: number | undefined;
   dryRun?: boolean | undefined;
+  /**
+   * Wait for `lambda-rollout approve` before the shift to 100% (see approval.ts): for `timeoutMs`
+   * (default 1h), then roll back. `region` only goes into the approve command the run prints.
+   */
+  manualApproval?: { timeoutMs?: number | undefined; region?: string | undefined } | undefined;
 }
 
 /** What a deploy acts through. Behaviour lives here; the request is only data. */
@@ -110,6 +116,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     const { lambda } = ports;
     const { functionName, aliasName, plan } = request;
     emit({ type: "plan", function: functionName, alias: aliasName, plan, dryRun: request.dryRun ?? false });
+    if (request.manualApproval) assertApprovable(plan);
     const alarms = request.alarms ?? [];
     const call = { signal };
     // Independent checks run together; the first failure in this order is the one reported.
@@ -226,6 +233,10 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         intervalMs: request.intervalMs ?? DEFAULT_INTERVAL_MS,
         inconclusive: inconclusivePolicy(request),
         restoreTimeoutMs: request.restoreTimeoutMs,
+        approval: request.manualApproval && {
+          timeoutMs: request.manualApproval.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+          region: request.manualApproval.region,
+        },
         records: { stable: stableRecord, next: next ? recordOf(next) : undefined },
       },
       { lambda, clock, emit: sink, signal },
@@ -283,5 +294,8 @@ export function worstCaseOf(
       (("zip" in request.source ? 1 : 0) + (snapStart ? 1 : 0)) *
       (request.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS),
     restoreTimeoutMs: request.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS,
+    approvalTimeoutMs: request.manualApproval
+      ? (request.manualApproval.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS)
+      : 0,
   });
 }

@@ -1,4 +1,5 @@
 import {
+  ApprovalTimeoutError,
   AwsError,
   ExitCode,
   foundAfterChanges,
@@ -7,12 +8,14 @@ import {
   RolloutError,
 } from "../errors.js";
 import type { GateContext, GatePhase, GateVerdict, HealthGate, InconclusivePolicy } from "../health/gate.js";
+import { formatDuration } from "../plan/duration.js";
 import type { Plan } from "../plan/plan.js";
 import type { AliasState, Clock, LambdaPort } from "../ports.js";
 import { AliasWriter, ForeignChangeError } from "./alias-writer.js";
+import { approveCommand, isApproved } from "./approval.js";
 import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
 import { operatorOutcome, operatorResolution } from "./operator.js";
-import { liveDescription, stepDescription, type VersionRecord } from "./progress.js";
+import { descriptionTime, liveDescription, stepDescription, type VersionRecord } from "./progress.js";
 
 export const DEFAULT_RESTORE_TIMEOUT_MS = 2 * 60_000;
 
@@ -31,6 +34,11 @@ export interface RolloutRequest {
   inconclusive: InconclusivePolicy;
   /** How long restoring the alias keeps trying through throttling and outages; default 2 minutes. */
   restoreTimeoutMs?: number | undefined;
+  /**
+   * Wait for `lambda-rollout approve` after the last step's bake, before the shift to 100%, polling the
+   * gates meanwhile; no approval within `timeoutMs` rolls back. `region` goes into the printed commands.
+   */
+  approval?: { timeoutMs: number; region?: string | undefined } | undefined;
   /** What the stable and the new version are made of, recorded in the alias description when live. */
   records?: { stable?: VersionRecord | undefined; next?: VersionRecord | undefined } | undefined;
 }
@@ -202,6 +210,64 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
     emit({ type: "shift", fromVersion: stable, toVersion: newVersion, weight, step, steps });
   };
 
+  /**
+   * Manual approval: records the wait in the alias description (routing unchanged), then polls the
+   * alias and the gates every interval until the description says approved, the gates fail, an
+   * operator resolves the split, or the timeout rolls back.
+   */
+  const awaitApproval = async (
+    timeoutMs: number,
+    region: string | undefined,
+    step: number,
+    steps: number,
+  ) => {
+    const until = clock.now() + timeoutMs;
+    const progress = { step, steps, weight, toVersion: newVersion, fromVersion: stable };
+    const routing = { version: stable, additional: { version: newVersion, weight } };
+    checkInterrupted();
+    await watch();
+    await writer.write(routing, {
+      signal,
+      note,
+      description: stepDescription(
+        { ...progress, approval: { state: "awaiting", until: descriptionTime(until) } },
+        stepStartedAt,
+      ),
+    });
+    const command = approveCommand(alias.functionName, alias.aliasName, region);
+    emit({
+      type: "awaiting_approval",
+      function: alias.functionName,
+      alias: alias.aliasName,
+      fromVersion: stable,
+      toVersion: newVersion,
+      weight,
+      until: new Date(until).toISOString(),
+      timeoutMs,
+      approveCommand: command,
+      rollbackCommand: approveCommand(alias.functionName, alias.aliasName, region, "rollback"),
+    });
+    for (;;) {
+      const now = clock.now();
+      if (now >= until) {
+        throw new ApprovalTimeoutError(
+          `No approval within ${formatDuration(timeoutMs)} (--approval-timeout) at ${weight}% on v${newVersion}: rolled back.`,
+          { context, hint: `Next time, approve within the timeout with: ${command}` },
+        );
+      }
+      await clock.sleep(Math.min(request.intervalMs, until - now), signal);
+      checkInterrupted();
+      const live = await pollAlias();
+      if (live && isApproved(live)) {
+        emit({ type: "approved", version: newVersion, approvedAt: new Date(clock.now()).toISOString() });
+        // The last gates' word comes after the approval, right before traffic moves.
+        await runGates(request.gates, "before-promote");
+        return;
+      }
+      if (clock.now() < until) await runGates(request.gates, "awaiting-approval");
+    }
+  };
+
   const rollBack = async (cause: RolloutError): Promise<ResultEvent> => {
     // Nothing written yet: the alias is as validation read it, with nothing to restore.
     const moved = !writer.isUntouched();
@@ -230,6 +296,9 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
       weight = step.weight;
       await shift({ version: stable, additional: { version: newVersion, weight } }, index + 1, total + 1);
       await bake(step.bakeMs, index + 1, "bake", index + 1 < total ? "before-shift" : "before-promote");
+    }
+    if (request.approval && total > 0) {
+      await awaitApproval(request.approval.timeoutMs, request.approval.region, total, total + 1);
     }
     weight = 100;
     await shift({ version: newVersion }, total + 1, total + 1);
