@@ -65,5 +65,8 @@ export function readInputs(read: InputReader): DeployInputs {
     alarms: alarms.length > 0 ? alarms : undefined,
     smokePayloads: smokePayloads.length > 0 ? smokePayloads : undefined,
     dryRun: parseBoolean("dry-run", read("dry-run")),
+    // Empty leaves the configuration's choice; "false" turns it off for this run.
+    manualApproval:
+      read("manual-approval") === "" ? undefined : parseBoolean("manual-approval", read("manual-approval")),
   };
 }

@@ -69,6 +69,8 @@ describe("resolveEnvironment", () => {
         smoke: [],
         metrics: undefined,
         hooks: { preTraffic: [], postTraffic: [], timeoutMs: undefined },
+        manualApproval: false,
+        approvalTimeoutMs: undefined,
         branches: ["main", "release/*"],
       },
     });

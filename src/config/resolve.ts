@@ -32,6 +32,9 @@ export interface ResolvedEnvironment {
   smoke: ResolvedSmokeCheck[];
   metrics: MetricsConfig | undefined;
   hooks: { preTraffic: string[]; postTraffic: string[]; timeoutMs: number | undefined };
+  manualApproval: boolean;
+  /** Undefined leaves the default (1h). */
+  approvalTimeoutMs: number | undefined;
   branches: string[];
 }
 
@@ -94,6 +97,9 @@ export function applyDefaults(
       postTraffic: merged.hooks?.postTraffic ?? [],
       timeoutMs: merged.hooks?.timeout === undefined ? undefined : parseDuration(merged.hooks.timeout),
     },
+    manualApproval: merged.manualApproval ?? false,
+    approvalTimeoutMs:
+      merged.approvalTimeout === undefined ? undefined : parseDuration(merged.approvalTimeout),
     branches: environment.branches ?? [],
   };
 }

@@ -9,7 +9,7 @@ import { buildPlan } from "../plan/plan.js";
 import { approve } from "./approval.js";
 import { worstCaseOf } from "./deploy.js";
 import type { StampedEvent } from "./events.js";
-import { resolveSplit } from "./manage.js";
+import { resolveSplit, status } from "./manage.js";
 
 const MINUTE = 60_000;
 const TWO_STEPS = buildPlan({ steps: "10%:5m,50%:5m", finalBake: "2m" });
@@ -189,5 +189,38 @@ describe("`approve` when nothing waits: exit 3, nothing changed", () => {
     const late = await approve(lambda, "fn", "live", clock.now());
     expect(late).toMatchObject({ outcome: "failed", exitCode: 3 });
     expect(late.hint).toContain("lambda-rollout promote --function fn --alias live");
+  });
+});
+
+describe("`status` shows a deploy awaiting approval, from the alias alone", () => {
+  test("awaiting: the exact approve and rollback commands; approved: about to promote", async () => {
+    const { lambda } = deployHarness();
+    lambda.setRouting({ version: "1", additional: { version: "2", weight: 50 } });
+    lambda.alias.description =
+      "lambda-rollout: step 1/2, 50% to v2 from v1 since 2023-11-14T22:00:00Z; awaiting approval until 2023-11-14T23:13:20Z";
+    const report = await status(lambda, "fn", "live", "eu-west-1");
+    expect(report.approval).toEqual({
+      state: "awaiting",
+      until: "2023-11-14T23:13:20Z",
+      approveCommand: "lambda-rollout approve --function fn --alias live --region eu-west-1",
+      rollbackCommand: "lambda-rollout rollback --function fn --alias live --region eu-west-1",
+    });
+    expect(report.progress).toMatchObject({ step: 1, steps: 2, weight: 50 });
+    expect(report.summary).toContain(
+      "awaiting manual approval until 2023-11-14T23:13:20Z. Approve it with `lambda-rollout approve --function fn --alias live --region eu-west-1`",
+    );
+    await approve(lambda, "fn", "live", Date.parse("2023-11-14T22:30:00Z"));
+    const approved = await status(lambda, "fn", "live");
+    expect(approved.approval).toEqual({ state: "approved", at: "2023-11-14T22:30:00Z" });
+    expect(approved.summary).toContain(
+      "approved at 2023-11-14T22:30:00Z; the deploy promotes it at its next poll",
+    );
+  });
+
+  test("a description that no longer matches the routing is not believed", async () => {
+    const { lambda } = deployHarness();
+    lambda.alias.description =
+      "lambda-rollout: step 1/2, 50% to v2 from v1 since 2023-11-14T22:00:00Z; awaiting approval until 2023-11-14T23:13:20Z";
+    expect((await status(lambda, "fn", "live")).approval).toBeNull();
   });
 });

@@ -14,12 +14,12 @@ import { descriptionTime, parseStep, type StepProgress, stepDescription } from "
 
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 60 * 60_000;
 
-/** The exact `approve` (or `rollback`) command for a roll-out waiting on this alias. */
-export function approveCommand(
+/** The exact `approve` (or `rollback`) command line for a roll-out waiting on this alias. */
+export function operatorCommand(
+  verb: "approve" | "rollback",
   functionName: string,
   aliasName: string,
   region?: string,
-  verb: "approve" | "rollback" = "approve",
 ): string {
   return `lambda-rollout ${verb} --function ${functionName} --alias ${aliasName}${region ? ` --region ${region}` : ""}`;
 }

@@ -12,7 +12,7 @@ import { formatDuration } from "../plan/duration.js";
 import type { Plan } from "../plan/plan.js";
 import type { AliasState, Clock, LambdaPort } from "../ports.js";
 import { AliasWriter, ForeignChangeError } from "./alias-writer.js";
-import { approveCommand, isApproved } from "./approval.js";
+import { isApproved, operatorCommand } from "./approval.js";
 import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
 import { operatorOutcome, operatorResolution } from "./operator.js";
 import { descriptionTime, liveDescription, stepDescription, type VersionRecord } from "./progress.js";
@@ -234,7 +234,7 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
         stepStartedAt,
       ),
     });
-    const command = approveCommand(alias.functionName, alias.aliasName, region);
+    const command = operatorCommand("approve", alias.functionName, alias.aliasName, region);
     emit({
       type: "awaiting_approval",
       function: alias.functionName,
@@ -245,7 +245,7 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
       until: new Date(until).toISOString(),
       timeoutMs,
       approveCommand: command,
-      rollbackCommand: approveCommand(alias.functionName, alias.aliasName, region, "rollback"),
+      rollbackCommand: operatorCommand("rollback", alias.functionName, alias.aliasName, region),
     });
     for (;;) {
       const now = clock.now();
