@@ -20,6 +20,7 @@ import type {
   InvokeResult,
   LambdaPort,
 } from "../ports.js";
+import { approve } from "./approval.js";
 import { deploy } from "./deploy.js";
 import type { ResultEvent } from "./events.js";
 import { resolveSplit } from "./manage.js";
@@ -38,6 +39,8 @@ interface Scenario {
   finalBake: boolean;
   /** An operator's `promote` or `rollback` from another terminal during the n-th gate check, if split. */
   operator: { atCheck: number; action: "promote" | "rollback" } | undefined;
+  /** Manual approval (plans with a step), given by `approve` at the n-th check of the wait, if set. */
+  approval: { timeoutMs: number; approveAtCheck: number | undefined } | undefined;
 }
 
 const MINUTE = 60_000;
@@ -85,6 +88,13 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
     fc.record({
       atCheck: fc.integer({ min: 0, max: 12 }),
       action: fc.constantFrom("promote" as const, "rollback" as const),
+    }),
+    { nil: undefined },
+  ),
+  approval: fc.option(
+    fc.record({
+      timeoutMs: fc.constantFrom(2 * MINUTE, 10 * MINUTE),
+      approveAtCheck: fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }),
     }),
     { nil: undefined },
   ),
@@ -154,15 +164,19 @@ async function play(scenario: Scenario) {
   const abort = () => controller.abort("SIGTERM");
   let checks = 0;
   let operatorActed = false;
+  let waitChecks = 0;
   const scripted: HealthGate = {
     name: "scripted",
-    async check(): Promise<GateVerdict> {
+    async check(context): Promise<GateVerdict> {
       const index = checks++;
       if (index === scenario.abortAtCheck) abort();
       // Straight to the in-memory Lambda: the operator's calls are not this run's, and do not fail.
       if (index === scenario.operator?.atCheck && lambda.alias.additional) {
         await resolveSplit(lambda, "fn", "live", scenario.operator.action);
         operatorActed = true;
+      }
+      if (context.phase === "awaiting-approval" && waitChecks++ === scenario.approval?.approveAtCheck) {
+        await approve(lambda, "fn", "live", clock.now());
       }
       const status = scenario.verdicts[index] ?? "pass";
       return { gate: "scripted", status, detail: `check ${index}: ${status}` };
@@ -177,6 +191,10 @@ async function play(scenario: Scenario) {
       smoke: [{ payload: "{}" }],
       intervalMs: MINUTE,
       inconclusive: scenario.inconclusive,
+      manualApproval:
+        scenario.approval && scenario.plan.steps.length > 0
+          ? { timeoutMs: scenario.approval.timeoutMs }
+          : undefined,
     },
     {
       lambda: new FaultyLambda(lambda, scenario.faults, abort),
@@ -233,6 +251,9 @@ function checkPromise(lambda: FakeLambda, result: ResultEvent, scenario: Scenari
 describe("the alias always ends whole, and the result says which version", () => {
   test("over generated plans, verdicts, port failures and aborts", async () => {
     const seen = new Map<string, number>();
+    const approvals = new Set<string>();
+    const isApproval = (call: { op: string; args: unknown[] }) =>
+      call.op === "updateAlias" && String(call.args[2]).includes("; approved at ");
     await fc.assert(
       fc.asyncProperty(scenarioArb, async (scenario) => {
         const { lambda, result, operatorActed } = await play(scenario);
@@ -242,6 +263,9 @@ describe("the alias always ends whole, and the result says which version", () =>
         if (byOperator) expect(operatorActed).toBe(true);
         const key = `${result.outcome}/${result.exitCode}${byOperator ? "/operator" : ""}`;
         seen.set(key, (seen.get(key) ?? 0) + 1);
+        if (/^No approval within/.test(result.reason ?? "")) approvals.add("timed out");
+        if (result.outcome === "promoted" && !byOperator && lambda.calls.some(isApproval))
+          approvals.add("approved");
       }),
       { numRuns: 1_000, seed: Number(process.env.PROPERTY_SEED ?? 20261127) },
     );
@@ -254,6 +278,7 @@ describe("the alias always ends whole, and the result says which version", () =>
       "rolled_back/1",
       "rolled_back/1/operator",
     ]);
+    expect([...approvals].sort()).toEqual(["approved", "timed out"]);
   });
 
   // Shrunk by this property from the engine before issue 9: the first UpdateAlias landed, its reply was
@@ -268,6 +293,7 @@ describe("the alias always ends whole, and the result says which version", () =>
       inconclusive: { outcome: "pass", maxExtensionMs: 0 },
       finalBake: false,
       operator: undefined,
+      approval: undefined,
     };
     const { lambda, result } = await play(scenario);
     checkPromise(lambda, result, scenario);

@@ -90,6 +90,8 @@ describe("action.yml", () => {
       "post-traffic-hooks",
       "hook-timeout",
       "restore-timeout",
+      "manual-approval",
+      "approval-timeout",
       "region",
       "dry-run",
     ]);
