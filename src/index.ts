@@ -12,6 +12,7 @@ export type * from "./ports.js";
 export { systemClock } from "./ports.js";
 export { type DeployPorts, type DeployRequest, type DeploySource, deploy } from "./rollout/deploy.js";
 export type { EventSink, Outcome, ResultEvent, RolloutEvent, StampedEvent } from "./rollout/events.js";
+export { approve } from "./rollout/approval.js";
 export { type AliasStatus, resolveSplit, status } from "./rollout/manage.js";
 export { type DeployInputs, type ResolvedDeploy, resolveDeploy } from "./rollout/request.js";
 export { deployFromInputs, type Ports, type RunOptions } from "./run.js";
