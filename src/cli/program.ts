@@ -69,7 +69,7 @@ function createProgram(io: CliIo, choose: (run: CommandRun) => void): Command {
       `
 The waiting deploy sees the approval at its next poll and promotes; \`rollback\` stops it instead.
 Exit codes: 0 approved (or already approved) · 2 invalid input · 3 nothing is awaiting approval
-(no roll-out, one still baking an earlier step, or a wait that ended); nothing was changed`,
+(no roll-out, one still baking an earlier step, or a wait that ended; nothing was changed) · 4 AWS error`,
     )
     .action((flags: TargetFlags) =>
       choose(async () => (await import("./commands/approve.js")).approveCommand(flags, io)),
