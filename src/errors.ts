@@ -85,6 +85,11 @@ export class InterruptedError extends RolloutError {
   readonly exitCode = ExitCode.rolledBack;
 }
 
+/** A deploy waiting for manual approval got none within its approval timeout; the alias was restored. */
+export class ApprovalTimeoutError extends RolloutError {
+  readonly exitCode = ExitCode.rolledBack;
+}
+
 /** Restoring the alias failed: it may be split. The hint carries the exact command to run. */
 export class RollbackFailedError extends RolloutError {
   readonly exitCode = ExitCode.rollbackFailed;

@@ -15,6 +15,7 @@ export { formatDuration, parseDuration } from "./plan/duration.js";
 export { buildPlan, describePlan, type Plan, PRESET_NAMES, PRESETS, type Step } from "./plan/plan.js";
 export type * from "./ports.js";
 export { systemClock } from "./ports.js";
+export { approve } from "./rollout/approval.js";
 export { type DeployPorts, type DeployRequest, type DeploySource, deploy } from "./rollout/deploy.js";
 export type { EventSink, Outcome, ResultEvent, RolloutEvent, StampedEvent } from "./rollout/events.js";
 export { type AliasStatus, resolveSplit, status } from "./rollout/manage.js";

@@ -67,5 +67,8 @@ export function readInputs(read: InputReader): DeployInputs {
     smokePayloads: smokePayloads.length > 0 ? smokePayloads : undefined,
     dryRun: parseBoolean("dry-run", read("dry-run")),
     allowFiringAlarms: parseBoolean("allow-firing-alarms", read("allow-firing-alarms")),
+    // Empty leaves the configuration's choice; "false" turns it off for this run.
+    manualApproval:
+      read("manual-approval") === "" ? undefined : parseBoolean("manual-approval", read("manual-approval")),
   };
 }

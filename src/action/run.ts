@@ -35,6 +35,11 @@ function annotate(host: ActionHost, event: StampedEvent): void {
     );
   } else if (event.type === "warning") {
     host.warning(event.message, "lambda-rollout");
+  } else if (event.type === "awaiting_approval") {
+    host.notice(
+      `Approve: ${event.approveCommand}\nStop: ${event.rollbackCommand}\nWithout approval by ${event.until}, it rolls back.`,
+      `${event.function}:${event.alias} is awaiting manual approval at ${event.weight}% on v${event.toVersion}`,
+    );
   }
 }
 

@@ -144,6 +144,14 @@ export function renderSummary(events: readonly StampedEvent[], context: SummaryC
       `**Package:** \`s3://${`${bucket}/${key}`.replaceAll("`", "")}\` (${how})`,
     );
   }
+  if (timeline.approval) {
+    const { approveCommand, since, until, approvedAt } = timeline.approval;
+    const how = approvedAt ? `approved at ${cell(approvedAt)}` : `waited until ${cell(until)} at most`;
+    // A code span ends at a backtick; none can come from a function or alias name.
+    facts.push(
+      `**Manual approval:** from +${clock(since - timeline.startedAt)}, ${how}; approve with \`${approveCommand.replaceAll("`", "")}\``,
+    );
+  }
   if (result?.reason)
     facts.push(`**${result.outcome === "promoted" ? "Note" : "Reason"}:** ${cell(result.reason)}`);
   if (result?.hint) facts.push(`**What to do:** ${cell(result.hint)}`);

@@ -41,6 +41,10 @@ export interface Timeline {
   newVersion: string | undefined;
   messages: Array<{ level: "info" | "warning"; text: string }>;
   artifact: { bucket: string; key: string; uploaded: boolean; bytes: number; reason?: string } | undefined;
+  /** A wait for manual approval: the command that was to be run, and how it ended. */
+  approval:
+    | { approveCommand: string; since: number; until: string; approvedAt: string | undefined }
+    | undefined;
 }
 
 function tally(row: StepRow, verdict: GateVerdict): void {
@@ -68,6 +72,7 @@ export function buildTimeline(events: readonly StampedEvent[]): Timeline {
     newVersion: undefined,
     messages: [],
     artifact: undefined,
+    approval: undefined,
   };
   // Held in an object: closures reassign it, and TypeScript does not track that for plain variables.
   const state: { current: StepRow | undefined } = { current: undefined };
@@ -126,6 +131,18 @@ export function buildTimeline(events: readonly StampedEvent[]): Timeline {
         if (state.current) state.current.status = "failed";
         open(`rollback to v${event.routing.version}`, 0, event.at, "rolled back");
         timeline.weight.push({ at: event.at, value: 0 });
+        break;
+      case "awaiting_approval":
+        timeline.approval = {
+          approveCommand: event.approveCommand,
+          since: event.at,
+          until: event.until,
+          approvedAt: undefined,
+        };
+        open("awaiting approval", event.weight, event.at);
+        break;
+      case "approved":
+        if (timeline.approval) timeline.approval.approvedAt = event.approvedAt;
         break;
       case "promoted":
         timeline.newVersion = event.version;

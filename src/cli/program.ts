@@ -43,20 +43,41 @@ function createProgram(io: CliIo, choose: (run: CommandRun) => void): Command {
   declareTarget(
     program
       .command("rollback")
-      .description("Undo an interrupted roll-out: 100% on the stable (primary) version, routing removed."),
+      .description(
+        "Undo a roll-out: 100% on the stable (primary) version, routing removed. A deploy still running ends rolled back (exit 1) within one poll.",
+      ),
   ).action((flags: TargetFlags) =>
     choose(async () => (await import("./commands/rollback.js")).rollbackCommand(flags, io)),
   );
   declareTarget(
     program
       .command("promote")
-      .description("Finish an interrupted roll-out: 100% on the new (additional) version, routing removed."),
+      .description(
+        "Finish a roll-out now: 100% on the new (additional) version, routing removed. A deploy still running ends promoted (exit 0) within one poll.",
+      ),
   ).action((flags: TargetFlags) =>
     choose(async () => (await import("./commands/promote.js")).promoteCommand(flags, io)),
   );
   declarePrune(program).action((flags: PruneFlags) =>
     choose(async () => (await import("./commands/prune.js")).pruneCommand(flags, io)),
   );
+  declareTarget(
+    program
+      .command("approve")
+      .description(
+        "Let a deploy waiting for manual approval (--manual-approval) go on to 100%; recorded in AWS, so it works from any machine.",
+      ),
+  )
+    .addHelpText(
+      "after",
+      `
+The waiting deploy sees the approval at its next poll and promotes; \`rollback\` stops it instead.
+Exit codes: 0 approved (or already approved) · 2 invalid input · 3 nothing is awaiting approval
+(no roll-out, one still baking an earlier step, or a wait that ended; nothing was changed) · 4 AWS error`,
+    )
+    .action((flags: TargetFlags) =>
+      choose(async () => (await import("./commands/approve.js")).approveCommand(flags, io)),
+    );
   declarePackage(program).action((flags: PackageFlags) =>
     choose(async () => (await import("./commands/package.js")).packageCommand(flags, io)),
   );
@@ -133,6 +154,11 @@ function declareDeploy(program: Command): Command {
       "POST JSON (Slack-style `text`) at the start, each shift, a rollback, an approval wait and the result (repeatable)",
       collect,
     )
+    .option(
+      "--manual-approval",
+      "after the last step's bake, wait for `lambda-rollout approve` before 100% (gates keep polling)",
+    )
+    .option("--approval-timeout <duration>", "how long to wait for approval before rolling back (default 1h)")
     .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
     .option("--env <name>", "environment from the config (default: chosen by branch)")
     .option("--region <region>", "AWS region (default: the SDK chain)")
@@ -155,12 +181,19 @@ Examples:
   # tell a Slack channel (incoming webhook) how it goes; a failed notification is only a warning
   lambda-rollout deploy --zip dist/orders.zip --notify "$SLACK_WEBHOOK_URL"
 
-Exit codes: 0 promoted or noop · 1 gate failed, rolled back · 2 invalid input · 3 conflict ·
-4 AWS error, alias restored · 5 rollback failed (the message says what to run)`,
+  # wait at 10% for a human: lambda-rollout approve --function orders (from any machine)
+  lambda-rollout deploy --function orders --version 42 --steps "10%:10m" --manual-approval
+
+While it runs, \`lambda-rollout promote\` (100% new) or \`rollback\` (100% stable) from any machine ends
+it within one poll: promoted by an operator (exit 0) or rolled back by an operator (exit 1).
+
+Exit codes: 0 promoted or noop · 1 gate failed, no approval in time or an operator's rollback; rolled
+back · 2 invalid input · 3 conflict · 4 AWS error, alias restored · 5 rollback failed (the message says
+what to run)`,
     );
 }
 
-/** The flags of `status`, `rollback` and `promote`: they need nothing but what is in AWS. */
+/** The flags of `status`, `rollback`, `promote` and `approve`: they need nothing but what is in AWS. */
 function declareTarget(command: Command): Command {
   return command
     .option("--function <name>", "Lambda function name or ARN (or take it from --config/--env)")

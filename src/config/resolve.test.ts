@@ -72,6 +72,8 @@ describe("resolveEnvironment", () => {
         metrics: undefined,
         hooks: { preTraffic: [], postTraffic: [], timeoutMs: undefined },
         notify: [],
+        manualApproval: false,
+        approvalTimeoutMs: undefined,
         branches: ["main", "release/*"],
       },
     });

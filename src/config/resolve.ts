@@ -38,6 +38,9 @@ export interface ResolvedEnvironment {
   hooks: { preTraffic: string[]; postTraffic: string[]; timeoutMs: number | undefined };
   /** Webhook URLs as written (`${VAR}` not yet expanded): validated by resolveWebhookUrls. */
   notify: string[];
+  manualApproval: boolean;
+  /** Undefined leaves the default (1h). */
+  approvalTimeoutMs: number | undefined;
   branches: string[];
 }
 
@@ -103,6 +106,9 @@ export function applyDefaults(
       timeoutMs: merged.hooks?.timeout === undefined ? undefined : parseDuration(merged.hooks.timeout),
     },
     notify: merged.notify ?? [],
+    manualApproval: merged.manualApproval ?? false,
+    approvalTimeoutMs:
+      merged.approvalTimeout === undefined ? undefined : parseDuration(merged.approvalTimeout),
     branches: environment.branches ?? [],
   };
 }

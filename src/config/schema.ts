@@ -204,6 +204,14 @@ const settingsShape = {
       description:
         "Shell commands as health gates (like CodeDeploy's BeforeAllowTraffic/AfterAllowTraffic), with LAMBDA_ROLLOUT_FUNCTION, _ALIAS, _NEW_VERSION, _STABLE_VERSION, _WEIGHT and _PHASE set.",
     }),
+  manualApproval: z.boolean().meta({
+    description:
+      "Wait after the last step's bake, before 100%, until `lambda-rollout approve` (gates keep polling).",
+    default: false,
+  }),
+  approvalTimeout: duration(
+    "How long a manual approval may take before the roll-out rolls back (default 1h).",
+  ),
 };
 
 export const defaultsSchema = z.strictObject(settingsShape).partial();

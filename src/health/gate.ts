@@ -19,6 +19,8 @@ export type GatePhase =
   | "bake"
   | "before-shift"
   | "before-promote"
+  /** Polls while a deploy with manual approval waits before 100%. */
+  | "awaiting-approval"
   | "post-traffic"
   | "final-bake"
   | "final-check";

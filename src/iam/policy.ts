@@ -47,7 +47,7 @@ export interface PolicyDocument {
 }
 
 /**
- * What the tool calls on its function, for deploy, rollback, promote and status. GetFunction and
+ * What the tool calls on its function, for deploy, rollback, promote, approve and status. GetFunction and
  * GetFunctionConfiguration are both read paths to the same state (the waiter for LastUpdateStatus uses
  * either, depending on SDK version).
  */

@@ -99,6 +99,21 @@ export class AliasWriter {
   }
 
   /**
+   * Takes a fresh read of the alias between writes (every bake poll, and before each write). The
+   * routing must still be the one this run last set: anything else is someone else's change
+   * (ForeignChangeError, which the engine examines: an operator's `promote` or `rollback` ends the run
+   * as they chose). A RevisionId or description that moved on its own (an `approve`, a description
+   * edited by hand or by Terraform) is adopted, so the next write carries the new RevisionId.
+   */
+  observe(live: AliasState): AliasState {
+    if (!sameRouting(live, this.current)) {
+      throw new ForeignChangeError(live, describeRouting(this.current), "during the roll-out");
+    }
+    this.current = live;
+    return live;
+  }
+
+  /**
    * Sets `routing`. A failed precondition is examined, not trusted: when the alias already routes as
    * asked, our write landed (its reply was lost); when only the RevisionId moved and the routing is
    * still ours (a description edited by hand or by Terraform), the write is retried on the new

@@ -23,6 +23,7 @@ import {
   systemClock,
 } from "../ports.js";
 import { describeRouting } from "./alias-writer.js";
+import { assertApprovable, DEFAULT_APPROVAL_TIMEOUT_MS } from "./approval.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS, runRollout } from "./engine.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
 import { assertCredentialsOutlive, type WorstCase, worstCaseDuration } from "./lifetime.js";
@@ -49,6 +50,11 @@ export interface DeployRequest extends GateSpecs {
   dryRun?: boolean | undefined;
   /** After a successful promotion, prune versions older than the newest `keep` (see prune.ts). */
   prune?: { keep: number } | undefined;
+  /**
+   * Wait for `lambda-rollout approve` before the shift to 100% (see approval.ts): for `timeoutMs`
+   * (default 1h), then roll back. `region` only goes into the approve command the run prints.
+   */
+  manualApproval?: { timeoutMs?: number | undefined; region?: string | undefined } | undefined;
 }
 
 /** What a deploy acts through. Behaviour lives here; the request is only data. */
@@ -116,6 +122,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     const { lambda } = ports;
     const { functionName, aliasName, plan } = request;
     emit({ type: "plan", function: functionName, alias: aliasName, plan, dryRun: request.dryRun ?? false });
+    if (request.manualApproval) assertApprovable(plan);
     const alarms = request.alarms ?? [];
     assertFiringAlarmsAllowed(request, ports.gates);
     const call = { signal };
@@ -249,6 +256,10 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         intervalMs: request.intervalMs ?? DEFAULT_INTERVAL_MS,
         inconclusive: inconclusivePolicy(request),
         restoreTimeoutMs: request.restoreTimeoutMs,
+        approval: request.manualApproval && {
+          timeoutMs: request.manualApproval.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+          region: request.manualApproval.region,
+        },
         records: { stable: stableRecord, next: next ? recordOf(next) : undefined },
       },
       { lambda, clock, emit: sink, signal },
@@ -315,5 +326,8 @@ export function worstCaseOf(
       (("zip" in request.source ? 1 : 0) + (snapStart ? 1 : 0)) *
       (request.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS),
     restoreTimeoutMs: request.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS,
+    approvalTimeoutMs: request.manualApproval
+      ? (request.manualApproval.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS)
+      : 0,
   });
 }

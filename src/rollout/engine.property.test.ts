@@ -22,8 +22,10 @@ import type {
   LambdaPort,
   ProvisionedConcurrency,
 } from "../ports.js";
+import { approve } from "./approval.js";
 import { deploy } from "./deploy.js";
 import type { ResultEvent } from "./events.js";
+import { resolveSplit } from "./manage.js";
 
 type Fault = "none" | "transient" | "lost" | "permanent" | "abort";
 
@@ -37,6 +39,10 @@ interface Scenario {
   abortAtCheck: number | undefined;
   inconclusive: { outcome: "pass" | "fail"; maxExtensionMs: number };
   finalBake: boolean;
+  /** An operator's `promote` or `rollback` from another terminal during the n-th gate check, if split. */
+  operator: { atCheck: number; action: "promote" | "rollback" } | undefined;
+  /** Manual approval (plans with a step), given by `approve` at the n-th check of the wait, if set. */
+  approval: { timeoutMs: number; approveAtCheck: number | undefined } | undefined;
 }
 
 const MINUTE = 60_000;
@@ -58,10 +64,10 @@ const planArb: fc.Arbitrary<Plan> = fc
   );
 
 const faultArb: fc.Arbitrary<Fault> = fc.oneof(
-  { weight: 12, arbitrary: fc.constant<Fault>("none") },
+  { weight: 30, arbitrary: fc.constant<Fault>("none") },
   { weight: 3, arbitrary: fc.constant<Fault>("transient") },
   { weight: 3, arbitrary: fc.constant<Fault>("lost") },
-  { weight: 1, arbitrary: fc.constant<Fault>("permanent") },
+  { weight: 3, arbitrary: fc.constant<Fault>("permanent") },
   { weight: 1, arbitrary: fc.constant<Fault>("abort") },
 );
 
@@ -71,13 +77,29 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   verdicts: fc.array(fc.constantFrom<VerdictStatus>("pass", "pass", "pass", "fail", "inconclusive"), {
     maxLength: 30,
   }),
-  faults: fc.array(faultArb, { maxLength: 40 }),
+  // size "max": fast-check's default size caps arrays near 10 whatever maxLength says, and every bake
+  // poll now reads the alias, so short fault lists never reached a restore (exit 5 went unseen).
+  faults: fc.array(faultArb, { maxLength: 60, size: "max" }),
   abortAtCheck: fc.option(fc.integer({ min: 0, max: 30 }), { nil: undefined }),
   inconclusive: fc.record({
     outcome: fc.constantFrom("pass" as const, "fail" as const),
     maxExtensionMs: fc.constantFrom(0, 2 * MINUTE),
   }),
   finalBake: fc.boolean(),
+  operator: fc.option(
+    fc.record({
+      atCheck: fc.integer({ min: 0, max: 12 }),
+      action: fc.constantFrom("promote" as const, "rollback" as const),
+    }),
+    { nil: undefined },
+  ),
+  approval: fc.option(
+    fc.record({
+      timeoutMs: fc.constantFrom(2 * MINUTE, 10 * MINUTE),
+      approveAtCheck: fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }),
+    }),
+    { nil: undefined },
+  ),
 });
 
 const WRITES = new Set(["updateAlias", "publishVersion", "updateFunctionCode"]);
@@ -153,11 +175,21 @@ async function play(scenario: Scenario) {
   const controller = new AbortController();
   const abort = () => controller.abort("SIGTERM");
   let checks = 0;
+  let operatorActed = false;
+  let waitChecks = 0;
   const scripted: HealthGate = {
     name: "scripted",
-    async check(): Promise<GateVerdict> {
+    async check(context): Promise<GateVerdict> {
       const index = checks++;
       if (index === scenario.abortAtCheck) abort();
+      // Straight to the in-memory Lambda: the operator's calls are not this run's, and do not fail.
+      if (index === scenario.operator?.atCheck && lambda.alias.additional) {
+        await resolveSplit(lambda, "fn", "live", scenario.operator.action);
+        operatorActed = true;
+      }
+      if (context.phase === "awaiting-approval" && waitChecks++ === scenario.approval?.approveAtCheck) {
+        await approve(lambda, "fn", "live", clock.now());
+      }
       const status = scenario.verdicts[index] ?? "pass";
       return { gate: "scripted", status, detail: `check ${index}: ${status}` };
     },
@@ -171,6 +203,10 @@ async function play(scenario: Scenario) {
       smoke: [{ payload: "{}" }],
       intervalMs: MINUTE,
       inconclusive: scenario.inconclusive,
+      manualApproval:
+        scenario.approval && scenario.plan.steps.length > 0
+          ? { timeoutMs: scenario.approval.timeoutMs }
+          : undefined,
     },
     {
       lambda: new FaultyLambda(lambda, scenario.faults, abort),
@@ -181,13 +217,15 @@ async function play(scenario: Scenario) {
       gates: [scripted],
     },
   );
-  return { lambda, result };
+  return { lambda, result, operatorActed };
 }
 
 /** The invariant: a whole alias, and a result that says truthfully which version it serves. */
 function checkPromise(lambda: FakeLambda, result: ResultEvent, scenario: Scenario): void {
   const alias = lambda.alias;
-  const expectedExit = { promoted: [0], noop: [0], rolled_back: [1], failed: [2, 3, 4, 5] }[result.outcome];
+  const expectedExit = { promoted: [0], noop: [0], rolled_back: [1], failed: [2, 3, 4, 5], approved: [] }[
+    result.outcome
+  ];
   expect(expectedExit, `outcome ${result.outcome} with exit ${result.exitCode}`).toContain(result.exitCode);
   // Nobody else writes and nothing is bad input here: a conflict or "invalid input" would be a lie.
   expect(result.exitCode, String(result.reason)).not.toBe(2);
@@ -225,17 +263,34 @@ function checkPromise(lambda: FakeLambda, result: ResultEvent, scenario: Scenari
 describe("the alias always ends whole, and the result says which version", () => {
   test("over generated plans, verdicts, port failures and aborts", async () => {
     const seen = new Map<string, number>();
+    const approvals = new Set<string>();
+    const isApproval = (call: { op: string; args: unknown[] }) =>
+      call.op === "updateAlias" && String(call.args[2]).includes("; approved at ");
     await fc.assert(
       fc.asyncProperty(scenarioArb, async (scenario) => {
-        const { lambda, result } = await play(scenario);
+        const { lambda, result, operatorActed } = await play(scenario);
         checkPromise(lambda, result, scenario);
-        const key = `${result.outcome}/${result.exitCode}`;
+        const byOperator = /^(promoted|rolled back) by an operator/.test(result.reason ?? "");
+        // Only an operator's action is ever reported as one.
+        if (byOperator) expect(operatorActed).toBe(true);
+        const key = `${result.outcome}/${result.exitCode}${byOperator ? "/operator" : ""}`;
         seen.set(key, (seen.get(key) ?? 0) + 1);
+        if (/^No approval within/.test(result.reason ?? "")) approvals.add("timed out");
+        if (result.outcome === "promoted" && !byOperator && lambda.calls.some(isApproval))
+          approvals.add("approved");
       }),
       { numRuns: 1_000, seed: Number(process.env.PROPERTY_SEED ?? 20261127) },
     );
     // The generator must reach every ending, or the property proves less than it claims.
-    expect([...seen.keys()].sort()).toEqual(["failed/4", "failed/5", "promoted/0", "rolled_back/1"]);
+    expect([...seen.keys()].sort()).toEqual([
+      "failed/4",
+      "failed/5",
+      "promoted/0",
+      "promoted/0/operator",
+      "rolled_back/1",
+      "rolled_back/1/operator",
+    ]);
+    expect([...approvals].sort()).toEqual(["approved", "timed out"]);
   });
 
   // Shrunk by this property from the engine before issue 9: the first UpdateAlias landed, its reply was
@@ -249,6 +304,8 @@ describe("the alias always ends whole, and the result says which version", () =>
       abortAtCheck: undefined,
       inconclusive: { outcome: "pass", maxExtensionMs: 0 },
       finalBake: false,
+      operator: undefined,
+      approval: undefined,
     };
     const { lambda, result } = await play(scenario);
     checkPromise(lambda, result, scenario);

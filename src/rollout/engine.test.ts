@@ -275,20 +275,34 @@ describe("conflicts", () => {
 
   test("someone else changing the alias during a bake: exit 3, their state untouched", async () => {
     const { lambda, run } = setup();
+    const theirs = { version: "1", additional: { version: "2", weight: 33 } };
     const gate: HealthGate = {
       name: "intruder",
       async check(context) {
-        if (context.weight === 10 && context.phase === "before-shift") lambda.setRouting({ version: "1" });
+        if (context.weight === 10 && context.phase === "before-shift") lambda.setRouting(theirs);
         return { gate: "intruder", status: "pass", detail: "" };
       },
     };
     const result = await run({ gates: [gate] });
     expect(result).toMatchObject({ outcome: "failed", exitCode: 3 });
     expect(result.reason).toContain("changed by someone else");
+    // The read before the second write saw it: nothing was written after the first shift.
+    expect(lambda.writes()).toHaveLength(1);
+    expect(lambda.alias).toMatchObject(theirs);
+  });
+
+  test("a change landing between the read and the write is refused by the RevisionId, exit 3", async () => {
+    const { lambda, run } = setup();
+    const theirs = { version: "1", additional: { version: "2", weight: 33 } };
+    lambda.failWhen = (op, n) => {
+      if (op === "updateAlias" && n === 2) lambda.setRouting(theirs);
+      return undefined;
+    };
+    const result = await run();
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 3 });
     // The second write was refused by its RevisionId precondition; nothing was written after it.
     expect(lambda.writes()).toHaveLength(2);
-    expect(lambda.alias.revisionId).toBe("rev-3");
-    expectServing(lambda, "1");
+    expect(lambda.alias).toMatchObject(theirs);
   });
 });
 

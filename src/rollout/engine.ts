@@ -1,4 +1,5 @@
 import {
+  ApprovalTimeoutError,
   AwsError,
   ExitCode,
   foundAfterChanges,
@@ -7,11 +8,20 @@ import {
   RolloutError,
 } from "../errors.js";
 import type { GateContext, GatePhase, GateVerdict, HealthGate, InconclusivePolicy } from "../health/gate.js";
+import { formatDuration } from "../plan/duration.js";
 import type { Plan } from "../plan/plan.js";
 import type { AliasState, Clock, LambdaPort } from "../ports.js";
 import { AliasWriter, ForeignChangeError } from "./alias-writer.js";
+import { isApproved, operatorCommand } from "./approval.js";
 import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
-import { liveDescription, parseReplaced, stepDescription, type VersionRecord } from "./progress.js";
+import { operatorOutcome, operatorResolution } from "./operator.js";
+import {
+  descriptionTime,
+  liveDescription,
+  parseReplaced,
+  stepDescription,
+  type VersionRecord,
+} from "./progress.js";
 
 export const DEFAULT_RESTORE_TIMEOUT_MS = 2 * 60_000;
 
@@ -30,6 +40,11 @@ export interface RolloutRequest {
   inconclusive: InconclusivePolicy;
   /** How long restoring the alias keeps trying through throttling and outages; default 2 minutes. */
   restoreTimeoutMs?: number | undefined;
+  /**
+   * Wait for `lambda-rollout approve` after the last step's bake, before the shift to 100%, polling the
+   * gates meanwhile; no approval within `timeoutMs` rolls back. `region` goes into the printed commands.
+   */
+  approval?: { timeoutMs: number; region?: string | undefined } | undefined;
   /** What the stable and the new version are made of, recorded in the alias description when live. */
   records?: { stable?: VersionRecord | undefined; next?: VersionRecord | undefined } | undefined;
 }
@@ -79,6 +94,47 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
     );
   const checkInterrupted = () => {
     if (signal?.aborted) throw interrupted();
+  };
+  /** Reads the alias between writes, so an operator's promote or rollback is seen within one poll. */
+  const watch = async () =>
+    writer.observe(await ports.lambda.getAlias(alias.functionName, alias.aliasName, { signal }));
+  /**
+   * The read of a poll: one that fails after the adapter's retries (throttling, an outage) is skipped,
+   * not fatal, since nothing is written on it; the next poll and the read before each write try again.
+   */
+  const pollAlias = async (): Promise<AliasState | undefined> => {
+    try {
+      return await watch();
+    } catch (error) {
+      if (!(error instanceof AwsError) || !error.retryable || signal?.aborted) throw error;
+      emit({
+        type: "warning",
+        message: `Could not read the alias during the bake (${error.message}); reading it again at the next poll.`,
+      });
+      return undefined;
+    }
+  };
+  let promotedByUs = false;
+  /** Someone else's change: an operator's promote or rollback ends the run their way; else exit 3. */
+  const foreign = (change: ForeignChangeError, rollingBackAfter?: string): ResultEvent => {
+    const resolution = operatorResolution(change.found, stable, newVersion);
+    if (!resolution) return result("failed", change.exitCode, change);
+    const skipped = promotedByUs
+      ? []
+      : [
+          ...((request.postTraffic ?? []).length > 0 ? ["post-traffic hooks"] : []),
+          ...(plan.finalBakeMs > 0 ? ["final bake"] : []),
+        ];
+    const decided = operatorOutcome(resolution, {
+      functionName: alias.functionName,
+      aliasName: alias.aliasName,
+      stable,
+      newVersion,
+      had: writer.state,
+      skipped,
+      rollingBackAfter,
+    });
+    return { ...result(decided.outcome, decided.exitCode), reason: decided.reason };
   };
 
   const runGates = async (gates: HealthGate[], phase: GatePhase): Promise<GateVerdict[]> => {
@@ -143,6 +199,7 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
       emit({ type: "bake", weight, step, remainingMs: end - now, totalMs: bakeMs });
       await clock.sleep(Math.min(request.intervalMs, end - now), signal);
       checkInterrupted();
+      await pollAlias();
       if (clock.now() < end) await runGates(request.gates, phase);
     }
   };
@@ -153,9 +210,68 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
       step < steps
         ? stepDescription({ step, steps, weight, toVersion: newVersion, fromVersion: stable }, clock.now())
         : liveDescription(request.records?.next, newVersion, clock.now(), stable);
+    await watch();
     await writer.write(routing, { signal, note, description });
     stepStartedAt = clock.now();
     emit({ type: "shift", fromVersion: stable, toVersion: newVersion, weight, step, steps });
+  };
+
+  /**
+   * Manual approval: records the wait in the alias description (routing unchanged), then polls the
+   * alias and the gates every interval until the description says approved, the gates fail, an
+   * operator resolves the split, or the timeout rolls back.
+   */
+  const awaitApproval = async (
+    timeoutMs: number,
+    region: string | undefined,
+    step: number,
+    steps: number,
+  ) => {
+    const until = clock.now() + timeoutMs;
+    const progress = { step, steps, weight, toVersion: newVersion, fromVersion: stable };
+    const routing = { version: stable, additional: { version: newVersion, weight } };
+    checkInterrupted();
+    await watch();
+    await writer.write(routing, {
+      signal,
+      note,
+      description: stepDescription(
+        { ...progress, approval: { state: "awaiting", until: descriptionTime(until) } },
+        stepStartedAt,
+      ),
+    });
+    const command = operatorCommand("approve", alias.functionName, alias.aliasName, region);
+    emit({
+      type: "awaiting_approval",
+      function: alias.functionName,
+      alias: alias.aliasName,
+      fromVersion: stable,
+      toVersion: newVersion,
+      weight,
+      until: new Date(until).toISOString(),
+      timeoutMs,
+      approveCommand: command,
+      rollbackCommand: operatorCommand("rollback", alias.functionName, alias.aliasName, region),
+    });
+    for (;;) {
+      const now = clock.now();
+      if (now >= until) {
+        throw new ApprovalTimeoutError(
+          `No approval within ${formatDuration(timeoutMs)} (--approval-timeout) at ${weight}% on v${newVersion}: rolled back.`,
+          { context, hint: `Next time, approve within the timeout with: ${command}` },
+        );
+      }
+      await clock.sleep(Math.min(request.intervalMs, until - now), signal);
+      checkInterrupted();
+      const live = await pollAlias();
+      if (live && isApproved(live)) {
+        emit({ type: "approved", version: newVersion, approvedAt: new Date(clock.now()).toISOString() });
+        // The last gates' word comes after the approval, right before traffic moves.
+        await runGates(request.gates, "before-promote");
+        return;
+      }
+      if (clock.now() < until) await runGates(request.gates, "awaiting-approval");
+    }
   };
 
   const rollBack = async (cause: RolloutError): Promise<ResultEvent> => {
@@ -176,7 +292,7 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
         note: (message) => emit({ type: "warning", message }),
       });
     }
-    if (cause instanceof GateFailedError || cause instanceof InterruptedError) {
+    if (cause.exitCode === ExitCode.rolledBack) {
       return result("rolled_back", ExitCode.rolledBack, cause);
     }
     // Whatever went wrong, it happened after this run started changing things: not "nothing changed".
@@ -193,8 +309,12 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
       await shift({ version: stable, additional: { version: newVersion, weight } }, index + 1, total + 1);
       await bake(step.bakeMs, index + 1, "bake", index + 1 < total ? "before-shift" : "before-promote");
     }
+    if (request.approval && total > 0) {
+      await awaitApproval(request.approval.timeoutMs, request.approval.region, total, total + 1);
+    }
     weight = 100;
     await shift({ version: newVersion }, total + 1, total + 1);
+    promotedByUs = true;
     await runGates(request.postTraffic ?? [], "post-traffic");
     // The final bake is time spent at 100% with the gates watching, not time the hooks took.
     stepStartedAt = clock.now();
@@ -205,10 +325,11 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
     const error =
       signal?.aborted && !(caught instanceof GateFailedError) ? interrupted() : toRolloutError(caught);
     // Someone else owns the alias now: leave it exactly as they left it.
-    if (caught instanceof ForeignChangeError) return result("failed", caught.exitCode, caught);
+    if (caught instanceof ForeignChangeError) return foreign(caught);
     try {
       return await rollBack(error);
     } catch (rollbackError) {
+      if (rollbackError instanceof ForeignChangeError) return foreign(rollbackError, error.message);
       const failure = toRolloutError(rollbackError);
       return result("failed", failure.exitCode, failure);
     }

@@ -3,7 +3,8 @@ import type { GatePhase, GateVerdict } from "../health/gate.js";
 import type { Plan } from "../plan/plan.js";
 import type { AliasRouting } from "../ports.js";
 
-export type Outcome = "promoted" | "noop" | "rolled_back" | "failed";
+/** `approved` is the outcome of the `approve` command alone, never of a deploy. */
+export type Outcome = "promoted" | "noop" | "rolled_back" | "failed" | "approved";
 
 export interface ResultEvent {
   type: "result";
@@ -38,6 +39,23 @@ export type RolloutEvent =
   | { type: "shift"; fromVersion: string; toVersion: string; weight: number; step: number; steps: number }
   | { type: "bake"; weight: number; step: number; remainingMs: number; totalMs: number }
   | { type: "rollback"; reason: string; routing: AliasRouting }
+  | {
+      /** A deploy with manual approval waits before the shift to 100% (see approval.ts). */
+      type: "awaiting_approval";
+      function: string;
+      alias: string;
+      fromVersion: string;
+      toVersion: string;
+      weight: number;
+      /** When the wait ends with a rollback (ISO 8601). */
+      until: string;
+      timeoutMs: number;
+      /** The exact command that lets the roll-out continue. */
+      approveCommand: string;
+      /** The exact command that stops it. */
+      rollbackCommand: string;
+    }
+  | { type: "approved"; version: string; approvedAt: string }
   | { type: "promoted"; version: string }
   | ResultEvent;
 

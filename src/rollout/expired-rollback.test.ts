@@ -12,7 +12,8 @@ async function failAfterFirstShift(failure: Error) {
   const lambda = new FakeLambda("fn", "live", { stableVersions: 2, aliasOn: "1" });
   const alarms = new FakeAlarms(["errors"]);
   lambda.failWhen = (op, n) =>
-    (op === "updateAlias" && n > 1) || (op === "getAlias" && n > 2) ? failure : undefined;
+    // Reads: validation, before the first shift, the first poll; then the restore's.
+    (op === "updateAlias" && n > 1) || (op === "getAlias" && n > 4) ? failure : undefined;
   const describe = alarms.describeAlarms.bind(alarms);
   let reads = 0;
   alarms.describeAlarms = async (names) => {

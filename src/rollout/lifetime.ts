@@ -19,6 +19,8 @@ export interface WorstCaseInput {
   updateWaitMs: number;
   /** How long restoring the alias keeps retrying: the margin a failing roll-out needs at its end. */
   restoreTimeoutMs: number;
+  /** How long a deploy with manual approval may wait before 100% (0 without). */
+  approvalTimeoutMs?: number | undefined;
 }
 
 export interface WorstCase {
@@ -39,6 +41,7 @@ export function worstCaseDuration(input: WorstCaseInput): WorstCase {
     ["inconclusive extensions", bakes * input.maxExtensionMs],
     ["hook timeouts", input.hooks * input.hookTimeoutMs],
     ["code update wait", input.updateWaitMs],
+    ["approval wait", input.approvalTimeoutMs ?? 0],
     ["restore margin", input.restoreTimeoutMs],
   ];
   const parts = terms.filter(([, ms]) => ms > 0).map(([what, ms]) => ({ what, ms }));
@@ -82,7 +85,7 @@ function tooShortError(lifetime: CredentialsLifetime, expiration: Date, worst: W
       hint: [
         "Any one of these fixes it:",
         `- ${session}`,
-        "- a shorter plan: fewer or shorter steps, a shorter final bake, a shorter metrics maxExtension or hook timeout.",
+        "- a shorter plan: fewer or shorter steps, a shorter final bake, a shorter metrics maxExtension, hook timeout or --approval-timeout.",
         "- `--engine stepfunctions`, which runs the roll-out inside AWS (planned, not available yet).",
       ].join("\n"),
     },

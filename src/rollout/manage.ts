@@ -1,8 +1,9 @@
 import { ExitCode } from "../errors.js";
 import type { AliasState, LambdaPort } from "../ports.js";
 import { describeRouting } from "./alias-writer.js";
+import { operatorCommand, progressOf } from "./approval.js";
 import { failedResult, type ResultEvent } from "./events.js";
-import { parseStep, type StepProgress } from "./progress.js";
+import { liveDescription, type StepProgress } from "./progress.js";
 import { previousVersionOf } from "./publish.js";
 
 export interface AliasStatus {
@@ -21,6 +22,14 @@ export interface AliasStatus {
   toVersionDescription: string | null;
   /** The step a roll-out is at, as the deploy wrote it into the alias description with the routing. */
   progress: StepProgress | null;
+  /**
+   * A deploy with --manual-approval waiting before 100% (`awaiting`, with the exact commands), or
+   * approved and about to promote at its next poll.
+   */
+  approval:
+    | { state: "awaiting"; until: string; approveCommand: string; rollbackCommand: string }
+    | { state: "approved"; at: string }
+    | null;
   summary: string;
 }
 
@@ -29,6 +38,8 @@ export async function status(
   lambda: LambdaPort,
   functionName: string,
   aliasName: string,
+  /** Goes into the commands `status` prints, when the target's region was given explicitly. */
+  region?: string,
 ): Promise<AliasStatus> {
   const alias = await lambda.getAlias(functionName, aliasName);
   const weights: Record<string, number> = {};
@@ -42,19 +53,19 @@ export async function status(
     ? await lambda.getFunction(functionName, alias.additional.version).catch(() => undefined)
     : undefined;
   // The description is only believed when it describes the routing actually in place.
-  const step = parseStep(alias.description);
-  const progress =
-    step &&
-    alias.additional &&
-    step.toVersion === alias.additional.version &&
-    step.fromVersion === alias.version
-      ? step
-      : null;
+  const progress = progressOf(alias) ?? null;
   const at = progress
     ? ` (step ${progress.step} of ${progress.steps}, at this weight since ${progress.since})`
     : "";
+  const approval = approvalOf(progress, functionName, aliasName, region);
+  const next =
+    approval?.state === "awaiting"
+      ? ` It is awaiting manual approval until ${approval.until}. Approve it with \`${approval.approveCommand}\`, or stop it with \`${approval.rollbackCommand}\`.`
+      : approval?.state === "approved"
+        ? ` It was approved at ${approval.at}; the deploy promotes it at its next poll.`
+        : " Run `lambda-rollout promote` to finish it or `lambda-rollout rollback` to undo it.";
   const summary = alias.additional
-    ? `${functionName}:${aliasName} is mid-roll-out: ${describeRouting(alias)}${at}. Run \`lambda-rollout promote\` to finish it or \`lambda-rollout rollback\` to undo it.`
+    ? `${functionName}:${aliasName} is mid-roll-out: ${describeRouting(alias)}${at}.${next}`
     : `${functionName}:${aliasName} serves ${describeRouting(alias)}; no roll-out in progress.`;
   return {
     type: "status",
@@ -68,7 +79,24 @@ export async function status(
     weight: alias.additional?.weight ?? null,
     toVersionDescription: target?.description ?? null,
     progress,
+    approval,
     summary,
+  };
+}
+
+function approvalOf(
+  progress: StepProgress | null,
+  functionName: string,
+  aliasName: string,
+  region: string | undefined,
+): AliasStatus["approval"] {
+  const approval = progress?.approval;
+  if (!approval) return null;
+  if (approval.state === "approved") return approval;
+  return {
+    ...approval,
+    approveCommand: operatorCommand("approve", functionName, aliasName, region),
+    rollbackCommand: operatorCommand("rollback", functionName, aliasName, region),
   };
 }
 
@@ -84,6 +112,7 @@ export async function resolveSplit(
   functionName: string,
   aliasName: string,
   resolution: SplitResolution,
+  now: number = Date.now(),
 ): Promise<ResultEvent> {
   const base = { type: "result" as const, function: functionName, alias: aliasName };
   let alias: AliasState;
@@ -108,7 +137,10 @@ export async function resolveSplit(
   const candidate = alias.additional.version;
   const target = resolution === "rollback" ? stable : candidate;
   try {
-    await lambda.updateAlias(functionName, aliasName, { version: target }, alias.revisionId);
+    // The description says what is live now, so no step or approval is read from it afterwards.
+    await lambda.updateAlias(functionName, aliasName, { version: target }, alias.revisionId, {
+      description: liveDescription(undefined, target, now, resolution === "promote" ? stable : undefined),
+    });
   } catch (error) {
     return failedResult({ ...base, fromVersion: stable, toVersion: candidate }, error);
   }

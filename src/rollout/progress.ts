@@ -5,6 +5,8 @@
  *
  * Formats (Lambda allows 256 characters):
  *   lambda-rollout: step 2/3, 50% to v8 from v7 since 2026-11-27T05:50:00Z
+ *   lambda-rollout: step 2/3, 50% to v8 from v7 since 2026-11-27T05:50:00Z; awaiting approval until <time>
+ *   lambda-rollout: step 2/3, 50% to v8 from v7 since 2026-11-27T05:50:00Z; approved at <time>
  *   lambda-rollout: v8 live since 2026-11-27T05:58:00Z (replaced v7) [code=<base64 sha256> config=<16 hex>]
  *
  * `(replaced v7)` names the version the live one took over from, so `prune` never deletes the version a
@@ -29,6 +31,8 @@ export interface StepProgress {
   toVersion: string;
   fromVersion: string;
   since: string;
+  /** Manual approval (see approval.ts): the deploy waits until `until`, or someone approved `at`. */
+  approval?: { state: "awaiting"; until: string } | { state: "approved"; at: string } | undefined;
 }
 
 /** A short, stable digest of a version's settings (see FunctionState.configuration). */
@@ -40,9 +44,18 @@ export function configurationFingerprint(configuration: Record<string, string> |
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 export function stepDescription(progress: Omit<StepProgress, "since">, now: number): string {
-  const { step, steps, weight, toVersion, fromVersion } = progress;
-  return `${PREFIX} step ${step}/${steps}, ${weight}% to v${toVersion} from v${fromVersion} since ${iso(now)}`;
+  const { step, steps, weight, toVersion, fromVersion, approval } = progress;
+  const suffix =
+    approval?.state === "awaiting"
+      ? `; awaiting approval until ${approval.until}`
+      : approval?.state === "approved"
+        ? `; approved at ${approval.at}`
+        : "";
+  return `${PREFIX} step ${step}/${steps}, ${weight}% to v${toVersion} from v${fromVersion} since ${iso(now)}${suffix}`;
 }
+
+/** An epoch time as the description writes it (whole seconds, UTC). */
+export const descriptionTime = iso;
 
 export function liveDescription(
   record: VersionRecord | undefined,
@@ -56,7 +69,8 @@ export function liveDescription(
   return `${PREFIX} v${version} live since ${iso(now)}${before}${facts}`;
 }
 
-const STEP = /^lambda-rollout: step (\d+)\/(\d+), ([\d.]+)% to v(\d+) from v(\d+|\$LATEST) since (\S+)$/;
+const STEP =
+  /^lambda-rollout: step (\d+)\/(\d+), ([\d.]+)% to v(\d+) from v(\d+|\$LATEST) since (\S+?)(?:; awaiting approval until (\S+)|; approved at (\S+))?$/;
 const LIVE =
   /^lambda-rollout: v(\d+) live since \S+(?: \(replaced v\d+\))? \[code=([A-Za-z0-9+/=]{44}) config=([0-9a-f]{16})\]$/;
 const REPLACED = /^lambda-rollout: v(\d+) live since \S+ \(replaced v(\d+)\)/;
@@ -71,6 +85,7 @@ export function parseStep(description: string | undefined): StepProgress | undef
     toVersion: m[4] as string,
     fromVersion: m[5] as string,
     since: m[6] as string,
+    approval: m[7] ? { state: "awaiting", until: m[7] } : m[8] ? { state: "approved", at: m[8] } : undefined,
   };
 }
 

@@ -40,6 +40,10 @@ export interface DeployInputs {
   dryRun?: boolean | undefined;
   /** Alarms already in ALARM at the start do not block the roll-out (config `alarmsAlreadyFiring: ignore`). */
   allowFiringAlarms?: boolean | undefined;
+  /** Wait for `lambda-rollout approve` before 100%; undefined leaves the configuration's choice. */
+  manualApproval?: boolean | undefined;
+  /** How long that wait may last (default 1h). */
+  approvalTimeout?: string | undefined;
 }
 
 /** The single-valued inputs by their flag (and Action input) names, with the DeployInputs key each fills. */
@@ -58,6 +62,7 @@ const SCALAR_INPUTS = {
   interval: "interval",
   "hook-timeout": "hookTimeout",
   "restore-timeout": "restoreTimeout",
+  "approval-timeout": "approvalTimeout",
   region: "region",
 } as const satisfies Record<string, keyof DeployInputs>;
 
@@ -198,6 +203,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
           : undefined,
       dryRun: inputs.dryRun ?? false,
       prune: environment?.prune,
+      manualApproval: manualApprovalOf(inputs, environment, target.region),
     },
     region: target.region,
     notify: resolveWebhookUrls(
@@ -215,6 +221,26 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
         ? { name: environment.name, reason: fromFile.reason }
         : undefined,
   };
+}
+
+/** Manual approval: the flag wins over the configuration; a timeout without approval is a mistake. */
+function manualApprovalOf(
+  inputs: DeployInputs,
+  environment: { manualApproval: boolean; approvalTimeoutMs: number | undefined } | undefined,
+  region: string | undefined,
+): DeployRequest["manualApproval"] {
+  const on = inputs.manualApproval ?? environment?.manualApproval ?? false;
+  if (!on) {
+    if (inputs.approvalTimeout === undefined) return undefined;
+    throw new InputError("--approval-timeout was given without manual approval.", {
+      hint: "Add --manual-approval (or manualApproval: true in the configuration), or drop --approval-timeout.",
+    });
+  }
+  const timeoutMs =
+    inputs.approvalTimeout !== undefined
+      ? parseDuration(inputs.approvalTimeout, "--approval-timeout")
+      : environment?.approvalTimeoutMs;
+  return { timeoutMs, region };
 }
 
 function nonEmpty(list: string[] | undefined): string[] | undefined {

@@ -15,10 +15,11 @@ const lostReply = () => new AwsError("socket hang up", { code: "ECONNRESET", ret
 
 const setup = deployHarness;
 
-const failAt = (weight: number): HealthGate => ({
+const failAt = (weight: number, onFail: () => void = () => {}): HealthGate => ({
   name: "probe",
   async check(context): Promise<GateVerdict> {
     const failing = context.weight === weight;
+    if (failing) onFail();
     return { gate: "probe", status: failing ? "fail" : "pass", detail: failing ? "bad" : "ok" };
   },
 });
@@ -44,13 +45,12 @@ describe("restore waits out an AWS brownout (defect 4)", () => {
   test("reads and writes failing for 40 s after a gate failure: retried with backoff, restored, exit 1", async () => {
     const { lambda, clock, events, run } = setup();
     let brownoutUntil: number | undefined;
-    lambda.failWhen = (op, n) => {
-      // The first read after validation is the restore's: the brownout starts there.
-      if (op === "getAlias" && n > 1) brownoutUntil ??= clock.now() + 40_000;
+    lambda.failWhen = (op) => {
       const down = brownoutUntil !== undefined && clock.now() < brownoutUntil;
       return down && (op === "getAlias" || op === "updateAlias") ? throttled() : undefined;
     };
-    const result = await run({ gates: [failAt(50)] });
+    // The brownout starts with the gate failure, so it hits the restore.
+    const result = await run({ gates: [failAt(50, () => (brownoutUntil ??= clock.now() + 40_000))] });
     expect(result).toMatchObject({ outcome: "rolled_back", exitCode: 1 });
     expectWhole(lambda, "1");
     const waits = events.filter((e) => e.type === "warning" && e.message.includes("--restore-timeout"));
@@ -61,12 +61,10 @@ describe("restore waits out an AWS brownout (defect 4)", () => {
   test("an outage longer than --restore-timeout: exit 5 after that long, with the command to run", async () => {
     const { lambda, clock, run } = setup();
     let restoring = false;
-    lambda.failWhen = (op, n) => {
-      if (op === "getAlias" && n > 1) restoring = true;
-      return restoring && (op === "getAlias" || op === "updateAlias") ? throttled() : undefined;
-    };
+    lambda.failWhen = (op) =>
+      restoring && (op === "getAlias" || op === "updateAlias") ? throttled() : undefined;
     const before = clock.now();
-    const result = await run({ gates: [failAt(50)], restoreTimeoutMs: 30_000 });
+    const result = await run({ gates: [failAt(50, () => (restoring = true))], restoreTimeoutMs: 30_000 });
     expect(result).toMatchObject({ outcome: "failed", exitCode: 5 });
     expect(result.reason).toContain("tried for 30s");
     expect(result.hint).toContain("lambda-rollout rollback --function fn --alias live");
@@ -88,15 +86,13 @@ describe("restore waits out an AWS brownout (defect 4)", () => {
   test("expired credentials during the restore: exit 5 at once, saying so, with the command", async () => {
     const { lambda, clock, run } = setup();
     let expired = false;
-    lambda.failWhen = (op, n) => {
-      if (op === "getAlias" && n > 1) expired = true;
-      return expired
+    lambda.failWhen = () =>
+      expired
         ? new CredentialsExpiredError("The security token included in the request is expired", {
             code: "ExpiredTokenException",
           })
         : undefined;
-    };
-    const result = await run({ gates: [failAt(10)] });
+    const result = await run({ gates: [failAt(10, () => (expired = true))] });
     expect(result).toMatchObject({ outcome: "failed", exitCode: 5 });
     expect(result.reason).toContain("credentials expired");
     expect(result.hint).toContain("fresh AWS credentials");

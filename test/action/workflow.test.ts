@@ -115,6 +115,8 @@ describe("action.yml", () => {
       "hook-timeout",
       "restore-timeout",
       "notify",
+      "manual-approval",
+      "approval-timeout",
       "region",
       "dry-run",
       "github-deployment",

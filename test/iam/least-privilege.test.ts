@@ -1,6 +1,6 @@
 /**
  * Least privilege, proven with an IAM policy simulator: the deployer policy of one environment allows
- * every call lambda-rollout makes for deploy, rollback, promote and status of that environment, and
+ * every call lambda-rollout makes for deploy, rollback, promote, approve and status of that environment, and
  * nothing else — not the other environment, not other functions, buckets or prefixes, and no action
  * outside the tool's list in any service it touches.
  */
@@ -54,7 +54,7 @@ function toolCalls(t: DeployerTarget, bucket = t.bucket, keyPrefix = `${PREFIX}/
     { action: "lambda:UpdateAlias", resource: `${fn}:${t.aliasName}` },
     { action: "lambda:UpdateAlias", resource: fn },
   ];
-  // Rollback and promote are alias reads and writes, already in the lists above.
+  // Rollback, promote and approve are alias reads and writes, already in the lists above.
   return [...status, ...deploy];
 }
 

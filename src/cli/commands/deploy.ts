@@ -29,6 +29,7 @@ export async function deployCommand(flags: DeployFlags, io: CliIo): Promise<numb
         notify: list("notify"),
         dryRun: flags.dryRun === true,
         allowFiringAlarms: flags.allowFiringAlarms === true,
+        manualApproval: flags.manualApproval === true ? true : undefined,
       },
       { env: io.env, cwd: io.cwd, emit: sink.emit, signal: io.signal },
     );

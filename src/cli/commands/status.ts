@@ -9,7 +9,7 @@ export async function statusCommand(
   lambdaFor: LambdaFactory = awsLambda,
 ): Promise<number> {
   const target = await resolveTarget(flags, io);
-  const report = await status(lambdaFor(target.region), target.functionName, target.aliasName);
+  const report = await status(lambdaFor(target.region), target.functionName, target.aliasName, target.region);
   if (flags.json) io.stdout.write(`${JSON.stringify(report)}\n`);
   else
     io.stdout.write(

@@ -108,3 +108,52 @@ test("NDJSON cannot carry a legacy ##[ workflow command, and parses to the exact
   expect(out.text).not.toContain("##[");
   expect(JSON.parse(out.text).message).toBe(message);
 });
+
+describe("a deploy awaiting manual approval", () => {
+  const waiting: StampedEvent = {
+    type: "awaiting_approval",
+    function: "fn",
+    alias: "live",
+    fromVersion: "1",
+    toVersion: "2",
+    weight: 10,
+    until: "2026-01-02T04:04:05.000Z",
+    timeoutMs: 3_600_000,
+    approveCommand: "lambda-rollout approve --function fn --alias live",
+    rollbackCommand: "lambda-rollout rollback --function fn --alias live",
+    at: AT,
+  };
+
+  test("plain output gives the exact approve and rollback commands", () => {
+    const { chunks, out } = sink();
+    plainRenderer(out)(waiting);
+    expect(chunks).toEqual([
+      "2026-01-02T03:04:05.000Z awaiting manual approval at 10% on v2, until 2026-01-02T04:04:05.000Z (then it rolls back)\n",
+      "2026-01-02T03:04:05.000Z   approve: lambda-rollout approve --function fn --alias live\n",
+      "2026-01-02T03:04:05.000Z   stop:    lambda-rollout rollback --function fn --alias live\n",
+    ]);
+  });
+
+  test("the live view counts down the wait, keeps the command on screen, and quiets passing polls", () => {
+    const { chunks, out } = sink();
+    let now = AT;
+    const view = ttyRenderer(out, () => now);
+    view.render({ type: "shift", fromVersion: "1", toVersion: "2", weight: 10, step: 1, steps: 2, at: AT });
+    view.render(waiting);
+    now = AT + 60_000;
+    view.render({
+      type: "gate",
+      phase: "awaiting-approval",
+      weight: 10,
+      verdict: { gate: "alarms", status: "pass", detail: "ok" },
+      at: now,
+    });
+    const screen = chunks.join("");
+    expect(screen).toContain("approve: lambda-rollout approve --function fn --alias live");
+    expect(screen).toContain("step 1/2 · weight 10% · awaiting approval, 59:00 left · alarms ok");
+    expect(screen).not.toContain("gate alarms [awaiting-approval");
+    view.render({ type: "approved", version: "2", approvedAt: "2026-01-02T03:05:05.000Z", at: now });
+    expect(chunks.join("")).toContain("approval seen; promoting v2");
+    view.close();
+  });
+});

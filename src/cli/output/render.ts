@@ -29,6 +29,14 @@ export function describeEvent(event: StampedEvent): string | undefined {
       return undefined;
     case "rollback":
       return `rolling back to 100% v${event.routing.version}: ${event.reason}`;
+    case "awaiting_approval":
+      return [
+        `awaiting manual approval at ${event.weight}% on v${event.toVersion}, until ${event.until} (then it rolls back)`,
+        `  approve: ${event.approveCommand}`,
+        `  stop:    ${event.rollbackCommand}`,
+      ].join("\n");
+    case "approved":
+      return `approval seen; promoting v${event.version}`;
     case "promoted":
       return `promoted v${event.version} to 100%`;
     case "result": {
@@ -78,11 +86,14 @@ export function ttyRenderer(
   let weight = 0;
   let step = "";
   let bakeEndsAt: number | undefined;
+  let approvalEndsAt: number | undefined;
   let gates = new Map<string, string>();
   let timer: NodeJS.Timeout | undefined;
   const status = () => {
     const parts = [`${step}weight ${weight}%`];
     if (bakeEndsAt !== undefined) parts.push(`bake ${countdown(bakeEndsAt - now())} left`);
+    if (approvalEndsAt !== undefined)
+      parts.push(`awaiting approval, ${countdown(approvalEndsAt - now())} left`);
     if (gates.size > 0) parts.push([...gates].map(([gate, state]) => `${gate} ${state}`).join(", "));
     return parts.join(" · ");
   };
@@ -105,11 +116,23 @@ export function ttyRenderer(
           timer.unref();
         }
       }
+      if (event.type === "awaiting_approval") {
+        bakeEndsAt = undefined;
+        approvalEndsAt = Date.parse(event.until);
+        timer ??= setInterval(draw, 1000);
+        timer.unref();
+      }
+      if (event.type === "approved") approvalEndsAt = undefined;
       if (event.type === "gate")
         gates.set(event.verdict.gate, event.verdict.status === "pass" ? "ok" : event.verdict.status);
-      if (event.type === "shift" || event.type === "rollback" || event.type === "result")
+      if (event.type === "shift" || event.type === "rollback" || event.type === "result") {
         bakeEndsAt = undefined;
-      const quiet = event.type === "gate" && event.phase === "bake" && event.verdict.status === "pass";
+        approvalEndsAt = undefined;
+      }
+      const quiet =
+        event.type === "gate" &&
+        (event.phase === "bake" || event.phase === "awaiting-approval") &&
+        event.verdict.status === "pass";
       const text = quiet ? undefined : describeEvent(event);
       if (text !== undefined) {
         const time = new Date(event.at).toLocaleTimeString();
