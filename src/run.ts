@@ -4,6 +4,7 @@ import { ExitCode, RolloutError } from "./errors.js";
 import type { AlarmPort, ArtifactStore, Clock, CredentialsPort, LambdaPort, MetricsPort } from "./ports.js";
 import { deploy } from "./rollout/deploy.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent } from "./rollout/events.js";
+import { release } from "./rollout/release.js";
 import { type DeployInputs, type ResolvedDeploy, resolveDeploy } from "./rollout/request.js";
 
 export interface Ports {
@@ -63,6 +64,24 @@ export async function deployFromInputs(inputs: DeployInputs, options: RunOptions
     };
     emit({ ...result, at: now() });
     return result;
+  }
+  if (resolved.kind === "release") {
+    emit({
+      type: "info",
+      message: `Environment: ${resolved.environment.name} (${resolved.environment.reason})`,
+      at: now(),
+    });
+    const portsFor =
+      options.ports ??
+      ((region: string | undefined) => createAwsPorts({ ...(region ? { region } : {}), env }));
+    return await release(resolved.request, {
+      portsFor,
+      clock: options.clock,
+      emit,
+      signal: options.signal,
+      cwd: options.cwd ?? process.cwd(),
+      env,
+    });
   }
   if (resolved.environment)
     emit({

@@ -6,6 +6,12 @@
  * Formats (Lambda allows 256 characters):
  *   lambda-rollout: step 2/3, 50% to v8 from v7 since 2026-11-27T05:50:00Z
  *   lambda-rollout: v8 live since 2026-11-27T05:58:00Z [code=<base64 sha256> config=<16 hex>]
+ *
+ * A release (many functions as one unit) appends its tag, so any machine can find every function the
+ * release moved and the version each served before it, from AWS alone:
+ *   lambda-rollout: step 2/3, 50% to v8 from v7 since 2026-11-27T05:50:00Z release=r-mhx1k2ab-9f3c wave=2/2
+ *   lambda-rollout: v8 live since 2026-11-27T05:58:00Z [code=… config=…] release=r-mhx1k2ab-9f3c wave=1/2 from=v7
+ * Readers of the older formats still match: the tag is optional.
  */
 import { createHash } from "node:crypto";
 
@@ -36,19 +42,54 @@ export function configurationFingerprint(configuration: Record<string, string> |
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
-export function stepDescription(progress: Omit<StepProgress, "since">, now: number): string {
-  const { step, steps, weight, toVersion, fromVersion } = progress;
-  return `${PREFIX} step ${step}/${steps}, ${weight}% to v${toVersion} from v${fromVersion} since ${iso(now)}`;
+/** Which release wrote a description: its id, the function's wave, and the version it replaced. */
+export interface ReleaseTag {
+  id: string;
+  wave: number;
+  waves: number;
+  /** The version the function served before the release. */
+  fromVersion: string;
 }
 
-export function liveDescription(record: VersionRecord | undefined, version: string, now: number): string {
+const tagText = (tag: ReleaseTag | undefined, withFrom: boolean) =>
+  tag ? ` release=${tag.id} wave=${tag.wave}/${tag.waves}${withFrom ? ` from=v${tag.fromVersion}` : ""}` : "";
+
+export function stepDescription(
+  progress: Omit<StepProgress, "since">,
+  now: number,
+  tag?: ReleaseTag,
+): string {
+  const { step, steps, weight, toVersion, fromVersion } = progress;
+  return `${PREFIX} step ${step}/${steps}, ${weight}% to v${toVersion} from v${fromVersion} since ${iso(now)}${tagText(tag, false)}`;
+}
+
+export function liveDescription(
+  record: VersionRecord | undefined,
+  version: string,
+  now: number,
+  tag?: ReleaseTag,
+): string {
   const facts =
     record && record.version === version ? ` [code=${record.codeSha256} config=${record.config}]` : "";
-  return `${PREFIX} v${version} live since ${iso(now)}${facts}`;
+  return `${PREFIX} v${version} live since ${iso(now)}${facts}${tagText(tag, true)}`;
 }
 
-const STEP = /^lambda-rollout: step (\d+)\/(\d+), ([\d.]+)% to v(\d+) from v(\d+|\$LATEST) since (\S+)$/;
-const LIVE = /^lambda-rollout: v(\d+) live since \S+ \[code=([A-Za-z0-9+/=]{44}) config=([0-9a-f]{16})\]$/;
+/** A new release id: sortable by start time (base-36 milliseconds), unique enough across machines. */
+export function newReleaseId(now: number, random: () => number = Math.random): string {
+  const suffix = Math.floor(random() * 36 ** 4)
+    .toString(36)
+    .padStart(4, "0");
+  return `r-${now.toString(36).padStart(9, "0")}-${suffix}`;
+}
+
+const RELEASE_ID = "r-[0-9a-z]+-[0-9a-z]+";
+const TAG = `(?: release=(${RELEASE_ID}) wave=(\\d+)/(\\d+))?`;
+const STEP = new RegExp(
+  `^lambda-rollout: step (\\d+)/(\\d+), ([\\d.]+)% to v(\\d+) from v(\\d+|\\$LATEST) since (\\S+)${TAG}$`,
+);
+const LIVE = new RegExp(
+  `^lambda-rollout: v(\\d+) live since \\S+(?: \\[code=([A-Za-z0-9+/=]{44}) config=([0-9a-f]{16})\\])?${TAG}(?: from=v(\\d+|\\$LATEST))?$`,
+);
 
 export function parseStep(description: string | undefined): StepProgress | undefined {
   const m = STEP.exec(description ?? "");
@@ -66,6 +107,40 @@ export function parseStep(description: string | undefined): StepProgress | undef
 /** The live version's record, when this tool wrote it with the routing that is still in place. */
 export function parseLive(description: string | undefined, aliasVersion: string): VersionRecord | undefined {
   const m = LIVE.exec(description ?? "");
-  if (!m || m[1] !== aliasVersion) return undefined;
-  return { version: m[1], codeSha256: m[2] as string, config: m[3] as string };
+  if (!m || m[1] !== aliasVersion || m[2] === undefined) return undefined;
+  return { version: m[1], codeSha256: m[2], config: m[3] as string };
+}
+
+/** Where a release left one alias, read from its description and checked against its routing. */
+export type ReleaseMark =
+  | { phase: "shifting"; tag: ReleaseTag; toVersion: string }
+  | { phase: "live"; tag: ReleaseTag; toVersion: string };
+
+/**
+ * The release tag of an alias, believed only when the description describes the routing in place: a
+ * split from `fromVersion` to `toVersion`, or 100% on the version the release made live.
+ */
+export function parseReleaseMark(
+  description: string | undefined,
+  routing: { version: string; additional?: { version: string; weight: number } | undefined },
+): ReleaseMark | undefined {
+  const step = STEP.exec(description ?? "");
+  if (step) {
+    const [, , , , to, from, , id, wave, waves] = step;
+    if (id === undefined || routing.additional?.version !== to || routing.version !== from) return undefined;
+    const tag = { id, wave: Number(wave), waves: Number(waves), fromVersion: from as string };
+    return { phase: "shifting", tag, toVersion: to as string };
+  }
+  const live = LIVE.exec(description ?? "");
+  if (live) {
+    const [, version, , , id, wave, waves, from] = live;
+    if (id === undefined || from === undefined || routing.additional || routing.version !== version)
+      return undefined;
+    return {
+      phase: "live",
+      tag: { id, wave: Number(wave), waves: Number(waves), fromVersion: from },
+      toVersion: version as string,
+    };
+  }
+  return undefined;
 }

@@ -7,6 +7,7 @@ import type { SmokeCheck } from "../health/smoke.js";
 import { parseDuration } from "../plan/duration.js";
 import { buildPlan, type Step } from "../plan/plan.js";
 import type { DeployRequest, DeploySource } from "./deploy.js";
+import { type ReleaseRequest, resolveReleaseRequest } from "./release-request.js";
 
 /**
  * What a user can say on the command line or as Action inputs, all optional. Values given here override
@@ -74,6 +75,11 @@ export function scalarInputs(read: (name: string) => string | undefined): Pick<D
 export type ResolvedDeploy =
   | { kind: "noop"; message: string }
   | {
+      kind: "release";
+      request: ReleaseRequest;
+      environment: { name: string; reason: string };
+    }
+  | {
       kind: "deploy";
       request: DeployRequest;
       region: string | undefined;
@@ -118,6 +124,13 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
   const fromFile = await environmentFromFlags(inputs, context);
   if (fromFile?.kind === "noop") return { kind: "noop", message: fromFile.message };
   const environment = fromFile?.kind === "environment" ? fromFile.environment : undefined;
+  if (environment?.release && fromFile?.kind === "environment") {
+    return {
+      kind: "release",
+      request: resolveReleaseRequest(inputs, environment, context.cwd),
+      environment: { name: environment.name, reason: fromFile.reason },
+    };
+  }
 
   // A function ARN becomes its bare name here, once: S3 keys, metric dimensions and IAM use the name.
   const target = targetOf(inputs, environment);

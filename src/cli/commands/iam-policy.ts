@@ -19,7 +19,7 @@ export interface IamPolicyFlags {
 
 interface FromConfig {
   name: string;
-  function: string;
+  function: string | undefined;
   alias: string;
   region: string | undefined;
   bucket: string | undefined;

@@ -1,0 +1,480 @@
+/**
+ * A release: many functions, possibly in several regions, shipped as one unit. Everything is validated
+ * before the first write; then wave by wave, packages publish in parallel and the wave shifts in
+ * lockstep (lockstep.ts). Any failure anywhere (a gate of any function in any wave, SIGINT/SIGTERM, an
+ * AWS error) restores every function the release moved, earlier promoted waves included: the release
+ * ends all-new or all-old. Every alias description carries the release id and the version it replaced,
+ * so `rollback` and `promote` can finish the job from AWS state alone (release-manage.ts).
+ */
+import { type Artifact, assertHandlerPresent, readArtifact } from "../artifact/inspect.js";
+import {
+  AwsError,
+  ConflictError,
+  ExitCode,
+  foundAfterChanges,
+  GateFailedError,
+  InputError,
+  InterruptedError,
+  RollbackFailedError,
+  RolloutError,
+} from "../errors.js";
+import { buildGates, inconclusivePolicy } from "../health/gates.js";
+import { describePlan } from "../plan/plan.js";
+import type {
+  AlarmPort,
+  AliasState,
+  ArtifactStore,
+  Clock,
+  FunctionState,
+  LambdaPort,
+  MetricsPort,
+} from "../ports.js";
+import { systemClock } from "../ports.js";
+import { AliasWriter, describeRouting } from "./alias-writer.js";
+import { isSplit, midRolloutError } from "./deploy.js";
+import { DEFAULT_RESTORE_TIMEOUT_MS } from "./engine.js";
+import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
+import { compareWithLive, pinBaseline, recordOf } from "./live.js";
+import { allSettledOrThrow, runWave, type WaveMember } from "./lockstep.js";
+import { liveDescription, newReleaseId, parseLive, type VersionRecord } from "./progress.js";
+import { DEFAULT_UPDATE_TIMEOUT_MS, publishPackage, type VersionRelease } from "./publish.js";
+import type { ReleaseFunction, ReleaseRequest } from "./release-request.js";
+
+export const DEFAULT_RELEASE_INTERVAL_MS = 10_000;
+
+/** The adapters of one region. */
+export interface RegionPorts {
+  lambda: LambdaPort;
+  artifacts: ArtifactStore;
+  alarms: AlarmPort;
+  metrics?: MetricsPort | undefined;
+}
+
+export interface ReleasePorts {
+  /** The adapters for a function's region (undefined: the SDK's default region). Called once per region. */
+  portsFor: (region: string | undefined) => RegionPorts;
+  clock?: Clock | undefined;
+  emit?: EventSink | undefined;
+  signal?: AbortSignal | undefined;
+  cwd?: string | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+  /** Fixed release id (tests); default: a new one from the clock. */
+  releaseId?: string | undefined;
+}
+
+/** What one function of the release ended as, in the result line. */
+export interface ReleaseFunctionResult {
+  function: string;
+  region: string | null;
+  alias: string;
+  wave: number;
+  fromVersion: string | null;
+  toVersion: string | null;
+  /** promoted: serves the new version; rolled_back: restored; unchanged: its package was live already. */
+  state: "promoted" | "rolled_back" | "unchanged" | "not_started" | "failed";
+}
+
+export type ReleaseResultEvent = ResultEvent & {
+  release: { id: string; name: string; functions: ReleaseFunctionResult[] };
+};
+
+/** A function after validation: what it serves, what it will ship. */
+interface Checked {
+  spec: ReleaseFunction;
+  ports: RegionPorts;
+  wave: number;
+  alias: AliasState;
+  latest: FunctionState;
+  artifact: Artifact;
+  /** Undefined when its package is live already: it takes no part in the release. */
+  unchanged: string | undefined;
+  stableRecord: VersionRecord | undefined;
+  writer?: AliasWriter;
+  newVersion?: string;
+  next?: VersionRecord | undefined;
+  restored?: boolean;
+}
+
+const where = (region: string | undefined) => (region ? ` (${region})` : "");
+
+/** Which wave each function belongs to (by its region), in the request's order. */
+function waveIndexOf(request: ReleaseRequest, spec: ReleaseFunction): number {
+  const index = request.waves.findIndex(
+    (wave) => wave.regions === undefined || wave.regions.includes(spec.region ?? ""),
+  );
+  if (index < 0) {
+    throw new InputError(`${spec.path}: its region ${spec.region ?? "(none)"} is in no wave.`, {
+      hint: "Add the region to a wave's regions, or remove the function.",
+    });
+  }
+  return index;
+}
+
+export async function release(request: ReleaseRequest, ports: ReleasePorts): Promise<ReleaseResultEvent> {
+  const clock = ports.clock ?? systemClock;
+  const { signal } = ports;
+  const sink = guardSink(ports.emit ?? (() => {}));
+  const releaseId = ports.releaseId ?? newReleaseId(clock.now());
+  const label = `${request.name} (${request.functions.length} functions)`;
+  const aliasNames = [...new Set(request.functions.map((spec) => spec.aliasName))].join(",");
+  const emitFor = (event: RolloutEvent, spec?: { functionName: string; region: string | undefined }) =>
+    sink({
+      ...event,
+      at: clock.now(),
+      ...(spec ? { function: spec.functionName, region: spec.region ?? null } : {}),
+    } as Parameters<EventSink>[0]);
+  const regionPorts = new Map<string, RegionPorts>();
+  const portsOf = (region: string | undefined) => {
+    const key = region ?? "";
+    let found = regionPorts.get(key);
+    if (!found) {
+      found = ports.portsFor(region);
+      regionPorts.set(key, found);
+    }
+    return found;
+  };
+  let checked: Checked[] = [];
+  let changed = false;
+
+  const finish = (
+    outcome: ResultEvent["outcome"],
+    exitCode: number,
+    error?: RolloutError,
+    reason?: string,
+  ) => {
+    const functions = checked.map(
+      (item): ReleaseFunctionResult => ({
+        function: item.spec.functionName,
+        region: item.spec.region ?? null,
+        alias: item.spec.aliasName,
+        wave: item.wave + 1,
+        fromVersion: item.alias.version,
+        toVersion: item.newVersion ?? null,
+        state: item.unchanged
+          ? "unchanged"
+          : item.restored
+            ? "rolled_back"
+            : item.writer === undefined || item.writer.isUntouched()
+              ? "not_started"
+              : outcome === "promoted"
+                ? "promoted"
+                : "failed",
+      }),
+    );
+    const result: ReleaseResultEvent = {
+      type: "result",
+      outcome,
+      function: label,
+      alias: aliasNames,
+      fromVersion: null,
+      toVersion: null,
+      reason: error?.message ?? reason ?? null,
+      hint: error?.hint ?? null,
+      exitCode,
+      release: { id: releaseId, name: request.name, functions },
+    };
+    sink({ ...result, at: clock.now() });
+    return result;
+  };
+
+  try {
+    emitFor({
+      type: "plan",
+      function: label,
+      alias: aliasNames,
+      plan: request.plan,
+      dryRun: request.dryRun ?? false,
+    });
+    checked = await validate(request, portsOf, signal);
+    const moving = checked.filter((item) => !item.unchanged);
+    if (moving.length === 0) {
+      return finish(
+        "noop",
+        ExitCode.ok,
+        undefined,
+        `Every function of ${request.name} already serves its package.`,
+      );
+    }
+    for (const item of checked) {
+      emitFor(
+        {
+          type: "info",
+          message: item.unchanged
+            ? `${item.spec.functionName}${where(item.spec.region)}: unchanged (${item.unchanged})`
+            : `${item.spec.functionName}${where(item.spec.region)}: wave ${item.wave + 1}, now ${describeRouting(item.alias)}`,
+        },
+        item.spec,
+      );
+    }
+    emitFor({ type: "info", message: `Release ${releaseId}: ${describePlan(request.plan)}` });
+    if (request.dryRun) return finish("noop", ExitCode.ok, undefined, "dry run: nothing was changed");
+    if (signal?.aborted) throw new InterruptedError("Interrupted before any change; nothing was changed.");
+
+    // Waves with nothing to ship are skipped, and not counted: `wave=k/K` in the descriptions then
+    // says "the last wave was reached" exactly when k = K (release-manage.ts relies on it).
+    const active = request.waves
+      .map((wave, index) => ({ wave, members: moving.filter((item) => item.wave === index) }))
+      .filter((entry) => entry.members.length > 0);
+    const waveCount = active.length;
+    for (const [waveIndex, { wave, members }] of active.entries()) {
+      const tagOf = { id: releaseId, wave: waveIndex + 1, waves: waveCount };
+      emitFor({
+        type: "wave",
+        wave: waveIndex + 1,
+        waves: waveCount,
+        regions: [...new Set(members.map((item) => item.spec.region ?? "default"))],
+        functions: members.map((item) => item.spec.functionName),
+      });
+      changed = true;
+      await allSettledOrThrow(
+        members.map((item) => publish(item, tagOf, request, { clock, signal, emitFor })),
+      );
+      if (signal?.aborted) throw new InterruptedError(`Interrupted (${String(signal.reason ?? "signal")}).`);
+      const waveMembers: WaveMember[] = members.map((item) => {
+        const built = buildGates(item.spec, {
+          lambda: item.ports.lambda,
+          alarms: item.ports.alarms,
+          metrics: item.ports.metrics,
+          clock,
+          cwd: ports.cwd,
+          env: ports.env,
+        });
+        return {
+          functionName: item.spec.functionName,
+          aliasName: item.spec.aliasName,
+          region: item.spec.region,
+          stable: item.alias.version,
+          newVersion: item.newVersion as string,
+          writer: item.writer as AliasWriter,
+          gates: built,
+          tag: { ...tagOf, fromVersion: item.alias.version },
+          next: item.next,
+        };
+      });
+      const strictest = members.find((item) => item.spec.metrics) ?? members[0];
+      await runWave(
+        {
+          members: waveMembers,
+          plan: request.plan,
+          holdMs: request.plan.finalBakeMs + wave.bakeMs,
+          intervalMs: request.intervalMs ?? DEFAULT_RELEASE_INTERVAL_MS,
+          inconclusive: inconclusivePolicy(strictest?.spec ?? {}),
+        },
+        {
+          clock,
+          signal,
+          emit: (event, member) =>
+            emitFor(event, member ? { functionName: member.functionName, region: member.region } : undefined),
+        },
+      );
+      emitFor({ type: "info", message: `Wave ${waveIndex + 1}/${waveCount} promoted.` });
+    }
+    return finish(
+      "promoted",
+      ExitCode.ok,
+      undefined,
+      `Release ${releaseId}: every function serves its new version.`,
+    );
+  } catch (caught) {
+    const cause =
+      signal?.aborted && !(caught instanceof GateFailedError)
+        ? new InterruptedError(`Interrupted (${String(signal.reason ?? "signal")}): ${messageOf(caught)}`)
+        : toRolloutError(caught);
+    if (!changed)
+      return finish(cause instanceof InterruptedError ? "rolled_back" : "failed", cause.exitCode, cause);
+    const failure = await restoreAll(checked, cause, {
+      clock,
+      emitFor,
+      restoreTimeoutMs: request.restoreTimeoutMs,
+    });
+    if (failure) return finish("failed", failure.exitCode, failure);
+    if (cause instanceof GateFailedError || cause instanceof InterruptedError) {
+      return finish("rolled_back", ExitCode.rolledBack, cause);
+    }
+    return finish(
+      "failed",
+      ExitCode.awsError,
+      foundAfterChanges(cause, "during the release; every function was restored"),
+    );
+  }
+}
+
+/** Reads and checks every function, package and alarm, in every region, in parallel; writes nothing. */
+async function validate(
+  request: ReleaseRequest,
+  portsOf: (region: string | undefined) => RegionPorts,
+  signal: AbortSignal | undefined,
+): Promise<Checked[]> {
+  const call = { signal };
+  const alarmsByRegion = new Map<string, { region: string | undefined; names: Set<string> }>();
+  for (const spec of request.functions) {
+    const entry = alarmsByRegion.get(spec.region ?? "") ?? { region: spec.region, names: new Set<string>() };
+    for (const name of spec.alarms ?? []) entry.names.add(name);
+    alarmsByRegion.set(spec.region ?? "", entry);
+  }
+  const alarmChecks = [...alarmsByRegion.values()]
+    .filter((entry) => entry.names.size > 0)
+    .map(async (entry) => {
+      const names = [...entry.names];
+      const found = await portsOf(entry.region).alarms.describeAlarms(names, call);
+      const missing = names.filter((name) => !found.some((alarm) => alarm.name === name));
+      if (missing.length > 0) {
+        throw new InputError(`CloudWatch alarm(s) not found${where(entry.region)}: ${missing.join(", ")}.`);
+      }
+    });
+  const functionChecks = request.functions.map(async (spec): Promise<Checked> => {
+    const regionPorts = portsOf(spec.region);
+    const label = `${spec.path} (${spec.functionName}${where(spec.region)})`;
+    try {
+      const wave = waveIndexOf(request, spec);
+      const [artifact, alias, latest] = (await allSettledOrThrow<unknown>([
+        readArtifact(spec.zip),
+        regionPorts.lambda.getAlias(spec.functionName, spec.aliasName, call),
+        regionPorts.lambda.getFunction(spec.functionName, undefined, call),
+      ])) as [Artifact, AliasState, FunctionState];
+      if (isSplit(alias)) throw midRolloutError(alias);
+      if (latest.handler) assertHandlerPresent(artifact, latest.handler, latest.runtime);
+      let stableRecord = parseLive(alias.description, alias.version);
+      const compared = await compareWithLive(regionPorts.lambda, alias, latest, artifact, stableRecord, call);
+      if (compared.kind === "release") stableRecord = compared.record ?? stableRecord;
+      return {
+        spec,
+        ports: regionPorts,
+        wave,
+        alias,
+        latest,
+        artifact,
+        unchanged: compared.kind === "noop" ? `v${alias.version} already has this package` : undefined,
+        stableRecord,
+      };
+    } catch (error) {
+      throw new Labelled(label, error);
+    }
+  });
+  const settled = await Promise.allSettled([...functionChecks, ...alarmChecks]);
+  const failures = settled.flatMap((outcome) =>
+    outcome.status === "rejected" ? [outcome.reason as unknown] : [],
+  );
+  const errors = failures.map((failure) => (failure instanceof Labelled ? failure.error : failure));
+  if (errors.length > 0) {
+    // Report every problem at once; the exit code is the first non-input one's, else 2.
+    const worst = errors.find((error) => !(error instanceof InputError)) ?? errors[0];
+    const lines = failures.map((failure) =>
+      failure instanceof Labelled ? `${failure.label}: ${messageOf(failure.error)}` : messageOf(failure),
+    );
+    const message =
+      lines.length === 1
+        ? (lines[0] as string)
+        : `${lines.length} problems; nothing was changed:\n${lines.map((line) => `  - ${line}`).join("\n")}`;
+    const hint = worst instanceof RolloutError ? worst.hint : undefined;
+    if (worst instanceof ConflictError) throw new ConflictError(message, { hint, cause: worst });
+    if (worst instanceof AwsError) throw new AwsError(message, { hint, cause: worst });
+    throw new InputError(message, { hint, cause: worst });
+  }
+  return settled.flatMap((outcome) =>
+    outcome.status === "fulfilled" && outcome.value !== undefined ? [outcome.value as Checked] : [],
+  );
+}
+
+/** Pins a `$LATEST` alias to a baseline if needed, uploads and publishes the function's package. */
+async function publish(
+  item: Checked,
+  tag: VersionRelease,
+  request: ReleaseRequest,
+  context: {
+    clock: Clock;
+    signal: AbortSignal | undefined;
+    emitFor: (event: RolloutEvent, spec?: { functionName: string; region: string | undefined }) => void;
+  },
+): Promise<void> {
+  const { clock, signal } = context;
+  const { lambda, artifacts } = item.ports;
+  const who = { functionName: item.spec.functionName, region: item.spec.region };
+  if (item.alias.version === "$LATEST") {
+    const pinned = await pinBaseline(lambda, item.alias, item.latest, clock.now(), { signal });
+    item.alias = pinned.alias;
+    item.stableRecord = pinned.record;
+    context.emitFor(
+      { type: "info", message: `Published $LATEST as baseline v${pinned.alias.version}.` },
+      who,
+    );
+  }
+  // The writer exists from here on: whatever this release writes to the alias, it can restore.
+  item.writer = new AliasWriter(lambda, item.alias);
+  const next = await publishPackage(
+    {
+      functionName: item.spec.functionName,
+      source: { bucket: item.spec.bucket, prefix: item.spec.prefix },
+      artifact: item.artifact,
+      stableVersion: item.alias.version,
+      latestCodeSha256: item.latest.codeSha256,
+      updateTimeoutMs: request.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS,
+      release: tag,
+    },
+    { lambda, artifacts, clock, signal, emit: (event) => context.emitFor(event, who) },
+  );
+  item.newVersion = next.version;
+  item.next = recordOf(next);
+}
+
+/**
+ * Puts every function the release moved back on its pre-release version, all in parallel: the
+ * current wave's and every earlier wave's. Returns the worst failure (exit 5 before exit 3), if any.
+ */
+async function restoreAll(
+  checked: Checked[],
+  cause: RolloutError,
+  context: {
+    clock: Clock;
+    emitFor: (event: RolloutEvent, spec?: { functionName: string; region: string | undefined }) => void;
+    restoreTimeoutMs: number | undefined;
+  },
+): Promise<RolloutError | undefined> {
+  const { clock } = context;
+  const moved = checked.filter((item) => item.writer !== undefined && !item.writer.isUntouched());
+  const outcomes = await Promise.allSettled(
+    moved.map(async (item) => {
+      const who = { functionName: item.spec.functionName, region: item.spec.region };
+      const stable = item.alias.version;
+      context.emitFor({ type: "rollback", reason: cause.message, routing: { version: stable } }, who);
+      await (item.writer as AliasWriter).restore(stable, cause.message, {
+        clock,
+        description: liveDescription(item.stableRecord, stable, clock.now()),
+        timeoutMs: context.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS,
+        note: (message) => context.emitFor({ type: "warning", message }, who),
+      });
+      item.restored = true;
+    }),
+  );
+  const failures = outcomes.flatMap((outcome) =>
+    outcome.status === "rejected" ? [toRolloutError(outcome.reason)] : [],
+  );
+  if (failures.length === 0) return undefined;
+  const worst =
+    failures.find((error) => error instanceof RollbackFailedError) ?? (failures[0] as RolloutError);
+  const message = `The release stopped (${cause.message.split("\n")[0]}), but ${failures.length} function(s) could not be restored: ${failures.map((error) => error.message).join(" | ")}`;
+  const hint = [
+    ...failures.map((error) => error.hint).filter(Boolean),
+    "Then run `lambda-rollout rollback --config FILE --env NAME` to restore every function of the release.",
+  ].join("\n");
+  return worst instanceof RollbackFailedError
+    ? new RollbackFailedError(message, { hint, cause: worst })
+    : new ConflictError(message, { hint, cause: worst });
+}
+
+/** A validation failure and the function it belongs to. */
+class Labelled {
+  constructor(
+    readonly label: string,
+    readonly error: unknown,
+  ) {}
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function toRolloutError(error: unknown): RolloutError {
+  if (error instanceof RolloutError) return error;
+  return new AwsError(messageOf(error), { cause: error });
+}
