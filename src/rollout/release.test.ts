@@ -1,0 +1,193 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { FakeAlarms, FakeArtifacts, FakeClock, FakeLambda } from "../../test/support/fakes.js";
+import { packageBytes } from "../../test/support/lambda-fixtures.js";
+import { sha256 } from "../artifact/hash.js";
+import { AwsError, ConflictError } from "../errors.js";
+import { buildPlan } from "../plan/plan.js";
+import type { StampedEvent } from "./events.js";
+import { parseLive, parseReleaseMark, parseStep } from "./progress.js";
+import { type RegionPorts, release } from "./release.js";
+import type { ReleaseFunction, ReleaseRequest } from "./release-request.js";
+
+let zip: string;
+beforeAll(async () => {
+  const dir = await mkdtemp(join(tmpdir(), "lr-release-unit-"));
+  zip = join(dir, "pkg.zip");
+  await writeFile(zip, packageBytes("v2"));
+});
+
+/** Three functions, `a` and `b` in eu-west-1 (wave 1), `a` in us-east-1 (wave 2), each its own fake. */
+function harness() {
+  const clock = new FakeClock();
+  const base64 = sha256(packageBytes("v2")).base64;
+  const fakes = new Map<string, FakeLambda>();
+  const alarms = new Map<string, FakeAlarms>();
+  const specs: ReleaseFunction[] = [
+    ["a", "eu-west-1"],
+    ["b", "eu-west-1"],
+    ["a", "us-east-1"],
+  ].map(([name, region], index) => {
+    const fake = new FakeLambda(name, "live", { handler: "index.handler" });
+    fake.shaFor = () => base64;
+    fakes.set(`${name}@${region}`, fake);
+    return {
+      path: `environments.production.functions[${index}]`,
+      functionName: name as string,
+      aliasName: "live",
+      region,
+      zip,
+      bucket: `artifacts-${region}`,
+      alarms: [`${name}-errors`],
+    };
+  });
+  const portsFor = (region: string | undefined): RegionPorts => {
+    const regionAlarms = alarms.get(region ?? "") ?? new FakeAlarms(["a-errors", "b-errors"]);
+    alarms.set(region ?? "", regionAlarms);
+    const lambdaOf = (name: string) => fakes.get(`${name}@${region}`) as FakeLambda;
+    return {
+      lambda: {
+        getAlias: (name, alias, options) => lambdaOf(name).getAlias(name, alias),
+        updateAlias: (name, alias, routing, revision, options) =>
+          lambdaOf(name).updateAlias(name, alias, routing, revision, options),
+        getFunction: (name, qualifier) => lambdaOf(name).getFunction(name, qualifier),
+        listVersions: (name) => lambdaOf(name).listVersions(),
+        updateFunctionCode: (name, code) => lambdaOf(name).updateFunctionCode(name, code),
+        publishVersion: (name, sha, description) => lambdaOf(name).publishVersion(name, sha, description),
+        invoke: (name, qualifier, payload) => lambdaOf(name).invoke(name, qualifier, payload),
+      },
+      artifacts: new FakeArtifacts(),
+      alarms: regionAlarms,
+    };
+  };
+  const request: ReleaseRequest = {
+    name: "production",
+    functions: specs,
+    waves: [
+      { regions: ["eu-west-1"], bakeMs: 10 * 60_000 },
+      { regions: ["us-east-1"], bakeMs: 0 },
+    ],
+    plan: buildPlan({ steps: "10%:5m,50%:5m" }),
+    intervalMs: 60_000,
+  };
+  const events: StampedEvent[] = [];
+  const run = () =>
+    release(request, { portsFor, clock, emit: (event) => events.push(event), releaseId: "r-test-0001" });
+  const fake = (key: string) => fakes.get(key) as FakeLambda;
+  return { clock, fake, alarms, events, run };
+}
+
+const served = (fake: FakeLambda) => `${fake.alias.version}${fake.alias.additional ? "+split" : ""}`;
+
+describe("release engine (fake clock)", () => {
+  it("shifts a wave in lockstep: every function gets the same weight at each step, one write each", async () => {
+    const h = harness();
+    const result = await h.run();
+    expect(result).toMatchObject({ outcome: "promoted", exitCode: 0 });
+    for (const key of ["a@eu-west-1", "b@eu-west-1", "a@us-east-1"]) {
+      expect(
+        h
+          .fake(key)
+          .writes()
+          .map((w) => w.additional?.weight ?? 100),
+      ).toEqual([10, 50, 100]);
+      expect(served(h.fake(key))).toBe("2");
+    }
+    // The shift events of one step are next to each other, wave 1 before wave 2.
+    const shifts = h.events
+      .filter((e) => e.type === "shift")
+      .map((e) => `${e.function}@${e.region}:${"weight" in e ? e.weight : ""}`);
+    expect(shifts).toEqual([
+      "a@eu-west-1:10",
+      "b@eu-west-1:10",
+      "a@eu-west-1:50",
+      "b@eu-west-1:50",
+      "a@eu-west-1:100",
+      "b@eu-west-1:100",
+      "a@us-east-1:10",
+      "a@us-east-1:50",
+      "a@us-east-1:100",
+    ]);
+  });
+
+  it("an AWS error publishing wave 2 restores the promoted wave 1 (exit 4)", async () => {
+    const h = harness();
+    h.fake("a@us-east-1").failWhen = (op) =>
+      op === "publishVersion" ? new AwsError("ServiceException: boom", { retryable: false }) : undefined;
+    const result = await h.run();
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 4 });
+    expect(result.reason).toContain("boom");
+    expect(["a@eu-west-1", "b@eu-west-1", "a@us-east-1"].map((k) => served(h.fake(k)))).toEqual([
+      "1",
+      "1",
+      "1",
+    ]);
+    expect(result.release.functions.map((f) => f.state)).toEqual([
+      "rolled_back",
+      "rolled_back",
+      "not_started",
+    ]);
+  });
+
+  it("someone else's change on one function is left alone (exit 3); every other function is restored", async () => {
+    const h = harness();
+    const other = h.fake("b@eu-west-1");
+    other.failWhen = (op, n) => {
+      if (op === "updateAlias" && n === 2) {
+        other.setRouting({ version: "1", additional: { version: "2", weight: 33 } });
+        return new ConflictError("PreconditionFailed: revision changed");
+      }
+      return undefined;
+    };
+    const result = await h.run();
+    expect(result.exitCode).toBe(3);
+    expect(served(h.fake("a@eu-west-1"))).toBe("1");
+    expect(other.alias.additional?.weight).toBe(33);
+  });
+
+  it("a restore AWS keeps refusing ends with exit 5 and the command to run", async () => {
+    const h = harness();
+    const a = h.fake("a@eu-west-1");
+    a.failWhen = (op, n) => {
+      if (op !== "updateAlias") return undefined;
+      // Right after the first shift, b's alarm fires; from then on AWS refuses every write to a.
+      if (n === 1) h.alarms.get("eu-west-1")?.states.set("b-errors", "ALARM");
+      return n > 1 ? new AwsError("ThrottlingException: rate exceeded", { retryable: true }) : undefined;
+    };
+    const result = await h.run();
+    expect(result.exitCode).toBe(5);
+    expect(result.hint).toContain("lambda-rollout rollback --config FILE --env NAME");
+    expect(served(h.fake("b@eu-west-1"))).toBe("1");
+  });
+});
+
+describe("release marks in alias descriptions", () => {
+  it("are read back only when they describe the routing in place, and old formats still parse", () => {
+    const step =
+      "lambda-rollout: step 1/2, 10% to v8 from v7 since 2026-11-27T05:50:00Z release=r-mhx1k2ab-9f3c wave=2/2";
+    expect(parseReleaseMark(step, { version: "7", additional: { version: "8", weight: 10 } })).toEqual({
+      phase: "shifting",
+      tag: { id: "r-mhx1k2ab-9f3c", wave: 2, waves: 2, fromVersion: "7" },
+      toVersion: "8",
+    });
+    expect(parseReleaseMark(step, { version: "8" })).toBeUndefined();
+    expect(parseStep(step)).toMatchObject({ step: 1, weight: 10, toVersion: "8", fromVersion: "7" });
+    const code = "A".repeat(43) + "=";
+    const live = `lambda-rollout: v8 live since 2026-11-27T05:58:00Z [code=${code} config=0123456789abcdef] release=r-mhx1k2ab-9f3c wave=1/2 from=v7`;
+    expect(live.length).toBeLessThanOrEqual(256);
+    expect(parseReleaseMark(live, { version: "8" })).toMatchObject({
+      phase: "live",
+      tag: { fromVersion: "7", wave: 1 },
+    });
+    expect(parseLive(live, "8")).toEqual({ version: "8", codeSha256: code, config: "0123456789abcdef" });
+    // A single-function deploy's descriptions carry no mark.
+    expect(
+      parseReleaseMark(
+        `lambda-rollout: v8 live since 2026-11-27T05:58:00Z [code=${code} config=0123456789abcdef]`,
+        { version: "8" },
+      ),
+    ).toBeUndefined();
+  });
+});
