@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { parseMaxRps } from "./aws/budget.js";
 import { createAwsPorts } from "./aws/index.js";
 import { ExitCode, RolloutError } from "./errors.js";
 import type { AlarmPort, ArtifactStore, Clock, CredentialsPort, LambdaPort, MetricsPort } from "./ports.js";
@@ -42,7 +43,9 @@ export async function deployFromInputs(inputs: DeployInputs, options: RunOptions
     toVersion: null,
   };
   let resolved: ResolvedDeploy;
+  let maxRps: number | undefined;
   try {
+    maxRps = inputs.maxRps === undefined ? undefined : parseMaxRps(inputs.maxRps);
     resolved = await resolveDeploy(inputs, {
       env,
       cwd: options.cwd ?? process.cwd(),
@@ -73,7 +76,8 @@ export async function deployFromInputs(inputs: DeployInputs, options: RunOptions
     });
     const portsFor =
       options.ports ??
-      ((region: string | undefined) => createAwsPorts({ ...(region ? { region } : {}), env }));
+      ((region: string | undefined) =>
+        createAwsPorts({ ...(region ? { region } : {}), ...(maxRps ? { maxRps } : {}), env }));
     return await release(resolved.request, {
       portsFor,
       clock: options.clock,
@@ -91,7 +95,11 @@ export async function deployFromInputs(inputs: DeployInputs, options: RunOptions
     });
   const ports = options.ports
     ? options.ports(resolved.region)
-    : createAwsPorts({ ...(resolved.region ? { region: resolved.region } : {}), env });
+    : createAwsPorts({
+        ...(resolved.region ? { region: resolved.region } : {}),
+        ...(maxRps ? { maxRps } : {}),
+        env,
+      });
   const cwd = options.cwd ?? process.cwd();
   return await deploy(resolved.request, {
     ...ports,

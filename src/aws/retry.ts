@@ -7,6 +7,7 @@
  */
 import { AwsError, type ErrorContext, type RolloutError } from "../errors.js";
 import { type CallOptions, type Clock, systemClock } from "../ports.js";
+import type { Limiter } from "./budget.js";
 import {
   describeSdkError,
   genericAwsError,
@@ -97,6 +98,10 @@ export interface AdapterOptions {
   retry?: Partial<RetryPolicy>;
   /** `false` disables client-side rate limiting (e.g. when a caller already limits). */
   rateLimit?: RateLimit | false;
+  /** A limiter shared with other adapters (the account and region's budget, budget.ts); wins over rateLimit. */
+  limiter?: Limiter | undefined;
+  /** GetFunction's own shared limiter (AWS budgets it apart from the rest of the control plane). */
+  getFunctionLimiter?: Limiter | undefined;
   clock?: Clock;
   /** Source of jitter in [0, 1); injectable so tests are deterministic. */
   random?: () => number;
@@ -114,6 +119,8 @@ export interface Operation {
   retryTransient?: boolean;
   /** Skip the rate limiter (data-plane calls such as Invoke have their own, much higher limits). */
   unlimited?: boolean;
+  /** Counts against GetFunction's own budget instead of the control plane's. */
+  getFunctionBudget?: boolean;
   /** Adapter-specific mapping tried before the generic one; return undefined to fall through. */
   translate?: (info: SdkErrorInfo, error: unknown, attempts: number) => RolloutError | undefined;
 }
@@ -139,7 +146,8 @@ function cancelled(op: Operation, attempts: number, cause?: unknown): AwsError {
 export class AwsCaller {
   readonly policy: RetryPolicy;
   readonly clock: Clock;
-  private readonly limiter: TokenBucket | undefined;
+  private readonly limiter: Limiter | undefined;
+  private readonly getFunctionLimiter: Limiter | undefined;
   private readonly random: () => number;
 
   constructor(options: AdapterOptions = {}, fallbackLimit: RateLimit | false = defaultRateLimit) {
@@ -147,7 +155,8 @@ export class AwsCaller {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     const limit = options.rateLimit ?? fallbackLimit;
-    this.limiter = limit === false ? undefined : new TokenBucket(limit, this.clock);
+    this.limiter = options.limiter ?? (limit === false ? undefined : new TokenBucket(limit, this.clock));
+    this.getFunctionLimiter = options.getFunctionLimiter ?? this.limiter;
   }
 
   /**
@@ -164,7 +173,7 @@ export class AwsCaller {
     let conflicts = 0;
     let retries = 0;
     for (;;) {
-      if (!op.unlimited) await this.limiter?.take(signal);
+      if (!op.unlimited) await (op.getFunctionBudget ? this.getFunctionLimiter : this.limiter)?.take(signal);
       if (signal?.aborted) throw cancelled(op, attempts);
       attempts += 1;
       try {

@@ -120,6 +120,10 @@ function declareDeploy(program: Command): Command {
       "--restore-timeout <duration>",
       "how long a rollback keeps retrying through AWS throttling and outages before exit 5 (default 2m)",
     )
+    .option(
+      "--max-rps <n>",
+      "Lambda control-plane requests per second per account and region, all functions together (1-15, default 10)",
+    )
     .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
     .option("--env <name>", "environment from the config (default: chosen by branch)")
     .option("--region <region>", "AWS region (default: the SDK chain)")

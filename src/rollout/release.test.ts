@@ -49,7 +49,7 @@ function harness() {
     const lambdaOf = (name: string) => fakes.get(`${name}@${region}`) as FakeLambda;
     return {
       lambda: {
-        getAlias: (name, alias, options) => lambdaOf(name).getAlias(name, alias),
+        getAlias: (name, alias) => lambdaOf(name).getAlias(name, alias),
         updateAlias: (name, alias, routing, revision, options) =>
           lambdaOf(name).updateAlias(name, alias, routing, revision, options),
         getFunction: (name, qualifier) => lambdaOf(name).getFunction(name, qualifier),
@@ -174,7 +174,7 @@ describe("release marks in alias descriptions", () => {
     });
     expect(parseReleaseMark(step, { version: "8" })).toBeUndefined();
     expect(parseStep(step)).toMatchObject({ step: 1, weight: 10, toVersion: "8", fromVersion: "7" });
-    const code = "A".repeat(43) + "=";
+    const code = `${"A".repeat(43)}=`;
     const live = `lambda-rollout: v8 live since 2026-11-27T05:58:00Z [code=${code} config=0123456789abcdef] release=r-mhx1k2ab-9f3c wave=1/2 from=v7`;
     expect(live.length).toBeLessThanOrEqual(256);
     expect(parseReleaseMark(live, { version: "8" })).toMatchObject({

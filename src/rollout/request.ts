@@ -35,6 +35,8 @@ export interface DeployInputs {
   /** How long a rollback keeps trying through throttling and outages (default 2m). */
   restoreTimeout?: string | undefined;
   region?: string | undefined;
+  /** Lambda control-plane budget per account and region, requests per second (1..15). */
+  maxRps?: string | undefined;
   dryRun?: boolean | undefined;
 }
 
@@ -55,6 +57,7 @@ const SCALAR_INPUTS = {
   "hook-timeout": "hookTimeout",
   "restore-timeout": "restoreTimeout",
   region: "region",
+  "max-rps": "maxRps",
 } as const satisfies Record<string, keyof DeployInputs>;
 
 type ScalarKey = (typeof SCALAR_INPUTS)[keyof typeof SCALAR_INPUTS];
