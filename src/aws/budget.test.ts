@@ -2,16 +2,35 @@ import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../test/support/fakes.js";
 import { InputError } from "../errors.js";
 import { deployFromInputs } from "../run.js";
-import { parseMaxRps, SlidingWindowLimiter, sharedBudget } from "./budget.js";
+import { ArrivalWindowLimiter, parseMaxRps, sharedBudget } from "./budget.js";
 import { AwsCaller } from "./retry.js";
 
 describe("the control-plane budget", () => {
-  it("grants at most N requests in any window, however many callers ask at once", async () => {
-    const clock = new FakeClock({ advance: false });
-    const limiter = new SlidingWindowLimiter(10, clock, 1_000);
-    await Promise.all(Array.from({ length: 25 }, () => limiter.take()));
-    // 10 at once, then 10 one window later, then 5 two windows later.
-    expect(clock.sleeps.sort((a, b) => a - b)).toEqual([...Array(10).fill(1_000), ...Array(5).fill(2_000)]);
+  it("grants at most N requests per window, however many callers ask at once", async () => {
+    const clock = new FakeClock();
+    const start = clock.now();
+    const limiter = new ArrivalWindowLimiter(10, clock, 1_000);
+    const granted: number[] = [];
+    await Promise.all(
+      Array.from({ length: 25 }, async () => {
+        const replied = await limiter.take();
+        granted.push(clock.now() - start);
+        replied?.();
+      }),
+    );
+    // 10 at once, then 10 one window after their replies, then 5 one more window later.
+    expect(granted).toEqual([...Array(10).fill(0), ...Array(10).fill(1_000), ...Array(5).fill(2_000)]);
+  });
+
+  it("counts a request until a window after its reply: a slow reply holds its slot", async () => {
+    const clock = new FakeClock();
+    const start = clock.now();
+    const limiter = new ArrivalWindowLimiter(1, clock, 1_000);
+    const first = await limiter.take();
+    const second = limiter.take().then(() => clock.now() - start);
+    clock.time += 5_000; // the first request's reply takes 5 s
+    first?.();
+    expect(await second).toBe(6_000);
   });
 
   it("is one limiter per account and region, shared by every adapter that asks", () => {
@@ -25,8 +44,18 @@ describe("the control-plane budget", () => {
   it("counts GetFunction against its own budget and the rest against the control plane's", async () => {
     const taken: string[] = [];
     const caller = new AwsCaller({
-      limiter: { take: async () => void taken.push("control") },
-      getFunctionLimiter: { take: async () => void taken.push("getFunction") },
+      limiter: {
+        take: async () => {
+          taken.push("control");
+          return undefined;
+        },
+      },
+      getFunctionLimiter: {
+        take: async () => {
+          taken.push("getFunction");
+          return undefined;
+        },
+      },
     });
     await caller.run({ operation: "UpdateAlias", resource: "x" }, async () => 1);
     await caller.run({ operation: "GetFunction", resource: "x", getFunctionBudget: true }, async () => 1);

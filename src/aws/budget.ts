@@ -2,15 +2,18 @@
  * The Lambda control-plane budget. AWS allows about 15 control-plane requests per second per account
  * and region (GetFunction has its own 100/s), shared by everything calling it; a release of 30
  * functions must stay within it however many functions run at once. So one limiter per account and
- * region is shared by every adapter built in this process, and it counts requests in any trailing
- * window rather than refilling tokens: "at most N in any second" is the promise, bursts included.
+ * region is shared by every adapter built in this process, and it counts requests in any window of a
+ * second rather than refilling tokens: "at most N in any second" is the promise, bursts included.
  */
 import { InputError } from "../errors.js";
 import { type Clock, systemClock } from "../ports.js";
 
 export interface Limiter {
-  /** Resolves when the caller may send one request; early (without throwing) when `signal` aborts. */
-  take(signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves when the caller may send one request, with a function to call once its reply (or failure)
+   * came back; early (without throwing) when `signal` aborts.
+   */
+  take(signal?: AbortSignal): Promise<(() => void) | undefined>;
 }
 
 /** Default control-plane budget per account and region: room under AWS's 15/s for other callers. */
@@ -19,18 +22,20 @@ export const DEFAULT_MAX_RPS = 10;
 export const MAX_RPS = 15;
 /** GetFunction's separate limit. */
 export const GET_FUNCTION_RPS = 100;
-/**
- * The window is a little longer than a second: requests granted exactly a second apart can arrive at
- * AWS closer together after network jitter, and AWS counts arrivals.
- */
-const WINDOW_MS = 1_050;
+const WINDOW_MS = 1_000;
 
 /**
- * At most `perWindow` grants in any window of `windowMs`. Callers reserve their slot at once (so
- * concurrent callers queue in order instead of all waking together) and then wait for it.
+ * At most `perWindow` requests reach AWS in any window of `windowMs`, whatever the network delays.
+ * AWS counts arrivals, which this process cannot see; but a request arrives after it was sent and
+ * before its reply. So a request may be sent at `t` only while fewer than `perWindow` requests are in
+ * flight or replied after `t - windowMs`: any request that arrives within a window of the one sent
+ * last is one of those. Callers are served in order.
  */
-export class SlidingWindowLimiter implements Limiter {
-  private readonly grants: number[] = [];
+export class ArrivalWindowLimiter implements Limiter {
+  private inFlight = 0;
+  private readonly replies: number[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  private wake: (() => void) | undefined;
 
   constructor(
     readonly perWindow: number,
@@ -41,16 +46,41 @@ export class SlidingWindowLimiter implements Limiter {
       throw new RangeError(`invalid budget: ${perWindow}`);
   }
 
-  async take(signal?: AbortSignal): Promise<void> {
-    const now = this.clock.now();
-    // The slot: now, or one window after the grant `perWindow` places back, whichever is later.
-    const blocking =
-      this.grants.length >= this.perWindow ? this.grants[this.grants.length - this.perWindow] : undefined;
-    const slot = blocking === undefined ? now : Math.max(now, blocking + this.windowMs);
-    this.grants.push(slot);
-    // Only the last `perWindow` grants can ever block a later one.
-    if (this.grants.length > this.perWindow * 2) this.grants.splice(0, this.grants.length - this.perWindow);
-    if (slot > now) await this.clock.sleep(slot - now, signal);
+  take(signal?: AbortSignal): Promise<(() => void) | undefined> {
+    const turn = this.queue.then(() => this.admit(signal));
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async admit(signal?: AbortSignal): Promise<(() => void) | undefined> {
+    for (;;) {
+      if (signal?.aborted) return undefined;
+      const now = this.clock.now();
+      while (this.replies.length > 0 && (this.replies[0] as number) <= now - this.windowMs)
+        this.replies.shift();
+      if (this.inFlight + this.replies.length < this.perWindow) {
+        this.inFlight += 1;
+        let done = false;
+        return () => {
+          if (done) return;
+          done = true;
+          this.inFlight -= 1;
+          this.replies.push(this.clock.now());
+          this.wake?.();
+        };
+      }
+      const oldest = this.replies[0];
+      if (oldest !== undefined) {
+        await this.clock.sleep(oldest + this.windowMs - now, signal);
+      } else {
+        // Every slot is a request still in flight: wait for a reply.
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          signal?.addEventListener("abort", () => resolve(), { once: true });
+        });
+        this.wake = undefined;
+      }
+    }
   }
 }
 
@@ -75,10 +105,10 @@ export function sharedBudget(
 ): Budget {
   const key = `${account}@${region}`;
   let budget = budgets.get(key);
-  if (!budget || (budget.controlPlane as SlidingWindowLimiter).perWindow !== maxRps) {
+  if (!budget || (budget.controlPlane as ArrivalWindowLimiter).perWindow !== maxRps) {
     budget = {
-      controlPlane: new SlidingWindowLimiter(maxRps, clock),
-      getFunction: new SlidingWindowLimiter(GET_FUNCTION_RPS, clock),
+      controlPlane: new ArrivalWindowLimiter(maxRps, clock),
+      getFunction: new ArrivalWindowLimiter(GET_FUNCTION_RPS, clock),
     };
     budgets.set(key, budget);
   }

@@ -9,11 +9,11 @@ import type { AdapterOptions, RateLimit } from "./retry.js";
 import { S3ArtifactStore } from "./s3.js";
 
 export {
+  ArrivalWindowLimiter,
   DEFAULT_MAX_RPS,
   type Limiter,
   MAX_RPS,
   parseMaxRps,
-  SlidingWindowLimiter,
   sharedBudget,
 } from "./budget.js";
 export { aggregate, CloudWatchAlarms, CloudWatchMetrics } from "./cloudwatch.js";

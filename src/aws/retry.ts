@@ -51,14 +51,15 @@ export class TokenBucket {
     this.updatedAt = clock.now();
   }
 
-  async take(signal?: AbortSignal): Promise<void> {
+  async take(signal?: AbortSignal): Promise<undefined> {
     const now = this.clock.now();
     const elapsed = Math.max(0, now - this.updatedAt);
     this.tokens = Math.min(this.limit.burst, this.tokens + (elapsed * this.limit.perSecond) / 1000);
     this.updatedAt = now;
     this.tokens -= 1;
-    if (this.tokens >= 0) return;
+    if (this.tokens >= 0) return undefined;
     await this.clock.sleep(Math.ceil((-this.tokens * 1000) / this.limit.perSecond), signal);
+    return undefined;
   }
 }
 
@@ -173,12 +174,20 @@ export class AwsCaller {
     let conflicts = 0;
     let retries = 0;
     for (;;) {
-      if (!op.unlimited) await (op.getFunctionBudget ? this.getFunctionLimiter : this.limiter)?.take(signal);
-      if (signal?.aborted) throw cancelled(op, attempts);
+      const replied = op.unlimited
+        ? undefined
+        : await (op.getFunctionBudget ? this.getFunctionLimiter : this.limiter)?.take(signal);
+      if (signal?.aborted) {
+        replied?.();
+        throw cancelled(op, attempts);
+      }
       attempts += 1;
       try {
-        return await send(signal);
+        const result = await send(signal);
+        replied?.();
+        return result;
       } catch (error) {
+        replied?.();
         if (signal?.aborted) throw cancelled(op, attempts, error);
         const info = describeSdkError(error);
         const delay = this.retryDelay(op, info, attempts, conflicts, retries);

@@ -139,6 +139,8 @@ export interface ReleaseConfigOptions {
   functions: (ReleaseFunctionFixture & { zip?: string; alarms?: string[] })[];
   waves?: { regions: string[]; bake?: string }[];
   steps?: string;
+  /** A preset instead of steps, e.g. AllAtOnce. */
+  strategy?: string;
   interval?: string;
   /** S3 key prefix: one per test keeps their packages apart. */
   prefix: string;
@@ -157,7 +159,7 @@ export async function writeReleaseConfig(options: ReleaseConfigOptions): Promise
     `  artifact: { bucket: "artifacts-{region}", prefix: ${options.prefix} }`,
     "environments:",
     "  production:",
-    `    steps: "${options.steps ?? "50%:1s"}"`,
+    options.strategy ? `    strategy: ${options.strategy}` : `    steps: "${options.steps ?? "50%:1s"}"`,
     `    interval: ${options.interval ?? "500ms"}`,
     "    functions:",
   ];
