@@ -1,5 +1,6 @@
 import type { StampedEvent } from "../../rollout/events.js";
 import type { OutputStream } from "../io.js";
+import { functionPrefix, ReleaseRows } from "./release-view.js";
 
 /** One human line per event, or undefined for events that only update the live view. */
 export function describeEvent(event: StampedEvent): string | undefined {
@@ -30,6 +31,8 @@ export function describeEvent(event: StampedEvent): string | undefined {
       return `rolling back to 100% v${event.routing.version}: ${event.reason}`;
     case "promoted":
       return `promoted v${event.version} to 100%`;
+    case "wave":
+      return `wave ${event.wave}/${event.waves} (${event.regions.join(", ")}): ${event.functions.join(", ")}`;
     case "result": {
       const versions = event.toVersion ? ` v${event.fromVersion ?? "?"} → v${event.toVersion}` : "";
       const target = event.function ? ` (${event.function}:${event.alias}${versions})` : "";
@@ -44,7 +47,8 @@ export function plainRenderer(out: OutputStream): (event: StampedEvent) => void 
     const text = describeEvent(event);
     if (text === undefined) return;
     const stamp = new Date(event.at).toISOString();
-    for (const line of text.split("\n")) out.write(`${stamp} ${line}\n`);
+    const prefix = functionPrefix(event);
+    for (const line of text.split("\n")) out.write(`${stamp} ${prefix}${line}\n`);
   };
 }
 
@@ -79,19 +83,35 @@ export function ttyRenderer(
   let bakeEndsAt: number | undefined;
   let gates = new Map<string, string>();
   let timer: NodeJS.Timeout | undefined;
+  const release = new ReleaseRows();
+  /** Lines the status block takes on screen now (a release shows one row per function). */
+  let drawn = 1;
+  const clearStatus = () => {
+    // Up to the first line of the block, clearing each line on the way.
+    let clear = CLEAR_LINE;
+    for (let line = 1; line < drawn; line++) clear += "\x1b[1A\x1b[2K";
+    drawn = 1;
+    return clear;
+  };
   const status = () => {
     const parts = [`${step}weight ${weight}%`];
     if (bakeEndsAt !== undefined) parts.push(`bake ${countdown(bakeEndsAt - now())} left`);
     if (gates.size > 0) parts.push([...gates].map(([gate, state]) => `${gate} ${state}`).join(", "));
     return parts.join(" · ");
   };
-  const draw = () => out.write(`${CLEAR_LINE}\x1b[1m${status()}\x1b[22m`);
+  const draw = () => {
+    const lines = release.active ? [...release.lines(), status()] : [status()];
+    const clear = clearStatus();
+    drawn = lines.length;
+    out.write(`${clear}\x1b[1m${lines.join("\n")}\x1b[22m`);
+  };
   const stop = () => {
     if (timer) clearInterval(timer);
     timer = undefined;
   };
   return {
     render(event) {
+      release.update(event);
       if (event.type === "shift") {
         weight = event.weight;
         step = `step ${event.step}/${event.steps} · `;
@@ -112,10 +132,11 @@ export function ttyRenderer(
       const text = quiet ? undefined : describeEvent(event);
       if (text !== undefined) {
         const time = new Date(event.at).toLocaleTimeString();
+        const prefix = functionPrefix(event);
         out.write(
-          `${CLEAR_LINE}${text
+          `${clearStatus()}${text
             .split("\n")
-            .map((line) => `${time} ${line}`)
+            .map((line) => `${time} ${prefix}${line}`)
             .join("\n")}\n`,
         );
       }
@@ -124,7 +145,7 @@ export function ttyRenderer(
     },
     close() {
       stop();
-      out.write(CLEAR_LINE);
+      out.write(clearStatus());
     },
   };
 }
