@@ -131,3 +131,20 @@ describe("a release environment (functions:)", () => {
     expect(problemsOf(text).some((line) => line.startsWith(problem))).toBe(true);
   });
 });
+
+describe("examples/release/lambda-rollout.yml", () => {
+  it("is the issue's release: three functions, two regions, two waves", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const text = await readFile(
+      new URL("../../examples/release/lambda-rollout.yml", import.meta.url),
+      "utf8",
+    );
+    const resolution = resolveEnvironment(parseConfig(text, "lambda-rollout.yml"), { env: "production" });
+    if (resolution.kind !== "environment") throw new Error("expected an environment");
+    expect(resolution.environment.release?.functions.map((f) => `${f.function}@${f.region}`)).toEqual([
+      "orders-get@eu-west-1",
+      "orders-put@eu-west-1",
+      "orders-get@us-east-1",
+    ]);
+  });
+});

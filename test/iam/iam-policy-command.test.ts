@@ -27,6 +27,11 @@ beforeAll(async () => {
       "    function: name-searcher-staging",
       "    alarms: [name-searcher-staging-live-errors]",
       "    branches: ['feature/**']",
+      "  release:",
+      '    artifact: { bucket: "myapp-{region}", prefix: rel }',
+      "    functions:",
+      "      - { function: orders-get, zip: a.zip }",
+      "      - { function: orders-get, zip: a.zip, region: us-east-1 }",
       "",
     ].join("\n"),
   );
@@ -56,6 +61,27 @@ async function run(args: string[], env: NodeJS.ProcessEnv = {}, throughCli = fal
 }
 
 describe("lambda-rollout iam-policy", () => {
+  it("for a release, grants each function in its own region, bucket and prefix", async () => {
+    const { stdout } = await run(["--env", "release", "--account", "123456789012"]);
+    const policy = JSON.parse(stdout) as { Statement: { Sid: string; Resource: string[] }[] };
+    const bySid = Object.fromEntries(policy.Statement.map((s) => [s.Sid, s.Resource]));
+    expect(bySid.DeployFunction).toEqual([
+      "arn:aws:lambda:eu-west-1:123456789012:function:orders-get",
+      "arn:aws:lambda:eu-west-1:123456789012:function:orders-get:*",
+      "arn:aws:lambda:us-east-1:123456789012:function:orders-get",
+      "arn:aws:lambda:us-east-1:123456789012:function:orders-get:*",
+    ]);
+    expect(bySid.ArtifactObjects).toEqual([
+      "arn:aws:s3:::myapp-eu-west-1/rel/orders-get/*",
+      "arn:aws:s3:::myapp-us-east-1/rel/orders-get/*",
+    ]);
+  });
+
+  it("for a release, refuses flags that name one function (exit 2)", async () => {
+    const { exitCode } = await run(["--env", "release", "--function", "x"], {}, true);
+    expect(exitCode).toBe(2);
+  });
+
   it("prints deployerPolicy() for the flags", async () => {
     const { stdout } = await run([
       "--function",
