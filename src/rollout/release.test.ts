@@ -1,83 +1,8 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
-import { FakeAlarms, FakeArtifacts, FakeClock, FakeLambda } from "../../test/support/fakes.js";
-import { packageBytes } from "../../test/support/lambda-fixtures.js";
-import { sha256 } from "../artifact/hash.js";
+import { describe, expect, it } from "vitest";
+import type { FakeLambda } from "../../test/support/fakes.js";
+import { releaseHarness as harness } from "../../test/support/release-harness.js";
 import { AwsError, ConflictError } from "../errors.js";
-import { buildPlan } from "../plan/plan.js";
-import type { StampedEvent } from "./events.js";
 import { parseLive, parseReleaseMark, parseStep } from "./progress.js";
-import { type RegionPorts, release } from "./release.js";
-import type { ReleaseFunction, ReleaseRequest } from "./release-request.js";
-
-let zip: string;
-beforeAll(async () => {
-  const dir = await mkdtemp(join(tmpdir(), "lr-release-unit-"));
-  zip = join(dir, "pkg.zip");
-  await writeFile(zip, packageBytes("v2"));
-});
-
-/** Three functions, `a` and `b` in eu-west-1 (wave 1), `a` in us-east-1 (wave 2), each its own fake. */
-function harness() {
-  const clock = new FakeClock();
-  const base64 = sha256(packageBytes("v2")).base64;
-  const fakes = new Map<string, FakeLambda>();
-  const alarms = new Map<string, FakeAlarms>();
-  const specs: ReleaseFunction[] = [
-    ["a", "eu-west-1"],
-    ["b", "eu-west-1"],
-    ["a", "us-east-1"],
-  ].map(([name, region], index) => {
-    const fake = new FakeLambda(name, "live", { handler: "index.handler" });
-    fake.shaFor = () => base64;
-    fakes.set(`${name}@${region}`, fake);
-    return {
-      path: `environments.production.functions[${index}]`,
-      functionName: name as string,
-      aliasName: "live",
-      region,
-      zip,
-      bucket: `artifacts-${region}`,
-      alarms: [`${name}-errors`],
-    };
-  });
-  const portsFor = (region: string | undefined): RegionPorts => {
-    const regionAlarms = alarms.get(region ?? "") ?? new FakeAlarms(["a-errors", "b-errors"]);
-    alarms.set(region ?? "", regionAlarms);
-    const lambdaOf = (name: string) => fakes.get(`${name}@${region}`) as FakeLambda;
-    return {
-      lambda: {
-        getAlias: (name, alias) => lambdaOf(name).getAlias(name, alias),
-        updateAlias: (name, alias, routing, revision, options) =>
-          lambdaOf(name).updateAlias(name, alias, routing, revision, options),
-        getFunction: (name, qualifier) => lambdaOf(name).getFunction(name, qualifier),
-        listVersions: (name) => lambdaOf(name).listVersions(),
-        updateFunctionCode: (name, code) => lambdaOf(name).updateFunctionCode(name, code),
-        publishVersion: (name, sha, description) => lambdaOf(name).publishVersion(name, sha, description),
-        invoke: (name, qualifier, payload) => lambdaOf(name).invoke(name, qualifier, payload),
-      },
-      artifacts: new FakeArtifacts(),
-      alarms: regionAlarms,
-    };
-  };
-  const request: ReleaseRequest = {
-    name: "production",
-    functions: specs,
-    waves: [
-      { regions: ["eu-west-1"], bakeMs: 10 * 60_000 },
-      { regions: ["us-east-1"], bakeMs: 0 },
-    ],
-    plan: buildPlan({ steps: "10%:5m,50%:5m" }),
-    intervalMs: 60_000,
-  };
-  const events: StampedEvent[] = [];
-  const run = () =>
-    release(request, { portsFor, clock, emit: (event) => events.push(event), releaseId: "r-test-0001" });
-  const fake = (key: string) => fakes.get(key) as FakeLambda;
-  return { clock, fake, alarms, events, run };
-}
 
 const served = (fake: FakeLambda) => `${fake.alias.version}${fake.alias.additional ? "+split" : ""}`;
 

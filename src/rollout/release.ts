@@ -67,7 +67,8 @@ export interface ReleaseFunctionResult {
   function: string;
   region: string | null;
   alias: string;
-  wave: number;
+  /** Its wave among the waves with something to ship; null when its wave had nothing to ship. */
+  wave: number | null;
   fromVersion: string | null;
   toVersion: string | null;
   /** promoted: serves the new version; rolled_back: restored; unchanged: its package was live already. */
@@ -135,6 +136,8 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
   };
   let checked: Checked[] = [];
   let changed = false;
+  /** Each configured wave's place among the waves with something to ship (1-based), as descriptions say. */
+  const ordinalOf = new Map<number, number>();
 
   const finish = (
     outcome: ResultEvent["outcome"],
@@ -147,7 +150,7 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
         function: item.spec.functionName,
         region: item.spec.region ?? null,
         alias: item.spec.aliasName,
-        wave: item.wave + 1,
+        wave: ordinalOf.get(item.wave) ?? null,
         fromVersion: item.alias.version,
         toVersion: item.newVersion ?? null,
         state: item.unchanged
@@ -216,6 +219,8 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       .map((wave, index) => ({ wave, members: moving.filter((item) => item.wave === index) }))
       .filter((entry) => entry.members.length > 0);
     const waveCount = active.length;
+    for (const [ordinal, entry] of active.entries())
+      ordinalOf.set(request.waves.indexOf(entry.wave), ordinal + 1);
     for (const [waveIndex, { wave, members }] of active.entries()) {
       const tagOf = { id: releaseId, wave: waveIndex + 1, waves: waveCount };
       emitFor({
