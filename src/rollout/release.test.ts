@@ -88,6 +88,22 @@ describe("release engine (fake clock)", () => {
   });
 });
 
+describe("credentials that would expire mid-release", () => {
+  it("stop it before any write (exit 2): the worst case counts every wave and its bake", async () => {
+    // Each wave: 10 min of bakes (+ 5 min of code update wait); wave 1's bake 10 min; 2 min restore margin.
+    const expiration = new Date(1_700_000_000_000 + 30 * 60_000);
+    const h = harness({
+      credentials: { lifetime: async () => ({ expiration, refreshable: false, source: "test" }) },
+    });
+    const result = await h.run();
+    expect(result.exitCode).toBe(2);
+    expect(result.reason).toContain("2 wave(s) of the plan");
+    for (const key of ["a@eu-west-1", "b@eu-west-1", "a@us-east-1"]) {
+      expect(h.fake(key).calls.filter((c) => c.op !== "getAlias" && c.op !== "getFunction")).toEqual([]);
+    }
+  });
+});
+
 describe("release marks in alias descriptions", () => {
   it("are read back only when they describe the routing in place, and old formats still parse", () => {
     const step =

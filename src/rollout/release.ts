@@ -18,11 +18,13 @@ import {
 } from "../errors.js";
 import { buildGates, inconclusivePolicy } from "../health/gates.js";
 import { describePlan } from "../plan/plan.js";
-import type { AlarmPort, ArtifactStore, Clock, LambdaPort, MetricsPort } from "../ports.js";
+import type { AlarmPort, ArtifactStore, Clock, CredentialsPort, LambdaPort, MetricsPort } from "../ports.js";
 import { systemClock } from "../ports.js";
 import { type AliasWriter, describeRouting } from "./alias-writer.js";
+import { worstCaseOf } from "./deploy.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS } from "./engine.js";
 import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
+import { assertCredentialsOutlive, type WorstCase } from "./lifetime.js";
 import { allSettledOrThrow, runWave, type WaveMember } from "./lockstep.js";
 import { liveDescription, newReleaseId } from "./progress.js";
 import { type Checked, messageOf, publish, validate, where } from "./release-prepare.js";
@@ -36,6 +38,8 @@ export interface RegionPorts {
   artifacts: ArtifactStore;
   alarms: AlarmPort;
   metrics?: MetricsPort | undefined;
+  /** When present, the credentials must outlive the release's worst case (or renew) before any write. */
+  credentials?: CredentialsPort | undefined;
 }
 
 export interface ReleasePorts {
@@ -166,6 +170,12 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       );
     }
     emitFor({ type: "info", message: `Release ${releaseId}: ${describePlan(request.plan)}` });
+    // Dry runs too: they give the verdict the real run would.
+    const credentials = checked.find((item) => item.ports.credentials)?.ports.credentials;
+    await assertCredentialsOutlive(credentials, releaseWorstCase(request, moving), {
+      now: clock.now(),
+      emit: (event) => emitFor(event),
+    });
     if (request.dryRun) return finish("noop", ExitCode.ok, undefined, "dry run: nothing was changed");
     if (signal?.aborted) throw new InterruptedError("Interrupted before any change; nothing was changed.");
 
@@ -303,6 +313,36 @@ async function restoreAll(
   return worst instanceof RollbackFailedError
     ? new RollbackFailedError(message, { hint, cause: worst })
     : new ConflictError(message, { hint, cause: worst });
+}
+
+/**
+ * The longest the release can run: each wave with something to ship takes a whole single-function
+ * worst case (bakes, extensions, hooks, the code update), plus its `bake`; the restore margin once.
+ */
+export function releaseWorstCase(request: ReleaseRequest, moving: Checked[]): WorstCase {
+  const waves = request.waves.filter((_, index) => moving.some((item) => item.wave === index));
+  const perWave = moving.map((item) =>
+    worstCaseOf(
+      {
+        ...item.spec,
+        source: { zip: item.spec.zip, bucket: item.spec.bucket },
+        plan: request.plan,
+        restoreTimeoutMs: request.restoreTimeoutMs,
+        updateTimeoutMs: request.updateTimeoutMs,
+      },
+      request.plan,
+    ),
+  );
+  const longest = perWave.reduce((a, b) => (b.totalMs > a.totalMs ? b : a));
+  const restore = request.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS;
+  const waveMs = longest.totalMs - restore;
+  const bakes = waves.reduce((sum, wave) => sum + wave.bakeMs, 0);
+  const parts = [
+    { what: `${waves.length} wave(s) of the plan`, ms: waves.length * waveMs },
+    { what: "wave bakes", ms: bakes },
+    { what: "restore margin", ms: restore },
+  ].filter((part) => part.ms > 0);
+  return { totalMs: parts.reduce((sum, part) => sum + part.ms, 0), parts };
 }
 
 function toRolloutError(error: unknown): RolloutError {

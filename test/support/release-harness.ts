@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sha256 } from "../../src/artifact/hash.js";
 import { buildPlan } from "../../src/plan/plan.js";
+import type { CredentialsPort } from "../../src/ports.js";
 import type { StampedEvent } from "../../src/rollout/events.js";
 import { type RegionPorts, release } from "../../src/rollout/release.js";
 import type { ReleaseFunction, ReleaseRequest } from "../../src/rollout/release-request.js";
@@ -23,7 +24,7 @@ async function packageFile(): Promise<string> {
   return zip;
 }
 
-export function releaseHarness() {
+export function releaseHarness(options: { credentials?: CredentialsPort } = {}) {
   const clock = new FakeClock();
   const base64 = sha256(packageBytes("v2")).base64;
   const fakes = new Map<string, FakeLambda>();
@@ -63,6 +64,7 @@ export function releaseHarness() {
       },
       artifacts: new FakeArtifacts(),
       alarms: regionAlarms,
+      credentials: options.credentials,
     };
   };
   const request: ReleaseRequest = {
