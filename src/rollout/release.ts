@@ -27,7 +27,7 @@ import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "
 import { assertCredentialsOutlive, type WorstCase } from "./lifetime.js";
 import { allSettledOrThrow, runWave, type WaveMember } from "./lockstep.js";
 import { liveDescription, newReleaseId } from "./progress.js";
-import { type Checked, messageOf, publish, validate, where } from "./release-prepare.js";
+import { type Checked, messageOf, publish, validate } from "./release-prepare.js";
 import type { ReleaseRequest } from "./release-request.js";
 
 export const DEFAULT_RELEASE_INTERVAL_MS = 10_000;
@@ -163,8 +163,8 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
         {
           type: "info",
           message: item.unchanged
-            ? `${item.spec.functionName}${where(item.spec.region)}: unchanged (${item.unchanged})`
-            : `${item.spec.functionName}${where(item.spec.region)}: wave ${item.wave + 1}, now ${describeRouting(item.alias)}`,
+            ? `unchanged (${item.unchanged})`
+            : `wave ${item.wave + 1}, now ${describeRouting(item.alias)}`,
         },
         item.spec,
       );
