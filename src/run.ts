@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { parseMaxRps } from "./aws/budget.js";
 import { createAwsPorts } from "./aws/index.js";
 import { ExitCode, RolloutError } from "./errors.js";
 import { INTERRUPTED_FLUSH_MS, type ReporterFactory, reportingSink } from "./notify/reporter.js";
@@ -7,6 +8,7 @@ import { webhookReporter } from "./notify/webhook.js";
 import type { AlarmPort, ArtifactStore, Clock, CredentialsPort, LambdaPort, MetricsPort } from "./ports.js";
 import { deploy } from "./rollout/deploy.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent } from "./rollout/events.js";
+import { release } from "./rollout/release.js";
 import { type DeployInputs, type ResolvedDeploy, resolveDeploy } from "./rollout/request.js";
 
 export interface Ports {
@@ -51,6 +53,16 @@ export async function deployFromInputs(inputs: DeployInputs, options: RunOptions
   const env = options.env ?? process.env;
   const emit = guardSink(options.emit ?? (() => {}));
   const now = () => options.clock?.now() ?? Date.now();
+  /** The output with `--notify` webhooks and the caller's reporters around it; a dry run tells nobody. */
+  const reportingFor = (notify: URL[], target: RunTarget, dryRun: boolean) => {
+    const reporters: ReporterFactory[] = dryRun
+      ? []
+      : [
+          ...(notify.length > 0 ? [webhookReporter(notify, { secrets: credentialValues(env) })] : []),
+          ...(options.reporters?.(target) ?? []),
+        ];
+    return reportingSink(emit, reporters, { flushMs: options.notifyFlushMs, now });
+  };
   const base = {
     type: "result" as const,
     function: inputs.function ?? "",
@@ -59,7 +71,9 @@ export async function deployFromInputs(inputs: DeployInputs, options: RunOptions
     toVersion: null,
   };
   let resolved: ResolvedDeploy;
+  let maxRps: number | undefined;
   try {
+    maxRps = inputs.maxRps === undefined ? undefined : parseMaxRps(inputs.maxRps);
     resolved = await resolveDeploy(inputs, {
       env,
       cwd: options.cwd ?? process.cwd(),
@@ -82,6 +96,33 @@ export async function deployFromInputs(inputs: DeployInputs, options: RunOptions
     emit({ ...result, at: now() });
     return result;
   }
+  if (resolved.kind === "release") {
+    emit({
+      type: "info",
+      message: `Environment: ${resolved.environment.name} (${resolved.environment.reason})`,
+      at: now(),
+    });
+    const portsFor =
+      options.ports ??
+      ((region: string | undefined) =>
+        createAwsPorts({ ...(region ? { region } : {}), ...(maxRps ? { maxRps } : {}), env }));
+    const { request } = resolved;
+    const aliasNames = [...new Set(request.functions.map((item) => item.aliasName))].join(",");
+    const target = { functionName: request.name, aliasName: aliasNames, environment: request.name };
+    const reporting = reportingFor(resolved.notify, target, request.dryRun ?? false);
+    try {
+      return await release(request, {
+        portsFor,
+        clock: options.clock,
+        emit: reporting.emit,
+        signal: options.signal,
+        cwd: options.cwd ?? process.cwd(),
+        env,
+      });
+    } finally {
+      await reporting.close(options.signal?.aborted ? INTERRUPTED_FLUSH_MS : undefined);
+    }
+  }
   if (resolved.environment)
     emit({
       type: "info",
@@ -90,23 +131,22 @@ export async function deployFromInputs(inputs: DeployInputs, options: RunOptions
     });
   const ports = options.ports
     ? options.ports(resolved.region)
-    : createAwsPorts({ ...(resolved.region ? { region: resolved.region } : {}), env });
+    : createAwsPorts({
+        ...(resolved.region ? { region: resolved.region } : {}),
+        ...(maxRps ? { maxRps } : {}),
+        env,
+      });
   const cwd = options.cwd ?? process.cwd();
   const { request } = resolved;
-  // A dry run changes nothing, and tells nobody that it did.
-  const reporters: ReporterFactory[] = request.dryRun
-    ? []
-    : [
-        ...(resolved.notify.length > 0
-          ? [webhookReporter(resolved.notify, { secrets: credentialValues(env) })]
-          : []),
-        ...(options.reporters?.({
-          functionName: request.functionName,
-          aliasName: request.aliasName,
-          environment: resolved.environment?.name,
-        }) ?? []),
-      ];
-  const reporting = reportingSink(emit, reporters, { flushMs: options.notifyFlushMs, now });
+  const reporting = reportingFor(
+    resolved.notify,
+    {
+      functionName: request.functionName,
+      aliasName: request.aliasName,
+      environment: resolved.environment?.name,
+    },
+    request.dryRun ?? false,
+  );
   try {
     return await deploy(request, {
       ...ports,

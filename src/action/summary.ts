@@ -4,6 +4,7 @@
  */
 import type { StampedEvent } from "../rollout/events.js";
 import { markdownText } from "./escape.js";
+import { isRelease, releaseSections } from "./release-summary.js";
 import {
   buildTimeline,
   type GateTally,
@@ -157,10 +158,14 @@ export function renderSummary(events: readonly StampedEvent[], context: SummaryC
   if (result?.hint) facts.push(`**What to do:** ${cell(result.hint)}`);
   lines.push(...facts.map((fact) => `- ${fact}`));
 
-  const table = stepTable(timeline);
-  if (table.length > 0) lines.push("", "### Steps", "", ...table);
-  const chart = weightChart(timeline);
-  if (chart.length > 0) lines.push("", "### Traffic over time", "", ...chart);
+  if (isRelease(events)) {
+    lines.push(...releaseSections(events, { cell, stepTable, weightChart }));
+  } else {
+    const table = stepTable(timeline);
+    if (table.length > 0) lines.push("", "### Steps", "", ...table);
+    const chart = weightChart(timeline);
+    if (chart.length > 0) lines.push("", "### Traffic over time", "", ...chart);
+  }
   const warnings = timeline.messages.filter((message) => message.level === "warning");
   if (warnings.length > 0) lines.push("", "### Warnings", "", ...warnings.map((w) => `- ⚠️ ${cell(w.text)}`));
   const log = timeline.messages.filter((message) => message.level === "info");

@@ -1,12 +1,21 @@
 import type { LambdaClientConfig } from "@aws-sdk/client-lambda";
 import { InputError } from "../errors.js";
 import type { AlarmPort, ArtifactStore, Clock, CredentialsPort, LambdaPort, MetricsPort } from "../ports.js";
+import { DEFAULT_MAX_RPS, parseMaxRps, sharedBudget } from "./budget.js";
 import { CloudWatchAlarms, CloudWatchMetrics } from "./cloudwatch.js";
 import { SdkCredentials } from "./credentials.js";
 import { AwsLambda } from "./lambda.js";
 import type { AdapterOptions, RateLimit } from "./retry.js";
 import { S3ArtifactStore } from "./s3.js";
 
+export {
+  ArrivalWindowLimiter,
+  DEFAULT_MAX_RPS,
+  type Limiter,
+  MAX_RPS,
+  parseMaxRps,
+  sharedBudget,
+} from "./budget.js";
 export { aggregate, CloudWatchAlarms, CloudWatchMetrics } from "./cloudwatch.js";
 export { describeCredentials, SdkCredentials } from "./credentials.js";
 export { AwsLambda, fractionToPercent, percentToFraction } from "./lambda.js";
@@ -27,8 +36,13 @@ export interface AwsPortsOptions {
   endpoint?: string;
   /** Retries after the first attempt for throttling and transient errors (default 4). */
   maxRetries?: number;
-  /** Lambda control-plane rate limit; `false` disables it. */
+  /**
+   * Lambda control-plane rate limit of these adapters alone; `false` disables it. Without it, the
+   * adapters share the account and region's budget (budget.ts) with every other adapter of the process.
+   */
   rateLimit?: RateLimit | false;
+  /** The shared budget in requests per second (1..15, default 10). */
+  maxRps?: number;
   clock?: Clock;
   /**
    * A credentials provider (a function the SDK calls again before what it returned expires). Default:
@@ -60,6 +74,7 @@ export function createAwsPorts(options: AwsPortsOptions = {}): AwsPorts {
   ) {
     throw new InputError(`maxRetries must be a whole number >= 0, got ${options.maxRetries}.`);
   }
+  if (options.maxRps !== undefined) parseMaxRps(String(options.maxRps));
   const env = options.env ?? process.env;
   const shared = {
     // The SDK's own retries stay off (1 attempt) so that AwsCaller's bounded retries are the only ones.
@@ -73,6 +88,14 @@ export function createAwsPorts(options: AwsPortsOptions = {}): AwsPorts {
   if (options.clock) adapter.clock = options.clock;
   const lambdaOptions: AdapterOptions = { ...adapter };
   if (options.rateLimit !== undefined) lambdaOptions.rateLimit = options.rateLimit;
+  else {
+    // One budget per account and region for the whole process: a release's functions share it.
+    const account = env.AWS_PROFILE ?? env.AWS_ACCESS_KEY_ID ?? "default";
+    const region = options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "default";
+    const budget = sharedBudget(account, region, options.maxRps ?? DEFAULT_MAX_RPS, options.clock);
+    lambdaOptions.limiter = budget.controlPlane;
+    lambdaOptions.getFunctionLimiter = budget.getFunction;
+  }
 
   // Emulators and custom endpoints (moto, LocalStack, MinIO) serve buckets by path, not by host name.
   const customEndpoint = Boolean(options.endpoint || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_S3);

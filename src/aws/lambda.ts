@@ -145,6 +145,7 @@ export class AwsLambda implements LambdaPort {
     const result = await this.run(
       {
         operation: "GetFunction",
+        getFunctionBudget: true,
         resource: `function ${name}`,
         context,
         translate: lambdaErrors(functionName, context, (info, error) =>

@@ -7,6 +7,7 @@
  */
 import { AwsError, type ErrorContext, type RolloutError } from "../errors.js";
 import { type CallOptions, type Clock, systemClock } from "../ports.js";
+import type { Limiter } from "./budget.js";
 import {
   describeSdkError,
   genericAwsError,
@@ -50,14 +51,15 @@ export class TokenBucket {
     this.updatedAt = clock.now();
   }
 
-  async take(signal?: AbortSignal): Promise<void> {
+  async take(signal?: AbortSignal): Promise<undefined> {
     const now = this.clock.now();
     const elapsed = Math.max(0, now - this.updatedAt);
     this.tokens = Math.min(this.limit.burst, this.tokens + (elapsed * this.limit.perSecond) / 1000);
     this.updatedAt = now;
     this.tokens -= 1;
-    if (this.tokens >= 0) return;
+    if (this.tokens >= 0) return undefined;
     await this.clock.sleep(Math.ceil((-this.tokens * 1000) / this.limit.perSecond), signal);
+    return undefined;
   }
 }
 
@@ -97,6 +99,10 @@ export interface AdapterOptions {
   retry?: Partial<RetryPolicy>;
   /** `false` disables client-side rate limiting (e.g. when a caller already limits). */
   rateLimit?: RateLimit | false;
+  /** A limiter shared with other adapters (the account and region's budget, budget.ts); wins over rateLimit. */
+  limiter?: Limiter | undefined;
+  /** GetFunction's own shared limiter (AWS budgets it apart from the rest of the control plane). */
+  getFunctionLimiter?: Limiter | undefined;
   clock?: Clock;
   /** Source of jitter in [0, 1); injectable so tests are deterministic. */
   random?: () => number;
@@ -114,6 +120,8 @@ export interface Operation {
   retryTransient?: boolean;
   /** Skip the rate limiter (data-plane calls such as Invoke have their own, much higher limits). */
   unlimited?: boolean;
+  /** Counts against GetFunction's own budget instead of the control plane's. */
+  getFunctionBudget?: boolean;
   /** Adapter-specific mapping tried before the generic one; return undefined to fall through. */
   translate?: (info: SdkErrorInfo, error: unknown, attempts: number) => RolloutError | undefined;
 }
@@ -139,7 +147,8 @@ function cancelled(op: Operation, attempts: number, cause?: unknown): AwsError {
 export class AwsCaller {
   readonly policy: RetryPolicy;
   readonly clock: Clock;
-  private readonly limiter: TokenBucket | undefined;
+  private readonly limiter: Limiter | undefined;
+  private readonly getFunctionLimiter: Limiter | undefined;
   private readonly random: () => number;
 
   constructor(options: AdapterOptions = {}, fallbackLimit: RateLimit | false = defaultRateLimit) {
@@ -147,7 +156,8 @@ export class AwsCaller {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     const limit = options.rateLimit ?? fallbackLimit;
-    this.limiter = limit === false ? undefined : new TokenBucket(limit, this.clock);
+    this.limiter = options.limiter ?? (limit === false ? undefined : new TokenBucket(limit, this.clock));
+    this.getFunctionLimiter = options.getFunctionLimiter ?? this.limiter;
   }
 
   /**
@@ -164,12 +174,20 @@ export class AwsCaller {
     let conflicts = 0;
     let retries = 0;
     for (;;) {
-      if (!op.unlimited) await this.limiter?.take(signal);
-      if (signal?.aborted) throw cancelled(op, attempts);
+      const replied = op.unlimited
+        ? undefined
+        : await (op.getFunctionBudget ? this.getFunctionLimiter : this.limiter)?.take(signal);
+      if (signal?.aborted) {
+        replied?.();
+        throw cancelled(op, attempts);
+      }
       attempts += 1;
       try {
-        return await send(signal);
+        const result = await send(signal);
+        replied?.();
+        return result;
       } catch (error) {
+        replied?.();
         if (signal?.aborted) throw cancelled(op, attempts, error);
         const info = describeSdkError(error);
         const delay = this.retryDelay(op, info, attempts, conflicts, retries);

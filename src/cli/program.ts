@@ -159,6 +159,10 @@ function declareDeploy(program: Command): Command {
       "after the last step's bake, wait for `lambda-rollout approve` before 100% (gates keep polling)",
     )
     .option("--approval-timeout <duration>", "how long to wait for approval before rolling back (default 1h)")
+    .option(
+      "--max-rps <n>",
+      "Lambda control-plane requests per second per account and region, all functions together (1-15, default 10)",
+    )
     .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
     .option("--env <name>", "environment from the config (default: chosen by branch)")
     .option("--region <region>", "AWS region (default: the SDK chain)")

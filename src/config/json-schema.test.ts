@@ -23,7 +23,11 @@ describe("published JSON Schema", () => {
       additionalProperties: boolean;
       properties: Record<string, { enum?: string[]; default?: string }>;
     };
-    expect(environment.required).toEqual(["function"]);
+    expect(environment.required).toBeUndefined();
+    expect((environment as { oneOf?: unknown }).oneOf).toEqual([
+      { required: ["function"] },
+      { required: ["functions"] },
+    ]);
     expect(environment.additionalProperties).toBe(false);
     expect(environment.properties.strategy?.enum).toContain("Canary10Percent5Minutes");
     expect(environment.properties.alias?.default).toBe("live");

@@ -1,5 +1,5 @@
 import { access } from "node:fs/promises";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { InputError } from "../errors.js";
 import { currentBranch } from "./branch.js";
 import { CONFIG_FILE_NAMES, loadConfig } from "./parse.js";
@@ -59,5 +59,5 @@ export async function environmentFromFlags(
   const config = await loadConfig(path, flags.config ?? path, context.readText);
   const branchOf = context.branch ?? (() => currentBranch(context.env, { cwd: context.cwd }));
   const branch = flags.env === undefined ? branchOf() : undefined;
-  return resolveEnvironment(config, { env: flags.env, branch });
+  return resolveEnvironment(config, { env: flags.env, branch, baseDir: dirname(path) });
 }

@@ -98,7 +98,7 @@ describe("parseConfig rejects, naming key, value and what is allowed", () => {
 
   it("a misspelt key", () => {
     expect(problemsOf(env("    stratgy: AllAtOnce\n"))).toEqual([
-      'environments.production.stratgy: unknown key; did you mean "strategy"? Allowed keys: function, alias, region, artifact, strategy, steps, finalBake, interval, alarms, alarmReadFailure, alarmsAlreadyFiring, prune, smoke, metrics, notify, hooks, manualApproval, approvalTimeout, branches.',
+      'environments.production.stratgy: unknown key; did you mean "strategy"? Allowed keys: function, functions, waves, alias, region, artifact, strategy, steps, finalBake, interval, alarms, alarmReadFailure, alarmsAlreadyFiring, prune, smoke, metrics, notify, hooks, manualApproval, approvalTimeout, branches.',
     ]);
   });
 
@@ -112,9 +112,9 @@ describe("parseConfig rejects, naming key, value and what is allowed", () => {
   it("missing keys and wrong types", () => {
     expect(problemsOf("environments:\n  p:\n    alias: 3\n    branches: main\n")).toEqual([
       "version: missing; expected 1.",
-      "environments.p.function: missing; expected a string.",
       "environments.p.alias: 3 is not allowed; expected a string.",
       'environments.p.branches: "main" is not allowed; expected a list.',
+      "environments.p: no function; set function: NAME, or functions: [{ function: NAME, zip: FILE }, ...].",
     ]);
   });
 

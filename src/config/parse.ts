@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { LineCounter, parseDocument } from "yaml";
 import { InputError } from "../errors.js";
 import { describeIssue, formatPath } from "./problems.js";
+import { releaseProblems } from "./release.js";
 import { type Config, configSchema } from "./schema.js";
 
 export const CONFIG_FILE_NAMES = ["lambda-rollout.yml", "lambda-rollout.yaml", "lambda-rollout.json"];
@@ -32,6 +33,7 @@ function crossKeyProblems(raw: unknown): string[] {
   if (isRecord(raw.environments)) {
     for (const [name, environment] of Object.entries(raw.environments)) {
       scopes.push([["environments", name], environment]);
+      problems.push(...releaseProblems(["environments", name], environment, raw.defaults));
     }
     if (Object.keys(raw.environments).length === 0) {
       problems.push("environments: {} is not allowed; define at least one environment.");

@@ -3,6 +3,7 @@ import { metricGateOptionsFromConfig } from "../health/metrics-config.js";
 import { resolveMetricGateOptions } from "../health/metrics-options.js";
 import { parseDuration } from "../plan/duration.js";
 import type { PlanInput, Step } from "../plan/plan.js";
+import { type ResolvedRelease, resolveRelease } from "./release.js";
 import type { Config, DefaultsConfig, EnvironmentConfig, MetricsConfig, SmokeConfig } from "./schema.js";
 
 /** A smoke invocation ready for the smoke gate: the payload as JSON text. */
@@ -19,7 +20,10 @@ export function toSmokeCheck(check: SmokeConfig): ResolvedSmokeCheck {
 /** An environment with `defaults` applied and its plan built: what a deploy needs from the file. */
 export interface ResolvedEnvironment {
   name: string;
-  function: string;
+  /** The one function; undefined for a release (see `release`). */
+  function: string | undefined;
+  /** Many functions shipped as one unit (`functions:`), or undefined for a single function. */
+  release: ResolvedRelease | undefined;
   alias: string;
   region: string | undefined;
   artifact: { bucket: string; prefix: string | undefined } | undefined;
@@ -57,6 +61,8 @@ export interface ResolveOptions {
   env?: string | undefined;
   /** Current branch (see currentBranch()); used only when `env` is not given. */
   branch?: string | undefined;
+  /** The configuration file's directory: release zips are relative to it. */
+  baseDir?: string | undefined;
 }
 
 export const DEFAULT_ALIAS = "live";
@@ -71,6 +77,8 @@ export function applyDefaults(
   name: string,
   environment: EnvironmentConfig,
   defaults: DefaultsConfig = {},
+  /** The configuration file's directory: release zips are relative to it. */
+  baseDir?: string | undefined,
 ): ResolvedEnvironment {
   const merged = { ...defaults, ...environment };
   const ownsPlan = environment.strategy !== undefined || environment.steps !== undefined;
@@ -87,6 +95,7 @@ export function applyDefaults(
   return {
     name,
     function: environment.function,
+    release: resolveRelease(name, environment, defaults, DEFAULT_ALIAS, baseDir),
     alias: merged.alias ?? DEFAULT_ALIAS,
     region: merged.region,
     artifact: merged.artifact
@@ -165,7 +174,7 @@ export function resolveEnvironment(config: Config, options: ResolveOptions): Res
     }
     return {
       kind: "environment",
-      environment: applyDefaults(options.env, environment, config.defaults),
+      environment: applyDefaults(options.env, environment, config.defaults, options.baseDir),
       reason: `environment "${options.env}" chosen explicitly`,
     };
   }
@@ -195,7 +204,7 @@ export function resolveEnvironment(config: Config, options: ResolveOptions): Res
   }
   return {
     kind: "environment",
-    environment: applyDefaults(first.name, first.environment, config.defaults),
+    environment: applyDefaults(first.name, first.environment, config.defaults, options.baseDir),
     reason: `branch "${branch}" matches pattern "${first.pattern}" of environment "${first.name}"`,
   };
 }

@@ -216,23 +216,63 @@ const settingsShape = {
 
 export const defaultsSchema = z.strictObject(settingsShape).partial();
 
-export const environmentSchema = z.strictObject({
-  function: z
-    .string()
-    .superRefine((text, ctx) => {
-      const problem = functionRefProblem(text);
-      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
-    })
-    .meta({
-      description: "Lambda function name, ARN or partial ARN (ACCOUNT:function:NAME), unqualified.",
-      pattern: "^((arn:aws[a-z-]*:lambda:[a-z0-9-]+:)?\\d{12}:function:)?[A-Za-z0-9_-]{1,64}$",
-    }),
-  ...defaultsSchema.shape,
-  branches: z
+const functionRef = z
+  .string()
+  .superRefine((text, ctx) => {
+    const problem = functionRefProblem(text);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .meta({
+    description: "Lambda function name, ARN or partial ARN (ACCOUNT:function:NAME), unqualified.",
+    pattern: "^((arn:aws[a-z-]*:lambda:[a-z0-9-]+:)?\\d{12}:function:)?[A-Za-z0-9_-]{1,64}$",
+  });
+
+/**
+ * One function of a release. It may override the environment's per-function settings; the plan
+ * (strategy, steps, finalBake, interval) is the release's own, shared by every function.
+ */
+const releaseFunction = z
+  .strictObject({
+    function: functionRef,
+    zip: z.string().min(1).meta({ description: "The package, relative to the configuration file." }),
+    region: settingsShape.region,
+    alias: settingsShape.alias,
+    artifact: settingsShape.artifact,
+    alarms: settingsShape.alarms,
+    alarmReadFailure: settingsShape.alarmReadFailure,
+    smoke: settingsShape.smoke,
+    metrics: settingsShape.metrics,
+    hooks: settingsShape.hooks,
+  })
+  .partial()
+  .required({ function: true, zip: true });
+
+const wave = z.strictObject({
+  regions: z
     .array(z.string().min(1))
-    .optional()
-    .meta({ description: "Branch globs that deploy here: `*` within a segment, `**` across `/`." }),
+    .min(1)
+    .meta({ description: "Regions whose functions ship in this wave, together." }),
+  bake: duration("How long the promoted wave bakes, gates watching, before the next wave starts.").optional(),
 });
+
+export const environmentSchema = z
+  .strictObject({
+    function: functionRef.optional(),
+    functions: z.array(releaseFunction).min(1).optional().meta({
+      description:
+        "A release: several functions (and regions) shipped as one unit, all new or all old. Instead of `function`.",
+    }),
+    waves: z.array(wave).min(1).optional().meta({
+      description: "Release waves by region, in order; without it, one wave of every function.",
+    }),
+    ...defaultsSchema.shape,
+    branches: z
+      .array(z.string().min(1))
+      .optional()
+      .meta({ description: "Branch globs that deploy here: `*` within a segment, `**` across `/`." }),
+  })
+  // One function or a release, never both (parse.ts reports either mistake with its key path).
+  .meta({ oneOf: [{ required: ["function"] }, { required: ["functions"] }] });
 
 export const configSchema = z
   .strictObject({
@@ -252,3 +292,5 @@ export type SmokeConfig = z.infer<typeof smokeCheck>;
 export type MetricsConfig = z.infer<typeof metrics>;
 export type HooksConfig = z.infer<typeof settingsShape.hooks>;
 export type StepSpec = z.infer<typeof stepObject>;
+export type ReleaseFunctionConfig = z.infer<typeof releaseFunction>;
+export type WaveConfig = z.infer<typeof wave>;

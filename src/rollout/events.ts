@@ -57,9 +57,15 @@ export type RolloutEvent =
     }
   | { type: "approved"; version: string; approvedAt: string }
   | { type: "promoted"; version: string }
+  /** A release's wave starts: its regions and functions (see release.ts). */
+  | { type: "wave"; wave: number; waves: number; regions: string[]; functions: string[] }
   | ResultEvent;
 
-export type StampedEvent = RolloutEvent & { at: number };
+/**
+ * An event with its time. In a release, events about one function also carry that function and its
+ * region (null: the SDK's default region).
+ */
+export type StampedEvent = RolloutEvent & { at: number; function?: string; region?: string | null };
 
 export type EventSink = (event: StampedEvent) => void;
 

@@ -12,6 +12,8 @@ export interface PublishRequest {
   /** `$LATEST`'s CodeSha256 as validated: when it is the package's already, only the settings changed. */
   latestCodeSha256?: string | undefined;
   updateTimeoutMs?: number | undefined;
+  /** The release (and its wave) this version belongs to, recorded in its description (see release.ts). */
+  release?: VersionRelease | undefined;
 }
 
 export interface PublishPorts {
@@ -27,8 +29,26 @@ export const DEFAULT_UPDATE_TIMEOUT_MS = 5 * 60_000;
 const POLL_MS = 1_000;
 
 /** What a published version says about itself; `status` and `rollback` read it back from AWS. */
-export function versionDescription(sha256Hex: string, previousVersion: string): string {
-  return `lambda-rollout: ${sha256Hex.slice(0, 12)} (previous v${previousVersion})`;
+/** A release's id and the wave a version ships in. */
+export interface VersionRelease {
+  id: string;
+  wave: number;
+  waves: number;
+}
+
+export function versionDescription(
+  sha256Hex: string,
+  previousVersion: string,
+  release?: VersionRelease,
+): string {
+  const tag = release === undefined ? "" : ` release=${release.id} wave=${release.wave}/${release.waves}`;
+  return `lambda-rollout: ${sha256Hex.slice(0, 12)} (previous v${previousVersion})${tag}`;
+}
+
+/** The release a version was published for, from its description; undefined for other versions. */
+export function releaseOfVersion(description: string | undefined): VersionRelease | undefined {
+  const m = / release=(r-[0-9a-z]+-[0-9a-z]+) wave=(\d+)\/(\d+)$/.exec(description ?? "");
+  return m ? { id: m[1] as string, wave: Number(m[2]), waves: Number(m[3]) } : undefined;
 }
 
 /** What the version published from `$LATEST` before a first release says about itself. */
@@ -37,7 +57,9 @@ export const BASELINE_DESCRIPTION =
 
 /** The version a lambda-rollout release replaced, from its description; undefined for other versions. */
 export function previousVersionOf(description: string | undefined): string | undefined {
-  return /^lambda-rollout: [0-9a-f]{12} \(previous v(\d+|\$LATEST)\)$/.exec(description ?? "")?.[1];
+  return /^lambda-rollout: [0-9a-f]{12} \(previous v(\d+|\$LATEST)\)(?: release=\S+)?$/.exec(
+    description ?? "",
+  )?.[1];
 }
 
 /**
@@ -93,7 +115,7 @@ export async function publishPackage(request: PublishRequest, ports: PublishPort
   const version = await lambda.publishVersion(
     functionName,
     artifact.digest.base64,
-    versionDescription(artifact.digest.hex, request.stableVersion),
+    versionDescription(artifact.digest.hex, request.stableVersion, request.release),
     { signal },
   );
   emit({ type: "published", version: version.version, codeSha256: version.codeSha256 });

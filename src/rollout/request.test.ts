@@ -28,6 +28,19 @@ environments:
     alias: current
     region: eu-central-1
     branches: [develop, "feature/**"]
+  release:
+    region: eu-west-1
+    artifact: { bucket: "artifacts-{region}" }
+    functions:
+      - { function: orders-get, zip: dist/orders-get.zip }
+      - { function: orders-put, zip: dist/orders-put.zip }
+    notify: ["https://hooks.example.com/services/T0/B0/secret"]
+  release-pruned:
+    region: eu-west-1
+    artifact: { bucket: "artifacts-{region}" }
+    functions: [{ function: orders-get, zip: dist/orders-get.zip }]
+    prune: { keep: 5 }
+    manualApproval: true
 `;
 
 beforeAll(async () => {
@@ -255,5 +268,25 @@ describe("names Lambda would reject are exit 2 before any AWS call", () => {
     const error = await rejection(inputs);
     expect(error.exitCode).toBe(2);
     expect(error.message).toMatch(message);
+  });
+});
+
+describe("a release (functions:)", () => {
+  test("gets the environment's notify URLs, like a single function", async () => {
+    const resolved = await resolve({ env: "release" });
+    expect(resolved.kind).toBe("release");
+    if (resolved.kind !== "release") return;
+    expect(resolved.notify.map(String)).toEqual(["https://hooks.example.com/services/T0/B0/secret"]);
+    expect(resolved.request.functions.map((item) => item.functionName)).toEqual(["orders-get", "orders-put"]);
+  });
+
+  test("refuses what only a single function supports, instead of ignoring it (exit 2)", async () => {
+    const fromFile = await rejection({ env: "release-pruned" });
+    expect(fromFile.message).toBe(
+      'manualApproval, prune cannot be used with environment "release-pruned": a release (functions:) does not support it yet.',
+    );
+    const fromFlags = await rejection({ env: "release", manualApproval: true, allowFiringAlarms: true });
+    expect(fromFlags.message).toMatch(/^--manual-approval, --allow-firing-alarms cannot be used with/);
+    expect(fromFlags.exitCode).toBe(2);
   });
 });

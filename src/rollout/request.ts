@@ -1,6 +1,11 @@
 import { resolve } from "node:path";
 import { checkAliasName, targetOf } from "../config/function-name.js";
-import { CONFIG_FILE_NAMES, DEFAULT_ALIAS, environmentFromFlags } from "../config/index.js";
+import {
+  CONFIG_FILE_NAMES,
+  DEFAULT_ALIAS,
+  environmentFromFlags,
+  type ResolvedEnvironment,
+} from "../config/index.js";
 import { InputError } from "../errors.js";
 import { metricGateOptionsFromConfig } from "../health/metrics-config.js";
 import type { SmokeCheck } from "../health/smoke.js";
@@ -8,6 +13,7 @@ import { resolveWebhookUrls } from "../notify/urls.js";
 import { parseDuration } from "../plan/duration.js";
 import { buildPlan, type Step } from "../plan/plan.js";
 import type { DeployRequest, DeploySource } from "./deploy.js";
+import { type ReleaseRequest, resolveReleaseRequest } from "./release-request.js";
 
 /**
  * What a user can say on the command line or as Action inputs, all optional. Values given here override
@@ -37,6 +43,8 @@ export interface DeployInputs {
   region?: string | undefined;
   /** Webhook URLs (`--notify`, repeatable); replace the configuration's `notify:`. */
   notify?: string[] | undefined;
+  /** Lambda control-plane budget per account and region, requests per second (1..15). */
+  maxRps?: string | undefined;
   dryRun?: boolean | undefined;
   /** Alarms already in ALARM at the start do not block the roll-out (config `alarmsAlreadyFiring: ignore`). */
   allowFiringAlarms?: boolean | undefined;
@@ -64,6 +72,7 @@ const SCALAR_INPUTS = {
   "restore-timeout": "restoreTimeout",
   "approval-timeout": "approvalTimeout",
   region: "region",
+  "max-rps": "maxRps",
 } as const satisfies Record<string, keyof DeployInputs>;
 
 type ScalarKey = (typeof SCALAR_INPUTS)[keyof typeof SCALAR_INPUTS];
@@ -83,6 +92,13 @@ export function scalarInputs(read: (name: string) => string | undefined): Pick<D
 
 export type ResolvedDeploy =
   | { kind: "noop"; message: string }
+  | {
+      kind: "release";
+      request: ReleaseRequest;
+      /** Where notifications go, validated (http/https only). */
+      notify: URL[];
+      environment: { name: string; reason: string };
+    }
   | {
       kind: "deploy";
       request: DeployRequest;
@@ -130,6 +146,14 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
   const fromFile = await environmentFromFlags(inputs, context);
   if (fromFile?.kind === "noop") return { kind: "noop", message: fromFile.message };
   const environment = fromFile?.kind === "environment" ? fromFile.environment : undefined;
+  if (environment?.release && fromFile?.kind === "environment") {
+    return {
+      kind: "release",
+      request: resolveReleaseRequest(inputs, environment, context.cwd),
+      notify: notifyOf(inputs, environment, context.env),
+      environment: { name: environment.name, reason: fromFile.reason },
+    };
+  }
 
   // A function ARN becomes its bare name here, once: S3 keys, metric dimensions and IAM use the name.
   const target = targetOf(inputs, environment);
@@ -206,16 +230,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
       manualApproval: manualApprovalOf(inputs, environment, target.region),
     },
     region: target.region,
-    notify: resolveWebhookUrls(
-      inputs.notify,
-      environment && environment.notify.length > 0
-        ? {
-            urls: environment.notify,
-            where: (index) => `notify[${index}] of environment "${environment.name}"`,
-          }
-        : undefined,
-      context.env,
-    ),
+    notify: notifyOf(inputs, environment, context.env),
     environment:
       environment && fromFile?.kind === "environment"
         ? { name: environment.name, reason: fromFile.reason }
@@ -303,4 +318,22 @@ function resolveSource(
   }
   // Relative to the caller's working directory (RunOptions.cwd), not to wherever this process runs.
   return { zip: resolve(cwd, inputs.zip), bucket, prefix: inputs.prefix ?? artifact?.prefix };
+}
+
+/** The webhook URLs: `--notify` replaces the environment's `notify:`; validated (exit 2 when bad). */
+function notifyOf(
+  inputs: DeployInputs,
+  environment: ResolvedEnvironment | undefined,
+  env: NodeJS.ProcessEnv,
+) {
+  return resolveWebhookUrls(
+    inputs.notify,
+    environment && environment.notify.length > 0
+      ? {
+          urls: environment.notify,
+          where: (index) => `notify[${index}] of environment "${environment.name}"`,
+        }
+      : undefined,
+    env,
+  );
 }

@@ -117,6 +117,7 @@ describe("action.yml", () => {
       "notify",
       "manual-approval",
       "approval-timeout",
+      "max-rps",
       "region",
       "dry-run",
       "github-deployment",

@@ -30,6 +30,11 @@ beforeAll(async () => {
       "  pruned:",
       "    function: name-searcher-pruned",
       "    prune: { keep: 5 }",
+      "  release:",
+      '    artifact: { bucket: "myapp-{region}", prefix: rel }',
+      "    functions:",
+      "      - { function: orders-get, zip: a.zip }",
+      "      - { function: orders-get, zip: a.zip, region: us-east-1 }",
       "",
     ].join("\n"),
   );
@@ -76,6 +81,27 @@ describe("lambda-rollout iam-policy", () => {
     const staging = await statements("staging");
     expect(staging.flatMap((s) => s.Action)).not.toContain("lambda:DeleteFunction");
     expect(staging.flatMap((s) => s.Action)).not.toContain("lambda:ListAliases");
+  });
+
+  it("for a release, grants each function in its own region, bucket and prefix", async () => {
+    const { stdout } = await run(["--env", "release", "--account", "123456789012"]);
+    const policy = JSON.parse(stdout) as { Statement: { Sid: string; Resource: string[] }[] };
+    const bySid = Object.fromEntries(policy.Statement.map((s) => [s.Sid, s.Resource]));
+    expect(bySid.DeployFunction).toEqual([
+      "arn:aws:lambda:eu-west-1:123456789012:function:orders-get",
+      "arn:aws:lambda:eu-west-1:123456789012:function:orders-get:*",
+      "arn:aws:lambda:us-east-1:123456789012:function:orders-get",
+      "arn:aws:lambda:us-east-1:123456789012:function:orders-get:*",
+    ]);
+    expect(bySid.ArtifactObjects).toEqual([
+      "arn:aws:s3:::myapp-eu-west-1/rel/orders-get/*",
+      "arn:aws:s3:::myapp-us-east-1/rel/orders-get/*",
+    ]);
+  });
+
+  it("for a release, refuses flags that name one function (exit 2)", async () => {
+    const { exitCode } = await run(["--env", "release", "--function", "x"], {}, true);
+    expect(exitCode).toBe(2);
   });
 
   it("prints deployerPolicy() for the flags", async () => {

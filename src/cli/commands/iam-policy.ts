@@ -1,7 +1,9 @@
 import { checkAliasName, targetOf } from "../../config/function-name.js";
 import { DEFAULT_ALIAS, environmentFromFlags } from "../../config/index.js";
+import type { ResolvedRelease } from "../../config/release.js";
 import { InputError } from "../../errors.js";
 import { type DeployerTarget, deployerPolicy } from "../../iam/policy.js";
+import { releasePolicy } from "../../iam/release-policy.js";
 import type { CliIo } from "../io.js";
 
 export interface IamPolicyFlags {
@@ -19,7 +21,8 @@ export interface IamPolicyFlags {
 
 interface FromConfig {
   name: string;
-  function: string;
+  release: ResolvedRelease | undefined;
+  function: string | undefined;
   alias: string;
   region: string | undefined;
   bucket: string | undefined;
@@ -38,6 +41,7 @@ async function fromConfig(flags: IamPolicyFlags, io: CliIo): Promise<FromConfig 
   const environment = resolution.environment;
   return {
     name: environment.name,
+    release: environment.release,
     function: environment.function,
     alias: environment.alias,
     region: environment.region,
@@ -52,8 +56,11 @@ async function fromConfig(flags: IamPolicyFlags, io: CliIo): Promise<FromConfig 
  * Flags over configuration over the SDK's region variables; the account defaults to `*`. A function
  * ARN is reduced to its name (as deploy does) and also gives the partition, region and account.
  */
-async function resolveIamTarget(flags: IamPolicyFlags, io: CliIo): Promise<DeployerTarget> {
-  const file = await fromConfig(flags, io);
+async function resolveIamTarget(
+  flags: IamPolicyFlags,
+  io: CliIo,
+  file: FromConfig | undefined,
+): Promise<DeployerTarget> {
   const fn = targetOf(flags, file);
   const functionName = fn?.name;
   const bucket = flags.bucket ?? file?.bucket;
@@ -92,9 +99,51 @@ async function resolveIamTarget(flags: IamPolicyFlags, io: CliIo): Promise<Deplo
   return partition === undefined ? target : { ...target, partition };
 }
 
-/** `lambda-rollout iam-policy`: prints the least-privilege policy document for one deploy target. */
+/** Every function of a release environment as a deploy target: its own region, bucket, prefix, alarms. */
+function releaseTargets(
+  flags: IamPolicyFlags,
+  file: FromConfig,
+  release: ResolvedRelease,
+  io: CliIo,
+): DeployerTarget[] {
+  const given = (["function", "alias", "bucket", "prefix", "alarm"] as const).filter(
+    (key) => flags[key] !== undefined,
+  );
+  if (given.length > 0) {
+    throw new InputError(
+      `${given.map((key) => `--${key}`).join(", ")} cannot be used with environment "${file.name}": it is a release (functions:).`,
+      { hint: "Each function's name, bucket, prefix and alarms come from its item under functions:." },
+    );
+  }
+  return release.functions.map((item) => {
+    const region = item.region ?? flags.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+    if (region === undefined) {
+      throw new InputError(`${item.path} has no region.`, {
+        hint: "Set region: for the function or the environment, or pass --region.",
+      });
+    }
+    const target: DeployerTarget = {
+      functionName: item.function,
+      aliasName: item.alias,
+      region,
+      accountId: flags.account ?? "*",
+      bucket: item.artifact.bucket,
+      prefix: item.artifact.prefix ?? "",
+      alarmNames: item.alarms,
+    };
+    return flags.partition === undefined ? target : { ...target, partition: flags.partition };
+  });
+}
+
+/** `lambda-rollout iam-policy`: prints the least-privilege policy document for one deploy target or release. */
 export async function iamPolicyCommand(flags: IamPolicyFlags, io: CliIo): Promise<number> {
-  const policy = deployerPolicy(await resolveIamTarget(flags, io));
+  const file = await fromConfig(flags, io);
+  if (file?.release) {
+    const policy = releasePolicy(releaseTargets(flags, file, file.release, io));
+    io.stdout.write(`${JSON.stringify(policy, null, 2)}\n`);
+    return 0;
+  }
+  const policy = deployerPolicy(await resolveIamTarget(flags, io, file));
   io.stdout.write(`${JSON.stringify(policy, null, 2)}\n`);
   return 0;
 }

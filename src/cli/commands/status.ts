@@ -1,6 +1,17 @@
 import { status } from "../../rollout/manage.js";
+import { type ReleaseStatus, releaseStatus } from "../../rollout/release-manage.js";
 import type { CliIo } from "../io.js";
-import { awsLambda, type LambdaFactory, resolveTarget, type TargetFlags } from "./target.js";
+import { awsLambda, type LambdaFactory, resolveTargets, type TargetFlags } from "./target.js";
+
+/** One line per function: where it is, its routing, and what the newest release did to it. */
+export function formatReleaseStatus(report: ReleaseStatus): string {
+  const rows = report.functions.map((row) => {
+    const wave = row.wave === null ? "" : ` wave ${row.wave}`;
+    const versions = row.toVersion ? ` (v${row.fromVersion ?? "?"} → v${row.toVersion})` : "";
+    return `  ${row.function}${row.region ? ` [${row.region}]` : ""}:${row.alias} ${row.routing} — ${row.state}${wave}${versions}`;
+  });
+  return [report.summary, ...rows].join("\n");
+}
 
 /** `lambda-rollout status`: the alias's versions and weights, read from AWS alone. */
 export async function statusCommand(
@@ -8,7 +19,14 @@ export async function statusCommand(
   io: CliIo,
   lambdaFor: LambdaFactory = awsLambda,
 ): Promise<number> {
-  const target = await resolveTarget(flags, io);
+  const resolved = await resolveTargets(flags, io);
+  if (resolved.kind === "release") {
+    const report = await releaseStatus(resolved.release.members, lambdaFor);
+    if (flags.json) io.stdout.write(`${JSON.stringify(report)}\n`);
+    else io.stdout.write(`${formatReleaseStatus(report)}\n`);
+    return 0;
+  }
+  const target = resolved.target;
   const report = await status(lambdaFor(target.region), target.functionName, target.aliasName, target.region);
   if (flags.json) io.stdout.write(`${JSON.stringify(report)}\n`);
   else

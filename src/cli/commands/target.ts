@@ -1,8 +1,9 @@
 import { createAwsPorts } from "../../aws/index.js";
 import { checkAliasName, targetOf } from "../../config/function-name.js";
-import { DEFAULT_ALIAS, environmentFromFlags } from "../../config/index.js";
+import { DEFAULT_ALIAS, environmentFromFlags, type Resolution } from "../../config/index.js";
 import { InputError } from "../../errors.js";
 import type { LambdaPort } from "../../ports.js";
+import type { ReleaseMember } from "../../rollout/release-manage.js";
 import type { CliIo } from "../io.js";
 
 /** The flags of `status`, `rollback` and `promote`. */
@@ -26,9 +27,50 @@ export type LambdaFactory = (region: string | undefined) => LambdaPort;
 
 export const awsLambda: LambdaFactory = (region) => createAwsPorts(region ? { region } : {}).lambda;
 
-/** The function and alias from flags, else from the configuration's environment (as `deploy` picks it). */
-export async function resolveTarget(flags: TargetFlags, io: CliIo): Promise<Target> {
+/** Every function of a release environment (`functions:`), for status, rollback and promote. */
+export interface ReleaseTargets {
+  name: string;
+  members: ReleaseMember[];
+}
+
+/** One function, or every function of a release when the environment lists `functions:`. */
+export async function resolveTargets(
+  flags: TargetFlags,
+  io: CliIo,
+): Promise<{ kind: "one"; target: Target } | { kind: "release"; release: ReleaseTargets }> {
   const resolution = await environmentFromFlags(flags, { cwd: io.cwd, env: io.env });
+  const release = resolution?.kind === "environment" ? resolution.environment.release : undefined;
+  if (release && resolution?.kind === "environment") {
+    if (flags.function !== undefined || flags.alias !== undefined || flags.region !== undefined) {
+      throw new InputError(
+        `--function, --alias and --region cannot be used with environment "${resolution.environment.name}": it is a release (functions:).`,
+        {
+          hint: "Drop them to act on every function of the release, or pass --function without --config for one function.",
+        },
+      );
+    }
+    return {
+      kind: "release",
+      release: {
+        name: resolution.environment.name,
+        members: release.functions.map((item) => ({
+          functionName: item.function,
+          aliasName: item.alias,
+          region: item.region,
+        })),
+      },
+    };
+  }
+  return { kind: "one", target: await resolveTarget(flags, io, resolution) };
+}
+
+/** The function and alias from flags, else from the configuration's environment (as `deploy` picks it). */
+export async function resolveTarget(
+  flags: TargetFlags,
+  io: CliIo,
+  resolved?: Resolution | undefined,
+): Promise<Target> {
+  const resolution = resolved ?? (await environmentFromFlags(flags, { cwd: io.cwd, env: io.env }));
   if (resolution?.kind === "noop") {
     throw new InputError(resolution.message, { hint: "Pass --env NAME or --function NAME." });
   }

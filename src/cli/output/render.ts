@@ -1,6 +1,7 @@
 import type { StampedEvent } from "../../rollout/events.js";
 import { inertJson } from "../../workflow-text.js";
 import type { OutputStream } from "../io.js";
+import { functionPrefix, ReleaseRows } from "./release-view.js";
 
 /** One human line per event, or undefined for events that only update the live view. */
 export function describeEvent(event: StampedEvent): string | undefined {
@@ -39,6 +40,8 @@ export function describeEvent(event: StampedEvent): string | undefined {
       return `approval seen; promoting v${event.version}`;
     case "promoted":
       return `promoted v${event.version} to 100%`;
+    case "wave":
+      return `wave ${event.wave}/${event.waves} (${event.regions.join(", ")}): ${event.functions.join(", ")}`;
     case "result": {
       const versions = event.toVersion ? ` v${event.fromVersion ?? "?"} → v${event.toVersion}` : "";
       const target = event.function ? ` (${event.function}:${event.alias}${versions})` : "";
@@ -53,7 +56,8 @@ export function plainRenderer(out: OutputStream): (event: StampedEvent) => void 
     const text = describeEvent(event);
     if (text === undefined) return;
     const stamp = new Date(event.at).toISOString();
-    for (const line of text.split("\n")) out.write(`${stamp} ${line}\n`);
+    const prefix = functionPrefix(event);
+    for (const line of text.split("\n")) out.write(`${stamp} ${prefix}${line}\n`);
   };
 }
 
@@ -89,6 +93,16 @@ export function ttyRenderer(
   let approvalEndsAt: number | undefined;
   let gates = new Map<string, string>();
   let timer: NodeJS.Timeout | undefined;
+  const release = new ReleaseRows();
+  /** Lines the status block takes on screen now (a release shows one row per function). */
+  let drawn = 1;
+  const clearStatus = () => {
+    // Up to the first line of the block, clearing each line on the way.
+    let clear = CLEAR_LINE;
+    for (let line = 1; line < drawn; line++) clear += "\x1b[1A\x1b[2K";
+    drawn = 1;
+    return clear;
+  };
   const status = () => {
     const parts = [`${step}weight ${weight}%`];
     if (bakeEndsAt !== undefined) parts.push(`bake ${countdown(bakeEndsAt - now())} left`);
@@ -97,13 +111,19 @@ export function ttyRenderer(
     if (gates.size > 0) parts.push([...gates].map(([gate, state]) => `${gate} ${state}`).join(", "));
     return parts.join(" · ");
   };
-  const draw = () => out.write(`${CLEAR_LINE}\x1b[1m${status()}\x1b[22m`);
+  const draw = () => {
+    const lines = release.active ? [...release.lines(), status()] : [status()];
+    const clear = clearStatus();
+    drawn = lines.length;
+    out.write(`${clear}\x1b[1m${lines.join("\n")}\x1b[22m`);
+  };
   const stop = () => {
     if (timer) clearInterval(timer);
     timer = undefined;
   };
   return {
     render(event) {
+      release.update(event);
       if (event.type === "shift") {
         weight = event.weight;
         step = `step ${event.step}/${event.steps} · `;
@@ -136,10 +156,11 @@ export function ttyRenderer(
       const text = quiet ? undefined : describeEvent(event);
       if (text !== undefined) {
         const time = new Date(event.at).toLocaleTimeString();
+        const prefix = functionPrefix(event);
         out.write(
-          `${CLEAR_LINE}${text
+          `${clearStatus()}${text
             .split("\n")
-            .map((line) => `${time} ${line}`)
+            .map((line) => `${time} ${prefix}${line}`)
             .join("\n")}\n`,
         );
       }
@@ -148,7 +169,7 @@ export function ttyRenderer(
     },
     close() {
       stop();
-      out.write(CLEAR_LINE);
+      out.write(clearStatus());
     },
   };
 }

@@ -1,0 +1,47 @@
+/**
+ * The deployer policy of a release: exactly its functions (in their regions), their buckets and key
+ * prefixes, and their alarms. Built from each function's own policy (policy.ts), merged statement by
+ * statement, so a release grants nothing a deploy of each function alone would not.
+ */
+import { InputError } from "../errors.js";
+import { type DeployerTarget, deployerPolicy, type PolicyDocument, type PolicyStatement } from "./policy.js";
+
+const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
+
+export function releasePolicy(targets: DeployerTarget[]): PolicyDocument {
+  if (targets.length === 0) throw new InputError("A release policy needs at least one function.");
+  const statements = targets.flatMap((target) => deployerPolicy(target).Statement);
+  const bySid = (sid: string) => statements.filter((statement) => statement.Sid === sid);
+  const merged = (sid: string): PolicyStatement | undefined => {
+    const all = bySid(sid);
+    const first = all[0];
+    if (!first) return undefined;
+    return { ...first, Resource: sorted(all.flatMap((statement) => statement.Resource)) };
+  };
+  // ListBucket is granted per bucket, with the prefixes of that bucket's functions as its condition.
+  const listings = new Map<string, Set<string>>();
+  for (const statement of bySid("ArtifactListing")) {
+    const bucket = statement.Resource[0] as string;
+    const prefixes = listings.get(bucket) ?? new Set<string>();
+    for (const prefix of statement.Condition?.StringLike?.["s3:prefix"] ?? []) prefixes.add(prefix);
+    listings.set(bucket, prefixes);
+  }
+  const buckets = sorted(listings.keys());
+  const listingStatements = buckets.map(
+    (bucket, index): PolicyStatement => ({
+      Sid: buckets.length === 1 ? "ArtifactListing" : `ArtifactListing${index + 1}`,
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: [bucket],
+      Condition: { StringLike: { "s3:prefix": sorted(listings.get(bucket) ?? []) } },
+    }),
+  );
+  const result: PolicyStatement[] = [
+    merged("DeployFunction"),
+    merged("ArtifactObjects"),
+    ...listingStatements,
+    merged("ReadAlarms"),
+    merged("ReadMetrics"),
+  ].filter((statement): statement is PolicyStatement => statement !== undefined);
+  return { Version: "2012-10-17", Statement: result };
+}

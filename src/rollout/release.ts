@@ -1,0 +1,357 @@
+/**
+ * A release: many functions, possibly in several regions, shipped as one unit. Everything is validated
+ * before the first write; then wave by wave, packages publish in parallel and the wave shifts in
+ * lockstep (lockstep.ts). Any failure anywhere (a gate of any function in any wave, SIGINT/SIGTERM, an
+ * AWS error) restores every function the release moved, earlier promoted waves included: the release
+ * ends all-new or all-old. Every alias description carries the release id and the version it replaced,
+ * so `rollback` and `promote` can finish the job from AWS state alone (release-manage.ts).
+ */
+import {
+  AwsError,
+  ConflictError,
+  ExitCode,
+  foundAfterChanges,
+  GateFailedError,
+  InterruptedError,
+  RollbackFailedError,
+  RolloutError,
+} from "../errors.js";
+import { buildGates, inconclusivePolicy } from "../health/gates.js";
+import { describePlan } from "../plan/plan.js";
+import type { AlarmPort, ArtifactStore, Clock, CredentialsPort, LambdaPort, MetricsPort } from "../ports.js";
+import { systemClock } from "../ports.js";
+import { type AliasWriter, describeRouting } from "./alias-writer.js";
+import { worstCaseOf } from "./deploy.js";
+import { DEFAULT_RESTORE_TIMEOUT_MS } from "./engine.js";
+import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
+import { assertCredentialsOutlive, type WorstCase } from "./lifetime.js";
+import { allSettledOrThrow, runWave, type WaveMember } from "./lockstep.js";
+import { liveDescription, newReleaseId, parseReplaced } from "./progress.js";
+import { type Checked, messageOf, publish, validate } from "./release-prepare.js";
+import type { ReleaseRequest } from "./release-request.js";
+
+export const DEFAULT_RELEASE_INTERVAL_MS = 10_000;
+
+/** The adapters of one region. */
+export interface RegionPorts {
+  lambda: LambdaPort;
+  artifacts: ArtifactStore;
+  alarms: AlarmPort;
+  metrics?: MetricsPort | undefined;
+  /** When present, the credentials must outlive the release's worst case (or renew) before any write. */
+  credentials?: CredentialsPort | undefined;
+}
+
+export interface ReleasePorts {
+  /** The adapters for a function's region (undefined: the SDK's default region). Called once per region. */
+  portsFor: (region: string | undefined) => RegionPorts;
+  clock?: Clock | undefined;
+  emit?: EventSink | undefined;
+  signal?: AbortSignal | undefined;
+  cwd?: string | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+  /** Fixed release id (tests); default: a new one from the clock. */
+  releaseId?: string | undefined;
+}
+
+/** What one function of the release ended as, in the result line. */
+export interface ReleaseFunctionResult {
+  function: string;
+  region: string | null;
+  alias: string;
+  /** Its wave among the waves with something to ship; null when its wave had nothing to ship. */
+  wave: number | null;
+  fromVersion: string | null;
+  toVersion: string | null;
+  /** promoted: serves the new version; rolled_back: restored; unchanged: its package was live already. */
+  state: "promoted" | "rolled_back" | "unchanged" | "not_started" | "failed";
+}
+
+export type ReleaseResultEvent = ResultEvent & {
+  release: { id: string; name: string; functions: ReleaseFunctionResult[] };
+};
+
+export async function release(request: ReleaseRequest, ports: ReleasePorts): Promise<ReleaseResultEvent> {
+  const clock = ports.clock ?? systemClock;
+  const { signal } = ports;
+  const sink = guardSink(ports.emit ?? (() => {}));
+  const releaseId = ports.releaseId ?? newReleaseId(clock.now());
+  const label = `${request.name} (${request.functions.length} functions)`;
+  const aliasNames = [...new Set(request.functions.map((spec) => spec.aliasName))].join(",");
+  const emitFor = (event: RolloutEvent, spec?: { functionName: string; region: string | undefined }) =>
+    sink({
+      ...event,
+      at: clock.now(),
+      ...(spec ? { function: spec.functionName, region: spec.region ?? null } : {}),
+    } as Parameters<EventSink>[0]);
+  const regionPorts = new Map<string, RegionPorts>();
+  const portsOf = (region: string | undefined) => {
+    const key = region ?? "";
+    let found = regionPorts.get(key);
+    if (!found) {
+      found = ports.portsFor(region);
+      regionPorts.set(key, found);
+    }
+    return found;
+  };
+  let checked: Checked[] = [];
+  let changed = false;
+  /** Each configured wave's place among the waves with something to ship (1-based), as descriptions say. */
+  const ordinalOf = new Map<number, number>();
+
+  const finish = (
+    outcome: ResultEvent["outcome"],
+    exitCode: number,
+    error?: RolloutError,
+    reason?: string,
+  ) => {
+    const functions = checked.map(
+      (item): ReleaseFunctionResult => ({
+        function: item.spec.functionName,
+        region: item.spec.region ?? null,
+        alias: item.spec.aliasName,
+        wave: ordinalOf.get(item.wave) ?? null,
+        fromVersion: item.alias.version,
+        toVersion: item.newVersion ?? null,
+        state: item.unchanged
+          ? "unchanged"
+          : item.restored
+            ? "rolled_back"
+            : item.writer === undefined || item.writer.isUntouched()
+              ? "not_started"
+              : outcome === "promoted"
+                ? "promoted"
+                : "failed",
+      }),
+    );
+    const result: ReleaseResultEvent = {
+      type: "result",
+      outcome,
+      function: label,
+      alias: aliasNames,
+      fromVersion: null,
+      toVersion: null,
+      reason: error?.message ?? reason ?? null,
+      hint: error?.hint ?? null,
+      exitCode,
+      release: { id: releaseId, name: request.name, functions },
+    };
+    sink({ ...result, at: clock.now() });
+    return result;
+  };
+
+  try {
+    emitFor({
+      type: "plan",
+      function: label,
+      alias: aliasNames,
+      plan: request.plan,
+      dryRun: request.dryRun ?? false,
+    });
+    checked = await validate(request, portsOf, signal);
+    const moving = checked.filter((item) => !item.unchanged);
+    if (moving.length === 0) {
+      return finish(
+        "noop",
+        ExitCode.ok,
+        undefined,
+        `Every function of ${request.name} already serves its package.`,
+      );
+    }
+    for (const item of checked) {
+      emitFor(
+        {
+          type: "info",
+          message: item.unchanged
+            ? `unchanged (${item.unchanged})`
+            : `wave ${item.wave + 1}, now ${describeRouting(item.alias)}`,
+        },
+        item.spec,
+      );
+    }
+    emitFor({ type: "info", message: `Release ${releaseId}: ${describePlan(request.plan)}` });
+    // Dry runs too: they give the verdict the real run would.
+    const credentials = checked.find((item) => item.ports.credentials)?.ports.credentials;
+    await assertCredentialsOutlive(credentials, releaseWorstCase(request, moving), {
+      now: clock.now(),
+      emit: (event) => emitFor(event),
+    });
+    if (request.dryRun) return finish("noop", ExitCode.ok, undefined, "dry run: nothing was changed");
+    if (signal?.aborted) throw new InterruptedError("Interrupted before any change; nothing was changed.");
+
+    // Waves with nothing to ship are skipped, and not counted: `wave=k/K` in the descriptions then
+    // says "the last wave was reached" exactly when k = K (release-manage.ts relies on it).
+    const active = request.waves
+      .map((wave, index) => ({ wave, members: moving.filter((item) => item.wave === index) }))
+      .filter((entry) => entry.members.length > 0);
+    const waveCount = active.length;
+    for (const [ordinal, entry] of active.entries())
+      ordinalOf.set(request.waves.indexOf(entry.wave), ordinal + 1);
+    for (const [waveIndex, { wave, members }] of active.entries()) {
+      const tagOf = { id: releaseId, wave: waveIndex + 1, waves: waveCount };
+      emitFor({
+        type: "wave",
+        wave: waveIndex + 1,
+        waves: waveCount,
+        regions: [...new Set(members.map((item) => item.spec.region ?? "default"))],
+        functions: members.map((item) => item.spec.functionName),
+      });
+      changed = true;
+      await allSettledOrThrow(
+        members.map((item) => publish(item, tagOf, request, { clock, signal, emitFor })),
+      );
+      if (signal?.aborted) throw new InterruptedError(`Interrupted (${String(signal.reason ?? "signal")}).`);
+      const waveMembers: WaveMember[] = members.map((item) => {
+        const built = buildGates(item.spec, {
+          lambda: item.ports.lambda,
+          alarms: item.ports.alarms,
+          metrics: item.ports.metrics,
+          clock,
+          cwd: ports.cwd,
+          env: ports.env,
+        });
+        return {
+          functionName: item.spec.functionName,
+          aliasName: item.spec.aliasName,
+          region: item.spec.region,
+          stable: item.alias.version,
+          newVersion: item.newVersion as string,
+          writer: item.writer as AliasWriter,
+          gates: built,
+          tag: { ...tagOf, fromVersion: item.alias.version },
+          next: item.next,
+        };
+      });
+      const strictest = members.find((item) => item.spec.metrics) ?? members[0];
+      await runWave(
+        {
+          members: waveMembers,
+          plan: request.plan,
+          holdMs: request.plan.finalBakeMs + wave.bakeMs,
+          intervalMs: request.intervalMs ?? DEFAULT_RELEASE_INTERVAL_MS,
+          inconclusive: inconclusivePolicy(strictest?.spec ?? {}),
+        },
+        {
+          clock,
+          signal,
+          emit: (event, member) =>
+            emitFor(event, member ? { functionName: member.functionName, region: member.region } : undefined),
+        },
+      );
+      emitFor({ type: "info", message: `Wave ${waveIndex + 1}/${waveCount} promoted.` });
+    }
+    return finish(
+      "promoted",
+      ExitCode.ok,
+      undefined,
+      `Release ${releaseId}: every function serves its new version.`,
+    );
+  } catch (caught) {
+    const cause =
+      signal?.aborted && !(caught instanceof GateFailedError)
+        ? new InterruptedError(`Interrupted (${String(signal.reason ?? "signal")}): ${messageOf(caught)}`)
+        : toRolloutError(caught);
+    if (!changed)
+      return finish(cause instanceof InterruptedError ? "rolled_back" : "failed", cause.exitCode, cause);
+    const failure = await restoreAll(checked, cause, {
+      clock,
+      emitFor,
+      restoreTimeoutMs: request.restoreTimeoutMs,
+    });
+    if (failure) return finish("failed", failure.exitCode, failure);
+    if (cause instanceof GateFailedError || cause instanceof InterruptedError) {
+      return finish("rolled_back", ExitCode.rolledBack, cause);
+    }
+    return finish(
+      "failed",
+      ExitCode.awsError,
+      foundAfterChanges(cause, "during the release; every function was restored"),
+    );
+  }
+}
+
+/**
+ * Puts every function the release moved back on its pre-release version, all in parallel: the
+ * current wave's and every earlier wave's. Returns the worst failure (exit 5 before exit 3), if any.
+ */
+async function restoreAll(
+  checked: Checked[],
+  cause: RolloutError,
+  context: {
+    clock: Clock;
+    emitFor: (event: RolloutEvent, spec?: { functionName: string; region: string | undefined }) => void;
+    restoreTimeoutMs: number | undefined;
+  },
+): Promise<RolloutError | undefined> {
+  const { clock } = context;
+  const moved = checked.filter((item) => item.writer !== undefined && !item.writer.isUntouched());
+  const outcomes = await Promise.allSettled(
+    moved.map(async (item) => {
+      const who = { functionName: item.spec.functionName, region: item.spec.region };
+      const stable = item.alias.version;
+      context.emitFor({ type: "rollback", reason: cause.message, routing: { version: stable } }, who);
+      await (item.writer as AliasWriter).restore(stable, cause.message, {
+        clock,
+        // Back to how it was: the stable version still replaced what it replaced before the release.
+        description: liveDescription(
+          item.stableRecord,
+          stable,
+          clock.now(),
+          parseReplaced(item.alias.description, stable),
+        ),
+        timeoutMs: context.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS,
+        note: (message) => context.emitFor({ type: "warning", message }, who),
+      });
+      item.restored = true;
+    }),
+  );
+  const failures = outcomes.flatMap((outcome) =>
+    outcome.status === "rejected" ? [toRolloutError(outcome.reason)] : [],
+  );
+  if (failures.length === 0) return undefined;
+  const worst =
+    failures.find((error) => error instanceof RollbackFailedError) ?? (failures[0] as RolloutError);
+  const message = `The release stopped (${cause.message.split("\n")[0]}), but ${failures.length} function(s) could not be restored: ${failures.map((error) => error.message).join(" | ")}`;
+  const hint = [
+    ...failures.map((error) => error.hint).filter(Boolean),
+    "Then run `lambda-rollout rollback --config FILE --env NAME` to restore every function of the release.",
+  ].join("\n");
+  return worst instanceof RollbackFailedError
+    ? new RollbackFailedError(message, { hint, cause: worst })
+    : new ConflictError(message, { hint, cause: worst });
+}
+
+/**
+ * The longest the release can run: each wave with something to ship takes a whole single-function
+ * worst case (bakes, extensions, hooks, the code update), plus its `bake`; the restore margin once.
+ */
+export function releaseWorstCase(request: ReleaseRequest, moving: Checked[]): WorstCase {
+  const waves = request.waves.filter((_, index) => moving.some((item) => item.wave === index));
+  const perWave = moving.map((item) =>
+    worstCaseOf(
+      {
+        ...item.spec,
+        source: { zip: item.spec.zip, bucket: item.spec.bucket },
+        plan: request.plan,
+        restoreTimeoutMs: request.restoreTimeoutMs,
+        updateTimeoutMs: request.updateTimeoutMs,
+      },
+      request.plan,
+    ),
+  );
+  const longest = perWave.reduce((a, b) => (b.totalMs > a.totalMs ? b : a));
+  const restore = request.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS;
+  const waveMs = longest.totalMs - restore;
+  const bakes = waves.reduce((sum, wave) => sum + wave.bakeMs, 0);
+  const parts = [
+    { what: `${waves.length} wave(s) of the plan`, ms: waves.length * waveMs },
+    { what: "wave bakes", ms: bakes },
+    { what: "restore margin", ms: restore },
+  ].filter((part) => part.ms > 0);
+  return { totalMs: parts.reduce((sum, part) => sum + part.ms, 0), parts };
+}
+
+function toRolloutError(error: unknown): RolloutError {
+  if (error instanceof RolloutError) return error;
+  return new AwsError(messageOf(error), { cause: error });
+}

@@ -1,0 +1,97 @@
+/**
+ * An in-memory release for engine tests: `a` and `b` in eu-west-1 (wave 1, bake 10m), `a` in
+ * us-east-1 (wave 2), each with its own FakeLambda and alarm, v1 live, the package "v2" on disk.
+ */
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sha256 } from "../../src/artifact/hash.js";
+import { buildPlan } from "../../src/plan/plan.js";
+import type { CredentialsPort } from "../../src/ports.js";
+import type { StampedEvent } from "../../src/rollout/events.js";
+import { type RegionPorts, release } from "../../src/rollout/release.js";
+import type { ReleaseFunction, ReleaseRequest } from "../../src/rollout/release-request.js";
+import { FakeAlarms, FakeArtifacts, FakeClock, FakeLambda } from "./fakes.js";
+import { packageBytes } from "./lambda-fixtures.js";
+
+let zip: string | undefined;
+
+async function packageFile(): Promise<string> {
+  if (zip) return zip;
+  const dir = await mkdtemp(join(tmpdir(), "lr-release-unit-"));
+  zip = join(dir, "pkg.zip");
+  await writeFile(zip, packageBytes("v2"));
+  return zip;
+}
+
+export function releaseHarness(options: { credentials?: CredentialsPort } = {}) {
+  const clock = new FakeClock();
+  const base64 = sha256(packageBytes("v2")).base64;
+  const fakes = new Map<string, FakeLambda>();
+  const alarms = new Map<string, FakeAlarms>();
+  const specs: ReleaseFunction[] = [
+    ["a", "eu-west-1"],
+    ["b", "eu-west-1"],
+    ["a", "us-east-1"],
+  ].map(([name, region], index) => {
+    const fake = new FakeLambda(name, "live", { handler: "index.handler" });
+    fake.shaFor = () => base64;
+    fakes.set(`${name}@${region}`, fake);
+    return {
+      path: `environments.production.functions[${index}]`,
+      functionName: name as string,
+      aliasName: "live",
+      region,
+      zip: "",
+      bucket: `artifacts-${region}`,
+      alarms: [`${name}-errors`],
+    };
+  });
+  const portsFor = (region: string | undefined): RegionPorts => {
+    const regionAlarms = alarms.get(region ?? "") ?? new FakeAlarms(["a-errors", "b-errors"]);
+    alarms.set(region ?? "", regionAlarms);
+    const lambdaOf = (name: string) => fakes.get(`${name}@${region}`) as FakeLambda;
+    return {
+      lambda: {
+        getAlias: (name, alias) => lambdaOf(name).getAlias(name, alias),
+        updateAlias: (name, alias, routing, revision, options) =>
+          lambdaOf(name).updateAlias(name, alias, routing, revision, options),
+        getFunction: (name, qualifier) => lambdaOf(name).getFunction(name, qualifier),
+        listVersions: (name) => lambdaOf(name).listVersions(),
+        updateFunctionCode: (name, code) => lambdaOf(name).updateFunctionCode(name, code),
+        publishVersion: (name, sha, description) => lambdaOf(name).publishVersion(name, sha, description),
+        invoke: (name, qualifier, payload) => lambdaOf(name).invoke(name, qualifier, payload),
+        listAliases: (name) => lambdaOf(name).listAliases(name),
+        deleteVersion: (name, version) => lambdaOf(name).deleteVersion(name, version),
+        getProvisionedConcurrency: (name, qualifier) =>
+          lambdaOf(name).getProvisionedConcurrency(name, qualifier),
+      },
+      artifacts: new FakeArtifacts(),
+      alarms: regionAlarms,
+      credentials: options.credentials,
+    };
+  };
+  const request: ReleaseRequest = {
+    name: "production",
+    functions: specs,
+    waves: [
+      { regions: ["eu-west-1"], bakeMs: 10 * 60_000 },
+      { regions: ["us-east-1"], bakeMs: 0 },
+    ],
+    plan: buildPlan({ steps: "10%:5m,50%:5m" }),
+    intervalMs: 60_000,
+  };
+  const events: StampedEvent[] = [];
+  const run = async () => {
+    const path = await packageFile();
+    for (const spec of request.functions) spec.zip = path;
+    return await release(request, {
+      portsFor,
+      clock,
+      emit: (event) => events.push(event),
+      releaseId: "r-test-0001",
+    });
+  };
+  const fake = (key: string) => fakes.get(key) as FakeLambda;
+  return { clock, fake, alarms, events, run };
+}
