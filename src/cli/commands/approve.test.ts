@@ -61,3 +61,24 @@ test("bad input is exit 2 before any AWS call", async () => {
   expect(run.code).toBe(2);
   expect(run.regions).toEqual([]);
 });
+
+test("a release environment names the problem instead of 'no function given' (exit 2, nothing called)", async () => {
+  const cwd = await mkdtemp(join(tmpdir(), "lr-approve-release-"));
+  await writeFile(
+    join(cwd, "lambda-rollout.yml"),
+    [
+      "version: 1",
+      "environments:",
+      "  production:",
+      "    region: eu-west-1",
+      "    artifact: { bucket: artifacts }",
+      "    functions: [{ function: orders-get, zip: a.zip }]",
+    ].join("\n"),
+  );
+  const run = await approve({ env: "production" }, { waiting: true, cwd });
+  expect(run.code).toBe(2);
+  expect(run.stderr).toContain(
+    'Environment "production" is a release (functions:); this command acts on one function.',
+  );
+  expect(run.regions).toEqual([]);
+});

@@ -1,9 +1,8 @@
-import { targetOf } from "../../config/function-name.js";
 import { environmentFromFlags } from "../../config/index.js";
 import { ExitCode, InputError } from "../../errors.js";
 import { checkKeep, formatBytes, type PruneReport, prune, pruneFailure } from "../../rollout/prune.js";
 import type { CliIo } from "../io.js";
-import { awsLambda, type LambdaFactory } from "./target.js";
+import { awsLambda, type LambdaFactory, resolveTarget } from "./target.js";
 
 export interface PruneFlags {
   function?: string;
@@ -36,16 +35,8 @@ export async function pruneCommand(
 ): Promise<number> {
   const keepFlag = flags.keep === undefined ? undefined : parseKeep(flags.keep);
   const resolution = await environmentFromFlags(flags, { cwd: io.cwd, env: io.env });
-  if (resolution?.kind === "noop") {
-    throw new InputError(resolution.message, { hint: "Pass --env NAME or --function NAME." });
-  }
-  const environment = resolution?.environment;
-  const target = targetOf(flags, environment);
-  if (!target) {
-    throw new InputError("No function given.", {
-      hint: "Pass --function NAME, or --env NAME with a lambda-rollout.yml (or --config FILE).",
-    });
-  }
+  const target = await resolveTarget(flags, io, resolution);
+  const environment = resolution?.kind === "environment" ? resolution.environment : undefined;
   const keep = keepFlag ?? environment?.prune?.keep;
   if (keep === undefined) {
     throw new InputError("prune needs --keep N (how many of the newest versions to keep).", {
@@ -54,7 +45,7 @@ export async function pruneCommand(
   }
   const report = await prune(
     lambdaFor(target.region),
-    { functionName: target.name, keep, dryRun: flags.dryRun === true },
+    { functionName: target.functionName, keep, dryRun: flags.dryRun === true },
     { signal: io.signal },
   );
   if (flags.json) io.stdout.write(`${JSON.stringify(report)}\n`);

@@ -77,6 +77,14 @@ export async function resolveTarget(
   const environment = resolution?.environment;
   // As for deploy: an ARN becomes the bare name, and says which region to call.
   const target = targetOf(flags, environment);
+  if (!target && environment?.release) {
+    throw new InputError(
+      `Environment "${environment.name}" is a release (functions:); this command acts on one function.`,
+      {
+        hint: "Pass --function NAME (and --region REGION) without --config/--env.",
+      },
+    );
+  }
   if (!target) {
     throw new InputError("No function given.", {
       hint: "Pass --function NAME, or --env NAME with a lambda-rollout.yml (or --config FILE).",
