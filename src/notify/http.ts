@@ -1,3 +1,4 @@
+import { systemClock } from "../ports.js";
 /**
  * One bounded HTTP POST, the only network call notifications make: a short timeout per attempt, a few
  * jittered retries on what may pass (network errors, 5xx, 429), and an answer that is never thrown.
@@ -65,19 +66,6 @@ export interface DeliveryOptions {
 
 const retryable = (status: number) => status === 429 || status >= 500;
 
-function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
 /** A network error in words that never carry the URL (undici's messages do not; the cause's code does). */
 function networkProblem(error: unknown, timedOut: boolean): string {
   if (timedOut) return "timed out";
@@ -101,7 +89,7 @@ export async function deliver(
 ): Promise<DeliveryResult> {
   const policy = { ...DEFAULT_DELIVERY, ...options.policy };
   const random = options.random ?? Math.random;
-  const sleep = options.sleep ?? realSleep;
+  const sleep = options.sleep ?? systemClock.sleep;
   let problem = "not attempted";
   let last: HttpResponse | undefined;
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {

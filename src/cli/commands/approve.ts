@@ -1,8 +1,6 @@
-import { RolloutError } from "../../errors.js";
 import { approve } from "../../rollout/approval.js";
-import { failedResult, type ResultEvent } from "../../rollout/events.js";
 import type { CliIo } from "../io.js";
-import { createSink } from "../output/sink.js";
+import { resultLineCommand } from "./result-line.js";
 import { awsLambda, type LambdaFactory, resolveTarget, type TargetFlags } from "./target.js";
 
 /**
@@ -14,16 +12,8 @@ export async function approveCommand(
   io: CliIo,
   lambdaFor: LambdaFactory = awsLambda,
 ): Promise<number> {
-  const sink = createSink(io, flags.json === true);
-  let result: ResultEvent;
-  try {
+  return resultLineCommand(flags, io, async () => {
     const target = await resolveTarget(flags, io);
-    result = await approve(lambdaFor(target.region), target.functionName, target.aliasName);
-  } catch (error) {
-    if (!(error instanceof RolloutError)) throw error;
-    result = failedResult({ function: flags.function ?? "", alias: flags.alias ?? "" }, error);
-  }
-  sink.emit({ ...result, at: Date.now() });
-  sink.close();
-  return result.exitCode;
+    return approve(lambdaFor(target.region), target.functionName, target.aliasName);
+  });
 }

@@ -1,9 +1,7 @@
-import { RolloutError } from "../../errors.js";
-import { failedResult, type ResultEvent } from "../../rollout/events.js";
 import { resolveSplit } from "../../rollout/manage.js";
 import { endRelease } from "../../rollout/release-manage.js";
 import type { CliIo } from "../io.js";
-import { createSink } from "../output/sink.js";
+import { resultLineCommand } from "./result-line.js";
 import { type LambdaFactory, resolveTargets, type TargetFlags } from "./target.js";
 
 /**
@@ -16,27 +14,13 @@ export async function endSplit(
   io: CliIo,
   lambdaFor: LambdaFactory,
 ): Promise<number> {
-  const sink = createSink(io, flags.json === true);
-  let result: ResultEvent;
-  try {
+  return resultLineCommand(flags, io, async () => {
     const resolved = await resolveTargets(flags, io);
     if (resolved.kind === "release") {
       const { name, members } = resolved.release;
-      result = await endRelease(name, members, lambdaFor, resolution);
-    } else {
-      const target = resolved.target;
-      result = await resolveSplit(
-        lambdaFor(target.region),
-        target.functionName,
-        target.aliasName,
-        resolution,
-      );
+      return endRelease(name, members, lambdaFor, resolution);
     }
-  } catch (error) {
-    if (!(error instanceof RolloutError)) throw error;
-    result = failedResult({ function: flags.function ?? "", alias: flags.alias ?? "" }, error);
-  }
-  sink.emit({ ...result, at: Date.now() });
-  sink.close();
-  return result.exitCode;
+    const target = resolved.target;
+    return resolveSplit(lambdaFor(target.region), target.functionName, target.aliasName, resolution);
+  });
 }
