@@ -59,6 +59,12 @@ function createProgram(io: CliIo, choose: (run: CommandRun) => void): Command {
   declareIamPolicy(program).action((flags: IamPolicyFlags) =>
     choose(async () => (await import("./commands/iam-policy.js")).iamPolicyCommand(flags, io)),
   );
+  program
+    .command("state-machine")
+    .description(
+      "Print the Step Functions definition (ASL) that runs any roll-out server-side, for deploy --engine stepfunctions.",
+    )
+    .action(() => choose(async () => (await import("./commands/state-machine.js")).stateMachineCommand(io)));
   declareRehearse(program).action((flags: RehearseFlags) =>
     choose(async () => (await import("./commands/rehearse.js")).rehearseCommand(flags, io)),
   );
