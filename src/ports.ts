@@ -214,6 +214,8 @@ export interface ExecutionState {
   cause?: string | undefined;
   startDate?: Date | undefined;
   stopDate?: Date | undefined;
+  /** The execution input, JSON text. */
+  input?: string | undefined;
 }
 
 /** One history event, flattened to what the follower reads. */

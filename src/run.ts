@@ -1,7 +1,15 @@
 import { readFile } from "node:fs/promises";
 import { createAwsPorts } from "./aws/index.js";
 import { ExitCode, RolloutError } from "./errors.js";
-import type { AlarmPort, ArtifactStore, Clock, CredentialsPort, LambdaPort, MetricsPort } from "./ports.js";
+import type {
+  AlarmPort,
+  ArtifactStore,
+  Clock,
+  CredentialsPort,
+  LambdaPort,
+  MetricsPort,
+  StepFunctionsPort,
+} from "./ports.js";
 import { deploy } from "./rollout/deploy.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent } from "./rollout/events.js";
 import { type DeployInputs, type ResolvedDeploy, resolveDeploy } from "./rollout/request.js";
@@ -11,6 +19,8 @@ export interface Ports {
   artifacts: ArtifactStore;
   alarms: AlarmPort;
   metrics: MetricsPort;
+  /** For `--engine stepfunctions`. */
+  stepFunctions?: StepFunctionsPort | undefined;
   /** Checked before the first write: the credentials must outlive the roll-out (or renew). */
   credentials?: CredentialsPort | undefined;
 }

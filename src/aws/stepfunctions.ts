@@ -98,6 +98,7 @@ export class AwsStepFunctions implements StepFunctionsPort {
       cause: reply.cause,
       startDate: reply.startDate,
       stopDate: reply.stopDate,
+      input: reply.input,
     };
   }
 

@@ -126,6 +126,12 @@ function declareDeploy(program: Command): Command {
       "--restore-timeout <duration>",
       "how long a rollback keeps retrying through AWS throttling and outages before exit 5 (default 2m)",
     )
+    .option("--engine <engine>", "local (default: this process shifts) or stepfunctions (an execution does)")
+    .option(
+      "--state-machine <arn>",
+      "state machine for --engine stepfunctions (lambda-rollout state-machine)",
+    )
+    .option("--detach", "with --engine stepfunctions: return once the execution started (outcome started)")
     .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
     .option("--env <name>", "environment from the config (default: chosen by branch)")
     .option("--region <region>", "AWS region (default: the SDK chain)")
@@ -145,7 +151,8 @@ Examples:
   # shift to an already published version in custom steps; see the plan first
   lambda-rollout deploy --function orders --version 42 --steps "10%:2m,50%:5m" --dry-run
 
-Exit codes: 0 promoted or noop · 1 gate failed, rolled back · 2 invalid input · 3 conflict ·
+Exit codes: 0 promoted, noop or started (--detach) · 1 gate failed, rolled back · 2 invalid input ·
+3 conflict, or a followed execution no longer followed (signal) and still running ·
 4 AWS error, alias restored · 5 rollback failed (the message says what to run)`,
     );
 }

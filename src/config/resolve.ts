@@ -32,6 +32,8 @@ export interface ResolvedEnvironment {
   smoke: ResolvedSmokeCheck[];
   metrics: MetricsConfig | undefined;
   hooks: { preTraffic: string[]; postTraffic: string[]; timeoutMs: number | undefined };
+  engine: "local" | "stepfunctions" | undefined;
+  stateMachine: string | undefined;
   branches: string[];
 }
 
@@ -94,6 +96,8 @@ export function applyDefaults(
       postTraffic: merged.hooks?.postTraffic ?? [],
       timeoutMs: merged.hooks?.timeout === undefined ? undefined : parseDuration(merged.hooks.timeout),
     },
+    engine: merged.engine,
+    stateMachine: merged.stateMachine,
     branches: environment.branches ?? [],
   };
 }

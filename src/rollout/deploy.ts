@@ -18,8 +18,10 @@ import {
   type FunctionState,
   type LambdaPort,
   type MetricsPort,
+  type StepFunctionsPort,
   systemClock,
 } from "../ports.js";
+import { assertRunsServerSide, type StepFunctionsEngine } from "../stepfunctions/input.js";
 import { describeRouting } from "./alias-writer.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS, runRollout } from "./engine.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
@@ -27,6 +29,7 @@ import { assertCredentialsOutlive, type WorstCase, worstCaseDuration } from "./l
 import { compareWithLive, pinBaseline, recordOf } from "./live.js";
 import { parseLive } from "./progress.js";
 import { DEFAULT_UPDATE_TIMEOUT_MS, publishPackage, waitForActive } from "./publish.js";
+import { runServerSide } from "./server-side.js";
 
 export type DeploySource = { zip: string; bucket: string; prefix?: string | undefined } | { version: string };
 
@@ -43,6 +46,8 @@ export interface DeployRequest extends GateSpecs {
   /** How long restoring the alias keeps trying through throttling and outages; default 2 min. */
   restoreTimeoutMs?: number | undefined;
   dryRun?: boolean | undefined;
+  /** Run the plan in Step Functions instead of this process (server-side.ts); default: here. */
+  engine?: StepFunctionsEngine | undefined;
 }
 
 /** What a deploy acts through. Behaviour lives here; the request is only data. */
@@ -52,6 +57,8 @@ export interface DeployPorts {
   alarms: AlarmPort;
   /** Needed when the request asks for metric analysis. */
   metrics?: MetricsPort | undefined;
+  /** Needed when the request's engine is Step Functions. */
+  stepFunctions?: StepFunctionsPort | undefined;
   clock?: Clock | undefined;
   emit?: EventSink | undefined;
   signal?: AbortSignal | undefined;
@@ -110,6 +117,8 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     const { lambda } = ports;
     const { functionName, aliasName, plan } = request;
     emit({ type: "plan", function: functionName, alias: aliasName, plan, dryRun: request.dryRun ?? false });
+    if (request.engine)
+      assertRunsServerSide(request.engine, request, { plan, customGates: ports.gates?.length ?? 0 });
     const alarms = request.alarms ?? [];
     const call = { signal };
     // Independent checks run together; the first failure in this order is the one reported.
@@ -156,7 +165,8 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     // Dry runs too: they give the verdict the real run would.
     const snapStart = latest.configuration?.SnapStart?.includes("PublishedVersions") ?? false;
     await assertCredentialsOutlive(
-      ports.credentials,
+      // Server-side, the roll-out outlives these credentials by design; only the start needs them.
+      request.engine ? undefined : ports.credentials,
       worstCaseOf(request, plan, { snapStart, extends: mayExtend(request, ports.gates) }),
       {
         now: clock.now(),
@@ -212,6 +222,17 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     if (alias.version === newVersion)
       return noop(`${functionName}:${aliasName} already serves v${newVersion}.`);
 
+    if (request.engine) {
+      if (!ports.stepFunctions) throw new TypeError("--engine stepfunctions needs DeployPorts.stepFunctions");
+      const records = { stable: stableRecord, next: next ? recordOf(next) : undefined };
+      const intervalMs = request.intervalMs ?? DEFAULT_INTERVAL_MS;
+      const { engine } = request;
+      const ended = await runServerSide(
+        { engine, alias, newVersion, plan, specs: request, intervalMs, records },
+        { ...ports, stepFunctions: ports.stepFunctions, clock, emit: sink },
+      );
+      return finish(ended);
+    }
     const built = buildGates(
       request,
       { lambda, alarms: ports.alarms, metrics: ports.metrics, clock, cwd: ports.cwd, env: ports.env },

@@ -3,7 +3,8 @@ import type { GatePhase, GateVerdict } from "../health/gate.js";
 import type { Plan } from "../plan/plan.js";
 import type { AliasRouting } from "../ports.js";
 
-export type Outcome = "promoted" | "noop" | "rolled_back" | "failed";
+/** `started`: a detached server-side roll-out (or one no longer followed) runs on in Step Functions. */
+export type Outcome = "promoted" | "noop" | "rolled_back" | "failed" | "started";
 
 export interface ResultEvent {
   type: "result";
@@ -16,6 +17,8 @@ export interface ResultEvent {
   /** What to do about it (the exact command after a failed rollback). */
   hint: string | null;
   exitCode: number;
+  /** The Step Functions execution of a server-side roll-out. */
+  executionArn?: string | undefined;
 }
 
 /** Everything the engine reports. Renderers (TTY, plain log, NDJSON, job summary) consume these. */

@@ -1,8 +1,8 @@
 import { ExitCode } from "../errors.js";
-import type { AliasState, LambdaPort } from "../ports.js";
+import type { AliasState, LambdaPort, StepFunctionsPort } from "../ports.js";
 import { describeRouting } from "./alias-writer.js";
 import { failedResult, type ResultEvent } from "./events.js";
-import { parseStep, type StepProgress } from "./progress.js";
+import { executionOf, parseStep, type StepProgress } from "./progress.js";
 import { previousVersionOf } from "./publish.js";
 
 export interface AliasStatus {
@@ -21,6 +21,8 @@ export interface AliasStatus {
   toVersionDescription: string | null;
   /** The step a roll-out is at, as the deploy wrote it into the alias description with the routing. */
   progress: StepProgress | null;
+  /** The Step Functions execution that last wrote the alias (a server-side roll-out), running or not. */
+  execution: { arn: string; status: string; error: string | null; cause: string | null } | null;
   summary: string;
 }
 
@@ -29,8 +31,24 @@ export async function status(
   lambda: LambdaPort,
   functionName: string,
   aliasName: string,
+  stepFunctions?: StepFunctionsPort,
 ): Promise<AliasStatus> {
   const alias = await lambda.getAlias(functionName, aliasName);
+  const executionArn = executionOf(alias.description);
+  const described =
+    executionArn && stepFunctions
+      ? // Unreadable (no permission, another region): reported as UNKNOWN rather than failing the status.
+        await stepFunctions.describeExecution(executionArn).catch(() => undefined)
+      : undefined;
+  const execution = executionArn
+    ? {
+        arn: executionArn,
+        status: described?.status ?? "UNKNOWN",
+        error: described?.error ?? null,
+        cause: described?.cause ?? null,
+      }
+    : null;
+  const running = execution?.status === "RUNNING";
   const weights: Record<string, number> = {};
   if (alias.additional) {
     weights[alias.version] = Number((100 - alias.additional.weight).toFixed(4));
@@ -53,21 +71,25 @@ export async function status(
   const at = progress
     ? ` (step ${progress.step} of ${progress.steps}, at this weight since ${progress.since})`
     : "";
-  const summary = alias.additional
-    ? `${functionName}:${aliasName} is mid-roll-out: ${describeRouting(alias)}${at}. Run \`lambda-rollout promote\` to finish it or \`lambda-rollout rollback\` to undo it.`
-    : `${functionName}:${aliasName} serves ${describeRouting(alias)}; no roll-out in progress.`;
+  const by = execution ? ` Step Functions execution ${execution.arn}: ${execution.status}.` : "";
+  const summary = running
+    ? `${functionName}:${aliasName} is being rolled out server-side: ${describeRouting(alias)}${at}.${by} \`lambda-rollout rollback\` stops it and restores the stable version.`
+    : alias.additional
+      ? `${functionName}:${aliasName} is mid-roll-out: ${describeRouting(alias)}${at}.${by} Run \`lambda-rollout promote\` to finish it or \`lambda-rollout rollback\` to undo it.`
+      : `${functionName}:${aliasName} serves ${describeRouting(alias)}; no roll-out in progress.${by}`;
   return {
     type: "status",
     function: functionName,
     alias: aliasName,
     version: alias.version,
     weights,
-    inProgress: alias.additional !== undefined,
+    inProgress: alias.additional !== undefined || running,
     fromVersion: alias.additional ? alias.version : null,
     toVersion: alias.additional?.version ?? null,
     weight: alias.additional?.weight ?? null,
     toVersionDescription: target?.description ?? null,
     progress,
+    execution,
     summary,
   };
 }

@@ -6,6 +6,8 @@
  * Formats (Lambda allows 256 characters):
  *   lambda-rollout: step 2/3, 50% to v8 from v7 since 2026-11-27T05:50:00Z
  *   lambda-rollout: v8 live since 2026-11-27T05:58:00Z [code=<base64 sha256> config=<16 hex>]
+ * A server-side roll-out (Step Functions) writes the same, followed by ` [execution=<execution ARN>]`,
+ * so `status`, `rollback` and `promote` find the execution from the alias alone.
  */
 import { createHash } from "node:crypto";
 
@@ -26,6 +28,8 @@ export interface StepProgress {
   toVersion: string;
   fromVersion: string;
   since: string;
+  /** The Step Functions execution running this roll-out, for a server-side one. */
+  execution?: string;
 }
 
 /** A short, stable digest of a version's settings (see FunctionState.configuration). */
@@ -42,13 +46,27 @@ export function stepDescription(progress: Omit<StepProgress, "since">, now: numb
 }
 
 export function liveDescription(record: VersionRecord | undefined, version: string, now: number): string {
-  const facts =
-    record && record.version === version ? ` [code=${record.codeSha256} config=${record.config}]` : "";
-  return `${PREFIX} v${version} live since ${iso(now)}${facts}`;
+  return `${PREFIX} v${version} live since ${iso(now)}${liveFacts(record, version)}`;
 }
 
-const STEP = /^lambda-rollout: step (\d+)\/(\d+), ([\d.]+)% to v(\d+) from v(\d+|\$LATEST) since (\S+)$/;
-const LIVE = /^lambda-rollout: v(\d+) live since \S+ \[code=([A-Za-z0-9+/=]{44}) config=([0-9a-f]{16})\]$/;
+const EXECUTION = "(?: \\[execution=(arn:[^\\s\\]]+)\\])?";
+const STEP = new RegExp(
+  `^lambda-rollout: step (\\d+)\\/(\\d+), ([\\d.]+)% to v(\\d+) from v(\\d+|\\$LATEST) since (\\S+)${EXECUTION}$`,
+);
+const LIVE = new RegExp(
+  `^lambda-rollout: v(\\d+) live since \\S+ \\[code=([A-Za-z0-9+/=]{44}) config=([0-9a-f]{16})\\]${EXECUTION}$`,
+);
+const EXECUTION_SUFFIX = / \[execution=(arn:[^\s\]]+)\]$/;
+
+/** The ` [code=... config=...]` part of a live description, or "" without a record of that version. */
+export function liveFacts(record: VersionRecord | undefined, version: string): string {
+  return record && record.version === version ? ` [code=${record.codeSha256} config=${record.config}]` : "";
+}
+
+/** The Step Functions execution that wrote the description, when one did. */
+export function executionOf(description: string | undefined): string | undefined {
+  return EXECUTION_SUFFIX.exec(description ?? "")?.[1];
+}
 
 export function parseStep(description: string | undefined): StepProgress | undefined {
   const m = STEP.exec(description ?? "");
@@ -60,6 +78,7 @@ export function parseStep(description: string | undefined): StepProgress | undef
     toVersion: m[4] as string,
     fromVersion: m[5] as string,
     since: m[6] as string,
+    ...(m[7] ? { execution: m[7] } : {}),
   };
 }
 

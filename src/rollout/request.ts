@@ -6,6 +6,7 @@ import { metricGateOptionsFromConfig } from "../health/metrics-config.js";
 import type { SmokeCheck } from "../health/smoke.js";
 import { parseDuration } from "../plan/duration.js";
 import { buildPlan, type Step } from "../plan/plan.js";
+import { engineOf } from "../stepfunctions/input.js";
 import type { DeployRequest, DeploySource } from "./deploy.js";
 
 /**
@@ -35,6 +36,10 @@ export interface DeployInputs {
   restoreTimeout?: string | undefined;
   region?: string | undefined;
   dryRun?: boolean | undefined;
+  /** `local` (default) or `stepfunctions`, with `stateMachine` and optionally `detach`. */
+  engine?: string | undefined;
+  stateMachine?: string | undefined;
+  detach?: boolean | undefined;
 }
 
 /** The single-valued inputs by their flag (and Action input) names, with the DeployInputs key each fills. */
@@ -54,6 +59,8 @@ const SCALAR_INPUTS = {
   "hook-timeout": "hookTimeout",
   "restore-timeout": "restoreTimeout",
   region: "region",
+  engine: "engine",
+  "state-machine": "stateMachine",
 } as const satisfies Record<string, keyof DeployInputs>;
 
 type ScalarKey = (typeof SCALAR_INPUTS)[keyof typeof SCALAR_INPUTS];
@@ -189,6 +196,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
           ? parseDuration(inputs.restoreTimeout, "--restore-timeout")
           : undefined,
       dryRun: inputs.dryRun ?? false,
+      engine: engineOf(inputs, environment),
     },
     region: target.region,
     environment:

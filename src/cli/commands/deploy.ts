@@ -27,6 +27,7 @@ export async function deployCommand(flags: DeployFlags, io: CliIo): Promise<numb
         preTrafficHooks: list("preTrafficHook"),
         postTrafficHooks: list("postTrafficHook"),
         dryRun: flags.dryRun === true,
+        detach: flags.detach === true,
       },
       { env: io.env, cwd: io.cwd, emit: sink.emit, signal: io.signal },
     );

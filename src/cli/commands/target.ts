@@ -2,7 +2,7 @@ import { createAwsPorts } from "../../aws/index.js";
 import { checkAliasName, targetOf } from "../../config/function-name.js";
 import { DEFAULT_ALIAS, environmentFromFlags } from "../../config/index.js";
 import { InputError } from "../../errors.js";
-import type { LambdaPort } from "../../ports.js";
+import type { LambdaPort, StepFunctionsPort } from "../../ports.js";
 import type { CliIo } from "../io.js";
 
 /** The flags of `status`, `rollback` and `promote`. */
@@ -25,6 +25,12 @@ export interface Target {
 export type LambdaFactory = (region: string | undefined) => LambdaPort;
 
 export const awsLambda: LambdaFactory = (region) => createAwsPorts(region ? { region } : {}).lambda;
+
+/** Builds the Step Functions adapter for a region (server-side roll-outs); tests pass a fake. */
+export type StepFunctionsFactory = (region: string | undefined) => StepFunctionsPort;
+
+export const awsStepFunctions: StepFunctionsFactory = (region) =>
+  createAwsPorts(region ? { region } : {}).stepFunctions;
 
 /** The function and alias from flags, else from the configuration's environment (as `deploy` picks it). */
 export async function resolveTarget(flags: TargetFlags, io: CliIo): Promise<Target> {
