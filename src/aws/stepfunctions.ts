@@ -132,9 +132,10 @@ export class AwsStepFunctions implements StepFunctionsPort {
         options,
       );
       const events = (page.events ?? []).map(flatten);
-      const older = events.findIndex((event) => event.id <= afterId);
-      fresh.push(...(older >= 0 ? events.slice(0, older) : events));
-      nextToken = older >= 0 ? undefined : page.nextToken;
+      // Filtered by id, not cut by position: an emulator may ignore reverseOrder and answer oldest first.
+      fresh.push(...events.filter((event) => event.id > afterId));
+      const reachedSeen = events.some((event) => event.id <= afterId);
+      nextToken = reachedSeen ? undefined : page.nextToken;
     } while (nextToken);
     return fresh.sort((a, b) => a.id - b.id);
   }

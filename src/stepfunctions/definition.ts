@@ -53,6 +53,7 @@ export const STATE = {
   describeAlarms: "DescribeAlarms",
   alarmVerdict: "AlarmVerdict",
   gatesPassed: "GatesPassed",
+  anySmoke: "AnySmoke",
   smoke: "Smoke",
   nextStep: "NextStep",
   loadStep: "LoadStep",
@@ -257,7 +258,7 @@ function gateStates(): Record<string, State> {
     [STATE.gatesPassed]: {
       Type: "Choice",
       Choices: [
-        { Variable: "$.run.phase", StringEquals: "pre-traffic", Next: STATE.smoke },
+        { Variable: "$.run.phase", StringEquals: "pre-traffic", Next: STATE.anySmoke },
         { Variable: "$.run.phase", StringEquals: "bake", Next: STATE.bakeLoop },
         { Variable: "$.run.phase", StringEquals: "decision", Next: STATE.advance },
       ],
@@ -342,6 +343,12 @@ function smokeIteration(): State {
 
 function stepStates(): Record<string, State> {
   return {
+    // A Map over no items never finishes in some interpreters (the emulator's): skip it instead.
+    [STATE.anySmoke]: {
+      Type: "Choice",
+      Choices: [{ Variable: "$.plan.smoke[0]", IsPresent: true, Next: STATE.smoke }],
+      Default: STATE.nextStep,
+    },
     [STATE.smoke]: {
       Type: "Map",
       ItemsPath: "$.plan.smoke",
