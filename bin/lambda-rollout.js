@@ -37,7 +37,9 @@ for (const name of ["SIGINT", "SIGTERM"]) {
       return;
     }
     // A followed Step Functions execution is not rolled back: only the following stops (server-side.ts).
-    process.stderr.write(`\n${name} received: rolling back (a followed Step Functions execution carries on).\n`);
+    process.stderr.write(
+      `\n${name} received: rolling back (a followed Step Functions execution carries on).\n`,
+    );
     controller.abort(name);
   });
 }
