@@ -196,6 +196,10 @@ function declareIamPolicy(program: Command): Command {
     .option("--region <region>", "region (default: config, then AWS_REGION)")
     .option("--account <id>", "account id (default: *)")
     .option("--partition <name>", "AWS partition (default: aws)")
+    .option(
+      "--state-machine <arn>",
+      "state machine of --engine stepfunctions: adds StartExecution on it and Describe/GetHistory/Stop on its executions",
+    )
     .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
     .option("--env <name>", "environment from the config (default: chosen by branch)");
 }

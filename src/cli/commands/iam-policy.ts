@@ -13,6 +13,7 @@ export interface IamPolicyFlags {
   region?: string;
   account?: string;
   partition?: string;
+  stateMachine?: string;
   config?: string;
   env?: string;
 }
@@ -25,6 +26,7 @@ interface FromConfig {
   bucket: string | undefined;
   prefix: string | undefined;
   alarms: string[];
+  stateMachine: string | undefined;
 }
 
 async function fromConfig(flags: IamPolicyFlags, io: CliIo): Promise<FromConfig | undefined> {
@@ -42,6 +44,7 @@ async function fromConfig(flags: IamPolicyFlags, io: CliIo): Promise<FromConfig 
     bucket: environment.artifact?.bucket,
     prefix: environment.artifact?.prefix,
     alarms: environment.alarms,
+    stateMachine: environment.stateMachine,
   };
 }
 
@@ -83,6 +86,8 @@ async function resolveIamTarget(flags: IamPolicyFlags, io: CliIo): Promise<Deplo
     bucket,
     prefix: flags.prefix ?? file?.prefix ?? "",
     alarmNames: alarms,
+    // A state machine ARN or a bare name: the policy names the machine and its executions.
+    stateMachineName: (flags.stateMachine ?? file?.stateMachine)?.split(":").at(-1),
   };
   const partition = flags.partition ?? fn?.partition;
   return partition === undefined ? target : { ...target, partition };
