@@ -28,6 +28,9 @@ describe("Action inputs", () => {
       INPUT_ALARMS: "a,b",
       "INPUT_SMOKE-PAYLOAD": '{"ping":true}',
       "INPUT_DRY-RUN": "true",
+      INPUT_ENGINE: "stepfunctions",
+      "INPUT_STATE-MACHINE": "arn:aws:states:us-east-1:123456789012:stateMachine:fn-rollout",
+      INPUT_DETACH: "true",
     };
     expect(readInputs(envInputReader(env))).toEqual({
       config: undefined,
@@ -46,6 +49,9 @@ describe("Action inputs", () => {
       smokePayloads: ['{"ping":true}'],
       region: undefined,
       dryRun: true,
+      engine: "stepfunctions",
+      stateMachine: "arn:aws:states:us-east-1:123456789012:stateMachine:fn-rollout",
+      detach: true,
     });
   });
 

@@ -65,5 +65,6 @@ export function readInputs(read: InputReader): DeployInputs {
     alarms: alarms.length > 0 ? alarms : undefined,
     smokePayloads: smokePayloads.length > 0 ? smokePayloads : undefined,
     dryRun: parseBoolean("dry-run", read("dry-run")),
+    detach: parseBoolean("detach", read("detach")),
   };
 }
