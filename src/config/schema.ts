@@ -168,19 +168,6 @@ const settingsShape = {
     .array(smokeCheck)
     .meta({ description: "Invocations of the new version before any traffic moves." }),
   metrics,
-  engine: z.enum(["local", "stepfunctions"]).meta({
-    description:
-      "Where the plan runs: in the lambda-rollout process (local), or in a Step Functions execution that outlives the CI job (stepfunctions).",
-    default: "local",
-  }),
-  stateMachine: z
-    .string()
-    .regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/, {
-      message: "must be a state machine ARN, arn:aws:states:REGION:ACCOUNT:stateMachine:NAME",
-    })
-    .meta({
-      description: "ARN of the state machine for engine: stepfunctions (lambda-rollout state-machine).",
-    }),
   hooks: z
     .strictObject({
       preTraffic: z.array(z.string().min(1)).meta({
@@ -195,6 +182,19 @@ const settingsShape = {
     .meta({
       description:
         "Shell commands as health gates (like CodeDeploy's BeforeAllowTraffic/AfterAllowTraffic), with LAMBDA_ROLLOUT_FUNCTION, _ALIAS, _NEW_VERSION, _STABLE_VERSION, _WEIGHT and _PHASE set.",
+    }),
+  engine: z.enum(["local", "stepfunctions"]).meta({
+    description:
+      "Where the plan runs: in the lambda-rollout process (local), or in a Step Functions execution that outlives the CI job (stepfunctions).",
+    default: "local",
+  }),
+  stateMachine: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/, {
+      message: "must be a state machine ARN, arn:aws:states:REGION:ACCOUNT:stateMachine:NAME",
+    })
+    .meta({
+      description: "ARN of the state machine for engine: stepfunctions (lambda-rollout state-machine).",
     }),
 };
 
