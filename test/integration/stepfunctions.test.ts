@@ -9,7 +9,7 @@ import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from "
 import { describe, expect, onTestFinished, test } from "vitest";
 import { stateMachineJson } from "../../src/stepfunctions/definition.js";
 import { aliasOf, clients, createTarget, runCli, setAlarm, startCli } from "../support/lambda-fixtures.js";
-import { type Moto, startMoto } from "../support/moto.js";
+import { type Moto, queueInvokeResults, startMoto } from "../support/moto.js";
 
 let counter = 0;
 const uniqueName = (label: string) => `sfn-${label}-${++counter}`;
@@ -146,6 +146,24 @@ describe("deploy --engine stepfunctions against moto", () => {
     const ended = await target.execution(result.executionArn as string);
     expect(ended.status).toBe("FAILED");
     expect(ended.error).toBe("lambda-rollout.AlarmGateFailed");
+    expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
+  }, 60_000);
+
+  test("a smoke invocation answering 503 fails the execution before any traffic moves", async () => {
+    const target = await setUp("smoke");
+    await queueInvokeResults(target.moto, [JSON.stringify({ statusCode: 503, body: "down" })]);
+    const run = await runCli(
+      target.moto,
+      deployArgs(target, "--steps", "10%:1s", "--smoke-payload", '{"ping":true}'),
+    );
+    expect(run.code, run.stderr).toBe(1);
+    const result = run.events.at(-1) as Record<string, unknown>;
+    expect(result).toMatchObject({ outcome: "rolled_back" });
+    expect(result.reason).toContain('Health gate "smoke" failed');
+    expect(run.events.some((e) => e.type === "shift")).toBe(false);
+    expect((await target.execution(result.executionArn as string)).error).toBe(
+      "lambda-rollout.SmokeGateFailed",
+    );
     expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
   }, 60_000);
 
