@@ -167,6 +167,20 @@ describe("deploy --engine stepfunctions against moto", () => {
     expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
   }, 60_000);
 
+  test("a failing post-traffic hook (follow mode) stops the execution in its final bake and restores v1", async () => {
+    const target = await setUp("hook");
+    const run = await runCli(
+      target.moto,
+      deployArgs(target, "--steps", "10%:1s", "--final-bake", "30s", "--post-traffic-hook", "exit 3"),
+    );
+    expect(run.code, run.stderr).toBe(1);
+    const result = run.events.at(-1) as Record<string, unknown>;
+    expect(result).toMatchObject({ outcome: "rolled_back" });
+    expect(run.events.some((e) => e.type === "gate" && e.phase === "post-traffic")).toBe(true);
+    expect((await target.execution(result.executionArn as string)).status).toBe("ABORTED");
+    expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
+  }, 60_000);
+
   test("the following CLI SIGKILLed: the execution still finishes, nothing left split", async () => {
     const target = await setUp("kill");
     const cli = startCli(target.moto, deployArgs(target, "--steps", "10%:2s"));
