@@ -14,7 +14,15 @@ export { type DeployPorts, type DeployRequest, type DeploySource, deploy } from 
 export type { EventSink, Outcome, ResultEvent, RolloutEvent, StampedEvent } from "./rollout/events.js";
 export { type AliasStatus, resolveSplit, status } from "./rollout/manage.js";
 export { type DeployInputs, type ResolvedDeploy, resolveDeploy } from "./rollout/request.js";
+export { stopExecutionFirst } from "./rollout/server-side-manage.js";
 export { deployFromInputs, type Ports, type RunOptions } from "./run.js";
+export {
+  type ExecutionInput,
+  FAILURE as STATE_MACHINE_ERRORS,
+  stateMachineDefinition,
+  stateMachineJson,
+} from "./stepfunctions/definition.js";
+export type { StepFunctionsEngine } from "./stepfunctions/input.js";
 
 import type { LambdaPort } from "./ports.js";
 import { resolveSplit } from "./rollout/manage.js";
