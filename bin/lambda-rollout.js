@@ -36,7 +36,10 @@ for (const name of ["SIGINT", "SIGTERM"]) {
       process.stderr.write(`\n${name} again: still restoring the alias, please wait.\n`);
       return;
     }
-    process.stderr.write(`\n${name} received: rolling back.\n`);
+    // A followed Step Functions execution is not rolled back: only the following stops (server-side.ts).
+    process.stderr.write(
+      `\n${name} received: rolling back (a followed Step Functions execution carries on).\n`,
+    );
     controller.abort(name);
   });
 }

@@ -27,7 +27,15 @@ export {
   prune,
 } from "./rollout/prune.js";
 export { type DeployInputs, type ResolvedDeploy, resolveDeploy } from "./rollout/request.js";
+export { stopExecutionFirst } from "./rollout/server-side-manage.js";
 export { deployFromInputs, type Ports, type RunOptions, type RunTarget } from "./run.js";
+export {
+  type ExecutionInput,
+  FAILURE as STATE_MACHINE_ERRORS,
+  stateMachineDefinition,
+  stateMachineJson,
+} from "./stepfunctions/definition.js";
+export type { StepFunctionsEngine } from "./stepfunctions/input.js";
 
 import type { LambdaPort } from "./ports.js";
 import { resolveSplit } from "./rollout/manage.js";

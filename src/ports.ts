@@ -229,3 +229,46 @@ export const systemClock: Clock = {
       signal?.addEventListener("abort", done, { once: true });
     }),
 };
+
+/** A Step Functions execution as lambda-rollout reads it (status as AWS spells it). */
+export interface ExecutionState {
+  executionArn: string;
+  /** RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE. */
+  status: string;
+  error?: string | undefined;
+  cause?: string | undefined;
+  startDate?: Date | undefined;
+  stopDate?: Date | undefined;
+  /** The execution input, JSON text. */
+  input?: string | undefined;
+}
+
+/** One history event, flattened to what the follower reads. */
+export interface ExecutionEvent {
+  id: number;
+  /** `TaskStateExited`, `WaitStateEntered`, `ExecutionFailed`, ... */
+  type: string;
+  timestamp: number;
+  /** The state entered or exited. */
+  stateName?: string | undefined;
+  /** The state's input (entered) or output (exited), JSON text. */
+  data?: string | undefined;
+  error?: string | undefined;
+  cause?: string | undefined;
+}
+
+/** Step Functions, as far as server-side roll-outs use it. */
+export interface StepFunctionsPort {
+  /** Throws ConflictError when an execution of that name exists, InputError for an unknown machine. */
+  startExecution(
+    stateMachineArn: string,
+    name: string,
+    input: string,
+    options?: CallOptions,
+  ): Promise<{ executionArn: string; startDate: Date }>;
+  describeExecution(executionArn: string, options?: CallOptions): Promise<ExecutionState>;
+  /** The events with an id greater than `afterId`, oldest first, from as many pages as that takes. */
+  historySince(executionArn: string, afterId: number, options?: CallOptions): Promise<ExecutionEvent[]>;
+  /** Stops a running execution; one that already ended is left as it is. */
+  stopExecution(executionArn: string, error: string, cause: string, options?: CallOptions): Promise<void>;
+}

@@ -5,7 +5,15 @@ import { ExitCode, RolloutError } from "./errors.js";
 import { INTERRUPTED_FLUSH_MS, type ReporterFactory, reportingSink } from "./notify/reporter.js";
 import { credentialValues } from "./notify/secrets.js";
 import { webhookReporter } from "./notify/webhook.js";
-import type { AlarmPort, ArtifactStore, Clock, CredentialsPort, LambdaPort, MetricsPort } from "./ports.js";
+import type {
+  AlarmPort,
+  ArtifactStore,
+  Clock,
+  CredentialsPort,
+  LambdaPort,
+  MetricsPort,
+  StepFunctionsPort,
+} from "./ports.js";
 import { deploy } from "./rollout/deploy.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent } from "./rollout/events.js";
 import { release } from "./rollout/release.js";
@@ -16,6 +24,8 @@ export interface Ports {
   artifacts: ArtifactStore;
   alarms: AlarmPort;
   metrics: MetricsPort;
+  /** For `--engine stepfunctions`. */
+  stepFunctions?: StepFunctionsPort | undefined;
   /** Checked before the first write: the credentials must outlive the roll-out (or renew). */
   credentials?: CredentialsPort | undefined;
 }

@@ -28,6 +28,9 @@ describe("Action inputs", () => {
       INPUT_ALARMS: "a,b",
       "INPUT_SMOKE-PAYLOAD": '{"ping":true}',
       "INPUT_DRY-RUN": "true",
+      INPUT_ENGINE: "stepfunctions",
+      "INPUT_STATE-MACHINE": "arn:aws:states:us-east-1:123456789012:stateMachine:fn-rollout",
+      INPUT_DETACH: "true",
     };
     expect(readInputs(envInputReader(env))).toEqual({
       config: undefined,
@@ -47,6 +50,9 @@ describe("Action inputs", () => {
       region: undefined,
       dryRun: true,
       allowFiringAlarms: false,
+      engine: "stepfunctions",
+      stateMachine: "arn:aws:states:us-east-1:123456789012:stateMachine:fn-rollout",
+      detach: true,
     });
   });
 

@@ -70,5 +70,6 @@ export function readInputs(read: InputReader): DeployInputs {
     // Empty leaves the configuration's choice; "false" turns it off for this run.
     manualApproval:
       read("manual-approval") === "" ? undefined : parseBoolean("manual-approval", read("manual-approval")),
+    detach: parseBoolean("detach", read("detach")),
   };
 }

@@ -47,6 +47,7 @@ function reportResult(host: ActionHost, result: ResultEvent): void {
   host.setOutput("outcome", result.outcome);
   host.setOutput("version", result.toVersion ?? "");
   host.setOutput("previous-version", result.fromVersion ?? "");
+  if (result.executionArn) host.setOutput("execution-arn", result.executionArn);
   const target = result.function ? `${result.function}:${result.alias}` : "lambda-rollout";
   const message = [result.reason, result.hint].filter(Boolean).join("\n");
   if (result.outcome === "noop") host.notice(message || "Nothing to deploy.", `${target}: nothing to deploy`);

@@ -1,12 +1,21 @@
 import type { LambdaClientConfig } from "@aws-sdk/client-lambda";
 import { InputError } from "../errors.js";
-import type { AlarmPort, ArtifactStore, Clock, CredentialsPort, LambdaPort, MetricsPort } from "../ports.js";
+import type {
+  AlarmPort,
+  ArtifactStore,
+  Clock,
+  CredentialsPort,
+  LambdaPort,
+  MetricsPort,
+  StepFunctionsPort,
+} from "../ports.js";
 import { DEFAULT_MAX_RPS, parseMaxRps, sharedBudget } from "./budget.js";
 import { CloudWatchAlarms, CloudWatchMetrics } from "./cloudwatch.js";
 import { SdkCredentials } from "./credentials.js";
 import { AwsLambda } from "./lambda.js";
 import type { AdapterOptions, RateLimit } from "./retry.js";
 import { S3ArtifactStore } from "./s3.js";
+import { AwsStepFunctions } from "./stepfunctions.js";
 
 export {
   ArrivalWindowLimiter,
@@ -28,6 +37,7 @@ export {
   TokenBucket,
 } from "./retry.js";
 export { S3ArtifactStore } from "./s3.js";
+export { AwsStepFunctions } from "./stepfunctions.js";
 
 export interface AwsPortsOptions {
   /** Overrides AWS_REGION / the profile's region. */
@@ -59,6 +69,8 @@ export interface AwsPorts {
   artifacts: ArtifactStore;
   alarms: AlarmPort;
   metrics: MetricsPort;
+  /** Server-side roll-outs (`--engine stepfunctions`). */
+  stepFunctions: StepFunctionsPort;
   /** How long the credentials of these clients last and whether they renew. */
   credentials: CredentialsPort;
 }
@@ -105,6 +117,7 @@ export function createAwsPorts(options: AwsPortsOptions = {}): AwsPorts {
     artifacts: new S3ArtifactStore({ ...shared, forcePathStyle: customEndpoint }, adapter),
     alarms: new CloudWatchAlarms(shared, adapter),
     metrics: new CloudWatchMetrics(shared, adapter),
+    stepFunctions: new AwsStepFunctions(shared, adapter),
     // The Lambda client's own provider: the lifetime is read exactly as its next call would see it.
     credentials: new SdkCredentials(
       () => lambda.client.config.credentials(),

@@ -84,6 +84,12 @@ Exit codes: 0 approved (or already approved) · 2 invalid input · 3 nothing is 
   declareIamPolicy(program).action((flags: IamPolicyFlags) =>
     choose(async () => (await import("./commands/iam-policy.js")).iamPolicyCommand(flags, io)),
   );
+  program
+    .command("state-machine")
+    .description(
+      "Print the Step Functions definition (ASL) that runs any roll-out server-side, for deploy --engine stepfunctions.",
+    )
+    .action(() => choose(async () => (await import("./commands/state-machine.js")).stateMachineCommand(io)));
   declareRehearse(program).action((flags: RehearseFlags) =>
     choose(async () => (await import("./commands/rehearse.js")).rehearseCommand(flags, io)),
   );
@@ -163,6 +169,12 @@ function declareDeploy(program: Command): Command {
       "--max-rps <n>",
       "Lambda control-plane requests per second per account and region, all functions together (1-15, default 10)",
     )
+    .option("--engine <engine>", "local (default: this process shifts) or stepfunctions (an execution does)")
+    .option(
+      "--state-machine <arn>",
+      "state machine for --engine stepfunctions (lambda-rollout state-machine)",
+    )
+    .option("--detach", "with --engine stepfunctions: return once the execution started (outcome started)")
     .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
     .option("--env <name>", "environment from the config (default: chosen by branch)")
     .option("--region <region>", "AWS region (default: the SDK chain)")
@@ -191,9 +203,10 @@ Examples:
 While it runs, \`lambda-rollout promote\` (100% new) or \`rollback\` (100% stable) from any machine ends
 it within one poll: promoted by an operator (exit 0) or rolled back by an operator (exit 1).
 
-Exit codes: 0 promoted or noop · 1 gate failed, no approval in time or an operator's rollback; rolled
-back · 2 invalid input · 3 conflict · 4 AWS error, alias restored · 5 rollback failed (the message says
-what to run)`,
+Exit codes: 0 promoted, noop or started (--detach) · 1 gate failed, no approval in time or an operator's
+rollback; rolled back · 2 invalid input · 3 conflict, or a followed execution no longer followed
+(signal) and still running · 4 AWS error, alias restored · 5 rollback failed (the message says what
+to run)`,
     );
 }
 
@@ -268,6 +281,10 @@ function declareIamPolicy(program: Command): Command {
     .option("--region <region>", "region (default: config, then AWS_REGION)")
     .option("--account <id>", "account id (default: *)")
     .option("--partition <name>", "AWS partition (default: aws)")
+    .option(
+      "--state-machine <arn>",
+      "state machine of --engine stepfunctions: adds StartExecution on it and Describe/GetHistory/Stop on its executions",
+    )
     .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
     .option("--env <name>", "environment from the config (default: chosen by branch)");
 }

@@ -45,6 +45,8 @@ export interface ResolvedEnvironment {
   manualApproval: boolean;
   /** Undefined leaves the default (1h). */
   approvalTimeoutMs: number | undefined;
+  engine: "local" | "stepfunctions" | undefined;
+  stateMachine: string | undefined;
   branches: string[];
 }
 
@@ -118,6 +120,8 @@ export function applyDefaults(
     manualApproval: merged.manualApproval ?? false,
     approvalTimeoutMs:
       merged.approvalTimeout === undefined ? undefined : parseDuration(merged.approvalTimeout),
+    engine: merged.engine,
+    stateMachine: merged.stateMachine,
     branches: environment.branches ?? [],
   };
 }

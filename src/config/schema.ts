@@ -212,6 +212,19 @@ const settingsShape = {
   approvalTimeout: duration(
     "How long a manual approval may take before the roll-out rolls back (default 1h).",
   ),
+  engine: z.enum(["local", "stepfunctions"]).meta({
+    description:
+      "Where the plan runs: in the lambda-rollout process (local), or in a Step Functions execution that outlives the CI job (stepfunctions).",
+    default: "local",
+  }),
+  stateMachine: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/, {
+      message: "must be a state machine ARN, arn:aws:states:REGION:ACCOUNT:stateMachine:NAME",
+    })
+    .meta({
+      description: "ARN of the state machine for engine: stepfunctions (lambda-rollout state-machine).",
+    }),
 };
 
 export const defaultsSchema = z.strictObject(settingsShape).partial();

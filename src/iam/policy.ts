@@ -29,6 +29,8 @@ export interface DeployerTarget {
    * the function's versions. Without it the policy cannot delete anything.
    */
   prune?: boolean;
+  /** Name of the state machine that runs server-side roll-outs (`--engine stepfunctions`), if any. */
+  stateMachineName?: string | undefined;
 }
 
 export type ConditionBlock = Record<string, Record<string, string[]>>;
@@ -76,6 +78,7 @@ const REGION = /^([a-z]{2}(-[a-z]+)+-\d|\*)$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const ALARM_NAME = /^[^*?]{1,255}$/;
 const PARTITION = /^aws(-[a-z]+)*$/;
+const STATE_MACHINE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
 function check(problems: string[], ok: boolean, problem: string): void {
   if (!ok) problems.push(problem);
@@ -111,6 +114,13 @@ function validate(target: DeployerTarget): void {
   );
   for (const name of target.alarmNames) {
     check(problems, ALARM_NAME.test(name), `alarm name ${JSON.stringify(name)} must not contain wildcards`);
+  }
+  if (target.stateMachineName !== undefined) {
+    check(
+      problems,
+      STATE_MACHINE_NAME.test(target.stateMachineName),
+      `state machine name ${JSON.stringify(target.stateMachineName)} must be 1-80 letters, digits, '-' or '_'`,
+    );
   }
   const partition = target.partition ?? "aws";
   check(
@@ -180,6 +190,24 @@ export function deployerPolicy(target: DeployerTarget): PolicyDocument {
       ),
     });
   }
+  if (target.stateMachineName !== undefined) {
+    const states = `arn:${partition}:states:${target.region}:${target.accountId}`;
+    statements.push(
+      {
+        Sid: "StartRollouts",
+        Effect: "Allow",
+        Action: ["states:StartExecution"],
+        Resource: [`${states}:stateMachine:${target.stateMachineName}`],
+      },
+      {
+        // Follow (history), report (status) and stop (rollback, promote) that machine's executions.
+        Sid: "FollowRollouts",
+        Effect: "Allow",
+        Action: ["states:DescribeExecution", "states:GetExecutionHistory", "states:StopExecution"],
+        Resource: [`${states}:execution:${target.stateMachineName}:*`],
+      },
+    );
+  }
   statements.push({
     // GetMetricData has no resource-level permissions: "*" is the only resource it accepts.
     Sid: "ReadMetrics",
@@ -187,5 +215,54 @@ export function deployerPolicy(target: DeployerTarget): PolicyDocument {
     Action: ["cloudwatch:GetMetricData"],
     Resource: ["*"],
   });
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+export interface StateMachinePolicy {
+  Version: "2012-10-17";
+  Statement: (Omit<PolicyStatement, "Effect"> & { Effect: "Allow" | "Deny" })[];
+}
+
+/**
+ * The policy of the role the state machine runs as (Terraform `create_state_machine`): UpdateAlias and
+ * GetAlias on the function and its alias only, InvokeFunction on its published versions only (the alias,
+ * `$LATEST` and the unqualified function are denied: IAM wildcards cannot say "digits"), DescribeAlarms
+ * on the named alarms only. The Terraform module renders the same statements.
+ */
+export function stateMachineRolePolicy(target: DeployerTarget): StateMachinePolicy {
+  validate(target);
+  const partition = target.partition ?? "aws";
+  const functionArn = `arn:${partition}:lambda:${target.region}:${target.accountId}:function:${target.functionName}`;
+  const alarmNames = [...new Set(target.alarmNames)].sort();
+  const statements: StateMachinePolicy["Statement"] = [
+    {
+      Sid: "ShiftAlias",
+      Effect: "Allow",
+      Action: ["lambda:GetAlias", "lambda:UpdateAlias"],
+      Resource: [functionArn, `${functionArn}:${target.aliasName}`],
+    },
+    {
+      Sid: "SmokeVersions",
+      Effect: "Allow",
+      Action: ["lambda:InvokeFunction"],
+      Resource: [`${functionArn}:*`],
+    },
+    {
+      Sid: "OnlyVersions",
+      Effect: "Deny",
+      Action: ["lambda:InvokeFunction"],
+      Resource: [functionArn, `${functionArn}:${target.aliasName}`, `${functionArn}:$LATEST`],
+    },
+  ];
+  if (alarmNames.length > 0) {
+    statements.push({
+      Sid: "ReadAlarms",
+      Effect: "Allow",
+      Action: ["cloudwatch:DescribeAlarms"],
+      Resource: alarmNames.map(
+        (name) => `arn:${partition}:cloudwatch:${target.region}:${target.accountId}:alarm:${name}`,
+      ),
+    });
+  }
   return { Version: "2012-10-17", Statement: statements };
 }

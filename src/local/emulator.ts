@@ -44,14 +44,23 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 export async function startEmulator(
-  options: { python?: string; readyTimeoutMs?: number; env?: Record<string, string> } = {},
+  options: {
+    python?: string;
+    readyTimeoutMs?: number;
+    env?: Record<string, string>;
+    /**
+     * Let the emulator run Step Functions executions: its SDK tasks call back to its own port
+     * (MOTO_PORT) and `execute_state_machine` is switched on with the Lambda settings.
+     */
+    stepFunctions?: boolean;
+  } = {},
 ): Promise<Emulator> {
   const port = await freeLoopbackPort();
   const endpoint = `http://127.0.0.1:${port}`;
   const python = options.python ?? process.env.PYTHON ?? "python3";
   const child = spawn(python, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...options.env, ...(options.stepFunctions ? { MOTO_PORT: String(port) } : {}) },
   });
   // If this process ends without stopping the emulator (an uncaught error, process.exit), take it along.
   const orphanGuard = () => child.kill("SIGKILL");
@@ -86,7 +95,10 @@ export async function startEmulator(
   const configured = await fetch(`${endpoint}/moto-api/config`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ lambda: { use_docker: false } }),
+    body: JSON.stringify({
+      lambda: { use_docker: false },
+      ...(options.stepFunctions ? { stepfunctions: { execute_state_machine: true } } : {}),
+    }),
   });
   if (!configured.ok) {
     await stopChild(child);

@@ -20,8 +20,10 @@ import {
   type FunctionState,
   type LambdaPort,
   type MetricsPort,
+  type StepFunctionsPort,
   systemClock,
 } from "../ports.js";
+import { assertRunsServerSide, type StepFunctionsEngine } from "../stepfunctions/input.js";
 import { describeRouting } from "./alias-writer.js";
 import { assertApprovable, DEFAULT_APPROVAL_TIMEOUT_MS } from "./approval.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS, runRollout } from "./engine.js";
@@ -32,6 +34,7 @@ import { parseLive } from "./progress.js";
 import { assertNoProvisionedConcurrency } from "./provisioned.js";
 import { pruneAfterPromotion } from "./prune-after.js";
 import { DEFAULT_UPDATE_TIMEOUT_MS, publishPackage, waitForActive } from "./publish.js";
+import { runServerSide } from "./server-side.js";
 
 export type DeploySource = { zip: string; bucket: string; prefix?: string | undefined } | { version: string };
 
@@ -55,6 +58,8 @@ export interface DeployRequest extends GateSpecs {
    * (default 1h), then roll back. `region` only goes into the approve command the run prints.
    */
   manualApproval?: { timeoutMs?: number | undefined; region?: string | undefined } | undefined;
+  /** Run the plan in Step Functions instead of this process (server-side.ts); default: here. */
+  engine?: StepFunctionsEngine | undefined;
 }
 
 /** What a deploy acts through. Behaviour lives here; the request is only data. */
@@ -64,6 +69,8 @@ export interface DeployPorts {
   alarms: AlarmPort;
   /** Needed when the request asks for metric analysis. */
   metrics?: MetricsPort | undefined;
+  /** Needed when the request's engine is Step Functions. */
+  stepFunctions?: StepFunctionsPort | undefined;
   clock?: Clock | undefined;
   emit?: EventSink | undefined;
   signal?: AbortSignal | undefined;
@@ -118,11 +125,25 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       `Interrupted (${String(signal?.reason ?? "signal")}) before any traffic moved${changed ? ` (after ${changed})` : "; nothing was changed"}.`,
     );
 
+  /** With `prune:` configured, old versions go once the new one is promoted; a failure only warns. */
+  const prunedAfter = async (result: ResultEvent) => {
+    if (result.outcome === "promoted" && request.prune)
+      await pruneAfterPromotion(ports.lambda, request.functionName, request.prune.keep, emit, signal);
+    return result;
+  };
+
   try {
     const { lambda } = ports;
     const { functionName, aliasName, plan } = request;
     emit({ type: "plan", function: functionName, alias: aliasName, plan, dryRun: request.dryRun ?? false });
     if (request.manualApproval) assertApprovable(plan);
+    if (request.engine)
+      assertRunsServerSide(request.engine, request, {
+        plan,
+        customGates: ports.gates?.length ?? 0,
+        manualApproval: request.manualApproval !== undefined,
+        ignoresFiringAlarms: request.alarmsAlreadyFiring === "ignore",
+      });
     const alarms = request.alarms ?? [];
     assertFiringAlarmsAllowed(request, ports.gates);
     const call = { signal };
@@ -178,7 +199,8 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     // Dry runs too: they give the verdict the real run would.
     const snapStart = latest.configuration?.SnapStart?.includes("PublishedVersions") ?? false;
     await assertCredentialsOutlive(
-      ports.credentials,
+      // Server-side, the roll-out outlives these credentials by design; only the start needs them.
+      request.engine ? undefined : ports.credentials,
       worstCaseOf(request, plan, { snapStart, extends: mayExtend(request, ports.gates) }),
       {
         now: clock.now(),
@@ -234,6 +256,17 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     if (alias.version === newVersion)
       return noop(`${functionName}:${aliasName} already serves v${newVersion}.`);
 
+    if (request.engine) {
+      if (!ports.stepFunctions) throw new TypeError("--engine stepfunctions needs DeployPorts.stepFunctions");
+      const records = { stable: stableRecord, next: next ? recordOf(next) : undefined };
+      const intervalMs = request.intervalMs ?? DEFAULT_INTERVAL_MS;
+      const { engine } = request;
+      const ended = await runServerSide(
+        { engine, alias, newVersion, plan, specs: request, intervalMs, records },
+        { ...ports, stepFunctions: ports.stepFunctions, clock, emit: sink },
+      );
+      return finish(await prunedAfter(ended));
+    }
     const built = buildGates(
       request,
       {
@@ -264,10 +297,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       },
       { lambda, clock, emit: sink, signal },
     );
-    if (result.outcome === "promoted" && request.prune) {
-      await pruneAfterPromotion(lambda, functionName, request.prune.keep, emit, signal);
-    }
-    return finish(result);
+    return finish(await prunedAfter(result));
   } catch (caught) {
     const error = signal?.aborted ? interrupted() : caught;
     return finish(

@@ -3,8 +3,11 @@ import type { GatePhase, GateVerdict } from "../health/gate.js";
 import type { Plan } from "../plan/plan.js";
 import type { AliasRouting } from "../ports.js";
 
-/** `approved` is the outcome of the `approve` command alone, never of a deploy. */
-export type Outcome = "promoted" | "noop" | "rolled_back" | "failed" | "approved";
+/**
+ * `approved` is the outcome of the `approve` command alone, never of a deploy. `started`: a detached
+ * server-side roll-out (or one no longer followed) runs on in Step Functions.
+ */
+export type Outcome = "promoted" | "noop" | "rolled_back" | "failed" | "approved" | "started";
 
 export interface ResultEvent {
   type: "result";
@@ -17,6 +20,8 @@ export interface ResultEvent {
   /** What to do about it (the exact command after a failed rollback). */
   hint: string | null;
   exitCode: number;
+  /** The Step Functions execution of a server-side roll-out. */
+  executionArn?: string | undefined;
 }
 
 /** Everything the engine reports. Renderers (TTY, plain log, NDJSON, job summary) consume these. */

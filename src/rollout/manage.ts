@@ -1,9 +1,9 @@
 import { ExitCode } from "../errors.js";
-import type { AliasState, LambdaPort } from "../ports.js";
+import type { AliasState, LambdaPort, StepFunctionsPort } from "../ports.js";
 import { describeRouting } from "./alias-writer.js";
 import { operatorCommand, progressOf } from "./approval.js";
 import { failedResult, type ResultEvent } from "./events.js";
-import { liveDescription, type StepProgress } from "./progress.js";
+import { executionOf, liveDescription, type StepProgress } from "./progress.js";
 import { previousVersionOf } from "./publish.js";
 
 export interface AliasStatus {
@@ -30,6 +30,8 @@ export interface AliasStatus {
     | { state: "awaiting"; until: string; approveCommand: string; rollbackCommand: string }
     | { state: "approved"; at: string }
     | null;
+  /** The Step Functions execution that last wrote the alias (a server-side roll-out), running or not. */
+  execution: { arn: string; status: string; error: string | null; cause: string | null } | null;
   summary: string;
 }
 
@@ -40,8 +42,24 @@ export async function status(
   aliasName: string,
   /** Goes into the commands `status` prints, when the target's region was given explicitly. */
   region?: string,
+  stepFunctions?: StepFunctionsPort,
 ): Promise<AliasStatus> {
   const alias = await lambda.getAlias(functionName, aliasName);
+  const executionArn = executionOf(alias.description);
+  const described =
+    executionArn && stepFunctions
+      ? // Unreadable (no permission, another region): reported as UNKNOWN rather than failing the status.
+        await stepFunctions.describeExecution(executionArn).catch(() => undefined)
+      : undefined;
+  const execution = executionArn
+    ? {
+        arn: executionArn,
+        status: described?.status ?? "UNKNOWN",
+        error: described?.error ?? null,
+        cause: described?.cause ?? null,
+      }
+    : null;
+  const running = execution?.status === "RUNNING";
   const weights: Record<string, number> = {};
   if (alias.additional) {
     weights[alias.version] = Number((100 - alias.additional.weight).toFixed(4));
@@ -58,28 +76,32 @@ export async function status(
     ? ` (step ${progress.step} of ${progress.steps}, at this weight since ${progress.since})`
     : "";
   const approval = approvalOf(progress, functionName, aliasName, region);
+  const by = execution ? ` Step Functions execution ${execution.arn}: ${execution.status}.` : "";
   const next =
     approval?.state === "awaiting"
       ? ` It is awaiting manual approval until ${approval.until}. Approve it with \`${approval.approveCommand}\`, or stop it with \`${approval.rollbackCommand}\`.`
       : approval?.state === "approved"
         ? ` It was approved at ${approval.at}; the deploy promotes it at its next poll.`
         : " Run `lambda-rollout promote` to finish it or `lambda-rollout rollback` to undo it.";
-  const summary = alias.additional
-    ? `${functionName}:${aliasName} is mid-roll-out: ${describeRouting(alias)}${at}.${next}`
-    : `${functionName}:${aliasName} serves ${describeRouting(alias)}; no roll-out in progress.`;
+  const summary = running
+    ? `${functionName}:${aliasName} is being rolled out server-side: ${describeRouting(alias)}${at}.${by} \`lambda-rollout rollback\` stops it and restores the stable version.`
+    : alias.additional
+      ? `${functionName}:${aliasName} is mid-roll-out: ${describeRouting(alias)}${at}.${by}${next}`
+      : `${functionName}:${aliasName} serves ${describeRouting(alias)}; no roll-out in progress.${by}`;
   return {
     type: "status",
     function: functionName,
     alias: aliasName,
     version: alias.version,
     weights,
-    inProgress: alias.additional !== undefined,
+    inProgress: alias.additional !== undefined || running,
     fromVersion: alias.additional ? alias.version : null,
     toVersion: alias.additional?.version ?? null,
     weight: alias.additional?.weight ?? null,
     toVersionDescription: target?.description ?? null,
     progress,
     approval,
+    execution,
     summary,
   };
 }

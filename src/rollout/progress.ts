@@ -17,6 +17,9 @@
  *   lambda-rollout: step 2/3, 50% to v8 from v7 since 2026-11-27T05:50:00Z release=r-mhx1k2ab-9f3c wave=2/2
  *   lambda-rollout: v8 live since 2026-11-27T05:58:00Z (replaced v7) [code=… config=…] release=r-mhx1k2ab-9f3c wave=1/2 from=v7
  * Readers of the older formats still match: the tag is optional.
+ *
+ * A server-side roll-out (Step Functions) writes the same, followed by ` [execution=<execution ARN>]`,
+ * so `status`, `rollback` and `promote` find the execution from the alias alone.
  */
 import { createHash } from "node:crypto";
 
@@ -39,6 +42,8 @@ export interface StepProgress {
   since: string;
   /** Manual approval (see approval.ts): the deploy waits until `until`, or someone approved `at`. */
   approval?: { state: "awaiting"; until: string } | { state: "approved"; at: string } | undefined;
+  /** The Step Functions execution running this roll-out, for a server-side one. */
+  execution?: string;
 }
 
 /** A short, stable digest of a version's settings (see FunctionState.configuration). */
@@ -86,10 +91,8 @@ export function liveDescription(
   replaced?: string | undefined,
   tag?: ReleaseTag,
 ): string {
-  const facts =
-    record && record.version === version ? ` [code=${record.codeSha256} config=${record.config}]` : "";
   const before = replaced !== undefined && /^\d+$/.test(replaced) ? ` (replaced v${replaced})` : "";
-  return `${PREFIX} v${version} live since ${iso(now)}${before}${facts}${tagText(tag, true)}`;
+  return `${PREFIX} v${version} live since ${iso(now)}${before}${liveFacts(record, version)}${tagText(tag, true)}`;
 }
 
 /** A new release id: sortable by start time (base-36 milliseconds), unique enough across machines. */
@@ -100,17 +103,30 @@ export function newReleaseId(now: number, random: () => number = Math.random): s
   return `r-${now.toString(36).padStart(9, "0")}-${suffix}`;
 }
 
+const EXECUTION = "(?: \\[execution=(arn:[^\\s\\]]+)\\])?";
 const RELEASE_ID = "r-[0-9a-z]+-[0-9a-z]+";
 const TAG = `(?: release=(${RELEASE_ID}) wave=(\\d+)/(\\d+))?`;
-// Groups: step, steps, weight, to, from, since, awaiting until, approved at, release id, wave, waves.
+// Groups: step, steps, weight, to, from, since, awaiting until, approved at, release id, wave, waves,
+// execution.
 const STEP = new RegExp(
-  `^lambda-rollout: step (\\d+)/(\\d+), ([\\d.]+)% to v(\\d+) from v(\\d+|\\$LATEST) since (\\S+?)(?:; awaiting approval until (\\S+?)|; approved at (\\S+?))?${TAG}$`,
+  `^lambda-rollout: step (\\d+)/(\\d+), ([\\d.]+)% to v(\\d+) from v(\\d+|\\$LATEST) since (\\S+?)(?:; awaiting approval until (\\S+?)|; approved at (\\S+?))?${TAG}${EXECUTION}$`,
 );
-// Groups: version, code, config, release id, wave, waves, from.
+// Groups: version, code, config, release id, wave, waves, from, execution.
 const LIVE = new RegExp(
-  `^lambda-rollout: v(\\d+) live since \\S+(?: \\(replaced v\\d+\\))?(?: \\[code=([A-Za-z0-9+/=]{44}) config=([0-9a-f]{16})\\])?${TAG}(?: from=v(\\d+|\\$LATEST))?$`,
+  `^lambda-rollout: v(\\d+) live since \\S+(?: \\(replaced v\\d+\\))?(?: \\[code=([A-Za-z0-9+/=]{44}) config=([0-9a-f]{16})\\])?${TAG}(?: from=v(\\d+|\\$LATEST))?${EXECUTION}$`,
 );
 const REPLACED = /^lambda-rollout: v(\d+) live since \S+ \(replaced v(\d+)\)/;
+const EXECUTION_SUFFIX = / \[execution=(arn:[^\s\]]+)\]$/;
+
+/** The ` [code=... config=...]` part of a live description, or "" without a record of that version. */
+export function liveFacts(record: VersionRecord | undefined, version: string): string {
+  return record && record.version === version ? ` [code=${record.codeSha256} config=${record.config}]` : "";
+}
+
+/** The Step Functions execution that wrote the description, when one did. */
+export function executionOf(description: string | undefined): string | undefined {
+  return EXECUTION_SUFFIX.exec(description ?? "")?.[1];
+}
 
 export function parseStep(description: string | undefined): StepProgress | undefined {
   const m = STEP.exec(description ?? "");
@@ -123,6 +139,7 @@ export function parseStep(description: string | undefined): StepProgress | undef
     fromVersion: m[5] as string,
     since: m[6] as string,
     approval: m[7] ? { state: "awaiting", until: m[7] } : m[8] ? { state: "approved", at: m[8] } : undefined,
+    ...(m[12] ? { execution: m[12] } : {}),
   };
 }
 

@@ -128,12 +128,18 @@ function refuseSingleFunctionOnly(inputs: DeployInputs, environment: ResolvedEnv
     inputs.allowFiringAlarms ? "--allow-firing-alarms" : undefined,
     environment.alarmsAlreadyFiring === "ignore" ? "alarmsAlreadyFiring: ignore" : undefined,
     environment.prune ? "prune" : undefined,
+    inputs.engine !== undefined && inputs.engine !== "local" ? `--engine ${inputs.engine}` : undefined,
+    inputs.engine === undefined && environment.engine === "stepfunctions"
+      ? "engine: stepfunctions"
+      : undefined,
+    inputs.stateMachine !== undefined ? "--state-machine" : undefined,
+    inputs.detach ? "--detach" : undefined,
   ].filter((option) => option !== undefined);
   if (unsupported.length > 0) {
     throw new InputError(
       `${unsupported.join(", ")} cannot be used with environment "${environment.name}": a release (functions:) does not support it yet.`,
       {
-        hint: "Remove it for this environment. Manual approval, already-firing alarms and pruning work for single-function environments (function:); run `lambda-rollout prune --function F --keep N` per function instead.",
+        hint: "Remove it for this environment. Manual approval, already-firing alarms, pruning and the Step Functions engine work for single-function environments (function:); run `lambda-rollout prune --function F --keep N` per function instead.",
       },
     );
   }

@@ -285,8 +285,16 @@ describe("a release (functions:)", () => {
     expect(fromFile.message).toBe(
       'manualApproval, prune cannot be used with environment "release-pruned": a release (functions:) does not support it yet.',
     );
-    const fromFlags = await rejection({ env: "release", manualApproval: true, allowFiringAlarms: true });
-    expect(fromFlags.message).toMatch(/^--manual-approval, --allow-firing-alarms cannot be used with/);
+    const fromFlags = await rejection({
+      env: "release",
+      manualApproval: true,
+      allowFiringAlarms: true,
+      engine: "stepfunctions",
+      detach: true,
+    });
+    expect(fromFlags.message).toMatch(
+      /^--manual-approval, --allow-firing-alarms, --engine stepfunctions, --detach cannot be used with/,
+    );
     expect(fromFlags.exitCode).toBe(2);
   });
 });

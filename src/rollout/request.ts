@@ -12,6 +12,7 @@ import type { SmokeCheck } from "../health/smoke.js";
 import { resolveWebhookUrls } from "../notify/urls.js";
 import { parseDuration } from "../plan/duration.js";
 import { buildPlan, type Step } from "../plan/plan.js";
+import { engineOf } from "../stepfunctions/input.js";
 import type { DeployRequest, DeploySource } from "./deploy.js";
 import { type ReleaseRequest, resolveReleaseRequest } from "./release-request.js";
 
@@ -52,6 +53,10 @@ export interface DeployInputs {
   manualApproval?: boolean | undefined;
   /** How long that wait may last (default 1h). */
   approvalTimeout?: string | undefined;
+  /** `local` (default) or `stepfunctions`, with `stateMachine` and optionally `detach`. */
+  engine?: string | undefined;
+  stateMachine?: string | undefined;
+  detach?: boolean | undefined;
 }
 
 /** The single-valued inputs by their flag (and Action input) names, with the DeployInputs key each fills. */
@@ -73,6 +78,8 @@ const SCALAR_INPUTS = {
   "approval-timeout": "approvalTimeout",
   region: "region",
   "max-rps": "maxRps",
+  engine: "engine",
+  "state-machine": "stateMachine",
 } as const satisfies Record<string, keyof DeployInputs>;
 
 type ScalarKey = (typeof SCALAR_INPUTS)[keyof typeof SCALAR_INPUTS];
@@ -228,6 +235,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
       dryRun: inputs.dryRun ?? false,
       prune: environment?.prune,
       manualApproval: manualApprovalOf(inputs, environment, target.region),
+      engine: engineOf(inputs, environment),
     },
     region: target.region,
     notify: notifyOf(inputs, environment, context.env),

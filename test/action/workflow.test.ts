@@ -93,7 +93,7 @@ describe("action.yml", () => {
     expect(validateAction(standIn).errors).toEqual([]);
   });
 
-  it("mirrors the CLI's deploy options and has the three outputs", async () => {
+  it("mirrors the CLI's deploy options and has the four outputs", async () => {
     const action = parse(await read("action.yml")) as { inputs: object; outputs: object };
     expect(Object.keys(action.inputs)).toEqual([
       "config",
@@ -123,7 +123,10 @@ describe("action.yml", () => {
       "github-deployment",
       "github-token",
       "allow-firing-alarms",
+      "engine",
+      "state-machine",
+      "detach",
     ]);
-    expect(Object.keys(action.outputs)).toEqual(["outcome", "version", "previous-version"]);
+    expect(Object.keys(action.outputs)).toEqual(["outcome", "version", "previous-version", "execution-arn"]);
   });
 });

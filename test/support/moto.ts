@@ -9,10 +9,14 @@ export const freePort = freeLoopbackPort;
 
 /**
  * Starts `python3 -m moto.server` through the same launcher as the demo (Lambda set not to use Docker
- * before any resource exists). `extraEnv` goes to the moto process, e.g. IAM enforcement settings.
+ * before any resource exists). `extraEnv` goes to the moto process, e.g. IAM enforcement settings;
+ * `stepFunctions` makes it execute state machines (MOTO_PORT set, execute_state_machine on).
  */
-export async function startMoto(extraEnv: Record<string, string> = {}): Promise<Moto> {
-  const emulator = await startEmulator({ env: extraEnv });
+export async function startMoto(
+  extraEnv: Record<string, string> = {},
+  options: { stepFunctions?: boolean } = {},
+): Promise<Moto> {
+  const emulator = await startEmulator({ env: extraEnv, ...options });
   return {
     ...emulator,
     async reset() {

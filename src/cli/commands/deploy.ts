@@ -30,6 +30,7 @@ export async function deployCommand(flags: DeployFlags, io: CliIo): Promise<numb
         dryRun: flags.dryRun === true,
         allowFiringAlarms: flags.allowFiringAlarms === true,
         manualApproval: flags.manualApproval === true ? true : undefined,
+        detach: flags.detach === true,
       },
       { env: io.env, cwd: io.cwd, emit: sink.emit, signal: io.signal },
     );

@@ -1,8 +1,15 @@
 import { resolveSplit } from "../../rollout/manage.js";
 import { endRelease } from "../../rollout/release-manage.js";
+import { stopExecutionFirst } from "../../rollout/server-side-manage.js";
 import type { CliIo } from "../io.js";
 import { resultLineCommand } from "./result-line.js";
-import { type LambdaFactory, resolveTargets, type TargetFlags } from "./target.js";
+import {
+  awsStepFunctions,
+  type LambdaFactory,
+  resolveTargets,
+  type StepFunctionsFactory,
+  type TargetFlags,
+} from "./target.js";
 
 /**
  * `rollback` and `promote`: end an interrupted roll-out on one version. Like deploy, every outcome is a
@@ -13,6 +20,7 @@ export async function endSplit(
   flags: TargetFlags,
   io: CliIo,
   lambdaFor: LambdaFactory,
+  stepFunctionsFor: StepFunctionsFactory = awsStepFunctions,
 ): Promise<number> {
   return resultLineCommand(flags, io, async () => {
     const resolved = await resolveTargets(flags, io);
@@ -20,7 +28,12 @@ export async function endSplit(
       const { name, members } = resolved.release;
       return endRelease(name, members, lambdaFor, resolution);
     }
-    const target = resolved.target;
-    return resolveSplit(lambdaFor(target.region), target.functionName, target.aliasName, resolution);
+    const { functionName, aliasName, region } = resolved.target;
+    const lambda = lambdaFor(region);
+    // A Step Functions execution still shifting this alias is stopped before anything else.
+    return (
+      (await stopExecutionFirst(lambda, stepFunctionsFor(region), functionName, aliasName, resolution)) ??
+      (await resolveSplit(lambda, functionName, aliasName, resolution))
+    );
   });
 }

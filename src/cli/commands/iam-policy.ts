@@ -15,6 +15,7 @@ export interface IamPolicyFlags {
   region?: string;
   account?: string;
   partition?: string;
+  stateMachine?: string;
   config?: string;
   env?: string;
 }
@@ -30,6 +31,7 @@ interface FromConfig {
   alarms: string[];
   /** `prune: { keep: N }` configured: the policy may delete old versions. */
   prune: boolean;
+  stateMachine: string | undefined;
 }
 
 async function fromConfig(flags: IamPolicyFlags, io: CliIo): Promise<FromConfig | undefined> {
@@ -49,6 +51,7 @@ async function fromConfig(flags: IamPolicyFlags, io: CliIo): Promise<FromConfig 
     prefix: environment.artifact?.prefix,
     alarms: environment.alarms,
     prune: environment.prune !== undefined,
+    stateMachine: environment.stateMachine,
   };
 }
 
@@ -94,6 +97,8 @@ async function resolveIamTarget(
     prefix: flags.prefix ?? file?.prefix ?? "",
     alarmNames: alarms,
     ...(file?.prune ? { prune: true } : {}),
+    // A state machine ARN or a bare name: the policy names the machine and its executions.
+    stateMachineName: (flags.stateMachine ?? file?.stateMachine)?.split(":").at(-1),
   };
   const partition = flags.partition ?? fn?.partition;
   return partition === undefined ? target : { ...target, partition };

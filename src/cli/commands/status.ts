@@ -1,7 +1,14 @@
 import { status } from "../../rollout/manage.js";
 import { type ReleaseStatus, releaseStatus } from "../../rollout/release-manage.js";
 import type { CliIo } from "../io.js";
-import { awsLambda, type LambdaFactory, resolveTargets, type TargetFlags } from "./target.js";
+import {
+  awsLambda,
+  awsStepFunctions,
+  type LambdaFactory,
+  resolveTargets,
+  type StepFunctionsFactory,
+  type TargetFlags,
+} from "./target.js";
 
 /** One line per function: where it is, its routing, and what the newest release did to it. */
 export function formatReleaseStatus(report: ReleaseStatus): string {
@@ -18,6 +25,7 @@ export async function statusCommand(
   flags: TargetFlags,
   io: CliIo,
   lambdaFor: LambdaFactory = awsLambda,
+  stepFunctionsFor: StepFunctionsFactory = awsStepFunctions,
 ): Promise<number> {
   const resolved = await resolveTargets(flags, io);
   if (resolved.kind === "release") {
@@ -27,7 +35,13 @@ export async function statusCommand(
     return 0;
   }
   const target = resolved.target;
-  const report = await status(lambdaFor(target.region), target.functionName, target.aliasName, target.region);
+  const report = await status(
+    lambdaFor(target.region),
+    target.functionName,
+    target.aliasName,
+    target.region,
+    stepFunctionsFor(target.region),
+  );
   if (flags.json) io.stdout.write(`${JSON.stringify(report)}\n`);
   else
     io.stdout.write(

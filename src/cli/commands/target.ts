@@ -2,7 +2,7 @@ import { createAwsPorts } from "../../aws/index.js";
 import { checkAliasName, targetOf } from "../../config/function-name.js";
 import { DEFAULT_ALIAS, environmentFromFlags, type Resolution } from "../../config/index.js";
 import { InputError } from "../../errors.js";
-import type { LambdaPort } from "../../ports.js";
+import type { LambdaPort, StepFunctionsPort } from "../../ports.js";
 import type { ReleaseMember } from "../../rollout/release-manage.js";
 import type { CliIo } from "../io.js";
 
@@ -26,6 +26,12 @@ export interface Target {
 export type LambdaFactory = (region: string | undefined) => LambdaPort;
 
 export const awsLambda: LambdaFactory = (region) => createAwsPorts(region ? { region } : {}).lambda;
+
+/** Builds the Step Functions adapter for a region (server-side roll-outs); tests pass a fake. */
+export type StepFunctionsFactory = (region: string | undefined) => StepFunctionsPort;
+
+export const awsStepFunctions: StepFunctionsFactory = (region) =>
+  createAwsPorts(region ? { region } : {}).stepFunctions;
 
 /** Every function of a release environment (`functions:`), for status, rollback and promote. */
 export interface ReleaseTargets {

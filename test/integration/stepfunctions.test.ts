@@ -1,0 +1,241 @@
+/**
+ * Server-side roll-outs against moto, which runs the generic state machine for real (its ASL
+ * interpreter calls moto's own Lambda and CloudWatch). Bakes of 1-6 s and a 1 s poll keep it short;
+ * alarms only where they are the point (each alarm read is a task, about a second in the emulator).
+ */
+
+import { CreateRoleCommand } from "@aws-sdk/client-iam";
+import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { describe, expect, onTestFinished, test } from "vitest";
+import { stateMachineJson } from "../../src/stepfunctions/definition.js";
+import { aliasOf, clients, createTarget, runCli, setAlarm, startCli } from "../support/lambda-fixtures.js";
+import { type Moto, queueInvokeResults, startMoto } from "../support/moto.js";
+
+let counter = 0;
+const uniqueName = (label: string) => `sfn-${label}-${++counter}`;
+
+/**
+ * One emulator per test: moto 5.2.1 deep-copies a state machine (and, through it, its backend) on
+ * every StartExecution, and fails with HTTP 500 ("cannot pickle '_thread.RLock'") once an earlier
+ * execution in the same process has run. Starting moto takes well under a second.
+ */
+async function emulator(): Promise<Moto> {
+  const moto = await startMoto({}, { stepFunctions: true });
+  onTestFinished(() => moto.stop());
+  // createTarget creates the functions' role in the first emulator only; each new one needs it too.
+  await clients(moto).iam.send(
+    new CreateRoleCommand({ RoleName: "lambda-exec", AssumeRolePolicyDocument: "{}" }),
+  );
+  return moto;
+}
+
+/** A function to deploy (see createTarget) and the state machine, as the Terraform module creates it. */
+async function setUp(label: string, on?: Moto) {
+  const moto = on ?? (await emulator());
+  const sfn = new SFNClient({ endpoint: moto.endpoint, region: moto.region, credentials: moto.credentials });
+  const target = await createTarget(moto, uniqueName(label));
+  const created = await sfn.send(
+    new CreateStateMachineCommand({
+      name: `lambda-rollout-${target.name}`,
+      definition: stateMachineJson(),
+      roleArn: "arn:aws:iam::123456789012:role/lambda-rollout-state-machine",
+    }),
+  );
+  const execution = async (arn: string) =>
+    await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+  return { ...target, moto, execution, stateMachine: created.stateMachineArn as string };
+}
+
+const deployArgs = (
+  target: { name: string; bucket: string; alarm: string; v2: string; stateMachine: string },
+  ...extra: string[]
+) => [
+  "deploy",
+  "--function",
+  target.name,
+  "--zip",
+  target.v2,
+  "--bucket",
+  target.bucket,
+  "--interval",
+  "1s",
+  "--engine",
+  "stepfunctions",
+  "--state-machine",
+  target.stateMachine,
+  "--json",
+  ...extra,
+];
+
+async function until<T>(
+  what: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 30_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+const projection = (events: Record<string, unknown>[]) =>
+  events
+    .filter((e) => ["shift", "rollback", "promoted", "result"].includes(e.type as string))
+    .map((e) => (e.type === "result" ? `result:${e.outcome}:${e.exitCode}` : `${e.type}:${e.weight ?? ""}`));
+
+describe("deploy --engine stepfunctions against moto", () => {
+  test("followed and healthy: the execution promotes, SUCCEEDED, with the local engine's events", async () => {
+    const target = await setUp("follow");
+    const run = await runCli(target.moto, deployArgs(target, "--steps", "10%:2s"));
+    expect(run.code, run.stderr).toBe(0);
+    const result = run.events.at(-1) as Record<string, unknown>;
+    expect(result).toMatchObject({ type: "result", outcome: "promoted", fromVersion: "1", toVersion: "2" });
+    expect((await target.execution(result.executionArn as string)).status).toBe("SUCCEEDED");
+    expect(await aliasOf(target.moto, target.name)).toEqual({ version: "2", weights: {} });
+    expect(run.events.some((e) => e.type === "bake")).toBe(true);
+
+    // The same plan run by the local engine reports the same story.
+    const local = await setUp("local", target.moto);
+    const localArgs = deployArgs(local, "--steps", "10%:2s");
+    localArgs.splice(localArgs.indexOf("--engine"), 4);
+    const localRun = await runCli(target.moto, localArgs);
+    expect(localRun.code, localRun.stderr).toBe(0);
+    expect(projection(run.events)).toEqual(projection(localRun.events));
+    expect(projection(run.events)).toEqual(["shift:10", "shift:100", "promoted:", "result:promoted:0"]);
+  }, 60_000);
+
+  test("--detach returns at once with outcome started; the execution promotes on its own", async () => {
+    const target = await setUp("detach");
+    const started = Date.now();
+    const run = await runCli(target.moto, deployArgs(target, "--steps", "10%:1s", "--detach"));
+    const elapsed = Date.now() - started;
+    expect(run.code, run.stderr).toBe(0);
+    const result = run.events.at(-1) as Record<string, unknown>;
+    expect(result).toMatchObject({ type: "result", outcome: "started", exitCode: 0 });
+    expect(result.executionArn).toMatch(
+      /^arn:aws:states:us-east-1:123456789012:execution:lambda-rollout-sfn-/,
+    );
+    expect(run.events.some((e) => e.type === "shift")).toBe(false);
+    // The CLI's own time, publishing included; a followed run of this plan takes several seconds more.
+    expect(elapsed).toBeLessThan(6_000);
+    await until(
+      "execution",
+      () => target.execution(result.executionArn as string),
+      (e) => e.status !== "RUNNING",
+    );
+    expect((await target.execution(result.executionArn as string)).status).toBe("SUCCEEDED");
+    expect(await aliasOf(target.moto, target.name)).toEqual({ version: "2", weights: {} });
+  }, 60_000);
+
+  test("an alarm in ALARM mid-bake: the execution restores the stable version and ends FAILED", async () => {
+    const target = await setUp("alarm");
+    const cli = startCli(target.moto, deployArgs(target, "--steps", "10%:6s", "--alarm", target.alarm));
+    await cli.waitFor((e) => e.type === "shift" && e.weight === 10);
+    await setAlarm(target.moto, target.alarm, "ALARM");
+    const run = await cli.done;
+    expect(run.code, run.stderr).toBe(1);
+    const result = run.events.at(-1) as Record<string, unknown>;
+    expect(result).toMatchObject({ outcome: "rolled_back", fromVersion: "1", toVersion: "2" });
+    expect(result.reason).toContain('Health gate "alarms" failed');
+    expect(run.events.some((e) => e.type === "rollback")).toBe(true);
+    const ended = await target.execution(result.executionArn as string);
+    expect(ended.status).toBe("FAILED");
+    expect(ended.error).toBe("lambda-rollout.AlarmGateFailed");
+    expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
+  }, 60_000);
+
+  test("a smoke invocation answering 503 fails the execution before any traffic moves", async () => {
+    const target = await setUp("smoke");
+    await queueInvokeResults(target.moto, [JSON.stringify({ statusCode: 503, body: "down" })]);
+    const run = await runCli(
+      target.moto,
+      deployArgs(target, "--steps", "10%:1s", "--smoke-payload", '{"ping":true}'),
+    );
+    expect(run.code, run.stderr).toBe(1);
+    const result = run.events.at(-1) as Record<string, unknown>;
+    expect(result).toMatchObject({ outcome: "rolled_back" });
+    expect(result.reason).toContain('Health gate "smoke" failed');
+    expect(run.events.some((e) => e.type === "shift")).toBe(false);
+    expect((await target.execution(result.executionArn as string)).error).toBe(
+      "lambda-rollout.SmokeGateFailed",
+    );
+    expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
+  }, 60_000);
+
+  test("a failing post-traffic hook (follow mode) stops the execution in its final bake and restores v1", async () => {
+    const target = await setUp("hook");
+    const run = await runCli(
+      target.moto,
+      deployArgs(target, "--steps", "10%:1s", "--final-bake", "30s", "--post-traffic-hook", "exit 3"),
+    );
+    expect(run.code, run.stderr).toBe(1);
+    const result = run.events.at(-1) as Record<string, unknown>;
+    expect(result).toMatchObject({ outcome: "rolled_back" });
+    expect(run.events.some((e) => e.type === "gate" && e.phase === "post-traffic")).toBe(true);
+    expect((await target.execution(result.executionArn as string)).status).toBe("ABORTED");
+    expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
+  }, 60_000);
+
+  test("the following CLI SIGKILLed: the execution still finishes, nothing left split", async () => {
+    const target = await setUp("kill");
+    const cli = startCli(target.moto, deployArgs(target, "--steps", "10%:2s"));
+    const started = await cli.waitFor(
+      (e) => e.type === "info" && String(e.message).includes("execution started"),
+    );
+    await cli.waitFor((e) => e.type === "shift" && e.weight === 10);
+    cli.child.kill("SIGKILL");
+    expect((await cli.done).signal).toBe("SIGKILL");
+    const arn = String(started.message).split(": ").at(-1) as string;
+    await until(
+      "execution",
+      () => target.execution(arn),
+      (e) => e.status !== "RUNNING",
+    );
+    expect((await target.execution(arn)).status).toBe("SUCCEEDED");
+    expect(await aliasOf(target.moto, target.name)).toEqual({ version: "2", weights: {} });
+  }, 60_000);
+
+  test("SIGTERM to a following CLI stops the following, not the roll-out (exit 3, outcome started)", async () => {
+    const target = await setUp("term");
+    const cli = startCli(target.moto, deployArgs(target, "--steps", "10%:2s"));
+    await cli.waitFor((e) => e.type === "shift" && e.weight === 10);
+    cli.child.kill("SIGTERM");
+    const run = await cli.done;
+    expect(run.code, run.stderr).toBe(3);
+    const result = run.events.at(-1) as Record<string, unknown>;
+    expect(result).toMatchObject({ outcome: "started" });
+    expect(result.hint).toContain(`lambda-rollout status --function ${target.name} --alias live`);
+    expect(result.hint).toContain(`lambda-rollout rollback --function ${target.name} --alias live`);
+    // Not stopped: the SIGKILL test above watches such an execution to its end.
+    expect((await target.execution(result.executionArn as string)).status).not.toBe("ABORTED");
+  }, 60_000);
+
+  test("status finds the running execution from the alias; rollback stops it and restores the alias", async () => {
+    const target = await setUp("rollback");
+    const run = await runCli(target.moto, deployArgs(target, "--steps", "10%:20s", "--detach"));
+    const arn = (run.events.at(-1) as Record<string, unknown>).executionArn as string;
+    await until(
+      "split alias",
+      () => aliasOf(target.moto, target.name),
+      (alias) => Object.keys(alias.weights).length > 0,
+    );
+
+    const status = await runCli(target.moto, ["status", "--function", target.name, "--json"]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      inProgress: true,
+      execution: { arn, status: "RUNNING" },
+      progress: { step: 1, steps: 2, weight: 10, toVersion: "2", fromVersion: "1", execution: arn },
+    });
+
+    const rollback = await runCli(target.moto, ["rollback", "--function", target.name, "--json"]);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(rollback.events.at(-1)).toMatchObject({ outcome: "rolled_back", executionArn: arn });
+    expect((await target.execution(arn)).status).toBe("ABORTED");
+    expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
+  }, 60_000);
+});
