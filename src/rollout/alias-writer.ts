@@ -114,6 +114,15 @@ export class AliasWriter {
   }
 
   /**
+   * Takes `live`, set by an operator (a release's `promote` or `rollback`), as this run's own from now
+   * on: a later restore treats it as a routing this run may move back, and the writer counts as used.
+   */
+  adopt(live: AliasState): void {
+    this.requested.push({ version: live.version, additional: live.additional });
+    this.current = live;
+  }
+
+  /**
    * Sets `routing`. A failed precondition is examined, not trusted: when the alias already routes as
    * asked, our write landed (its reply was lost); when only the RevisionId moved and the routing is
    * still ours (a description edited by hand or by Terraform), the write is retried on the new

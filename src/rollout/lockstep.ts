@@ -41,6 +41,12 @@ export interface WavePorts {
   /** Emits an event as said by one member (function, region added), or by the wave as a whole. */
   emit: (event: RolloutEvent, member?: WaveMember) => void;
   signal?: AbortSignal | undefined;
+  /**
+   * Reads the aliases between writes (every bake poll, and before each write), so an operator's
+   * `promote` or `rollback` of the release is seen within one poll (release-watch.ts); it throws to
+   * end the wave.
+   */
+  watch?: ((moment: "poll" | "write", weight: number) => Promise<void>) | undefined;
 }
 
 /** Throws the first rejection in list order after every promise settled (no write is left in flight). */
@@ -56,6 +62,8 @@ export async function runWave(request: WaveRequest, ports: WavePorts): Promise<v
   const { members, plan } = request;
   const { clock, signal } = ports;
   let weight = 0;
+  /** The weight the aliases are at (`weight` already says the next one while a shift is on its way). */
+  let written = 0;
   let stepStartedAt = clock.now();
   const checkInterrupted = () => {
     if (signal?.aborted) {
@@ -118,6 +126,7 @@ export async function runWave(request: WaveRequest, ports: WavePorts): Promise<v
       ports.emit({ type: "bake", weight, step, remainingMs: end - now, totalMs: bakeMs });
       await clock.sleep(Math.min(request.intervalMs, end - now), signal);
       checkInterrupted();
+      await ports.watch?.("poll", written);
       if (clock.now() < end) await runGates((set) => set.gates, phase);
     }
   };
@@ -125,6 +134,7 @@ export async function runWave(request: WaveRequest, ports: WavePorts): Promise<v
   /** One UpdateAlias per member, all in parallel, at the same weight. */
   const shift = async (routingOf: (member: WaveMember) => AliasRouting, step: number, steps: number) => {
     checkInterrupted();
+    await ports.watch?.("write", written);
     const now = clock.now();
     await allSettledOrThrow(
       members.map(async (member) => {
@@ -147,6 +157,7 @@ export async function runWave(request: WaveRequest, ports: WavePorts): Promise<v
         );
       }),
     );
+    written = weight;
     stepStartedAt = clock.now();
   };
 

@@ -36,6 +36,11 @@ export interface OperatorContext {
   rollingBackAfter?: string | undefined;
 }
 
+/** promote: the run ends well (0); rollback: it ends rolled back (1), as a gate failure would. */
+export function operatorExitCode(resolution: OperatorResolution): number {
+  return resolution === "promoted" ? ExitCode.ok : ExitCode.rolledBack;
+}
+
 /** The result's outcome, exit code and reason for an operator's decision. */
 export function operatorOutcome(
   resolution: OperatorResolution,
@@ -52,7 +57,7 @@ export function operatorOutcome(
       : "";
   return {
     outcome: resolution,
-    exitCode: resolution === "promoted" ? ExitCode.ok : ExitCode.rolledBack,
+    exitCode: operatorExitCode(resolution),
     reason: `${resolution === "promoted" ? "promoted" : "rolled back"} by an operator: ${functionName}:${aliasName} was set to 100% v${version} ${while_}; this run wrote nothing more${skipped}.`,
   };
 }

@@ -29,6 +29,7 @@ import { allSettledOrThrow, runWave, type WaveMember } from "./lockstep.js";
 import { liveDescription, newReleaseId, parseReplaced } from "./progress.js";
 import { type Checked, messageOf, publish, validate } from "./release-prepare.js";
 import type { ReleaseRequest } from "./release-request.js";
+import { OperatorDecision, type WatchedMember, watchRelease } from "./release-watch.js";
 
 export const DEFAULT_RELEASE_INTERVAL_MS = 10_000;
 
@@ -187,6 +188,9 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
     const waveCount = active.length;
     for (const [ordinal, entry] of active.entries())
       ordinalOf.set(request.waves.indexOf(entry.wave), ordinal + 1);
+    /** Functions the earlier waves moved, and the waves an operator promoted while this run went on. */
+    const shipped: Checked[] = [];
+    const promotedByOperator: number[] = [];
     for (const [waveIndex, { wave, members }] of active.entries()) {
       const tagOf = { id: releaseId, wave: waveIndex + 1, waves: waveCount };
       emitFor({
@@ -223,30 +227,66 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
         };
       });
       const strictest = members.find((item) => item.spec.metrics) ?? members[0];
-      await runWave(
-        {
-          members: waveMembers,
-          plan: request.plan,
-          holdMs: request.plan.finalBakeMs + wave.bakeMs,
-          intervalMs: request.intervalMs ?? DEFAULT_RELEASE_INTERVAL_MS,
-          inconclusive: inconclusivePolicy(strictest?.spec ?? {}),
-        },
-        {
-          clock,
-          signal,
-          emit: (event, member) =>
-            emitFor(event, member ? { functionName: member.functionName, region: member.region } : undefined),
-        },
-      );
+      const watch = watchRelease({
+        releaseId,
+        wave: waveIndex + 1,
+        waves: waveCount,
+        current: members.map(watchedOf),
+        earlier: shipped.map(watchedOf),
+        clock,
+        signal,
+        warn: (message) => emitFor({ type: "warning", message }),
+      });
+      shipped.push(...members);
+      try {
+        await runWave(
+          {
+            members: waveMembers,
+            plan: request.plan,
+            holdMs: request.plan.finalBakeMs + wave.bakeMs,
+            intervalMs: request.intervalMs ?? DEFAULT_RELEASE_INTERVAL_MS,
+            inconclusive: inconclusivePolicy(strictest?.spec ?? {}),
+          },
+          {
+            clock,
+            signal,
+            watch,
+            emit: (event, member) =>
+              emitFor(
+                event,
+                member ? { functionName: member.functionName, region: member.region } : undefined,
+              ),
+          },
+        );
+      } catch (caught) {
+        // `promote` of the release cannot ship waves whose packages are not published yet: this run
+        // can, so it carries on with them under the plan (an operator who wants them stopped rolls back).
+        const last = waveIndex + 1 === waveCount;
+        if (!(caught instanceof OperatorDecision) || caught.resolution !== "promoted" || last) throw caught;
+        emitFor({
+          type: "warning",
+          message: `${caught.reason} Carrying on with wave ${waveIndex + 2}/${waveCount}.`,
+        });
+        promotedByOperator.push(waveIndex + 1);
+        continue;
+      }
       emitFor({ type: "info", message: `Wave ${waveIndex + 1}/${waveCount} promoted.` });
     }
+    const byOperator =
+      promotedByOperator.length > 0 ? ` (wave ${promotedByOperator.join(", ")} promoted by an operator)` : "";
     return finish(
       "promoted",
       ExitCode.ok,
       undefined,
-      `Release ${releaseId}: every function serves its new version.`,
+      `Release ${releaseId}: every function serves its new version${byOperator}.`,
     );
   } catch (caught) {
+    if (caught instanceof OperatorDecision) {
+      // The operator's routing stands: nothing to restore, every moved function is where they put it.
+      if (caught.resolution === "rolled_back")
+        for (const item of checked) if (item.writer && !item.writer.isUntouched()) item.restored = true;
+      return finish(caught.resolution, caught.exitCode, undefined, caught.reason);
+    }
     const cause =
       signal?.aborted && !(caught instanceof GateFailedError)
         ? new InterruptedError(`Interrupted (${String(signal.reason ?? "signal")}): ${messageOf(caught)}`)
@@ -268,6 +308,18 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       foundAfterChanges(cause, "during the release; every function was restored"),
     );
   }
+}
+
+function watchedOf(item: Checked): WatchedMember {
+  return {
+    functionName: item.spec.functionName,
+    aliasName: item.spec.aliasName,
+    region: item.spec.region,
+    stable: item.alias.version,
+    newVersion: item.newVersion as string,
+    writer: item.writer as AliasWriter,
+    lambda: item.ports.lambda,
+  };
 }
 
 /**
