@@ -302,11 +302,9 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
     if (cause instanceof GateFailedError || cause instanceof InterruptedError) {
       return finish("rolled_back", ExitCode.rolledBack, cause);
     }
-    return finish(
-      "failed",
-      ExitCode.awsError,
-      foundAfterChanges(cause, "during the release; every function was restored"),
-    );
+    // A conflict keeps its exit 3 (someone else's change, left as they set it); the rest is exit 4.
+    const error = foundAfterChanges(cause, "during the release; every function was restored");
+    return finish("failed", error.exitCode, error);
   }
 }
 

@@ -24,8 +24,8 @@ async function packageFile(): Promise<string> {
   return zip;
 }
 
-export function releaseHarness(options: { credentials?: CredentialsPort } = {}) {
-  const clock = new FakeClock();
+export function releaseHarness(options: { credentials?: CredentialsPort; clock?: FakeClock } = {}) {
+  const clock = options.clock ?? new FakeClock();
   const base64 = sha256(packageBytes("v2")).base64;
   const fakes = new Map<string, FakeLambda>();
   const alarms = new Map<string, FakeAlarms>();
@@ -93,5 +93,5 @@ export function releaseHarness(options: { credentials?: CredentialsPort } = {}) 
     });
   };
   const fake = (key: string) => fakes.get(key) as FakeLambda;
-  return { clock, fake, alarms, events, run };
+  return { clock, fake, alarms, events, run, portsFor, request };
 }
