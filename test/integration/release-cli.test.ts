@@ -180,6 +180,30 @@ describe("a release of three functions in two regions", () => {
     expect(status.inProgress).toBe(false);
   }, 60_000);
 
+  test("a running release obeys `rollback --config --env` run from another process (exit 1, nothing written after)", async () => {
+    const n = ++counter;
+    const functions = [
+      await createReleaseFunction(moto, `operator-a-${n}`, EU),
+      await createReleaseFunction(moto, `operator-b-${n}`, EU),
+    ];
+    const dir = await writeReleaseConfig({ functions, prefix: `operator-${n}`, steps: "50%:8s" });
+    const run = startCli(moto, args(dir), dir);
+    await run.waitFor((e) => e.type === "bake");
+    for (const fn of functions) expect((await releaseAliasOf(moto, fn)).weights).toEqual({ "2": 0.5 });
+    const rollback = await runCli(moto, args(dir, "rollback"), dir);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    const rolledBackAt = Date.now();
+    const done = await run.done;
+    expect(done.code, done.stderr).toBe(1);
+    expect(done.events.at(-1)).toMatchObject({ type: "result", outcome: "rolled_back", exitCode: 1 });
+    expect(String(done.events.at(-1)?.reason)).toContain("rolled back by an operator");
+    // Seen within a poll or two (interval 500 ms), not at the end of the 8 s bake.
+    expect(Date.now() - rolledBackAt).toBeLessThan(4_000);
+    expect(done.events.filter((e) => e.type === "rollback")).toEqual([]);
+    expect(await everyAlias(functions)).toEqual(["1", "1"]);
+    for (const fn of functions) expect((await releaseAliasOf(moto, fn)).weights).toEqual({});
+  }, 60_000);
+
   test("bad input in one function changes nothing anywhere (exit 2, every problem named)", async () => {
     const { functions, prefix } = await release3("bad");
     const [a, b, c] = functions as [ReleaseFunctionFixture, ReleaseFunctionFixture, ReleaseFunctionFixture];
