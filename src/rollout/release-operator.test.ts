@@ -182,6 +182,26 @@ describe("a running release obeys the operator's rollback or promote of the rele
     expect(served(b)).toBe("1");
   });
 
+  it("one function set forward and another set back is no operator's command: a conflict at once (exit 3)", async () => {
+    const h = harness();
+    const [a, b] = [h.fake("a@eu-west-1"), h.fake("b@eu-west-1")];
+    let actedAt = 0;
+    h.clock.operatorActs(
+      () => b.writes().length === 1,
+      () => {
+        a.setRouting({ version: "2" });
+        b.setRouting({ version: "1" });
+        actedAt = h.clock.now();
+      },
+    );
+    const result = await h.run();
+    expect(result.exitCode).toBe(3);
+    expect(served(a)).toBe("2");
+    expect(served(b)).toBe("1");
+    // Not read again for the settle window: nothing an operator's command does looks like this.
+    expect(h.clock.now()).toBeLessThan(actedAt + 2_000);
+  });
+
   it("wave 2 rolled back while wave 1 stays promoted is no release rollback: a conflict (exit 3)", async () => {
     const h = harness();
     h.clock.operatorActs(

@@ -13,7 +13,7 @@
  * `endRelease` writes its functions in parallel, so a poll may land between its writes: a change that
  * points one way but is not complete yet is read again for a while before it counts as a conflict.
  */
-import { AwsError } from "../errors.js";
+import { AwsError, InterruptedError } from "../errors.js";
 import type { AliasState, Clock, LambdaPort } from "../ports.js";
 import { sameRouting } from "../ports.js";
 import { type AliasWriter, describeRouting, ForeignChangeError } from "./alias-writer.js";
@@ -81,20 +81,19 @@ const conflictOf = (seen: Seen) =>
 
 /** Throws ForeignChangeError for a change no operator's release command makes. */
 function verdictOf(seen: Seen[]): Verdict {
-  const changed = seen.filter((item) => !item.own);
+  const changed = seen
+    .filter((item) => !item.own)
+    .map((item) => ({
+      item,
+      side: operatorResolution(item.live, item.member.stable, item.member.newVersion),
+    }));
   const first = changed[0];
   if (first === undefined) return "continue";
-  const sides = new Set(
-    changed.map((item) => operatorResolution(item.live, item.member.stable, item.member.newVersion)),
-  );
-  const side = operatorResolution(first.live, first.member.stable, first.member.newVersion);
-  if (side === undefined || sides.size > 1) {
-    throw conflictOf(
-      changed.find(
-        (item) => operatorResolution(item.live, item.member.stable, item.member.newVersion) === undefined,
-      ) ?? first,
-    );
-  }
+  const unknown = changed.find((change) => change.side === undefined);
+  if (unknown) throw conflictOf(unknown.item);
+  const side = first.side as OperatorResolution;
+  // Some set back, some set forward: no single operator's command does that.
+  if (changed.some((change) => change.side !== side)) throw conflictOf(first.item);
   return seen.every((item) => at(item, side)) ? side : "pending";
 }
 
@@ -145,6 +144,8 @@ export function watchRelease(context: ReleaseWatchContext) {
           `${changed.length} of ${seen.length} aliases were set by someone else (${changed.map((item) => `${item.member.functionName}: ${describeRouting(item.live)}`).join(", ")}); reading again in ${SETTLE_READ_MS / 1000}s in case an operator's promote or rollback is still under way.`,
         );
         await clock.sleep(SETTLE_READ_MS, signal);
+        if (signal?.aborted)
+          throw new InterruptedError(`Interrupted (${String(signal.reason ?? "signal")}).`);
         continue;
       }
       // The operator's routing is now this run's: a later restore (another wave failing after a
