@@ -183,7 +183,12 @@ export async function runServerSide(
   }
 
   function failureOf(end: Extract<Ending, { kind: "failed" }>): RolloutError | undefined {
-    const gate = end.error === FAILURE.alarm ? "alarms" : end.error === FAILURE.smoke ? "smoke" : undefined;
+    const gate =
+      end.error === FAILURE.alarm || end.error === FAILURE.alarmMissing
+        ? "alarms"
+        : end.error === FAILURE.smoke
+          ? "smoke"
+          : undefined;
     if (gate)
       return new GateFailedError(
         `Health gate "${gate}" failed in execution ${arn}: ${end.cause}; the execution restored v${stable}.`,

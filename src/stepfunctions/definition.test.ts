@@ -45,6 +45,7 @@ describe("the Step Functions definition", () => {
     }
     expect(states()[STATE.alarmFailed]?.Next).toBe(STATE.restore);
     expect(states()[STATE.smokeFailed]?.Next).toBe(STATE.restore);
+    expect(states()[STATE.alarmMissing]?.Next).toBe(STATE.restore);
     expect(states()[STATE.restore]?.Next).toBe(STATE.failed);
     expect(states()[STATE.failed]).toMatchObject({ Type: "Fail", ErrorPath: "$.failure.error" });
   });
@@ -55,6 +56,7 @@ describe("the Step Functions definition", () => {
     expect(restore.RoutingConfig).toEqual({ AdditionalVersionWeights: {} });
     expect(states()[STATE.alarmFailed]?.Parameters).toMatchObject({ error: FAILURE.alarm });
     expect(states()[STATE.smokeFailed]?.Parameters).toMatchObject({ error: FAILURE.smoke });
+    expect(states()[STATE.alarmMissing]?.Parameters).toMatchObject({ error: FAILURE.alarmMissing });
     expect(states()[STATE.recordFailure]?.Parameters).toMatchObject({ error: FAILURE.task });
   });
 

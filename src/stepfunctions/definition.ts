@@ -41,6 +41,8 @@ export interface ExecutionInput {
 /** Error names the execution fails with; the CLI maps them to outcomes and exit codes. */
 export const FAILURE = {
   alarm: "lambda-rollout.AlarmGateFailed",
+  /** A named alarm DescribeAlarms no longer returns (deleted or renamed mid-run): it cannot gate. */
+  alarmMissing: "lambda-rollout.AlarmMissing",
   smoke: "lambda-rollout.SmokeGateFailed",
   task: "lambda-rollout.TaskFailed",
   restore: "lambda-rollout.RestoreFailed",
@@ -76,6 +78,7 @@ export const STATE = {
   restOfBakeDone: "BakeElapsed",
   alarmChoice: "AlarmChoice",
   alarmFailed: "AlarmFailed",
+  alarmMissing: "AlarmMissing",
   smokeFailed: "SmokeFailed",
   startBake: "StartBake",
   afterPromote: "AfterPromote",
@@ -215,7 +218,12 @@ function gateStates(): Record<string, State> {
       Comment:
         "Every alarm's StateValue is read and tested here: the StateValue request filter is not relied on.",
       Resource: "arn:aws:states:::aws-sdk:cloudwatch:describeAlarms",
-      Parameters: { "AlarmNames.$": "$.plan.alarms", AlarmTypes: ["MetricAlarm", "CompositeAlarm"] },
+      // At most 100 names (input.ts refuses more), so one page of 100 holds every alarm that exists.
+      Parameters: {
+        "AlarmNames.$": "$.plan.alarms",
+        AlarmTypes: ["MetricAlarm", "CompositeAlarm"],
+        MaxRecords: 100,
+      },
       ResultSelector: {
         // Filter expressions are avoided: an empty match is an error in some interpreters.
         "names.$": "$.MetricAlarms[*].AlarmName",
@@ -233,6 +241,10 @@ function gateStates(): Record<string, State> {
       Parameters: {
         "metric.$": "States.ArrayContains($.alarms.states, 'ALARM')",
         "composite.$": "States.ArrayContains($.alarms.compositeStates, 'ALARM')",
+        // DescribeAlarms silently leaves out names that do not exist: fewer back than named fails.
+        "found.$":
+          "States.MathAdd(States.ArrayLength($.alarms.names), States.ArrayLength($.alarms.compositeNames))",
+        "expected.$": "States.ArrayLength($.plan.alarms)",
       },
       ResultPath: "$.firing",
       Next: STATE.alarmChoice,
@@ -240,6 +252,7 @@ function gateStates(): Record<string, State> {
     [STATE.alarmChoice]: {
       Type: "Choice",
       Choices: [
+        { Variable: "$.firing.found", NumericLessThanPath: "$.firing.expected", Next: STATE.alarmMissing },
         { Variable: "$.firing.metric", BooleanEquals: true, Next: STATE.alarmFailed },
         { Variable: "$.firing.composite", BooleanEquals: true, Next: STATE.alarmFailed },
       ],
@@ -251,6 +264,16 @@ function gateStates(): Record<string, State> {
         error: FAILURE.alarm,
         "cause.$":
           "States.Format('an alarm is in ALARM ({}): alarms {} {} are {} {}', $.run.phase, $.alarms.names, $.alarms.compositeNames, $.alarms.states, $.alarms.compositeStates)",
+      },
+      ResultPath: "$.failure",
+      Next: STATE.restore,
+    },
+    [STATE.alarmMissing]: {
+      Type: "Pass",
+      Parameters: {
+        error: FAILURE.alarmMissing,
+        "cause.$":
+          "States.Format('an alarm no longer exists ({}): the roll-out watches {} but DescribeAlarms found only {} {}; a deleted or renamed alarm cannot gate', $.run.phase, $.plan.alarms, $.alarms.names, $.alarms.compositeNames)",
       },
       ResultPath: "$.failure",
       Next: STATE.restore,

@@ -4,6 +4,7 @@
  * alarms only where they are the point (each alarm read is a task, about a second in the emulator).
  */
 
+import { DeleteAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateRoleCommand } from "@aws-sdk/client-iam";
 import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { describe, expect, onTestFinished, test } from "vitest";
@@ -145,6 +146,29 @@ describe("deploy --engine stepfunctions against moto", () => {
     const ended = await target.execution(result.executionArn as string);
     expect(ended.status).toBe("FAILED");
     expect(ended.error).toBe("lambda-rollout.AlarmGateFailed");
+    expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
+  }, 60_000);
+
+  test("an alarm deleted mid-bake fails the gate (it cannot pass silently) and restores the stable version", async () => {
+    const target = await setUp("gone");
+    const cli = startCli(target.moto, deployArgs(target, "--steps", "10%:6s", "--alarm", target.alarm));
+    await cli.waitFor((e) => e.type === "shift" && e.weight === 10);
+    await clients(target.moto).cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: [target.alarm] }));
+    const run = await cli.done;
+    expect(run.code, run.stderr).toBe(1);
+    const result = run.events.at(-1) as Record<string, unknown>;
+    expect(result).toMatchObject({ outcome: "rolled_back", fromVersion: "1", toVersion: "2" });
+    expect(result.reason).toContain('Health gate "alarms" failed');
+    expect(result.reason).toContain(target.alarm);
+    const gate = run.events.find(
+      (e) => e.type === "gate" && (e.verdict as { status: string }).status === "fail",
+    );
+    expect(gate?.verdict).toMatchObject({
+      detail: `no longer exist: ${target.alarm} (deleted or renamed; a missing alarm cannot gate)`,
+    });
+    const ended = await target.execution(result.executionArn as string);
+    expect(ended.status).toBe("FAILED");
+    expect(ended.error).toBe("lambda-rollout.AlarmMissing");
     expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
   }, 60_000);
 
