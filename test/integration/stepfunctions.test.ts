@@ -6,6 +6,7 @@
 
 import { DeleteAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateRoleCommand } from "@aws-sdk/client-iam";
+import { UpdateAliasCommand } from "@aws-sdk/client-lambda";
 import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { stateMachineJson } from "../../src/stepfunctions/definition.js";
@@ -171,6 +172,60 @@ describe("deploy --engine stepfunctions against moto", () => {
     expect(ended.error).toBe("lambda-rollout.AlarmMissing");
     expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
   }, 60_000);
+
+  describe("someone else changes the alias mid-bake (aws lambda update-alias with a client of its own)", () => {
+    const foreign = async (target: { moto: Moto; name: string }) =>
+      await clients(target.moto).lambda.send(
+        new UpdateAliasCommand({
+          FunctionName: target.name,
+          Name: "live",
+          FunctionVersion: "1",
+          RoutingConfig: { AdditionalVersionWeights: { "2": 0.3 } },
+        }),
+      );
+    const expectLeftAlone = async (
+      target: {
+        moto: Moto;
+        name: string;
+        execution: (arn: string) => Promise<{ status?: string; error?: string }>;
+      },
+      run: { code: number | null; stderr: string; events: Record<string, unknown>[] },
+    ) => {
+      expect(run.code, run.stderr).toBe(3);
+      const result = run.events.at(-1) as Record<string, unknown>;
+      expect(result).toMatchObject({ outcome: "failed", exitCode: 3, fromVersion: "1", toVersion: "2" });
+      expect(result.reason).toContain("changed outside this execution");
+      expect(result.reason).toContain("Nothing was restored over that change");
+      expect(run.events.some((e) => e.type === "rollback")).toBe(false);
+      const ended = await target.execution(result.executionArn as string);
+      expect(ended.status).toBe("FAILED");
+      expect(ended.error).toBe("lambda-rollout.ForeignChange");
+      expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: { "2": 0.3 } });
+    };
+
+    test("the next shift sees it: FAILED with ForeignChange, the other routing kept, follower exit 3", async () => {
+      const target = await setUp("foreign");
+      const cli = startCli(target.moto, deployArgs(target, "--steps", "10%:2s"));
+      await cli.waitFor((e) => e.type === "shift" && e.weight === 10);
+      await foreign(target);
+      const run = await cli.done;
+      await expectLeftAlone(target, run);
+      // Seen by the guard before promoting (after the bake's decision check), not by a gate.
+      expect((run.events.at(-1) as { reason: string }).reason).toContain("(decision)");
+    }, 60_000);
+
+    test("a gate that fails afterwards does not restore over it", async () => {
+      const target = await setUp("foreign-alarm");
+      const cli = startCli(target.moto, deployArgs(target, "--steps", "10%:6s", "--alarm", target.alarm));
+      await cli.waitFor((e) => e.type === "shift" && e.weight === 10);
+      await foreign(target);
+      await setAlarm(target.moto, target.alarm, "ALARM");
+      const run = await cli.done;
+      await expectLeftAlone(target, run);
+      // Seen by the guard before restoring, after the alarm failed the bake.
+      expect((run.events.at(-1) as { reason: string }).reason).toContain("(bake)");
+    }, 60_000);
+  });
 
   test("a smoke invocation answering 503 fails the execution before any traffic moves", async () => {
     const target = await setUp("smoke");
