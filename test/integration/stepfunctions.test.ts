@@ -4,6 +4,9 @@
  * alarms only where they are the point (each alarm read is a task, about a second in the emulator).
  */
 
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DeleteAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateRoleCommand } from "@aws-sdk/client-iam";
 import { UpdateAliasCommand } from "@aws-sdk/client-lambda";
@@ -226,6 +229,25 @@ describe("deploy --engine stepfunctions against moto", () => {
       expect((run.events.at(-1) as { reason: string }).reason).toContain("(bake)");
     }, 60_000);
   });
+
+  test("alarmReadFailure: ignore is refused up front (exit 2): the state machine cannot honour it", async () => {
+    const target = await setUp("ignore");
+    const dir = await mkdtemp(join(tmpdir(), "sfn-ignore-"));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const config = join(dir, "lambda-rollout.yml");
+    await writeFile(
+      config,
+      `version: 1\nenvironments:\n  staging:\n    function: ${target.name}\n    alarms: [${target.alarm}]\n    alarmReadFailure: ignore\n`,
+    );
+    const args = deployArgs(target, "--steps", "10%:1s", "--config", config, "--env", "staging");
+    args.splice(args.indexOf("--function"), 2);
+    const run = await runCli(target.moto, args);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stdout + run.stderr).toContain(
+      "alarmReadFailure: ignore is not available with --engine stepfunctions",
+    );
+    expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
+  }, 60_000);
 
   test("a smoke invocation answering 503 fails the execution before any traffic moves", async () => {
     const target = await setUp("smoke");
