@@ -113,6 +113,20 @@ describe("deploy --engine stepfunctions against moto", () => {
     expect(projection(run.events)).toEqual(["shift:10", "shift:100", "promoted:", "result:promoted:0"]);
   }, 60_000);
 
+  test("two steps with a fractional weight: each guard reads back what the last write stored, and it promotes", async () => {
+    const target = await setUp("steps");
+    const run = await runCli(target.moto, deployArgs(target, "--steps", "2.5%:1s,50%:1s"));
+    expect(run.code, run.stderr).toBe(0);
+    expect(projection(run.events)).toEqual([
+      "shift:2.5",
+      "shift:50",
+      "shift:100",
+      "promoted:",
+      "result:promoted:0",
+    ]);
+    expect(await aliasOf(target.moto, target.name)).toEqual({ version: "2", weights: {} });
+  }, 60_000);
+
   test("--detach returns at once with outcome started; the execution promotes on its own", async () => {
     const target = await setUp("detach");
     const started = Date.now();
@@ -215,6 +229,10 @@ describe("deploy --engine stepfunctions against moto", () => {
       await expectLeftAlone(target, run);
       // Seen by the guard before promoting (after the bake's decision check), not by a gate.
       expect((run.events.at(-1) as { reason: string }).reason).toContain("(decision)");
+      // The hint's rollback works once the execution has ended: 100% back on the stable version.
+      const rollback = await runCli(target.moto, ["rollback", "--function", target.name, "--json"]);
+      expect(rollback.code, rollback.stderr).toBe(0);
+      expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
     }, 60_000);
 
     test("a gate that fails afterwards does not restore over it", async () => {
