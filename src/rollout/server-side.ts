@@ -5,7 +5,14 @@
  * and reports the local engine's events, result and exit codes. The roll-out itself never depends on
  * this process: a signal, a dead runner or lost credentials stop the following, not the execution.
  */
-import { AwsError, ExitCode, GateFailedError, RollbackFailedError, type RolloutError } from "../errors.js";
+import {
+  AwsError,
+  ConflictError,
+  ExitCode,
+  GateFailedError,
+  RollbackFailedError,
+  type RolloutError,
+} from "../errors.js";
 import { buildGates, type GateSpecs } from "../health/gates.js";
 import type { Plan } from "../plan/plan.js";
 import type { AlarmPort, AliasState, Clock, LambdaPort, StepFunctionsPort } from "../ports.js";
@@ -183,11 +190,25 @@ export async function runServerSide(
   }
 
   function failureOf(end: Extract<Ending, { kind: "failed" }>): RolloutError | undefined {
-    const gate = end.error === FAILURE.alarm ? "alarms" : end.error === FAILURE.smoke ? "smoke" : undefined;
+    const gate =
+      end.error === FAILURE.alarm || end.error === FAILURE.alarmMissing
+        ? "alarms"
+        : end.error === FAILURE.smoke
+          ? "smoke"
+          : undefined;
     if (gate)
       return new GateFailedError(
         `Health gate "${gate}" failed in execution ${arn}: ${end.cause}; the execution restored v${stable}.`,
       );
+    if (end.error === FAILURE.foreign) {
+      // As the local engine does: the other party's routing is theirs; nothing is restored over it.
+      return new ConflictError(
+        `Execution ${arn} stopped: ${end.cause}. Nothing was restored over that change.`,
+        {
+          hint: `Check the alias with \`${commands}\`; if the change was not meant to stay, run \`${rollbackCommand}\`.`,
+        },
+      );
+    }
     if (end.error === FAILURE.task) {
       return new AwsError(`Execution ${arn} failed: ${end.cause}; the alias was restored to v${stable}.`);
     }

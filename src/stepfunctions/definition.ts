@@ -9,6 +9,9 @@
  *   -> Promote -> final bake loop -> Succeed.
  *   Any gate failure or task error after retries -> RecordFailure -> Restore (100% stable, routing
  *   removed) -> Fail with the failure's error name.
+ *   Every alias write (Shift, Promote, Restore) is preceded by a guard (GetAlias + checks, see
+ *   aliasGuard) and carries the RevisionId it read: a change made by someone else ends the execution
+ *   with ForeignChange and no further write.
  *
  * One gate block serves every phase: `$.run.phase` says where to go when it passes, as a subroutine
  * would. Progress goes into the alias description in the format of src/rollout/progress.ts, with the
@@ -41,9 +44,16 @@ export interface ExecutionInput {
 /** Error names the execution fails with; the CLI maps them to outcomes and exit codes. */
 export const FAILURE = {
   alarm: "lambda-rollout.AlarmGateFailed",
+  /** A named alarm DescribeAlarms no longer returns (deleted or renamed mid-run): it cannot gate. */
+  alarmMissing: "lambda-rollout.AlarmMissing",
   smoke: "lambda-rollout.SmokeGateFailed",
   task: "lambda-rollout.TaskFailed",
   restore: "lambda-rollout.RestoreFailed",
+  /**
+   * Someone else changed the alias's version or routing mid-run (a manual update-alias): the execution
+   * ends without writing again, leaving the other party's routing as it is (the local engine's exit 3).
+   */
+  foreign: "lambda-rollout.ForeignChange",
 } as const;
 
 /** State names the follower reads in the execution history. */
@@ -76,10 +86,21 @@ export const STATE = {
   restOfBakeDone: "BakeElapsed",
   alarmChoice: "AlarmChoice",
   alarmFailed: "AlarmFailed",
+  alarmMissing: "AlarmMissing",
   smokeFailed: "SmokeFailed",
   startBake: "StartBake",
   afterPromote: "AfterPromote",
+  foreignChange: "ForeignChange",
 } as const;
+
+/** The states that read and check the alias before a write (see {@link aliasGuard}). */
+export const guardStates = (write: string) => ({
+  read: `ReadBefore${write}`,
+  routed: `RoutedBefore${write}`,
+  weights: `WeightsBefore${write}`,
+  noWeights: `NoWeightsBefore${write}`,
+  check: `CheckBefore${write}`,
+});
 
 type State = Record<string, unknown>;
 
@@ -112,6 +133,11 @@ const CLOUDWATCH_RETRY = [
   },
 ];
 
+/** Restoring must outlast throttling and short outages: more attempts than any other task. */
+const RESTORE_RETRY = [
+  { ErrorEquals: ["States.ALL"], IntervalSeconds: 2, MaxAttempts: 8, BackoffRate: 2, MaxDelaySeconds: 30 },
+];
+
 /** A task error after its retries: recorded as the failure, then the alias is restored. */
 const CATCH_TASK = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: STATE.recordFailure }];
 
@@ -126,10 +152,85 @@ function wholeAlias(version: string, facts: string, next: string | undefined, ex
       "FunctionVersion.$": version,
       RoutingConfig: { AdditionalVersionWeights: {} },
       "Description.$": `States.Format('lambda-rollout: v{} live since {}{} [execution={}]', ${version}, $$.State.EnteredTime, ${facts}, $$.Execution.Id)`,
+      "RevisionId.$": "$.read.RevisionId",
     },
     ResultPath: null,
     ...(next ? { Next: next } : { End: true }),
     ...extra,
+  };
+}
+
+/**
+ * Before every alias write: GetAlias, then the write only if the alias still serves what this execution
+ * last wrote (`$.written`: version and AdditionalVersionWeights as Lambda returned them; 100% stable
+ * before the first shift). The write then carries the RevisionId just read, so a change between the
+ * read and the write fails it (PreconditionFailedException) instead of being overwritten. Before
+ * Restore, the step the execution was writing is accepted too: a shift whose reply was lost may have
+ * landed, and an alias left split is worse than a restore.
+ */
+function aliasGuard(
+  write: string,
+  options: { retry: unknown[]; catch: unknown[]; acceptAttempted: boolean },
+): Record<string, State> {
+  const names = guardStates(write);
+  const attempted = "States.JsonToString($.step.item.routing.AdditionalVersionWeights)";
+  return {
+    [names.read]: {
+      Type: "Task",
+      Resource: "arn:aws:states:::aws-sdk:lambda:getAlias",
+      Parameters: { "FunctionName.$": "$.plan.functionName", "Name.$": "$.plan.aliasName" },
+      // The whole reply: RoutingConfig is absent when there is no routing, and a selector would fail on it.
+      ResultPath: "$.read",
+      Retry: options.retry,
+      Catch: options.catch,
+      Next: names.routed,
+    },
+    [names.routed]: {
+      Type: "Choice",
+      Choices: [
+        { Variable: "$.read.RoutingConfig.AdditionalVersionWeights", IsPresent: true, Next: names.weights },
+      ],
+      Default: names.noWeights,
+    },
+    [names.weights]: {
+      Type: "Pass",
+      Parameters: {
+        "read.$": "States.JsonToString($.read.RoutingConfig.AdditionalVersionWeights)",
+        "attempted.$": attempted,
+      },
+      ResultPath: "$.weights",
+      Next: names.check,
+    },
+    [names.noWeights]: {
+      Type: "Pass",
+      Parameters: { read: "{}", "attempted.$": attempted },
+      ResultPath: "$.weights",
+      Next: names.check,
+    },
+    [names.check]: {
+      Type: "Choice",
+      Choices: [
+        {
+          And: [
+            { Variable: "$.read.FunctionVersion", StringEqualsPath: "$.written.version" },
+            { Variable: "$.weights.read", StringEqualsPath: "$.written.weights" },
+          ],
+          Next: write,
+        },
+        ...(options.acceptAttempted
+          ? [
+              {
+                And: [
+                  { Variable: "$.read.FunctionVersion", StringEqualsPath: "$.plan.stableVersion" },
+                  { Variable: "$.weights.read", StringEqualsPath: "$.weights.attempted" },
+                ],
+                Next: write,
+              },
+            ]
+          : []),
+      ],
+      Default: STATE.foreignChange,
+    },
   };
 }
 
@@ -215,7 +316,12 @@ function gateStates(): Record<string, State> {
       Comment:
         "Every alarm's StateValue is read and tested here: the StateValue request filter is not relied on.",
       Resource: "arn:aws:states:::aws-sdk:cloudwatch:describeAlarms",
-      Parameters: { "AlarmNames.$": "$.plan.alarms", AlarmTypes: ["MetricAlarm", "CompositeAlarm"] },
+      // At most 100 names (input.ts refuses more), so one page of 100 holds every alarm that exists.
+      Parameters: {
+        "AlarmNames.$": "$.plan.alarms",
+        AlarmTypes: ["MetricAlarm", "CompositeAlarm"],
+        MaxRecords: 100,
+      },
       ResultSelector: {
         // Filter expressions are avoided: an empty match is an error in some interpreters.
         "names.$": "$.MetricAlarms[*].AlarmName",
@@ -233,6 +339,10 @@ function gateStates(): Record<string, State> {
       Parameters: {
         "metric.$": "States.ArrayContains($.alarms.states, 'ALARM')",
         "composite.$": "States.ArrayContains($.alarms.compositeStates, 'ALARM')",
+        // DescribeAlarms silently leaves out names that do not exist: fewer back than named fails.
+        "found.$":
+          "States.MathAdd(States.ArrayLength($.alarms.names), States.ArrayLength($.alarms.compositeNames))",
+        "expected.$": "States.ArrayLength($.plan.alarms)",
       },
       ResultPath: "$.firing",
       Next: STATE.alarmChoice,
@@ -240,6 +350,7 @@ function gateStates(): Record<string, State> {
     [STATE.alarmChoice]: {
       Type: "Choice",
       Choices: [
+        { Variable: "$.firing.found", NumericLessThanPath: "$.firing.expected", Next: STATE.alarmMissing },
         { Variable: "$.firing.metric", BooleanEquals: true, Next: STATE.alarmFailed },
         { Variable: "$.firing.composite", BooleanEquals: true, Next: STATE.alarmFailed },
       ],
@@ -253,7 +364,17 @@ function gateStates(): Record<string, State> {
           "States.Format('an alarm is in ALARM ({}): alarms {} {} are {} {}', $.run.phase, $.alarms.names, $.alarms.compositeNames, $.alarms.states, $.alarms.compositeStates)",
       },
       ResultPath: "$.failure",
-      Next: STATE.restore,
+      Next: guardStates(STATE.restore).read,
+    },
+    [STATE.alarmMissing]: {
+      Type: "Pass",
+      Parameters: {
+        error: FAILURE.alarmMissing,
+        "cause.$":
+          "States.Format('an alarm no longer exists ({}): the roll-out watches {} but DescribeAlarms found only {} {}; a deleted or renamed alarm cannot gate', $.run.phase, $.plan.alarms, $.alarms.names, $.alarms.compositeNames)",
+      },
+      ResultPath: "$.failure",
+      Next: guardStates(STATE.restore).read,
     },
     [STATE.gatesPassed]: {
       Type: "Choice",
@@ -375,12 +496,12 @@ function stepStates(): Record<string, State> {
       Type: "Pass",
       Parameters: { error: FAILURE.smoke, "cause.$": "$.error.Cause" },
       ResultPath: "$.failure",
-      Next: STATE.restore,
+      Next: guardStates(STATE.restore).read,
     },
     [STATE.nextStep]: {
       Type: "Choice",
       Choices: [{ Variable: "$.cursor.index", NumericLessThanPath: "$.cursor.count", Next: STATE.loadStep }],
-      Default: STATE.promote,
+      Default: guardStates(STATE.promote).read,
     },
     [STATE.loadStep]: {
       Type: "Pass",
@@ -389,7 +510,7 @@ function stepStates(): Record<string, State> {
         "number.$": "States.MathAdd($.cursor.index, 1)",
       },
       ResultPath: "$.step",
-      Next: STATE.shift,
+      Next: guardStates(STATE.shift).read,
     },
     [STATE.shift]: {
       Type: "Task",
@@ -401,8 +522,14 @@ function stepStates(): Record<string, State> {
         "RoutingConfig.$": "$.step.item.routing",
         "Description.$":
           "States.Format('lambda-rollout: step {}/{}, {}% to v{} from v{} since {} [execution={}]', $.step.number, $.run.total, $.step.item.weight, $.plan.newVersion, $.plan.stableVersion, $$.State.EnteredTime, $$.Execution.Id)",
+        "RevisionId.$": "$.read.RevisionId",
       },
-      ResultPath: null,
+      // What Lambda stored, as the next guard will read it back.
+      ResultSelector: {
+        "version.$": "$.FunctionVersion",
+        "weights.$": "States.JsonToString($.RoutingConfig.AdditionalVersionWeights)",
+      },
+      ResultPath: "$.written",
       Retry: LAMBDA_RETRY,
       Catch: CATCH_TASK,
       Next: STATE.startBake,
@@ -424,7 +551,11 @@ function stepStates(): Record<string, State> {
       ResultPath: "$.cursor",
       Next: STATE.nextStep,
     },
+    ...aliasGuard(STATE.shift, { retry: LAMBDA_RETRY, catch: CATCH_TASK, acceptAttempted: false }),
+    ...aliasGuard(STATE.promote, { retry: LAMBDA_RETRY, catch: CATCH_TASK, acceptAttempted: false }),
     [STATE.promote]: wholeAlias("$.plan.newVersion", "$.plan.newFacts", STATE.afterPromote, {
+      ResultSelector: { "version.$": "$.FunctionVersion", weights: "{}" },
+      ResultPath: "$.written",
       Retry: LAMBDA_RETRY,
       Catch: CATCH_TASK,
     }),
@@ -457,21 +588,35 @@ function failureStates(): Record<string, State> {
         "cause.$": "States.Format('{} ({}): {}', $.error.Error, $.run.phase, $.error.Cause)",
       },
       ResultPath: "$.failure",
-      Next: STATE.restore,
+      Next: guardStates(STATE.restore).read,
     },
-    // Restoring must outlast throttling and short outages: more attempts than any other task.
-    [STATE.restore]: wholeAlias("$.plan.stableVersion", "$.plan.stableFacts", STATE.failed, {
-      Retry: [
-        {
-          ErrorEquals: ["States.ALL"],
-          IntervalSeconds: 2,
-          MaxAttempts: 8,
-          BackoffRate: 2,
-          MaxDelaySeconds: 30,
-        },
-      ],
-      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.restoreError", Next: STATE.restoreFailed }],
+    ...aliasGuard(STATE.restore, {
+      retry: RESTORE_RETRY,
+      catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.restoreError", Next: STATE.restoreFailed }],
+      acceptAttempted: true,
     }),
+    [STATE.restore]: wholeAlias("$.plan.stableVersion", "$.plan.stableFacts", STATE.failed, {
+      // A write between the guard's read and this one: read and check again, never retry blind.
+      Retry: [{ ErrorEquals: ["Lambda.PreconditionFailedException"], MaxAttempts: 0 }, ...RESTORE_RETRY],
+      Catch: [
+        {
+          ErrorEquals: ["Lambda.PreconditionFailedException"],
+          ResultPath: "$.restoreError",
+          Next: guardStates(STATE.restore).read,
+        },
+        { ErrorEquals: ["States.ALL"], ResultPath: "$.restoreError", Next: STATE.restoreFailed },
+      ],
+    }),
+    [STATE.foreignChange]: {
+      Type: "Pass",
+      Parameters: {
+        error: FAILURE.foreign,
+        "cause.$":
+          "States.Format('the alias {} was changed outside this execution ({}): it serves v{} with additional weights {}, where the execution last wrote v{} with {}; it is left as the other change set it', $.plan.aliasName, $.run.phase, $.read.FunctionVersion, $.weights.read, $.written.version, $.written.weights)",
+      },
+      ResultPath: "$.failure",
+      Next: STATE.failed,
+    },
     [STATE.failed]: { Type: "Fail", ErrorPath: "$.failure.error", CausePath: "$.failure.cause" },
     [STATE.restoreFailed]: {
       Type: "Fail",
@@ -494,6 +639,9 @@ export function stateMachineDefinition(): Record<string, unknown> {
         Parameters: {
           "plan.$": "$",
           cursor: { index: 0, "count.$": "States.ArrayLength($.steps)" },
+          // Before the first shift: the alias as the CLI validated it, and no step attempted yet.
+          written: { "version.$": "$.stableVersion", weights: "{}" },
+          step: { number: 0, item: { weight: 0, bakeSeconds: 0, routing: { AdditionalVersionWeights: {} } } },
           run: {
             phase: "pre-traffic",
             final: false,

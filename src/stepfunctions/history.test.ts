@@ -85,6 +85,21 @@ describe("HistoryReader: an execution's history as the local engine's events", (
       [],
     );
 
+    const gone = new HistoryReader(input);
+    const missing = JSON.parse(verdict("bake", 1).data as string);
+    missing.alarms = { names: [], states: [], compositeNames: [], compositeStates: [] };
+    missing.firing = { metric: false, composite: false, found: 0, expected: 1 };
+    expect(gone.read(event("PassStateExited", STATE.alarmVerdict, missing)).events).toMatchObject([
+      {
+        type: "gate",
+        verdict: {
+          gate: "alarms",
+          status: "fail",
+          detail: "no longer exist: orders-errors (deleted or renamed; a missing alarm cannot gate)",
+        },
+      },
+    ]);
+
     const after = new HistoryReader(input);
     after.read(event("TaskStateExited", STATE.shift, { step: { number: 1, item: input.steps[0] } }));
     expect(

@@ -20,7 +20,7 @@ interface RunDocument {
   step?: { number?: number; item?: { weight?: number; bakeSeconds?: number } };
   run?: { phase?: string; final?: boolean; total?: number; remaining?: number };
   alarms?: { names?: string[]; states?: string[]; compositeNames?: string[]; compositeStates?: string[] };
-  firing?: { metric?: boolean; composite?: boolean };
+  firing?: { metric?: boolean; composite?: boolean; found?: number; expected?: number };
   error?: { Error?: string; Cause?: string };
   failure?: { error?: string; cause?: string };
 }
@@ -91,20 +91,25 @@ export class HistoryReader {
       }
       case `PassStateExited:${STATE.alarmVerdict}`: {
         const { phase, weight } = this.phaseOf(doc);
-        const firing = doc.firing?.metric === true || doc.firing?.composite === true;
         const names = [...(doc.alarms?.names ?? []), ...(doc.alarms?.compositeNames ?? [])];
         const states = [...(doc.alarms?.states ?? []), ...(doc.alarms?.compositeStates ?? [])];
         const inAlarm = names.filter((_, i) => states[i] === "ALARM");
-        const detail = firing
-          ? `in ALARM: ${inAlarm.join(", ")}`
-          : `${names.length} alarm(s) not in ALARM: ${names.join(", ")}`;
+        // The state machine only counts; the names DescribeAlarms left out are worked out here.
+        const missing = input.alarms.filter((name) => !names.includes(name));
+        const failed = missing.length > 0 || doc.firing?.metric === true || doc.firing?.composite === true;
+        const detail =
+          missing.length > 0
+            ? `no longer exist: ${missing.join(", ")} (deleted or renamed; a missing alarm cannot gate)`
+            : inAlarm.length > 0
+              ? `in ALARM: ${inAlarm.join(", ")}`
+              : `${names.length} alarm(s) not in ALARM: ${names.join(", ")}`;
         return {
           events: [
             {
               type: "gate",
               phase,
               weight,
-              verdict: { gate: "alarms", status: firing ? "fail" : "pass", detail },
+              verdict: { gate: "alarms", status: failed ? "fail" : "pass", detail },
             },
           ],
         };

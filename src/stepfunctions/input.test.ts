@@ -65,6 +65,22 @@ describe("what cannot run inside Step Functions is refused up front (exit 2)", (
     expect(firing.hint).toContain("--engine local");
   });
 
+  it("more than 100 distinct alarms (one DescribeAlarms page), and alarmReadFailure: ignore", () => {
+    const many = Array.from({ length: 101 }, (_, i) => `alarm-${i}`);
+    expect(
+      refusal(() => assertRunsServerSide(engine, { alarms: many }, { plan, customGates: 0 })).hint,
+    ).toContain("composite");
+    const hundred = [...many.slice(0, 100), "alarm-0"];
+    expect(() => assertRunsServerSide(engine, { alarms: hundred }, { plan, customGates: 0 })).not.toThrow();
+    const ignore = refusal(() =>
+      assertRunsServerSide(engine, { alarms: ["a"], alarmReadFailure: "ignore" }, { plan, customGates: 0 }),
+    );
+    expect(ignore.message).toBe("alarmReadFailure: ignore is not available with --engine stepfunctions.");
+    expect(() =>
+      assertRunsServerSide(engine, { alarms: ["a"], alarmReadFailure: "fail" }, { plan, customGates: 0 }),
+    ).not.toThrow();
+  });
+
   it("--detach without Step Functions, and Step Functions without a state machine", () => {
     refusal(() => engineOf({ detach: true }, undefined));
     refusal(() => engineOf({ engine: "stepfunctions" }, undefined));
@@ -89,7 +105,8 @@ describe("the execution input", () => {
       plan: buildPlan({ steps: "2.5%:90s,50%:5m", finalBake: "1500ms" }),
       intervalMs: 500,
       specs: {
-        alarms: ["orders-errors"],
+        // Named twice: the state machine counts what DescribeAlarms returns against this list.
+        alarms: ["orders-errors", "orders-errors"],
         smoke: [{ payload: '{"a":1}', expect: { statusCode: 200 } }, { payload: "{}" }],
       },
       records: { next: { version: "8", codeSha256: "A".repeat(43).concat("="), config: "0123456789abcdef" } },

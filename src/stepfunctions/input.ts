@@ -21,6 +21,8 @@ const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine
 const DESCRIPTION_LIMIT = 256;
 /** The longest `$$.State.EnteredTime` (ISO 8601 with microseconds and an offset, as emulators write it). */
 const TIME_LENGTH = 32;
+/** DescribeAlarms takes at most 100 names, and one page of 100 must hold every alarm (definition.ts). */
+export const MAX_SERVER_SIDE_ALARMS = 100;
 /** A version number as long as any function will reach. */
 const LONG_VERSION = "999999";
 
@@ -133,6 +135,20 @@ export function assertRunsServerSide(
       hint: "The state machine gates on every alarm's state; deploy the hotfix with --engine local, or pass only the alarms that are not firing.",
     });
   }
+  const alarms = new Set(specs.alarms ?? []).size;
+  if (alarms > MAX_SERVER_SIDE_ALARMS) {
+    throw new InputError(
+      `${alarms} alarms are more than the state machine reads in one DescribeAlarms call (${MAX_SERVER_SIDE_ALARMS}).`,
+      {
+        hint: "Combine alarms into a few CloudWatch composite alarms and pass those with --alarm, or deploy with --engine local.",
+      },
+    );
+  }
+  if (alarms > 0 && specs.alarmReadFailure === "ignore") {
+    throw new InputError("alarmReadFailure: ignore is not available with --engine stepfunctions.", {
+      hint: "The state machine retries DescribeAlarms, then fails and restores the stable version; drop alarmReadFailure: ignore for this environment, or deploy with --engine local.",
+    });
+  }
   if (facts.customGates > 0) {
     throw new InputError("Gates of your own (DeployPorts.gates) cannot run inside Step Functions.", {
       hint: "Use the local engine for custom gates, or express them as CloudWatch alarms.",
@@ -181,7 +197,8 @@ export function executionInput(args: {
     })),
     finalBakeSeconds: seconds(args.plan.finalBakeMs),
     pollSeconds: Math.max(1, seconds(args.intervalMs)),
-    alarms: args.specs.alarms ?? [],
+    // Each name once: the state machine compares how many DescribeAlarms returns with this count.
+    alarms: [...new Set(args.specs.alarms ?? [])],
     smoke: (args.specs.smoke ?? []).map((check) =>
       check.expect?.statusCode === undefined
         ? { payload: check.payload }

@@ -4,7 +4,12 @@
  * alarms only where they are the point (each alarm read is a task, about a second in the emulator).
  */
 
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DeleteAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateRoleCommand } from "@aws-sdk/client-iam";
+import { UpdateAliasCommand } from "@aws-sdk/client-lambda";
 import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { stateMachineJson } from "../../src/stepfunctions/definition.js";
@@ -108,6 +113,20 @@ describe("deploy --engine stepfunctions against moto", () => {
     expect(projection(run.events)).toEqual(["shift:10", "shift:100", "promoted:", "result:promoted:0"]);
   }, 60_000);
 
+  test("two steps with a fractional weight: each guard reads back what the last write stored, and it promotes", async () => {
+    const target = await setUp("steps");
+    const run = await runCli(target.moto, deployArgs(target, "--steps", "2.5%:1s,50%:1s"));
+    expect(run.code, run.stderr).toBe(0);
+    expect(projection(run.events)).toEqual([
+      "shift:2.5",
+      "shift:50",
+      "shift:100",
+      "promoted:",
+      "result:promoted:0",
+    ]);
+    expect(await aliasOf(target.moto, target.name)).toEqual({ version: "2", weights: {} });
+  }, 60_000);
+
   test("--detach returns at once with outcome started; the execution promotes on its own", async () => {
     const target = await setUp("detach");
     const started = Date.now();
@@ -145,6 +164,106 @@ describe("deploy --engine stepfunctions against moto", () => {
     const ended = await target.execution(result.executionArn as string);
     expect(ended.status).toBe("FAILED");
     expect(ended.error).toBe("lambda-rollout.AlarmGateFailed");
+    expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
+  }, 60_000);
+
+  test("an alarm deleted mid-bake fails the gate (it cannot pass silently) and restores the stable version", async () => {
+    const target = await setUp("gone");
+    const cli = startCli(target.moto, deployArgs(target, "--steps", "10%:6s", "--alarm", target.alarm));
+    await cli.waitFor((e) => e.type === "shift" && e.weight === 10);
+    await clients(target.moto).cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: [target.alarm] }));
+    const run = await cli.done;
+    expect(run.code, run.stderr).toBe(1);
+    const result = run.events.at(-1) as Record<string, unknown>;
+    expect(result).toMatchObject({ outcome: "rolled_back", fromVersion: "1", toVersion: "2" });
+    expect(result.reason).toContain('Health gate "alarms" failed');
+    expect(result.reason).toContain(target.alarm);
+    const gate = run.events.find(
+      (e) => e.type === "gate" && (e.verdict as { status: string }).status === "fail",
+    );
+    expect(gate?.verdict).toMatchObject({
+      detail: `no longer exist: ${target.alarm} (deleted or renamed; a missing alarm cannot gate)`,
+    });
+    const ended = await target.execution(result.executionArn as string);
+    expect(ended.status).toBe("FAILED");
+    expect(ended.error).toBe("lambda-rollout.AlarmMissing");
+    expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
+  }, 60_000);
+
+  describe("someone else changes the alias mid-bake (aws lambda update-alias with a client of its own)", () => {
+    const foreign = async (target: { moto: Moto; name: string }) =>
+      await clients(target.moto).lambda.send(
+        new UpdateAliasCommand({
+          FunctionName: target.name,
+          Name: "live",
+          FunctionVersion: "1",
+          RoutingConfig: { AdditionalVersionWeights: { "2": 0.3 } },
+        }),
+      );
+    const expectLeftAlone = async (
+      target: {
+        moto: Moto;
+        name: string;
+        execution: (arn: string) => Promise<{ status?: string; error?: string }>;
+      },
+      run: { code: number | null; stderr: string; events: Record<string, unknown>[] },
+    ) => {
+      expect(run.code, run.stderr).toBe(3);
+      const result = run.events.at(-1) as Record<string, unknown>;
+      expect(result).toMatchObject({ outcome: "failed", exitCode: 3, fromVersion: "1", toVersion: "2" });
+      expect(result.reason).toContain("changed outside this execution");
+      expect(result.reason).toContain("Nothing was restored over that change");
+      expect(run.events.some((e) => e.type === "rollback")).toBe(false);
+      const ended = await target.execution(result.executionArn as string);
+      expect(ended.status).toBe("FAILED");
+      expect(ended.error).toBe("lambda-rollout.ForeignChange");
+      expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: { "2": 0.3 } });
+    };
+
+    test("the next shift sees it: FAILED with ForeignChange, the other routing kept, follower exit 3", async () => {
+      const target = await setUp("foreign");
+      const cli = startCli(target.moto, deployArgs(target, "--steps", "10%:2s"));
+      await cli.waitFor((e) => e.type === "shift" && e.weight === 10);
+      await foreign(target);
+      const run = await cli.done;
+      await expectLeftAlone(target, run);
+      // Seen by the guard before promoting (after the bake's decision check), not by a gate.
+      expect((run.events.at(-1) as { reason: string }).reason).toContain("(decision)");
+      // The hint's rollback works once the execution has ended: 100% back on the stable version.
+      const rollback = await runCli(target.moto, ["rollback", "--function", target.name, "--json"]);
+      expect(rollback.code, rollback.stderr).toBe(0);
+      expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
+    }, 60_000);
+
+    test("a gate that fails afterwards does not restore over it", async () => {
+      const target = await setUp("foreign-alarm");
+      const cli = startCli(target.moto, deployArgs(target, "--steps", "10%:6s", "--alarm", target.alarm));
+      await cli.waitFor((e) => e.type === "shift" && e.weight === 10);
+      await foreign(target);
+      await setAlarm(target.moto, target.alarm, "ALARM");
+      const run = await cli.done;
+      await expectLeftAlone(target, run);
+      // Seen by the guard before restoring, after the alarm failed the bake.
+      expect((run.events.at(-1) as { reason: string }).reason).toContain("(bake)");
+    }, 60_000);
+  });
+
+  test("alarmReadFailure: ignore is refused up front (exit 2): the state machine cannot honour it", async () => {
+    const target = await setUp("ignore");
+    const dir = await mkdtemp(join(tmpdir(), "sfn-ignore-"));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const config = join(dir, "lambda-rollout.yml");
+    await writeFile(
+      config,
+      `version: 1\nenvironments:\n  staging:\n    function: ${target.name}\n    alarms: [${target.alarm}]\n    alarmReadFailure: ignore\n`,
+    );
+    const args = deployArgs(target, "--steps", "10%:1s", "--config", config, "--env", "staging");
+    args.splice(args.indexOf("--function"), 2);
+    const run = await runCli(target.moto, args);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stdout + run.stderr).toContain(
+      "alarmReadFailure: ignore is not available with --engine stepfunctions",
+    );
     expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
   }, 60_000);
 
