@@ -215,12 +215,7 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
           env: ports.env,
         });
         return {
-          functionName: item.spec.functionName,
-          aliasName: item.spec.aliasName,
-          region: item.spec.region,
-          stable: item.alias.version,
-          newVersion: item.newVersion as string,
-          writer: item.writer as AliasWriter,
+          ...watchedOf(item),
           gates: built,
           tag: { ...tagOf, fromVersion: item.alias.version },
           next: item.next,
