@@ -136,6 +136,18 @@ function validate(target: DeployerTarget): void {
 }
 
 /** The IAM policy document that lets `lambda-rollout` deploy, roll back and report on one target. */
+/** DescribeAlarms on the named alarms only: the deployer's and the state machine role's gate reads. */
+function readAlarms(alarmNames: string[], partition: string, target: DeployerTarget): PolicyStatement {
+  return {
+    Sid: "ReadAlarms",
+    Effect: "Allow",
+    Action: ["cloudwatch:DescribeAlarms"],
+    Resource: alarmNames.map(
+      (name) => `arn:${partition}:cloudwatch:${target.region}:${target.accountId}:alarm:${name}`,
+    ),
+  };
+}
+
 export function deployerPolicy(target: DeployerTarget): PolicyDocument {
   validate(target);
   const partition = target.partition ?? "aws";
@@ -180,16 +192,7 @@ export function deployerPolicy(target: DeployerTarget): PolicyDocument {
       },
     );
   }
-  if (alarmNames.length > 0) {
-    statements.push({
-      Sid: "ReadAlarms",
-      Effect: "Allow",
-      Action: ["cloudwatch:DescribeAlarms"],
-      Resource: alarmNames.map(
-        (name) => `arn:${partition}:cloudwatch:${target.region}:${target.accountId}:alarm:${name}`,
-      ),
-    });
-  }
+  if (alarmNames.length > 0) statements.push(readAlarms(alarmNames, partition, target));
   if (target.stateMachineName !== undefined) {
     const states = `arn:${partition}:states:${target.region}:${target.accountId}`;
     statements.push(
@@ -254,15 +257,6 @@ export function stateMachineRolePolicy(target: DeployerTarget): StateMachinePoli
       Resource: [functionArn, `${functionArn}:${target.aliasName}`, `${functionArn}:$LATEST`],
     },
   ];
-  if (alarmNames.length > 0) {
-    statements.push({
-      Sid: "ReadAlarms",
-      Effect: "Allow",
-      Action: ["cloudwatch:DescribeAlarms"],
-      Resource: alarmNames.map(
-        (name) => `arn:${partition}:cloudwatch:${target.region}:${target.accountId}:alarm:${name}`,
-      ),
-    });
-  }
+  if (alarmNames.length > 0) statements.push(readAlarms(alarmNames, partition, target));
   return { Version: "2012-10-17", Statement: statements };
 }

@@ -9,19 +9,13 @@ import type { GateContext, GatePhase, GateVerdict, HealthGate, InconclusivePolic
 import type { GateSet } from "../health/gates.js";
 import type { Plan } from "../plan/plan.js";
 import type { AliasRouting, Clock } from "../ports.js";
-import type { AliasWriter } from "./alias-writer.js";
 import { afterDecision } from "./engine.js";
 import type { RolloutEvent } from "./events.js";
 import { liveDescription, type ReleaseTag, stepDescription, type VersionRecord } from "./progress.js";
+import type { WatchedMember } from "./release-watch.js";
 
 /** One function of the wave, published and validated, with its own writer and gates. */
-export interface WaveMember {
-  functionName: string;
-  aliasName: string;
-  region: string | undefined;
-  stable: string;
-  newVersion: string;
-  writer: AliasWriter;
+export interface WaveMember extends Omit<WatchedMember, "lambda"> {
   gates: GateSet;
   tag: ReleaseTag;
   next: VersionRecord | undefined;
