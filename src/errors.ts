@@ -111,3 +111,14 @@ export function foundAfterChanges<E>(error: E, where: string): E | AwsError {
     ...(error.hint ? { hint: error.hint } : {}),
   });
 }
+
+/**
+ * A conditional ledger write (rollout/ledger) found the object other than it expected: S3 answered 412
+ * (If-Match: another writer replaced it; If-None-Match: it exists) or 409 (a create racing another).
+ * The ledger decides what it means; on its own it is a conflict.
+ */
+export class LedgerRaceError extends ConflictError {
+  constructor(readonly key: string) {
+    super(`The ledger object ${key} changed or appeared meanwhile.`);
+  }
+}

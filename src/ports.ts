@@ -272,3 +272,25 @@ export interface StepFunctionsPort {
   /** Stops a running execution; one that already ended is left as it is. */
   stopExecution(executionArn: string, error: string, cause: string, options?: CallOptions): Promise<void>;
 }
+
+/** An object of the ledger (ledger/): its text and the ETag a conditional write must name. */
+export interface LedgerObject {
+  body: string;
+  etag: string;
+}
+
+/**
+ * The roll-out ledger's storage: S3 objects written with conditional requests, the way Terraform's S3
+ * backend locks its state (If-None-Match: * to create, If-Match: ETag to replace). A lost race is a
+ * LedgerRaceError (errors.ts), never a silent overwrite.
+ */
+export interface LedgerStore {
+  /** The object at `key`, or undefined when there is none. InputError when the bucket does not exist. */
+  get(bucket: string, key: string, options?: CallOptions): Promise<LedgerObject | undefined>;
+  /** Creates `key` only when it does not exist; returns the new ETag. */
+  create(bucket: string, key: string, body: string, options?: CallOptions): Promise<string>;
+  /** Replaces `key` only when its ETag is still `etag`; returns the new ETag. */
+  replace(bucket: string, key: string, body: string, etag: string, options?: CallOptions): Promise<string>;
+  /** Every key under `prefix` (all pages). */
+  list(bucket: string, prefix: string, options?: CallOptions): Promise<string[]>;
+}

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { parseMaxRps } from "./aws/budget.js";
 import { createAwsPorts } from "./aws/index.js";
 import { ExitCode, RolloutError } from "./errors.js";
@@ -11,11 +12,15 @@ import type {
   Clock,
   CredentialsPort,
   LambdaPort,
+  LedgerStore,
   MetricsPort,
   StepFunctionsPort,
 } from "./ports.js";
 import { deploy } from "./rollout/deploy.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent } from "./rollout/events.js";
+import type { LedgerLocation } from "./rollout/ledger/location.js";
+import { actorFrom } from "./rollout/ledger/record.js";
+import type { LedgerAccess } from "./rollout/ledger/session.js";
 import { release } from "./rollout/release.js";
 import { type DeployInputs, type ResolvedDeploy, resolveDeploy } from "./rollout/request.js";
 
@@ -28,6 +33,8 @@ export interface Ports {
   stepFunctions?: StepFunctionsPort | undefined;
   /** Checked before the first write: the credentials must outlive the roll-out (or renew). */
   credentials?: CredentialsPort | undefined;
+  /** The ledger's storage, used when a ledger location is configured. */
+  ledgerStore?: LedgerStore | undefined;
 }
 
 export interface RunOptions {
@@ -123,6 +130,7 @@ export async function deployFromInputs(inputs: DeployInputs, options: RunOptions
     try {
       return await release(request, {
         portsFor,
+        ledger: ledgerAccess(resolved.ledger, portsFor(request.functions[0]?.region).ledgerStore, env),
         clock: options.clock,
         emit: reporting.emit,
         signal: options.signal,
@@ -165,9 +173,19 @@ export async function deployFromInputs(inputs: DeployInputs, options: RunOptions
       signal: options.signal,
       cwd,
       env,
+      ledger: ledgerAccess(resolved.ledger, ports.ledgerStore, env),
     });
   } finally {
     // Bounded: the result (held back by the reporting sink) is emitted after the deliveries settle.
     await reporting.close(options.signal?.aborted ? INTERRUPTED_FLUSH_MS : undefined);
   }
+}
+
+/** The ledger a run uses: where it is, the store to reach it, who is acting (from the run's environment). */
+export function ledgerAccess(
+  location: LedgerLocation | undefined,
+  store: LedgerStore | undefined,
+  env: NodeJS.ProcessEnv,
+): LedgerAccess | undefined {
+  return location && store ? { location, store, actor: actorFrom(env, hostname()) } : undefined;
 }

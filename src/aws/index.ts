@@ -6,6 +6,7 @@ import type {
   Clock,
   CredentialsPort,
   LambdaPort,
+  LedgerStore,
   MetricsPort,
   StepFunctionsPort,
 } from "../ports.js";
@@ -15,6 +16,7 @@ import { SdkCredentials } from "./credentials.js";
 import { AwsLambda } from "./lambda.js";
 import type { AdapterOptions, RateLimit } from "./retry.js";
 import { S3ArtifactStore } from "./s3.js";
+import { S3LedgerStore } from "./s3-ledger.js";
 import { AwsStepFunctions } from "./stepfunctions.js";
 
 export {
@@ -37,6 +39,7 @@ export {
   TokenBucket,
 } from "./retry.js";
 export { S3ArtifactStore } from "./s3.js";
+export { S3LedgerStore } from "./s3-ledger.js";
 export { AwsStepFunctions } from "./stepfunctions.js";
 
 export interface AwsPortsOptions {
@@ -73,6 +76,8 @@ export interface AwsPorts {
   stepFunctions: StepFunctionsPort;
   /** How long the credentials of these clients last and whether they renew. */
   credentials: CredentialsPort;
+  /** The roll-out ledger's objects (conditional S3 writes). */
+  ledgerStore: LedgerStore;
 }
 
 /**
@@ -115,6 +120,11 @@ export function createAwsPorts(options: AwsPortsOptions = {}): AwsPorts {
   return {
     lambda,
     artifacts: new S3ArtifactStore({ ...shared, forcePathStyle: customEndpoint }, adapter),
+    // The ledger's bucket may be in another region than the functions: S3 says where, the SDK follows.
+    ledgerStore: new S3LedgerStore(
+      { ...shared, forcePathStyle: customEndpoint, followRegionRedirects: true },
+      adapter,
+    ),
     alarms: new CloudWatchAlarms(shared, adapter),
     metrics: new CloudWatchMetrics(shared, adapter),
     stepFunctions: new AwsStepFunctions(shared, adapter),

@@ -175,6 +175,11 @@ function declareDeploy(program: Command): Command {
       "state machine for --engine stepfunctions (lambda-rollout state-machine)",
     )
     .option("--detach", "with --engine stepfunctions: return once the execution started (outcome started)")
+    .option("--ledger-bucket <bucket>", "S3 bucket of the roll-out ledger (default: the artifact bucket)")
+    .option(
+      "--ledger-prefix <prefix>",
+      "key prefix of the ledger (default: rollouts/, under the artifact prefix)",
+    )
     .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
     .option("--env <name>", "environment from the config (default: chosen by branch)")
     .option("--region <region>", "AWS region (default: the SDK chain)")
@@ -218,6 +223,11 @@ function declareTarget(command: Command): Command {
     .option("--region <region>", "AWS region (default: the environment's, then the SDK chain)")
     .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
     .option("--env <name>", "environment from the config (default: chosen by branch)")
+    .option("--ledger-bucket <bucket>", "S3 bucket of the roll-out ledger (default: the artifact bucket)")
+    .option(
+      "--ledger-prefix <prefix>",
+      "key prefix of the ledger (default: rollouts/, under the artifact prefix)",
+    )
     .option("--json", "machine-readable output on stdout");
 }
 
@@ -236,6 +246,11 @@ function declarePrune(program: Command): Command {
     .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
     .option("--env <name>", "environment from the config (default: chosen by branch)")
     .option("--dry-run", "say what would be deleted and reclaimed; delete nothing")
+    .option("--ledger-bucket <bucket>", "S3 bucket of the roll-out ledger (default: the artifact bucket)")
+    .option(
+      "--ledger-prefix <prefix>",
+      "key prefix of the ledger (default: rollouts/, under the artifact prefix)",
+    )
     .option("--json", "one JSON object on stdout")
     .addHelpText(
       "after",

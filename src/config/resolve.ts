@@ -27,6 +27,8 @@ export interface ResolvedEnvironment {
   alias: string;
   region: string | undefined;
   artifact: { bucket: string; prefix: string | undefined } | undefined;
+  /** `ledger:` as configured (else the ledger follows the artifact bucket). */
+  ledger: { bucket: string; prefix: string | undefined } | undefined;
   /** The plan as configured (strategy or steps, final bake), validated by the schema, not yet built. */
   plan: PlanInput;
   /** Poll interval in ms; undefined leaves the engine's default. */
@@ -103,6 +105,7 @@ export function applyDefaults(
     artifact: merged.artifact
       ? { bucket: merged.artifact.bucket, prefix: merged.artifact.prefix }
       : undefined,
+    ledger: merged.ledger ? { bucket: merged.ledger.bucket, prefix: merged.ledger.prefix } : undefined,
     plan,
     intervalMs: merged.interval === undefined ? undefined : parseDuration(merged.interval),
     alarms: merged.alarms ?? [],

@@ -156,6 +156,15 @@ const settingsShape = {
     bucket: z.string().min(1).meta({ description: "S3 bucket for content-addressed packages." }),
     prefix: z.string().optional().meta({ description: "Key prefix inside the bucket." }),
   }),
+  ledger: z
+    .strictObject({
+      bucket: z.string().min(1).meta({ description: "S3 bucket of the roll-out ledger (versioned)." }),
+      prefix: z.string().optional().meta({ description: "Key prefix of the ledger; default `rollouts/`." }),
+    })
+    .meta({
+      description:
+        "Where roll-out records, alias locks and history live. Default: `<artifact prefix>/rollouts/` in the artifact bucket.",
+    }),
   strategy: z.enum(PRESET_NAMES as [string, ...string[]]).meta({ description: "CodeDeploy-style preset." }),
   steps: z.union([stepsText, stepsList]),
   finalBake: duration("Bake after the shift to 100%, with the same gates."),

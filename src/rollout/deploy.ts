@@ -28,9 +28,17 @@ import { describeRouting } from "./alias-writer.js";
 import { assertApprovable, DEFAULT_APPROVAL_TIMEOUT_MS } from "./approval.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS, runRollout } from "./engine.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
+import { gateSummary } from "./ledger/record.js";
+import {
+  endSession,
+  type LedgerAccess,
+  LedgerSession,
+  NO_LEDGER_WARNING,
+  recordTarget,
+} from "./ledger/session.js";
 import { assertCredentialsOutlive, type WorstCase, worstCaseDuration } from "./lifetime.js";
 import { compareWithLive, pinBaseline, recordOf } from "./live.js";
-import { parseLive } from "./progress.js";
+import { newReleaseId, parseLive } from "./progress.js";
 import { assertNoProvisionedConcurrency } from "./provisioned.js";
 import { pruneAfterPromotion } from "./prune-after.js";
 import { DEFAULT_UPDATE_TIMEOUT_MS, publishPackage, waitForActive } from "./publish.js";
@@ -81,6 +89,13 @@ export interface DeployPorts {
   /** Where hook commands run and the environment they get (default: the process's). */
   cwd?: string | undefined;
   env?: NodeJS.ProcessEnv | undefined;
+  /**
+   * The ledger (ledger/): the roll-out's record, its lock on the alias, its history. Without it the
+   * run takes no lock and leaves no record, and says so.
+   */
+  ledger?: LedgerAccess | undefined;
+  /** Fixed roll-out id (tests); default: a new one from the clock. */
+  rolloutId?: string | undefined;
 }
 
 export const DEFAULT_INTERVAL_MS = 10_000;
@@ -107,18 +122,32 @@ export function midRolloutError(alias: AliasState): ConflictError {
 export async function deploy(request: DeployRequest, ports: DeployPorts): Promise<ResultEvent> {
   const clock = ports.clock ?? systemClock;
   const { signal } = ports;
-  const sink: EventSink = guardSink(ports.emit ?? (() => {}));
+  const output: EventSink = guardSink(ports.emit ?? (() => {}));
+  /** Set once the ledger has the roll-out: from then on every event is also kept in its record. */
+  let session: LedgerSession | undefined;
+  const sink: EventSink = (event) => {
+    session?.note(event);
+    output(event);
+  };
   const emit = (event: RolloutEvent) => sink({ ...event, at: clock.now() });
   const base = { type: "result" as const, function: request.functionName, alias: request.aliasName };
   let fromVersion: string | null = null;
   let toVersion: string | null = null;
   /** The first change this run made in AWS; from then on nothing is "nothing changed" (exit 2). */
   let changed: string | undefined;
-  const finish = (result: ResultEvent): ResultEvent => {
-    emit(result);
-    return result;
+  const finish = async (result: ResultEvent): Promise<ResultEvent> => {
+    const final = session
+      ? await endSession(session, result, {
+          states: new Map([[session.aliasArn, stateOf(result)]]),
+          timeoutMs: request.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS,
+          startedLeaseMs: worstCaseOf(request, request.plan).totalMs,
+          warn: (message) => emit({ type: "warning", message }),
+        })
+      : result;
+    emit(final);
+    return final;
   };
-  const noop = (reason: string): ResultEvent =>
+  const noop = (reason: string): Promise<ResultEvent> =>
     finish({ ...base, outcome: "noop", fromVersion, toVersion, reason, hint: null, exitCode: ExitCode.ok });
   const interrupted = () =>
     new InterruptedError(
@@ -209,6 +238,32 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     );
     if (request.dryRun) return noop("dry run: nothing was changed");
     if (signal?.aborted) throw interrupted();
+    // The lock and the record come before the first write: a second roll-out of this alias stops here.
+    if (ports.ledger) {
+      session = await LedgerSession.begin(
+        ports.ledger,
+        {
+          id: ports.rolloutId ?? newReleaseId(clock.now()),
+          kind: "rollout",
+          name: functionName,
+          engine: request.engine ? "stepfunctions" : "local",
+          plan: describePlan(plan),
+          gates: gateSummary(request),
+          targets: [
+            recordTarget(alias, {
+              newVersion: target?.version,
+              codeSha256: target?.codeSha256 ?? artifact?.digest.base64,
+            }),
+          ],
+        },
+        {
+          clock,
+          signal,
+          isSplit: async () => isSplit(await lambda.getAlias(functionName, aliasName, call)),
+          warn: (message) => emit({ type: "warning", message }),
+        },
+      );
+    } else emit({ type: "warning", message: NO_LEDGER_WARNING });
 
     if (onLatest) {
       changed = "publishing $LATEST as the baseline";
@@ -216,6 +271,10 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       alias = pinned.alias;
       stableRecord = pinned.record;
       fromVersion = alias.version;
+      const baseline = alias.version;
+      session?.update((record) => {
+        for (const t of record.targets) t.stableVersion = baseline;
+      });
       emit({
         type: "info",
         message: `Published $LATEST as baseline v${alias.version}; ${functionName}:${aliasName} now points at it.`,
@@ -248,6 +307,13 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         { lambda, artifacts: ports.artifacts, clock, emit, signal },
       );
       toVersion = next.version;
+      const published = next;
+      session?.update((record) => {
+        for (const t of record.targets) {
+          t.newVersion = published.version;
+          t.codeSha256 = published.codeSha256;
+        }
+      });
     } else if (target) {
       await waitForActive(lambda, clock, target, updateTimeoutMs, signal);
     }
@@ -360,4 +426,18 @@ export function worstCaseOf(
       ? (request.manualApproval.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS)
       : 0,
   });
+}
+
+/** What the ledger records of the alias's state at the end of a one-function roll-out. */
+function stateOf(result: ResultEvent) {
+  switch (result.outcome) {
+    case "promoted":
+      return "promoted" as const;
+    case "rolled_back":
+      return "rolled_back" as const;
+    case "noop":
+      return "unchanged" as const;
+    default:
+      return "failed" as const;
+  }
 }

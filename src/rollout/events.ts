@@ -22,6 +22,11 @@ export interface ResultEvent {
   exitCode: number;
   /** The Step Functions execution of a server-side roll-out. */
   executionArn?: string | undefined;
+  /**
+   * The roll-out's ledger record (ledger/): its id (`lambda-rollout history <id>`), where it is, and
+   * what it may be missing when the ledger could not be written.
+   */
+  ledger?: { id: string; record: string; incomplete?: string | undefined } | undefined;
 }
 
 /** Everything the engine reports. Renderers (TTY, plain log, NDJSON, job summary) consume these. */

@@ -24,6 +24,14 @@ import { type AliasWriter, describeRouting } from "./alias-writer.js";
 import { worstCaseOf } from "./deploy.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS } from "./engine.js";
 import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
+import { gateSummary, type RecordTarget } from "./ledger/record.js";
+import {
+  endSession,
+  type LedgerAccess,
+  LedgerSession,
+  NO_LEDGER_WARNING,
+  recordTarget,
+} from "./ledger/session.js";
 import { assertCredentialsOutlive, type WorstCase } from "./lifetime.js";
 import { allSettledOrThrow, runWave, type WaveMember } from "./lockstep.js";
 import { liveDescription, newReleaseId, parseReplaced } from "./progress.js";
@@ -53,6 +61,8 @@ export interface ReleasePorts {
   env?: NodeJS.ProcessEnv | undefined;
   /** Fixed release id (tests); default: a new one from the clock. */
   releaseId?: string | undefined;
+  /** The ledger: the release's record and a lock on every alias it moves (see deploy.ts). */
+  ledger?: LedgerAccess | undefined;
 }
 
 /** What one function of the release ended as, in the result line. */
@@ -75,7 +85,13 @@ export type ReleaseResultEvent = ResultEvent & {
 export async function release(request: ReleaseRequest, ports: ReleasePorts): Promise<ReleaseResultEvent> {
   const clock = ports.clock ?? systemClock;
   const { signal } = ports;
-  const sink = guardSink(ports.emit ?? (() => {}));
+  const output = guardSink(ports.emit ?? (() => {}));
+  /** Set once the ledger has the release: from then on every event is also kept in its record. */
+  let session: LedgerSession | undefined;
+  const sink: EventSink = (event) => {
+    session?.note(event);
+    output(event);
+  };
   const releaseId = ports.releaseId ?? newReleaseId(clock.now());
   const label = `${request.name} (${request.functions.length} functions)`;
   const aliasNames = [...new Set(request.functions.map((spec) => spec.aliasName))].join(",");
@@ -100,12 +116,12 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
   /** Each configured wave's place among the waves with something to ship (1-based), as descriptions say. */
   const ordinalOf = new Map<number, number>();
 
-  const finish = (
+  const finish = async (
     outcome: ResultEvent["outcome"],
     exitCode: number,
     error?: RolloutError,
     reason?: string,
-  ) => {
+  ): Promise<ReleaseResultEvent> => {
     const functions = checked.map(
       (item): ReleaseFunctionResult => ({
         function: item.spec.functionName,
@@ -137,8 +153,17 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       exitCode,
       release: { id: releaseId, name: request.name, functions },
     };
-    sink({ ...result, at: clock.now() });
-    return result;
+    const final = session
+      ? ((await endSession(session, result, {
+          states: new Map(
+            checked.map((item, index) => [item.alias.aliasArn, functions[index]?.state ?? null] as const),
+          ),
+          timeoutMs: request.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS,
+          warn: (message) => emitFor({ type: "warning", message }),
+        })) as ReleaseResultEvent)
+      : result;
+    sink({ ...final, at: clock.now() });
+    return final;
   };
 
   try {
@@ -188,6 +213,33 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
     const waveCount = active.length;
     for (const [ordinal, entry] of active.entries())
       ordinalOf.set(request.waves.indexOf(entry.wave), ordinal + 1);
+    // The lock of every alias and the record come before the first write (see deploy.ts).
+    if (ports.ledger) {
+      session = await LedgerSession.begin(
+        ports.ledger,
+        {
+          id: releaseId,
+          kind: "release",
+          name: request.name,
+          engine: "local",
+          plan: describePlan(request.plan),
+          gates: [...new Set(moving.flatMap((item) => gateSummary(item.spec)))],
+          targets: moving.map((item) => recordTarget(item.alias, { wave: ordinalOf.get(item.wave) })),
+        },
+        {
+          clock,
+          signal,
+          isSplit: async (target: RecordTarget) => {
+            const item = moving.find((m) => m.alias.aliasArn === target.aliasArn);
+            const alias = await item?.ports.lambda.getAlias(item.spec.functionName, item.spec.aliasName, {
+              signal,
+            });
+            return alias?.additional !== undefined;
+          },
+          warn: (message) => emitFor({ type: "warning", message }),
+        },
+      );
+    } else emitFor({ type: "warning", message: NO_LEDGER_WARNING });
     /** Functions the earlier waves moved, and the waves an operator promoted while this run went on. */
     const shipped: Checked[] = [];
     const promotedByOperator: number[] = [];
@@ -202,7 +254,18 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       });
       changed = true;
       await allSettledOrThrow(
-        members.map((item) => publish(item, tagOf, request, { clock, signal, emitFor })),
+        members.map(async (item) => {
+          await publish(item, tagOf, request, { clock, signal, emitFor });
+          session?.update((record) => {
+            const target = record.targets.find((t) => t.aliasArn === item.alias.aliasArn);
+            if (!target) return;
+            target.stableVersion = item.alias.version;
+            target.newVersion = item.newVersion ?? null;
+            target.codeSha256 = item.next?.codeSha256 ?? null;
+            target.config = item.next?.config ?? null;
+            target.wave = waveIndex + 1;
+          });
+        }),
       );
       if (signal?.aborted) throw new InterruptedError(`Interrupted (${String(signal.reason ?? "signal")}).`);
       const waveMembers: WaveMember[] = members.map((item) => {

@@ -14,6 +14,7 @@ import { parseDuration } from "../plan/duration.js";
 import { buildPlan, type Step } from "../plan/plan.js";
 import { engineOf } from "../stepfunctions/input.js";
 import type { DeployRequest, DeploySource } from "./deploy.js";
+import { type LedgerLocation, ledgerLocation } from "./ledger/location.js";
 import { type ReleaseRequest, resolveReleaseRequest } from "./release-request.js";
 
 /**
@@ -57,6 +58,9 @@ export interface DeployInputs {
   engine?: string | undefined;
   stateMachine?: string | undefined;
   detach?: boolean | undefined;
+  /** Where the ledger lives, overriding the configuration's `ledger:` (default: the artifact bucket). */
+  ledgerBucket?: string | undefined;
+  ledgerPrefix?: string | undefined;
 }
 
 /** The single-valued inputs by their flag (and Action input) names, with the DeployInputs key each fills. */
@@ -80,6 +84,8 @@ const SCALAR_INPUTS = {
   "max-rps": "maxRps",
   engine: "engine",
   "state-machine": "stateMachine",
+  "ledger-bucket": "ledgerBucket",
+  "ledger-prefix": "ledgerPrefix",
 } as const satisfies Record<string, keyof DeployInputs>;
 
 type ScalarKey = (typeof SCALAR_INPUTS)[keyof typeof SCALAR_INPUTS];
@@ -105,6 +111,8 @@ export type ResolvedDeploy =
       /** Where notifications go, validated (http/https only). */
       notify: URL[];
       environment: { name: string; reason: string };
+      /** Where the release's record and its aliases' locks live; undefined: no ledger. */
+      ledger: LedgerLocation | undefined;
     }
   | {
       kind: "deploy";
@@ -114,6 +122,8 @@ export type ResolvedDeploy =
       notify: URL[];
       /** The environment picked from the configuration, and why. */
       environment: { name: string; reason: string } | undefined;
+      /** Where the roll-out's record and the alias's lock live; undefined: no ledger. */
+      ledger: LedgerLocation | undefined;
     };
 
 export interface ResolveContext {
@@ -154,11 +164,14 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
   if (fromFile?.kind === "noop") return { kind: "noop", message: fromFile.message };
   const environment = fromFile?.kind === "environment" ? fromFile.environment : undefined;
   if (environment?.release && fromFile?.kind === "environment") {
+    const request = resolveReleaseRequest(inputs, environment, context.cwd);
     return {
       kind: "release",
-      request: resolveReleaseRequest(inputs, environment, context.cwd),
+      request,
       notify: notifyOf(inputs, environment, context.env),
       environment: { name: environment.name, reason: fromFile.reason },
+      // One ledger for the whole release: configured, else the first function's artifact bucket.
+      ledger: ledgerOf(inputs, environment, request.functions[0]),
     };
   }
 
@@ -239,6 +252,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
     },
     region: target.region,
     notify: notifyOf(inputs, environment, context.env),
+    ledger: ledgerOf(inputs, environment, "zip" in source ? source : environment?.artifact),
     environment:
       environment && fromFile?.kind === "environment"
         ? { name: environment.name, reason: fromFile.reason }
@@ -326,6 +340,20 @@ function resolveSource(
   }
   // Relative to the caller's working directory (RunOptions.cwd), not to wherever this process runs.
   return { zip: resolve(cwd, inputs.zip), bucket, prefix: inputs.prefix ?? artifact?.prefix };
+}
+
+/** The ledger's location: the flags, else the configuration's `ledger:`, else the artifact bucket. */
+function ledgerOf(
+  inputs: DeployInputs,
+  environment: ResolvedEnvironment | undefined,
+  artifact: { bucket: string; prefix?: string | undefined } | undefined,
+): LedgerLocation | undefined {
+  return ledgerLocation(
+    inputs.ledgerBucket !== undefined || inputs.ledgerPrefix !== undefined
+      ? { bucket: inputs.ledgerBucket, prefix: inputs.ledgerPrefix }
+      : environment?.ledger,
+    artifact,
+  );
 }
 
 /** The webhook URLs: `--notify` replaces the environment's `notify:`; validated (exit 2 when bad). */
