@@ -18,9 +18,8 @@ import type {
 } from "./ports.js";
 import { deploy } from "./rollout/deploy.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent } from "./rollout/events.js";
-import type { LedgerLocation } from "./rollout/ledger/location.js";
+import type { LedgerAccess, LedgerLocation } from "./rollout/ledger/location.js";
 import { actorFrom } from "./rollout/ledger/record.js";
-import type { LedgerAccess } from "./rollout/ledger/session.js";
 import { release } from "./rollout/release.js";
 import { type DeployInputs, type ResolvedDeploy, resolveDeploy } from "./rollout/request.js";
 

@@ -10,6 +10,8 @@ import type { Plan } from "../plan/plan.js";
 import type { AliasState, LambdaPort } from "../ports.js";
 import { describeRouting } from "./alias-writer.js";
 import { failedResult, type ResultEvent } from "./events.js";
+import { intentOf, recordAction } from "./ledger/intent.js";
+import type { LedgerAccess } from "./ledger/location.js";
 import { descriptionTime, parseStep, type StepProgress, stepDescription } from "./progress.js";
 
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 60 * 60_000;
@@ -62,6 +64,7 @@ export async function approve(
   functionName: string,
   aliasName: string,
   now: number = Date.now(),
+  ledger?: LedgerAccess,
 ): Promise<ResultEvent> {
   const base = { type: "result" as const, function: functionName, alias: aliasName };
   let alias: AliasState | undefined;
@@ -90,6 +93,18 @@ export async function approve(
     // Routing unchanged; the RevisionId makes sure the deploy did not move on (or roll back) meanwhile.
     const routing = { version: alias.version, additional: alias.additional };
     await lambda.updateAlias(functionName, aliasName, routing, alias.revisionId, { description });
+    // The grant goes into the roll-out's record too (who approved, when); the deploy reads the alias.
+    const approved = alias;
+    if (ledger)
+      await intentOf(ledger, approved, now)
+        .then((intent) =>
+          recordAction(intent, {
+            name: "approve",
+            detail: `approved v${progress.toVersion} at ${progress.weight}%`,
+            now,
+          }),
+        )
+        .catch(() => {});
     return {
       ...base,
       ...versions,

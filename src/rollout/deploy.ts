@@ -28,14 +28,9 @@ import { describeRouting } from "./alias-writer.js";
 import { assertApprovable, DEFAULT_APPROVAL_TIMEOUT_MS } from "./approval.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS, runRollout } from "./engine.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
+import type { LedgerAccess } from "./ledger/location.js";
 import { gateSummary } from "./ledger/record.js";
-import {
-  endSession,
-  type LedgerAccess,
-  LedgerSession,
-  NO_LEDGER_WARNING,
-  recordTarget,
-} from "./ledger/session.js";
+import { endSession, LedgerSession, NO_LEDGER_WARNING, recordTarget } from "./ledger/session.js";
 import { assertCredentialsOutlive, type WorstCase, worstCaseDuration } from "./lifetime.js";
 import { compareWithLive, pinBaseline, recordOf } from "./live.js";
 import { newReleaseId, parseLive } from "./progress.js";
@@ -157,7 +152,14 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
   /** With `prune:` configured, old versions go once the new one is promoted; a failure only warns. */
   const prunedAfter = async (result: ResultEvent) => {
     if (result.outcome === "promoted" && request.prune)
-      await pruneAfterPromotion(ports.lambda, request.functionName, request.prune.keep, emit, signal);
+      await pruneAfterPromotion(
+        ports.lambda,
+        request.functionName,
+        request.prune.keep,
+        emit,
+        signal,
+        ports.ledger,
+      );
     return result;
   };
 
@@ -261,6 +263,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
           signal,
           isSplit: async () => isSplit(await lambda.getAlias(functionName, aliasName, call)),
           warn: (message) => emit({ type: "warning", message }),
+          describeExecution: ports.stepFunctions && executionReader(ports.stepFunctions, signal),
         },
       );
     } else emit({ type: "warning", message: NO_LEDGER_WARNING });
@@ -440,4 +443,13 @@ function stateOf(result: ResultEvent) {
     default:
       return "failed" as const;
   }
+}
+
+/** Reads an execution for the ledger; one that no longer exists (forgotten, machine recreated) is undefined. */
+function executionReader(stepFunctions: StepFunctionsPort, signal: AbortSignal | undefined) {
+  return (arn: string) =>
+    stepFunctions.describeExecution(arn, { signal }).catch((error: unknown) => {
+      if (error instanceof InputError) return undefined;
+      throw error;
+    });
 }

@@ -3,6 +3,15 @@ import type { AliasState, LambdaPort, StepFunctionsPort } from "../ports.js";
 import { describeRouting } from "./alias-writer.js";
 import { operatorCommand, progressOf } from "./approval.js";
 import { failedResult, type ResultEvent } from "./events.js";
+import {
+  type AliasIntent,
+  executionOutcome,
+  intentOf,
+  type LedgerStatus,
+  ledgerStatus,
+  recordAction,
+} from "./ledger/intent.js";
+import type { LedgerAccess } from "./ledger/location.js";
 import { executionOf, liveDescription, type StepProgress } from "./progress.js";
 import { previousVersionOf } from "./publish.js";
 
@@ -32,6 +41,8 @@ export interface AliasStatus {
     | null;
   /** The Step Functions execution that last wrote the alias (a server-side roll-out), running or not. */
   execution: { arn: string; status: string; error: string | null; cause: string | null } | null;
+  /** What the ledger says: the lock, the roll-out holding it, the last promotion; null without a ledger. */
+  ledger: LedgerStatus | null;
   summary: string;
 }
 
@@ -43,9 +54,12 @@ export async function status(
   /** Goes into the commands `status` prints, when the target's region was given explicitly. */
   region?: string,
   stepFunctions?: StepFunctionsPort,
+  ledger?: LedgerAccess,
+  now: number = Date.now(),
 ): Promise<AliasStatus> {
   const alias = await lambda.getAlias(functionName, aliasName);
-  const executionArn = executionOf(alias.description);
+  let intent = ledger ? await intentOf(ledger, alias, now) : undefined;
+  const executionArn = intent?.open?.executionArn ?? executionOf(alias.description);
   const described =
     executionArn && stepFunctions
       ? // Unreadable (no permission, another region): reported as UNKNOWN rather than failing the status.
@@ -60,6 +74,13 @@ export async function status(
       }
     : null;
   const running = execution?.status === "RUNNING";
+  // A detached execution that ended: its record gets the outcome its follower never wrote.
+  const ended = intent?.open?.executionArn ? executionOutcome(described, now) : undefined;
+  if (intent && ended) {
+    await recordAction(intent, { name: "status", detail: `read the ended execution`, now, outcome: ended });
+    intent = await intentOf(intent.access, alias, now);
+  }
+  const open = intent?.open;
   const weights: Record<string, number> = {};
   if (alias.additional) {
     weights[alias.version] = Number((100 - alias.additional.weight).toFixed(4));
@@ -83,18 +104,24 @@ export async function status(
       : approval?.state === "approved"
         ? ` It was approved at ${approval.at}; the deploy promotes it at its next poll.`
         : " Run `lambda-rollout promote` to finish it or `lambda-rollout rollback` to undo it.";
+  const held = intent?.head?.head.holder;
+  const lock = held
+    ? ` Locked by roll-out ${held.id} (${intent ? ledgerStatus(intent).lock?.by : ""}) since ${held.since}${intent?.expired ? `; its lease ran out at ${held.leaseUntil}` : ""}.`
+    : "";
   const summary = running
-    ? `${functionName}:${aliasName} is being rolled out server-side: ${describeRouting(alias)}${at}.${by} \`lambda-rollout rollback\` stops it and restores the stable version.`
+    ? `${functionName}:${aliasName} is being rolled out server-side: ${describeRouting(alias)}${at}.${by}${lock} \`lambda-rollout rollback\` stops it and restores the stable version.`
     : alias.additional
-      ? `${functionName}:${aliasName} is mid-roll-out: ${describeRouting(alias)}${at}.${by}${next}`
-      : `${functionName}:${aliasName} serves ${describeRouting(alias)}; no roll-out in progress.${by}`;
+      ? `${functionName}:${aliasName} is mid-roll-out: ${describeRouting(alias)}${at}.${by}${lock}${next}`
+      : open && !intent?.expired
+        ? `${functionName}:${aliasName} serves ${describeRouting(alias)}; roll-out ${open.id} is still running (before traffic moves, or baking at 100%).${lock} \`lambda-rollout rollback\` returns it to v${intent?.target?.stableVersion ?? "?"}.`
+        : `${functionName}:${aliasName} serves ${describeRouting(alias)}; no roll-out in progress.${by}${lock}`;
   return {
     type: "status",
     function: functionName,
     alias: aliasName,
     version: alias.version,
     weights,
-    inProgress: alias.additional !== undefined || running,
+    inProgress: alias.additional !== undefined || running || (open !== undefined && !intent?.expired),
     fromVersion: alias.additional ? alias.version : null,
     toVersion: alias.additional?.version ?? null,
     weight: alias.additional?.weight ?? null,
@@ -102,6 +129,7 @@ export async function status(
     progress,
     approval,
     execution,
+    ledger: intent ? ledgerStatus(intent) : null,
     summary,
   };
 }
@@ -135,15 +163,20 @@ export async function resolveSplit(
   aliasName: string,
   resolution: SplitResolution,
   now: number = Date.now(),
+  ledger?: LedgerAccess,
 ): Promise<ResultEvent> {
   const base = { type: "result" as const, function: functionName, alias: aliasName };
   let alias: AliasState;
+  let intent: AliasIntent | undefined;
   try {
     alias = await lambda.getAlias(functionName, aliasName);
+    intent = ledger ? await intentOf(ledger, alias, now) : undefined;
   } catch (error) {
     return failedResult(base, error);
   }
   if (!alias.additional) {
+    const settled = await settleWhole(lambda, alias, resolution, intent, now);
+    if (settled) return settled;
     return {
       ...base,
       outcome: "noop",
@@ -151,7 +184,9 @@ export async function resolveSplit(
       toVersion: alias.version,
       reason: `${functionName}:${aliasName} is not mid-roll-out (${describeRouting(alias)}); nothing to ${resolution === "rollback" ? "roll back" : "promote"}.`,
       hint:
-        resolution === "rollback" ? await revertHint(lambda, functionName, aliasName, alias.version) : null,
+        resolution === "rollback"
+          ? await revertHint(lambda, functionName, aliasName, alias.version, intent)
+          : null,
       exitCode: ExitCode.ok,
     };
   }
@@ -165,6 +200,20 @@ export async function resolveSplit(
     });
   } catch (error) {
     return failedResult({ ...base, fromVersion: stable, toVersion: candidate }, error);
+  }
+  if (intent) {
+    const outcome = resolution === "rollback" ? "rolled_back" : "promoted";
+    await recordAction(intent, {
+      name: resolution,
+      detail: `100% on v${target} (was ${describeRouting(alias)})`,
+      now,
+      outcome: {
+        outcome,
+        exitCode: outcome === "rolled_back" ? 1 : 0,
+        reason: `${outcome === "rolled_back" ? "Rolled back" : "Promoted"} by an operator.`,
+        hint: null,
+      },
+    }).catch(() => {});
   }
   return {
     ...base,
@@ -186,10 +235,82 @@ async function revertHint(
   functionName: string,
   aliasName: string,
   version: string,
+  intent: AliasIntent | undefined,
 ): Promise<string | null> {
   if (version === "$LATEST") return null;
-  const current = await lambda.getFunction(functionName, version).catch(() => undefined);
-  const previous = previousVersionOf(current?.description);
+  // The ledger knows what the live version replaced, whichever way it was deployed (--version too).
+  const promoted = intent?.lastPromotion;
+  const current =
+    promoted?.to === version
+      ? undefined
+      : await lambda.getFunction(functionName, version).catch(() => undefined);
+  const previous = promoted?.to === version ? promoted.from : previousVersionOf(current?.description);
   if (previous === undefined || previous === "$LATEST") return null;
   return `v${version} replaced v${previous}. To go back to it, with the same gates: lambda-rollout deploy --function ${functionName} --alias ${aliasName} --version ${previous}`;
+}
+
+/**
+ * A roll-out the ledger says is still open on an alias that is not split: at 100% on its new version
+ * (post-traffic hooks, final bake) `rollback` returns it to its stable version, and a running deploy
+ * ends "rolled back by an operator" at its next poll. A holder whose lease ran out is closed with what
+ * the routing shows. Undefined: nothing for the ledger to settle here.
+ */
+async function settleWhole(
+  lambda: LambdaPort,
+  alias: AliasState,
+  resolution: SplitResolution,
+  intent: AliasIntent | undefined,
+  now: number,
+): Promise<ResultEvent | undefined> {
+  const target = intent?.target;
+  if (!intent?.open || !target) return undefined;
+  const base = { type: "result" as const, function: alias.functionName, alias: alias.aliasName };
+  const { stableVersion, newVersion } = target;
+  if (resolution === "rollback" && newVersion === alias.version && stableVersion !== alias.version) {
+    try {
+      await lambda.updateAlias(
+        alias.functionName,
+        alias.aliasName,
+        { version: stableVersion },
+        alias.revisionId,
+        {
+          description: liveDescription(undefined, stableVersion, now),
+        },
+      );
+    } catch (error) {
+      return failedResult({ ...base, fromVersion: stableVersion, toVersion: newVersion }, error);
+    }
+    const reason = `Rolled back: roll-out ${intent.open.id} had v${newVersion} at 100% (before its final bake ended); 100% on v${stableVersion} again.`;
+    await recordAction(intent, {
+      name: "rollback",
+      detail: `100% on v${stableVersion} (was 100% v${newVersion})`,
+      now,
+      outcome: { outcome: "rolled_back", exitCode: 1, reason: "Rolled back by an operator.", hint: null },
+    }).catch(() => {});
+    return {
+      ...base,
+      outcome: "rolled_back",
+      fromVersion: stableVersion,
+      toVersion: newVersion,
+      reason,
+      hint: null,
+      exitCode: ExitCode.ok,
+    };
+  }
+  if (!intent.expired) return undefined;
+  // Its runner is gone and the alias is whole: the record gets what the routing shows, the lock is freed.
+  const outcome =
+    alias.version === newVersion ? "promoted" : alias.version === stableVersion ? "rolled_back" : "failed";
+  await recordAction(intent, {
+    name: resolution,
+    detail: `closed the roll-out its runner left (alias ${describeRouting(alias)})`,
+    now,
+    outcome: {
+      outcome,
+      exitCode: outcome === "promoted" ? 0 : outcome === "rolled_back" ? 1 : 3,
+      reason: `Its runner stopped; closed by an operator's ${resolution} with the alias on ${describeRouting(alias)}.`,
+      hint: null,
+    },
+  }).catch(() => {});
+  return undefined;
 }

@@ -5,6 +5,7 @@
  */
 import type { LambdaPort } from "../ports.js";
 import type { RolloutEvent } from "./events.js";
+import type { LedgerAccess } from "./ledger/location.js";
 import { prune, pruneFailure } from "./prune.js";
 
 export async function pruneAfterPromotion(
@@ -13,10 +14,11 @@ export async function pruneAfterPromotion(
   keep: number,
   emit: (event: RolloutEvent) => void,
   signal?: AbortSignal | undefined,
+  ledger?: LedgerAccess | undefined,
 ): Promise<void> {
   const unaffected = "the release itself is not affected";
   try {
-    const report = await prune(lambda, { functionName, keep }, { signal });
+    const report = await prune(lambda, { functionName, keep }, { signal }, ledger);
     emit({ type: "info", message: `Pruned old versions: ${report.summary}` });
     if (report.failed) {
       emit({

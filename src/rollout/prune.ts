@@ -10,10 +10,16 @@
  *   format (`(replaced v7)`), and in the description of every version lambda-rollout published
  *   (`(previous v7)`), so aliases promoted before the alias format recorded it are covered too;
  * - both versions of a roll-out the alias description says is in progress (`step 2/3, … to v8 from v7`),
- *   even when the routing no longer shows it (a split resolved by hand keeps its rollback target).
+ *   even when the routing no longer shows it (a split resolved by hand keeps its rollback target);
+ * - with a ledger (ledger/), which does not depend on descriptions anyone can edit or that truncate:
+ *   both versions of every unfinished roll-out or release holding an alias of the function (a final
+ *   bake, a pre-traffic phase of `--version N`, a server-side execution), and the version each alias's
+ *   last promotion replaced.
  */
 import { AwsError, ConflictError, InputError, RolloutError } from "../errors.js";
 import type { AliasState, CallOptions, FunctionState, LambdaPort } from "../ports.js";
+import { intentOf } from "./ledger/intent.js";
+import type { LedgerAccess } from "./ledger/location.js";
 import { parseReplaced, parseStep } from "./progress.js";
 import { previousVersionOf } from "./publish.js";
 
@@ -117,7 +123,13 @@ export function protectedVersions(aliases: AliasState[], versions: FunctionState
 }
 
 /** What `prune` would delete and keep, from the versions and aliases as listed. Pure. */
-export function planPrune(versions: FunctionState[], aliases: AliasState[], keep: number): PrunePlan {
+export function planPrune(
+  versions: FunctionState[],
+  aliases: AliasState[],
+  keep: number,
+  /** More versions to keep, with why (what the ledger's records need). */
+  needed: Map<string, string[]> = new Map(),
+): PrunePlan {
   checkKeep(keep);
   const published = versions
     .filter((v) => numeric(v.version))
@@ -125,6 +137,7 @@ export function planPrune(versions: FunctionState[], aliases: AliasState[], keep
   const cut = Math.max(0, published.length - keep);
   const older = published.slice(0, cut);
   const reasons = protectedVersions(aliases, versions);
+  for (const [version, why] of needed) reasons.set(version, [...(reasons.get(version) ?? []), ...why]);
   return {
     delete: older
       .filter((v) => !reasons.has(v.version))
@@ -141,6 +154,7 @@ export async function prune(
   lambda: LambdaPort,
   request: PruneRequest,
   options: CallOptions = {},
+  ledger?: LedgerAccess,
 ): Promise<PruneReport> {
   const keep = checkKeep(request.keep);
   const { functionName } = request;
@@ -149,7 +163,8 @@ export async function prune(
     lambda.listVersions(functionName),
     lambda.listAliases(functionName, options),
   ]);
-  const plan = planPrune(versions, aliases, keep);
+  const needed = ledger ? await ledgerNeeds(ledger, functionName, aliases, options) : undefined;
+  const plan = planPrune(versions, aliases, keep, needed);
   const deleted: PruneCandidate[] = [];
   const alreadyGone: string[] = [];
   const skipped: PruneReport["skipped"] = [];
@@ -195,6 +210,37 @@ export async function prune(
   };
   report.summary = summarize(report);
   return report;
+}
+
+/** The versions the ledger's records still need, for each alias of the function, with why. */
+async function ledgerNeeds(
+  ledger: LedgerAccess,
+  functionName: string,
+  aliases: AliasState[],
+  options: CallOptions,
+): Promise<Map<string, string[]>> {
+  const needed = new Map<string, string[]>();
+  const add = (version: string | null | undefined, reason: string) => {
+    if (!version || !numeric(version)) return;
+    needed.set(version, [...(needed.get(version) ?? []), reason]);
+  };
+  const intents = await Promise.all(aliases.map((alias) => intentOf(ledger, alias, Date.now(), options)));
+  for (const [index, intent] of intents.entries()) {
+    const name = aliases[index]?.aliasName;
+    for (const target of intent.open?.targets ?? []) {
+      if (target.function !== functionName) continue;
+      const what = `${intent.open?.kind} ${intent.open?.id} on alias ${target.alias} is unfinished (ledger)`;
+      add(target.stableVersion, `${what}: its stable version`);
+      add(target.newVersion, `${what}: its new version`);
+    }
+    const last = intent.lastPromotion;
+    if (last)
+      add(
+        last.from,
+        `alias ${name}'s last roll-out (${last.record.id}) replaced it with v${last.to} (ledger)`,
+      );
+  }
+  return needed;
 }
 
 /** Bytes as people read them: 1.4 MB, 12.0 KB, 900 B. */

@@ -8,6 +8,11 @@ import { ExitCode } from "../errors.js";
 import type { AliasState, LambdaPort } from "../ports.js";
 import { describeRouting } from "./alias-writer.js";
 import type { ResultEvent } from "./events.js";
+import type { LedgerAccess } from "./ledger/location.js";
+import { aliasKeyOf } from "./ledger/location.js";
+import { type HeldHead, readHead } from "./ledger/lock.js";
+import { readRecord, recordOperatorAction } from "./ledger/read.js";
+import type { RolloutRecord } from "./ledger/record.js";
 import { liveDescription, parseReleaseMark, type ReleaseMark } from "./progress.js";
 import { releaseOfVersion } from "./publish.js";
 
@@ -69,7 +74,54 @@ const weightsOf = (alias: AliasState): Record<string, number> =>
       }
     : { [alias.version]: 100 };
 
-async function readAll(members: ReleaseMember[], lambdaFor: (region: string | undefined) => LambdaPort) {
+/**
+ * The newest release the ledger holds for these aliases: its record is the truth of which functions it
+ * moved and from which versions, whatever their descriptions say now (anyone can edit them).
+ */
+async function ledgerRelease(
+  ledger: LedgerAccess,
+  reads: Read[],
+): Promise<{ record: RolloutRecord; heads: HeldHead[] } | undefined> {
+  const heads = (
+    await Promise.all(
+      reads.map((read) => readHead(ledger.store, ledger.location, aliasKeyOf(read.alias.aliasArn))),
+    )
+  ).flatMap((head) => (head ? [head] : []));
+  const ids = new Set(
+    heads.flatMap((held) => [
+      ...(held.head.holder ? [held.head.holder.id] : []),
+      ...held.head.recent.map((entry) => entry.id),
+    ]),
+  );
+  // Ids sort by start time: the newest first, until one is a release.
+  for (const id of [...ids].sort().reverse()) {
+    const found = await readRecord(ledger, id);
+    if (found?.record.kind === "release") return { record: found.record, heads };
+  }
+  return undefined;
+}
+
+/** Where the record's release left one alias, from the routing in place and the record alone. */
+function markFromRecord(read: Read, record: RolloutRecord, waves: number): void {
+  const target = record.targets.find((t) => t.aliasArn === read.alias.aliasArn);
+  read.mark = undefined;
+  read.published = undefined;
+  if (!target?.newVersion || record.outcome) return;
+  const tag = { id: record.id, wave: target.wave ?? 1, waves, fromVersion: target.stableVersion };
+  const { alias } = read;
+  if (alias.additional?.version === target.newVersion && alias.version === target.stableVersion)
+    read.mark = { phase: "shifting", tag, toVersion: target.newVersion };
+  else if (!alias.additional && alias.version === target.newVersion)
+    read.mark = { phase: "live", tag, toVersion: target.newVersion };
+  else if (!alias.additional && alias.version === target.stableVersion)
+    read.published = { version: target.newVersion, wave: tag.wave, waves };
+}
+
+async function readAll(
+  members: ReleaseMember[],
+  lambdaFor: (region: string | undefined) => LambdaPort,
+  ledger?: LedgerAccess,
+) {
   const reads: Read[] = await Promise.all(
     members.map(async (member) => {
       const lambda = lambdaFor(member.region);
@@ -77,10 +129,18 @@ async function readAll(members: ReleaseMember[], lambdaFor: (region: string | un
       return { member, lambda, alias, mark: parseReleaseMark(alias.description, alias) };
     }),
   );
+  const fromLedger = ledger ? await ledgerRelease(ledger, reads) : undefined;
+  if (fromLedger) {
+    const { record } = fromLedger;
+    const waves = Math.max(1, ...record.targets.map((t) => t.wave ?? 1));
+    const reached = Math.max(1, ...record.targets.filter((t) => t.newVersion).map((t) => t.wave ?? 1));
+    for (const read of reads) markFromRecord(read, record, waves);
+    return { reads, newest: record.id, waves, reached, ledger: fromLedger };
+  }
   // The newest release wins: ids sort by start time.
   const ids = reads.flatMap((read) => (read.mark ? [read.mark.tag.id] : []));
   const newest = ids.sort().at(-1);
-  if (newest === undefined) return { reads, newest, waves: null, reached: null };
+  if (newest === undefined) return { reads, newest, waves: null, reached: null, ledger: undefined };
   await Promise.all(
     reads
       .filter((read) => read.mark?.tag.id !== newest)
@@ -98,7 +158,7 @@ async function readAll(members: ReleaseMember[], lambdaFor: (region: string | un
   );
   const waves = Math.max(...ofNewest.map((tag) => tag.waves));
   const reached = Math.max(...ofNewest.map((tag) => tag.wave));
-  return { reads, newest, waves, reached };
+  return { reads, newest, waves, reached, ledger: undefined };
 }
 
 function stateOf(read: Read, newest: string | undefined): MemberState {
@@ -114,8 +174,10 @@ function stateOf(read: Read, newest: string | undefined): MemberState {
 export async function releaseStatus(
   members: ReleaseMember[],
   lambdaFor: (region: string | undefined) => LambdaPort,
+  ledger?: LedgerAccess,
 ): Promise<ReleaseStatus> {
-  const { reads, newest, waves, reached } = await readAll(members, lambdaFor);
+  const { reads, newest, waves, reached, ledger: recorded } = await readAll(members, lambdaFor, ledger);
+  const ended = recorded?.record.outcome;
   const functions = reads.map((read): MemberStatus => {
     const state = stateOf(read, newest);
     const ofNewest = state === "shifting" || state === "promoted";
@@ -133,14 +195,17 @@ export async function releaseStatus(
   });
   const inProgress =
     newest !== undefined &&
+    !ended &&
     (functions.some((row) => row.state === "shifting" || row.state === "published") ||
       (reached ?? 0) < (waves ?? 0));
   const summary =
     newest === undefined
       ? `No release recorded on these ${functions.length} functions.`
-      : inProgress
-        ? `Release ${newest} is unfinished (reached wave ${reached} of ${waves}). Run \`lambda-rollout promote --config … --env …\` to finish it or \`lambda-rollout rollback --config … --env …\` to undo it.`
-        : `Release ${newest} finished: every function it moved serves its new version.`;
+      : ended
+        ? `Release ${newest} ended ${ended.outcome}${ended.reason ? `: ${ended.reason}` : "."}`
+        : inProgress
+          ? `Release ${newest} is unfinished (reached wave ${reached} of ${waves}). Run \`lambda-rollout promote --config … --env …\` to finish it or \`lambda-rollout rollback --config … --env …\` to undo it.`
+          : `Release ${newest} finished: every function it moved serves its new version.`;
   return { type: "release-status", release: newest ?? null, waves, reached, inProgress, functions, summary };
 }
 
@@ -157,13 +222,14 @@ export async function endRelease(
   lambdaFor: (region: string | undefined) => LambdaPort,
   resolution: "rollback" | "promote",
   now: () => number = Date.now,
+  ledger?: LedgerAccess,
 ): Promise<ReleaseEndResult> {
   const base = {
     type: "result" as const,
     function: `${name} (${members.length} functions)`,
     alias: [...new Set(members.map((m) => m.aliasName))].join(","),
   };
-  const before = await releaseStatus(members, lambdaFor);
+  const before = await releaseStatus(members, lambdaFor, ledger);
   const result = (
     outcome: ResultEvent["outcome"],
     exitCode: number,
@@ -194,7 +260,7 @@ export async function endRelease(
     );
   }
   const id = before.release as string;
-  const { reads } = await readAll(members, lambdaFor);
+  const { reads, ledger: recorded } = await readAll(members, lambdaFor, ledger);
   const failures: string[] = [];
   await Promise.all(
     reads.map(async (read) => {
@@ -231,7 +297,35 @@ export async function endRelease(
       }
     }),
   );
-  const after = await releaseStatus(members, lambdaFor);
+  // The record gets the operator's action and, unless some function could not be set, the outcome;
+  // every alias's lock is freed with it.
+  let unrecorded = "";
+  if (ledger && recorded) {
+    const outcome = resolution === "rollback" ? "rolled_back" : "promoted";
+    await recordOperatorAction(
+      ledger,
+      id,
+      {
+        name: resolution,
+        actor: ledger.actor,
+        detail: `${resolution} of the release${failures.length > 0 ? `; ${failures.length} function(s) could not be set` : ""}`,
+        now: now(),
+        outcome:
+          failures.length > 0
+            ? undefined
+            : {
+                outcome,
+                exitCode: outcome === "promoted" ? 0 : 1,
+                reason: `${outcome === "promoted" ? "Promoted" : "Rolled back"} by an operator.`,
+                hint: null,
+              },
+      },
+      failures.length > 0 ? [] : recorded.heads,
+    ).catch((error: unknown) => {
+      unrecorded = ` The ledger record could not be updated (${error instanceof Error ? error.message : String(error)}).`;
+    });
+  }
+  const after = await releaseStatus(members, lambdaFor, ledger);
   if (failures.length > 0) {
     return result(
       "failed",
@@ -254,8 +348,8 @@ export async function endRelease(
     resolution === "rollback" ? "rolled_back" : "promoted",
     ExitCode.ok,
     resolution === "rollback"
-      ? `Release ${id} rolled back: every function it moved serves its pre-release version again.`
-      : `Release ${id} promoted: every function it published serves its new version.`,
+      ? `Release ${id} rolled back: every function it moved serves its pre-release version again.${unrecorded}`
+      : `Release ${id} promoted: every function it published serves its new version.${unrecorded}`,
     null,
     after.functions,
   );

@@ -24,14 +24,9 @@ import { type AliasWriter, describeRouting } from "./alias-writer.js";
 import { worstCaseOf } from "./deploy.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS } from "./engine.js";
 import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
+import type { LedgerAccess } from "./ledger/location.js";
 import { gateSummary, type RecordTarget } from "./ledger/record.js";
-import {
-  endSession,
-  type LedgerAccess,
-  LedgerSession,
-  NO_LEDGER_WARNING,
-  recordTarget,
-} from "./ledger/session.js";
+import { endSession, LedgerSession, NO_LEDGER_WARNING, recordTarget } from "./ledger/session.js";
 import { assertCredentialsOutlive, type WorstCase } from "./lifetime.js";
 import { allSettledOrThrow, runWave, type WaveMember } from "./lockstep.js";
 import { liveDescription, newReleaseId, parseReplaced } from "./progress.js";

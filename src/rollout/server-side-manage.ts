@@ -3,9 +3,11 @@
  * first (a StopExecution runs no Catch, so nothing inside the machine restores anything), then the
  * alias is set whole, here, on the version asked for.
  */
-import { ExitCode } from "../errors.js";
+import { ExitCode, InputError } from "../errors.js";
 import type { LambdaPort, StepFunctionsPort } from "../ports.js";
 import { failedResult, type ResultEvent } from "./events.js";
+import { intentOf, recordAction } from "./ledger/intent.js";
+import type { LedgerAccess } from "./ledger/location.js";
 import { executionOf, liveDescription } from "./progress.js";
 
 export const STOPPED_ERROR = "lambda-rollout.Stopped";
@@ -27,14 +29,22 @@ export async function stopExecutionFirst(
   aliasName: string,
   resolution: "rollback" | "promote",
   now: () => number = Date.now,
+  ledger?: LedgerAccess,
 ): Promise<ResultEvent | undefined> {
   const base = { type: "result" as const, function: functionName, alias: aliasName };
   try {
     const alias = await lambda.getAlias(functionName, aliasName);
-    const arn = executionOf(alias.description);
+    // The ledger's record names the execution; the description is the fallback for older roll-outs.
+    const intent = ledger ? await intentOf(ledger, alias, now()) : undefined;
+    const arn = intent?.open?.executionArn ?? executionOf(alias.description);
     if (!arn) return undefined;
-    const execution = await stepFunctions.describeExecution(arn);
-    if (execution.status !== "RUNNING") return undefined;
+    const execution = await stepFunctions.describeExecution(arn).catch((error: unknown) => {
+      // Step Functions forgets closed executions after 90 days, and a state machine can be recreated:
+      // an execution that no longer exists runs nothing, so the alias is settled as a local one.
+      if (error instanceof InputError) return undefined;
+      throw error;
+    });
+    if (execution?.status !== "RUNNING") return undefined;
     await stepFunctions.stopExecution(arn, STOPPED_ERROR, `lambda-rollout ${resolution}`);
     const plan = JSON.parse(execution.input ?? "{}") as PlanVersions;
     const stable = String(plan.stableVersion ?? alias.version);
@@ -45,6 +55,20 @@ export async function stopExecutionFirst(
     await lambda.updateAlias(functionName, aliasName, { version: target }, current.revisionId, {
       description: liveDescription(undefined, target, now(), resolution === "promote" ? stable : undefined),
     });
+    if (intent) {
+      const outcome = resolution === "rollback" ? "rolled_back" : "promoted";
+      await recordAction(intent, {
+        name: resolution,
+        detail: `stopped execution ${arn}; 100% on v${target}`,
+        now: now(),
+        outcome: {
+          outcome,
+          exitCode: outcome === "promoted" ? 0 : 1,
+          reason: `${resolution === "rollback" ? "Rolled back" : "Promoted"} by an operator (execution stopped).`,
+          hint: null,
+        },
+      }).catch(() => {});
+    }
     return {
       ...base,
       outcome: resolution === "rollback" ? "rolled_back" : "promoted",

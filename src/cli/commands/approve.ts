@@ -1,7 +1,15 @@
 import { approve } from "../../rollout/approval.js";
 import type { CliIo } from "../io.js";
 import { resultLineCommand } from "./result-line.js";
-import { awsLambda, type LambdaFactory, resolveTarget, type TargetFlags } from "./target.js";
+import {
+  awsLambda,
+  awsLedgerStore,
+  type LambdaFactory,
+  type LedgerStoreFactory,
+  ledgerFor,
+  resolveTarget,
+  type TargetFlags,
+} from "./target.js";
 
 /**
  * `lambda-rollout approve`: records the approval a deploy with --manual-approval waits for. Like
@@ -11,9 +19,11 @@ export async function approveCommand(
   flags: TargetFlags,
   io: CliIo,
   lambdaFor: LambdaFactory = awsLambda,
+  ledgerStoreFor: LedgerStoreFactory = awsLedgerStore,
 ): Promise<number> {
   return resultLineCommand(flags, io, async () => {
     const target = await resolveTarget(flags, io);
-    return approve(lambdaFor(target.region), target.functionName, target.aliasName);
+    const ledger = ledgerFor(target.ledger, target.region, io, ledgerStoreFor);
+    return approve(lambdaFor(target.region), target.functionName, target.aliasName, Date.now(), ledger);
   });
 }

@@ -4,8 +4,11 @@ import { stopExecutionFirst } from "../../rollout/server-side-manage.js";
 import type { CliIo } from "../io.js";
 import { resultLineCommand } from "./result-line.js";
 import {
+  awsLedgerStore,
   awsStepFunctions,
   type LambdaFactory,
+  type LedgerStoreFactory,
+  ledgerFor,
   resolveTargets,
   type StepFunctionsFactory,
   type TargetFlags,
@@ -21,19 +24,29 @@ export async function endSplit(
   io: CliIo,
   lambdaFor: LambdaFactory,
   stepFunctionsFor: StepFunctionsFactory = awsStepFunctions,
+  ledgerStoreFor: LedgerStoreFactory = awsLedgerStore,
 ): Promise<number> {
   return resultLineCommand(flags, io, async () => {
     const resolved = await resolveTargets(flags, io);
     if (resolved.kind === "release") {
-      const { name, members } = resolved.release;
-      return endRelease(name, members, lambdaFor, resolution);
+      const { name, members, ledger } = resolved.release;
+      const access = ledgerFor(ledger, members[0]?.region, io, ledgerStoreFor);
+      return endRelease(name, members, lambdaFor, resolution, Date.now, access);
     }
     const { functionName, aliasName, region } = resolved.target;
     const lambda = lambdaFor(region);
+    const ledger = ledgerFor(resolved.target.ledger, region, io, ledgerStoreFor);
     // A Step Functions execution still shifting this alias is stopped before anything else.
     return (
-      (await stopExecutionFirst(lambda, stepFunctionsFor(region), functionName, aliasName, resolution)) ??
-      (await resolveSplit(lambda, functionName, aliasName, resolution))
+      (await stopExecutionFirst(
+        lambda,
+        stepFunctionsFor(region),
+        functionName,
+        aliasName,
+        resolution,
+        Date.now,
+        ledger,
+      )) ?? (await resolveSplit(lambda, functionName, aliasName, resolution, Date.now(), ledger))
     );
   });
 }

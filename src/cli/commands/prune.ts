@@ -2,7 +2,14 @@ import { environmentFromFlags } from "../../config/index.js";
 import { ExitCode, InputError } from "../../errors.js";
 import { checkKeep, formatBytes, type PruneReport, prune, pruneFailure } from "../../rollout/prune.js";
 import type { CliIo } from "../io.js";
-import { awsLambda, type LambdaFactory, resolveTarget } from "./target.js";
+import {
+  awsLambda,
+  awsLedgerStore,
+  type LambdaFactory,
+  type LedgerStoreFactory,
+  ledgerFor,
+  resolveTarget,
+} from "./target.js";
 
 export interface PruneFlags {
   function?: string;
@@ -12,6 +19,8 @@ export interface PruneFlags {
   keep?: string;
   dryRun?: boolean;
   json?: boolean;
+  ledgerBucket?: string;
+  ledgerPrefix?: string;
 }
 
 /** `--keep` as typed: digits only, so `1.5`, `-1`, `0` and `5x` are all refused (exit 2). */
@@ -32,6 +41,7 @@ export async function pruneCommand(
   flags: PruneFlags,
   io: CliIo,
   lambdaFor: LambdaFactory = awsLambda,
+  ledgerStoreFor: LedgerStoreFactory = awsLedgerStore,
 ): Promise<number> {
   const keepFlag = flags.keep === undefined ? undefined : parseKeep(flags.keep);
   const resolution = await environmentFromFlags(flags, { cwd: io.cwd, env: io.env });
@@ -47,6 +57,7 @@ export async function pruneCommand(
     lambdaFor(target.region),
     { functionName: target.functionName, keep, dryRun: flags.dryRun === true },
     { signal: io.signal },
+    ledgerFor(target.ledger, target.region, io, ledgerStoreFor),
   );
   if (flags.json) io.stdout.write(`${JSON.stringify(report)}\n`);
   else io.stdout.write(describe(report));

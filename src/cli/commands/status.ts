@@ -3,8 +3,11 @@ import { type ReleaseStatus, releaseStatus } from "../../rollout/release-manage.
 import type { CliIo } from "../io.js";
 import {
   awsLambda,
+  awsLedgerStore,
   awsStepFunctions,
   type LambdaFactory,
+  type LedgerStoreFactory,
+  ledgerFor,
   resolveTargets,
   type StepFunctionsFactory,
   type TargetFlags,
@@ -26,10 +29,16 @@ export async function statusCommand(
   io: CliIo,
   lambdaFor: LambdaFactory = awsLambda,
   stepFunctionsFor: StepFunctionsFactory = awsStepFunctions,
+  ledgerStoreFor: LedgerStoreFactory = awsLedgerStore,
 ): Promise<number> {
   const resolved = await resolveTargets(flags, io);
   if (resolved.kind === "release") {
-    const report = await releaseStatus(resolved.release.members, lambdaFor);
+    const { members, ledger } = resolved.release;
+    const report = await releaseStatus(
+      members,
+      lambdaFor,
+      ledgerFor(ledger, members[0]?.region, io, ledgerStoreFor),
+    );
     if (flags.json) io.stdout.write(`${JSON.stringify(report)}\n`);
     else io.stdout.write(`${formatReleaseStatus(report)}\n`);
     return 0;
@@ -41,6 +50,7 @@ export async function statusCommand(
     target.aliasName,
     target.region,
     stepFunctionsFor(target.region),
+    ledgerFor(target.ledger, target.region, io, ledgerStoreFor),
   );
   if (flags.json) io.stdout.write(`${JSON.stringify(report)}\n`);
   else

@@ -2,8 +2,11 @@ import { createAwsPorts } from "../../aws/index.js";
 import { checkAliasName, targetOf } from "../../config/function-name.js";
 import { DEFAULT_ALIAS, environmentFromFlags, type Resolution } from "../../config/index.js";
 import { InputError } from "../../errors.js";
-import type { LambdaPort, StepFunctionsPort } from "../../ports.js";
+import type { LambdaPort, LedgerStore, StepFunctionsPort } from "../../ports.js";
+import type { LedgerAccess } from "../../rollout/ledger/location.js";
+import { type LedgerLocation, ledgerLocation } from "../../rollout/ledger/location.js";
 import type { ReleaseMember } from "../../rollout/release-manage.js";
+import { ledgerAccess } from "../../run.js";
 import type { CliIo } from "../io.js";
 
 /** The flags of `status`, `rollback` and `promote`. */
@@ -14,12 +17,17 @@ export interface TargetFlags {
   config?: string;
   env?: string;
   json?: boolean;
+  /** Where the ledger is, when neither the configuration nor the artifact bucket says. */
+  ledgerBucket?: string;
+  ledgerPrefix?: string;
 }
 
 export interface Target {
   functionName: string;
   aliasName: string;
   region: string | undefined;
+  /** Where the ledger is (flags, `ledger:`, else the environment's artifact bucket); undefined: none. */
+  ledger: LedgerLocation | undefined;
 }
 
 /** Builds the Lambda adapter for a region; tests pass a fake. */
@@ -33,10 +41,40 @@ export type StepFunctionsFactory = (region: string | undefined) => StepFunctions
 export const awsStepFunctions: StepFunctionsFactory = (region) =>
   createAwsPorts(region ? { region } : {}).stepFunctions;
 
+/** Builds the ledger's store for a region; tests pass a fake. */
+export type LedgerStoreFactory = (region: string | undefined) => LedgerStore;
+
+export const awsLedgerStore: LedgerStoreFactory = (region) =>
+  createAwsPorts(region ? { region } : {}).ledgerStore;
+
+/** The ledger a command reads and writes, when one is configured. */
+export function ledgerFor(
+  location: LedgerLocation | undefined,
+  region: string | undefined,
+  io: CliIo,
+  storeFor: LedgerStoreFactory = awsLedgerStore,
+): LedgerAccess | undefined {
+  return location ? ledgerAccess(location, storeFor(region), io.env) : undefined;
+}
+
 /** Every function of a release environment (`functions:`), for status, rollback and promote. */
 export interface ReleaseTargets {
   name: string;
   members: ReleaseMember[];
+  ledger: LedgerLocation | undefined;
+}
+
+/** The ledger from the flags, else the environment's `ledger:`, else its (first) artifact bucket. */
+function ledgerOfFlags(
+  flags: TargetFlags,
+  environment: { ledger: { bucket: string; prefix: string | undefined } | undefined } | undefined,
+  artifact: { bucket: string; prefix?: string | undefined } | undefined,
+): LedgerLocation | undefined {
+  const given = flags.ledgerBucket !== undefined || flags.ledgerPrefix !== undefined;
+  return ledgerLocation(
+    given ? { bucket: flags.ledgerBucket, prefix: flags.ledgerPrefix } : environment?.ledger,
+    artifact,
+  );
 }
 
 /** One function, or every function of a release when the environment lists `functions:`. */
@@ -64,6 +102,7 @@ export async function resolveTargets(
           aliasName: item.alias,
           region: item.region,
         })),
+        ledger: ledgerOfFlags(flags, resolution.environment, release.functions[0]?.artifact),
       },
     };
   }
@@ -103,5 +142,6 @@ export async function resolveTarget(
       flags.alias !== undefined ? "--alias" : `alias of environment "${environment?.name}"`,
     ),
     region: target.region,
+    ledger: ledgerOfFlags(flags, environment, environment?.artifact),
   };
 }

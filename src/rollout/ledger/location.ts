@@ -5,6 +5,8 @@
  * no artifact bucket).
  */
 import { InputError } from "../../errors.js";
+import type { LedgerStore } from "../../ports.js";
+import type { Actor } from "./record.js";
 
 export interface LedgerLocation {
   bucket: string;
@@ -13,6 +15,13 @@ export interface LedgerLocation {
 }
 
 /** The alias a head belongs to, from its ARN (account and region make the key unique across both). */
+/** What a run needs to use the ledger: where it is, how to reach it, who is asking. */
+export interface LedgerAccess {
+  store: LedgerStore;
+  location: LedgerLocation;
+  actor: Actor;
+}
+
 export interface AliasKey {
   function: string;
   region: string;

@@ -32,6 +32,8 @@ export interface AcquireContext extends CallOptions {
   /** Whether the alias is split right now (a dead holder's split is never taken over). */
   isSplit: () => Promise<boolean>;
   warn: (message: string) => void;
+  /** Whether the holder is a detached execution that has ended (its lease is as long as it may run). */
+  ended?: ((holder: Holder) => Promise<boolean>) | undefined;
 }
 
 const serialize = (head: AliasHead) => `${JSON.stringify(head, null, 2)}\n`;
@@ -82,7 +84,8 @@ export async function acquire(
     let tookOverFrom: string | undefined;
     if (current.holder) {
       const expired = Date.parse(current.holder.leaseUntil) <= context.now;
-      if (!expired || (await context.isSplit())) throw lockHeldError(alias, current.holder, expired);
+      const gone = expired || ((await context.ended?.(current.holder)) ?? false);
+      if (!gone || (await context.isSplit())) throw lockHeldError(alias, current.holder, expired);
       tookOverFrom = current.holder.id;
     }
     const recent = [...current.recent.filter((r) => r.id !== holder.id), entry].slice(-RECENT_LIMIT);
@@ -91,7 +94,7 @@ export async function acquire(
       const etag = await store.replace(location.bucket, key, serialize(head), found.etag, call);
       if (tookOverFrom)
         context.warn(
-          `Took over the lock of ${alias.function}:${alias.alias} from roll-out ${tookOverFrom} (${describeActor(current.holder?.actor ?? { name: "?" })}): its lease ran out at ${current.holder?.leaseUntil} and the alias is not split, so its runner is gone.`,
+          `Took over the lock of ${alias.function}:${alias.alias} from roll-out ${tookOverFrom} (${describeActor(current.holder?.actor ?? { name: "?" })}): its runner is gone (its lease ran out, or its execution ended) and the alias is not split.`,
         );
       return { key, etag, head, tookOverFrom };
     } catch (error) {

@@ -5,7 +5,7 @@
  */
 import { LedgerRaceError } from "../../errors.js";
 import type { CallOptions } from "../../ports.js";
-import { type AliasKey, recordKey } from "./location.js";
+import { type AliasKey, type LedgerAccess, recordKey } from "./location.js";
 import { type HeldHead, readHead, rewriteHead } from "./lock.js";
 import {
   type Actor,
@@ -15,7 +15,6 @@ import {
   type RecordOutcome,
   type RolloutRecord,
 } from "./record.js";
-import type { LedgerAccess } from "./session.js";
 
 export async function readRecord(
   access: Pick<LedgerAccess, "store" | "location">,

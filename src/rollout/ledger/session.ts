@@ -8,12 +8,12 @@
  * alias is already settled. What the record may miss then is said in the result.
  */
 import { LedgerRaceError } from "../../errors.js";
-import type { CallOptions, Clock, LedgerStore } from "../../ports.js";
+import type { CallOptions, Clock, ExecutionState } from "../../ports.js";
 import type { ResultEvent, StampedEvent } from "../events.js";
-import { type AliasKey, aliasKeyOf, describeLocation, type LedgerLocation, recordKey } from "./location.js";
+import { executionOutcome } from "./intent.js";
+import { type AliasKey, aliasKeyOf, describeLocation, type LedgerAccess, recordKey } from "./location.js";
 import { acquire, type HeldHead, LEASE_MS, rewriteHead } from "./lock.js";
 import {
-  type Actor,
   entryOf,
   type Holder,
   isMilestone,
@@ -25,13 +25,6 @@ import {
   type RolloutRecord,
   SCHEMA,
 } from "./record.js";
-
-/** What a run needs to use the ledger: where it is, how to reach it, who is asking. */
-export interface LedgerAccess {
-  store: LedgerStore;
-  location: LedgerLocation;
-  actor: Actor;
-}
 
 export interface BeginRequest {
   id: string;
@@ -48,6 +41,11 @@ export interface BeginContext extends CallOptions {
   /** Whether an alias is split right now (a dead holder's split is never taken over). */
   isSplit: (target: RecordTarget) => Promise<boolean>;
   warn: (message: string) => void;
+  /**
+   * Reads a Step Functions execution (undefined when it no longer exists): a lock held by a detached
+   * server-side roll-out whose execution ended is closed with the execution's outcome and taken over.
+   */
+  describeExecution?: ((arn: string) => Promise<ExecutionState | undefined>) | undefined;
 }
 
 const serialize = (record: RolloutRecord) => `${JSON.stringify(record, null, 2)}\n`;
@@ -122,6 +120,7 @@ export class LedgerSession {
           signal: context.signal,
           isSplit: () => context.isSplit(target),
           warn: context.warn,
+          ended: (holder) => session.executionEnded(holder.id, context),
         });
         session.heads.push(held);
         if (held.tookOverFrom) await session.abandon(held.tookOverFrom, context);
@@ -281,14 +280,35 @@ export class LedgerSession {
     return results.flatMap((held) => (held ? [held] : []));
   }
 
-  /** Marks a dead holder's unfinished record as abandoned (best effort: its lock is ours already). */
+  /** The outcome of a holder's server-side execution once it ended; undefined while it runs (or for none). */
+  private readonly ended = new Map<string, RecordOutcome>();
+
+  /** True when the holder is a detached execution that has ended (or no longer exists). */
+  async executionEnded(id: string, context: BeginContext): Promise<boolean> {
+    if (!context.describeExecution) return false;
+    const { store, location } = this.access;
+    const found = await store.get(location.bucket, recordKey(location, id), context);
+    const arn = found && parseDocument<RolloutRecord>(found.body)?.executionArn;
+    if (!arn) return false;
+    const execution = await context.describeExecution(arn);
+    const outcome = execution
+      ? executionOutcome(execution, this.clock.now())
+      : { outcome: "failed", exitCode: 4, reason: `Its execution ${arn} no longer exists.`, hint: null };
+    if (outcome) this.ended.set(id, outcome);
+    return outcome !== undefined;
+  }
+
+  /**
+   * Closes a record whose lock this session took over: a dead runner's (abandoned) or an ended
+   * execution's (its outcome). Best effort: the lock is ours already.
+   */
   private async abandon(id: string, options: CallOptions): Promise<void> {
     const { store, location } = this.access;
     const key = recordKey(location, id);
     const found = await store.get(location.bucket, key, options).catch(() => undefined);
     const record = found && parseDocument<RolloutRecord>(found.body);
     if (!found || !record || record.outcome) return;
-    record.outcome = {
+    record.outcome = this.ended.get(id) ?? {
       outcome: "abandoned",
       exitCode: 0,
       reason: `Its runner stopped without finishing; roll-out ${this.record.id} took over the lock after the lease ran out.`,
