@@ -6,6 +6,7 @@
 import { Command } from "commander";
 import { LAMBDA_RUNTIME } from "../artifact/runtime.js";
 import type { DeployFlags } from "./commands/deploy.js";
+import type { HistoryFlags } from "./commands/history.js";
 import type { IamPolicyFlags } from "./commands/iam-policy.js";
 import type { PackageFlags } from "./commands/package.js";
 import type { PruneFlags } from "./commands/prune.js";
@@ -77,6 +78,49 @@ Exit codes: 0 approved (or already approved) · 2 invalid input · 3 nothing is 
     )
     .action((flags: TargetFlags) =>
       choose(async () => (await import("./commands/approve.js")).approveCommand(flags, io)),
+    );
+  declareTarget(
+    program
+      .command("history")
+      .argument("[id]", "one roll-out's id (r-…): its whole timeline")
+      .description(
+        "What was deployed, when, by whom, and how it ended: the roll-outs of an alias (or of every function of a release environment), newest first, from the ledger.",
+      )
+      .option("--limit <n>", "how many roll-outs to list (default 20)"),
+  )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  lambda-rollout history --function orders             # the alias's roll-outs, newest first
+  lambda-rollout history --config lambda-rollout.yml --env production --limit 50
+  lambda-rollout history r-mhx1k2ab-9f3c --env production   # one roll-out: shifts, gate verdicts, operators
+
+Exit codes: 0 listed · 2 invalid input, no ledger configured, or no such roll-out · 4 AWS error`,
+    )
+    .action((id: string | undefined, flags: HistoryFlags) =>
+      choose(async () => (await import("./commands/history.js")).historyCommand(id, flags, io)),
+    );
+  declareTarget(
+    program
+      .command("unlock")
+      .description(
+        "Free an alias's ledger lock by hand (a runner that died), after saying what held it. Routing is left as it is.",
+      ),
+  )
+    .addHelpText(
+      "after",
+      `
+A lock whose runner died is taken over by the next deploy once its lease ran out and the alias is
+whole; rollback and promote free it too. Use unlock when you know the holder is gone sooner.
+
+Example:
+  lambda-rollout unlock --function orders --alias live
+
+Exit codes: 0 unlocked (or not locked) · 2 invalid input or no ledger configured · 4 AWS error`,
+    )
+    .action((flags: TargetFlags) =>
+      choose(async () => (await import("./commands/unlock.js")).unlockCommand(flags, io)),
     );
   declarePackage(program).action((flags: PackageFlags) =>
     choose(async () => (await import("./commands/package.js")).packageCommand(flags, io)),

@@ -130,7 +130,18 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
   let toVersion: string | null = null;
   /** The first change this run made in AWS; from then on nothing is "nothing changed" (exit 2). */
   let changed: string | undefined;
+  /** What the ledger needs to begin: set after validation read the alias. */
+  let beginLedger: (() => Promise<LedgerSession>) | undefined;
   const finish = async (result: ResultEvent): Promise<ResultEvent> => {
+    // A noop is history too ("deployed, nothing to change"), recorded as one that ended at once.
+    if (!session && result.outcome === "noop" && !request.dryRun && beginLedger)
+      session = await beginLedger().catch((error: unknown) => {
+        emit({
+          type: "warning",
+          message: `The noop was not recorded in the ledger: ${error instanceof Error ? error.message : String(error)}`,
+        });
+        return undefined;
+      });
     const final = session
       ? await endSession(session, result, {
           states: new Map([[session.aliasArn, stateOf(result)]]),
@@ -196,6 +207,35 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       });
     }
     if (isSplit(alias)) throw midRolloutError(alias);
+    const ledger = ports.ledger;
+    if (ledger) {
+      const read = alias;
+      beginLedger = () =>
+        LedgerSession.begin(
+          ledger,
+          {
+            id: ports.rolloutId ?? newReleaseId(clock.now()),
+            kind: "rollout",
+            name: functionName,
+            engine: request.engine ? "stepfunctions" : "local",
+            plan: describePlan(plan),
+            gates: gateSummary(request),
+            targets: [
+              recordTarget(read, {
+                newVersion: target?.version,
+                codeSha256: target?.codeSha256 ?? artifact?.digest.base64,
+              }),
+            ],
+          },
+          {
+            clock,
+            signal,
+            isSplit: async () => isSplit(await lambda.getAlias(functionName, aliasName, call)),
+            warn: (message) => emit({ type: "warning", message }),
+            describeExecution: ports.stepFunctions && executionReader(ports.stepFunctions, signal),
+          },
+        );
+    }
     if (artifact && latest.handler) assertHandlerPresent(artifact, latest.handler, latest.runtime);
     let target: FunctionState | undefined;
     if ("version" in request.source) {
@@ -242,30 +282,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     if (signal?.aborted) throw interrupted();
     // The lock and the record come before the first write: a second roll-out of this alias stops here.
     if (ports.ledger) {
-      session = await LedgerSession.begin(
-        ports.ledger,
-        {
-          id: ports.rolloutId ?? newReleaseId(clock.now()),
-          kind: "rollout",
-          name: functionName,
-          engine: request.engine ? "stepfunctions" : "local",
-          plan: describePlan(plan),
-          gates: gateSummary(request),
-          targets: [
-            recordTarget(alias, {
-              newVersion: target?.version,
-              codeSha256: target?.codeSha256 ?? artifact?.digest.base64,
-            }),
-          ],
-        },
-        {
-          clock,
-          signal,
-          isSplit: async () => isSplit(await lambda.getAlias(functionName, aliasName, call)),
-          warn: (message) => emit({ type: "warning", message }),
-          describeExecution: ports.stepFunctions && executionReader(ports.stepFunctions, signal),
-        },
-      );
+      session = await (beginLedger as () => Promise<LedgerSession>)();
     } else emit({ type: "warning", message: NO_LEDGER_WARNING });
 
     if (onLatest) {

@@ -231,6 +231,7 @@ function checkPromise(lambda: FakeLambda, result: ResultEvent, scenario: Scenari
     failed: [2, 3, 4, 5],
     started: [] as number[],
     approved: [] as number[],
+    unlocked: [] as number[],
   }[result.outcome];
   expect(expectedExit, `outcome ${result.outcome} with exit ${result.exitCode}`).toContain(result.exitCode);
   // Nobody else writes and nothing is bad input here: a conflict or "invalid input" would be a lie.

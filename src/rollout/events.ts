@@ -4,10 +4,10 @@ import type { Plan } from "../plan/plan.js";
 import type { AliasRouting } from "../ports.js";
 
 /**
- * `approved` is the outcome of the `approve` command alone, never of a deploy. `started`: a detached
+ * `approved` is the outcome of the `approve` command alone, never of a deploy; `unlocked`, of `unlock`. `started`: a detached
  * server-side roll-out (or one no longer followed) runs on in Step Functions.
  */
-export type Outcome = "promoted" | "noop" | "rolled_back" | "failed" | "approved" | "started";
+export type Outcome = "promoted" | "noop" | "rolled_back" | "failed" | "approved" | "started" | "unlocked";
 
 export interface ResultEvent {
   type: "result";

@@ -252,7 +252,15 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
     },
     region: target.region,
     notify: notifyOf(inputs, environment, context.env),
-    ledger: ledgerOf(inputs, environment, "zip" in source ? source : environment?.artifact),
+    ledger: ledgerOf(
+      inputs,
+      environment,
+      "zip" in source
+        ? source
+        : inputs.bucket !== undefined
+          ? { bucket: inputs.bucket, prefix: inputs.prefix }
+          : environment?.artifact,
+    ),
     environment:
       environment && fromFile?.kind === "environment"
         ? { name: environment.name, reason: fromFile.reason }

@@ -2,9 +2,23 @@
  * The roll-out ledger against moto (real S3 conditional writes: a second `If-None-Match: *` and a stale
  * `If-Match` answer 412), driven through the real binary, read back with a client of the test's own.
  */
+import {
+  ListVersionsByFunctionCommand,
+  PublishVersionCommand,
+  UpdateAliasCommand,
+  UpdateFunctionCodeCommand,
+} from "@aws-sdk/client-lambda";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { aliasOf, clients, createTarget, runCli, startCli } from "../support/lambda-fixtures.js";
+import {
+  aliasOf,
+  clients,
+  createTarget,
+  packageBytes,
+  runCli,
+  setAlarm,
+  startCli,
+} from "../support/lambda-fixtures.js";
 import { type Moto, startMoto } from "../support/moto.js";
 
 let moto: Moto;
@@ -194,3 +208,293 @@ describe("deploy keeps a record and holds the alias's lock", () => {
     expect((await keysUnder(target.bucket, "")).filter((key) => key.endsWith(".zip"))).toEqual([]);
   });
 });
+
+/** A target whose v2 and v3 are published (packages v2, v3) while the alias serves v1. */
+async function targetWithVersions(label: string, count = 3) {
+  const target = await createTarget(moto, uniqueName(label));
+  const { lambda } = clients(moto);
+  for (let n = 2; n <= count; n++) {
+    await lambda.send(
+      new UpdateFunctionCodeCommand({ FunctionName: target.name, ZipFile: packageBytes(`v${n}`) }),
+    );
+    await lambda.send(new PublishVersionCommand({ FunctionName: target.name }));
+  }
+  return target;
+}
+
+async function versionsOf(name: string): Promise<string[]> {
+  const listed = await clients(moto).lambda.send(new ListVersionsByFunctionCommand({ FunctionName: name }));
+  return (listed.Versions ?? []).map((v) => v.Version as string).filter((v) => v !== "$LATEST");
+}
+
+describe("what the ledger fixes", () => {
+  test("prune during a `--version N` pre-traffic phase keeps N (the record names it)", async () => {
+    const target = await targetWithVersions("ledger-prune-pre");
+    const ledger = ["--ledger-bucket", target.bucket];
+    const deploy = startCli(moto, [
+      "deploy",
+      "--function",
+      target.name,
+      "--version",
+      "2",
+      "--strategy",
+      "AllAtOnce",
+      "--pre-traffic-hook",
+      "sleep 3",
+      "--json",
+      ...ledger,
+    ]);
+    await deploy.waitFor((event) => event.type === "plan");
+    // Wait until the lock is held: the record exists before the hook runs.
+    await until(async () =>
+      (await objectText(target.bucket, headKeyOf(target.name)))?.includes('"holder": {'),
+    );
+    const prune = await runCli(moto, [
+      "prune",
+      "--function",
+      target.name,
+      "--keep",
+      "1",
+      "--json",
+      ...ledger,
+    ]);
+    expect(prune.code, prune.stderr).toBe(0);
+    const report = JSON.parse(prune.stdout) as {
+      deleted: { version: string }[];
+      protected: { version: string; reasons: string[] }[];
+    };
+    expect(report.deleted).toEqual([]);
+    expect(report.protected.find((p) => p.version === "2")?.reasons.join(" ")).toMatch(
+      /rollout r-\S+ on alias live is unfinished \(ledger\)/,
+    );
+    const done = await deploy.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "2", weights: {} });
+    expect(await versionsOf(target.name)).toEqual(["1", "2", "3"]);
+  });
+
+  test("after `deploy --version N`, the rollback hint names the version N replaced", async () => {
+    const target = await createTarget(moto, uniqueName("ledger-hint"));
+    const base = ["--function", target.name, "--bucket", target.bucket, "--strategy", "AllAtOnce", "--json"];
+    expect((await runCli(moto, ["deploy", "--zip", target.v2, ...base])).code).toBe(0);
+    expect((await runCli(moto, ["deploy", "--zip", target.v3, ...base])).code).toBe(0);
+    // Back to v2 by version: v2's own description still says it replaced v1.
+    const back = await runCli(moto, ["deploy", "--version", "2", ...base]);
+    expect(back.code, back.stderr).toBe(0);
+    const hint = await runCli(moto, [
+      "rollback",
+      "--function",
+      target.name,
+      "--ledger-bucket",
+      target.bucket,
+      "--json",
+    ]);
+    const result = hint.events.at(-1) as { outcome: string; hint: string };
+    expect(result.outcome).toBe("noop");
+    expect(result.hint).toContain("v2 replaced v3");
+    expect(result.hint).toContain("--version 3");
+  });
+
+  test("rollback and promote settle a split whose description names an execution that no longer exists", async () => {
+    const target = await targetWithVersions("ledger-vanished", 2);
+    const gone = "arn:aws:states:us-east-1:123456789012:execution:lambda-rollout-gone:r-0000-dead";
+    for (const verb of ["rollback", "promote"] as const) {
+      await clients(moto).lambda.send(
+        new UpdateAliasCommand({
+          FunctionName: target.name,
+          Name: "live",
+          FunctionVersion: "1",
+          RoutingConfig: { AdditionalVersionWeights: { "2": 0.5 } },
+          Description: `lambda-rollout: step 1/2, 50% to v2 from v1 since 2026-01-01T00:00:00Z [execution=${gone}]`,
+        }),
+      );
+      const run = await runCli(moto, [verb, "--function", target.name, "--json"]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(await aliasOf(moto, target.name)).toEqual({
+        version: verb === "rollback" ? "1" : "2",
+        weights: {},
+      });
+      if (verb === "promote") break;
+    }
+  });
+
+  test("history lists five roll-outs newest first, with their outcomes and actors", async () => {
+    const target = await targetWithVersions("ledger-history", 3);
+    const ledger = ["--ledger-bucket", target.bucket];
+    const as = (name: string) => ({ USER: name, GITHUB_ACTIONS: undefined });
+    const ci = {
+      GITHUB_ACTIONS: "true",
+      GITHUB_ACTOR: "octocat",
+      GITHUB_REPOSITORY: "octo/shop",
+      GITHUB_RUN_ID: "7",
+    };
+    const deploy = (...extra: string[]) => [
+      "deploy",
+      "--function",
+      target.name,
+      "--json",
+      ...ledger,
+      ...extra,
+    ];
+    // 1. promoted (v1 → v2), from CI
+    expect(
+      (await runCli(moto, deploy("--version", "2", "--strategy", "AllAtOnce"), undefined, ci)).code,
+    ).toBe(0);
+    // 2. rolled back by an alarm that fires mid-bake (v2 → v3)
+    const alarmed = startCli(
+      moto,
+      deploy("--version", "3", "--steps", "50%:20s", "--interval", "500ms", "--alarm", target.alarm),
+      undefined,
+      as("alice"),
+    );
+    await alarmed.waitFor((event) => event.type === "bake");
+    await setAlarm(moto, target.alarm, "ALARM");
+    const alarmedDone = await alarmed.done;
+    await setAlarm(moto, target.alarm, "OK");
+    expect(alarmedDone.code, alarmedDone.stderr).toBe(1);
+    // 3. failed: someone else moves the alias while a pre-traffic hook runs (exit 3)
+    const foreign = `aws --endpoint-url ${moto.endpoint} --region us-east-1 lambda update-alias --function-name ${target.name} --name live --function-version 1 > /dev/null`;
+    const failed = await runCli(
+      moto,
+      deploy("--version", "3", "--steps", "50%:1s", "--pre-traffic-hook", foreign),
+      undefined,
+      as("bob"),
+    );
+    expect(failed.code, failed.stderr).toBe(3);
+    // 4. an operator's rollback mid-bake (v1 → v3)
+    const running = startCli(
+      moto,
+      deploy("--version", "3", "--steps", "50%:20s", "--interval", "500ms"),
+      undefined,
+      as("carol"),
+    );
+    await running.waitFor((event) => event.type === "bake");
+    expect(
+      (
+        await runCli(
+          moto,
+          ["rollback", "--function", target.name, "--json", ...ledger],
+          undefined,
+          as("dave"),
+        )
+      ).code,
+    ).toBe(0);
+    expect((await running.done).code).toBe(1);
+    // 5. a noop: v1 is live already
+    expect((await runCli(moto, deploy("--version", "1"), undefined, as("erin"))).code).toBe(0);
+
+    const history = await runCli(moto, ["history", "--function", target.name, "--json", ...ledger]);
+    expect(history.code, history.stderr).toBe(0);
+    const rollouts = (
+      JSON.parse(history.stdout) as {
+        rollouts: { actor: { name: string }; outcome: { outcome: string } | null }[];
+      }
+    ).rollouts;
+    expect(rollouts.map((r) => `${r.outcome?.outcome}:${r.actor.name}`)).toEqual([
+      "noop:erin",
+      "rolled_back:carol",
+      "failed:bob",
+      "rolled_back:alice",
+      "promoted:octocat",
+    ]);
+    const table = await runCli(moto, ["history", "--function", target.name, ...ledger]);
+    const lines = table.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^WHEN\s+ID\s+WHO\s+FROM→TO\s+PLAN\s+OUTCOME\s+DURATION\s+REASON$/);
+    expect(lines).toHaveLength(6);
+    expect(lines[5]).toContain("octocat (https://github.com/octo/shop/actions/runs/7)");
+    expect(lines[5]).toContain("v1→v2");
+    // One roll-out whole: the operator's rollback is in its timeline.
+    const carol = (rollouts[1] as unknown as { id: string }).id;
+    const one = await runCli(moto, ["history", carol, ...ledger]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toMatch(/operator rollback by dave@/);
+    expect(one.stdout).toMatch(/outcome: rolled_back \(exit 1\)/);
+  }, 60_000);
+
+  test("unlock says what held the lock and frees it", async () => {
+    const target = await targetWithVersions("ledger-unlock", 2);
+    const ledger = ["--ledger-bucket", target.bucket];
+    // Killed in its pre-traffic phase: the alias is whole, the lock held, its lease still running.
+    const running = startCli(
+      moto,
+      [
+        "deploy",
+        "--function",
+        target.name,
+        "--version",
+        "2",
+        "--strategy",
+        "AllAtOnce",
+        "--pre-traffic-hook",
+        "sleep 20",
+        "--json",
+        ...ledger,
+      ],
+      undefined,
+      { USER: "frank" },
+    );
+    await until(async () =>
+      (await objectText(target.bucket, headKeyOf(target.name)))?.includes('"holder": {'),
+    );
+    running.child.kill("SIGKILL");
+    await running.done;
+    const refused = await runCli(moto, [
+      "deploy",
+      "--function",
+      target.name,
+      "--version",
+      "2",
+      "--strategy",
+      "AllAtOnce",
+      "--json",
+      ...ledger,
+    ]);
+    expect(refused.code).toBe(3);
+    expect((refused.events.at(-1) as { reason: string }).reason).toMatch(
+      /is locked by roll-out r-\S+, started by frank@/,
+    );
+    const status = JSON.parse(
+      (await runCli(moto, ["status", "--function", target.name, "--json", ...ledger])).stdout,
+    );
+    expect(status).toMatchObject({
+      inProgress: true,
+      ledger: { lock: { expired: false }, rollout: { stableVersion: "1", newVersion: "2" } },
+    });
+    const unlocked = await runCli(moto, ["unlock", "--function", target.name, "--json", ...ledger]);
+    expect(unlocked.code, unlocked.stderr).toBe(0);
+    expect(unlocked.events.at(-1)).toMatchObject({ outcome: "unlocked" });
+    expect((unlocked.events.at(-1) as { reason: string }).reason).toMatch(
+      /held by roll-out r-\S+ by frank@\S+ since /,
+    );
+    const again = await runCli(moto, ["unlock", "--function", target.name, "--json", ...ledger]);
+    expect(again.events.at(-1)).toMatchObject({ outcome: "noop" });
+    // Free again: the deploy goes through, and the killed one's record says it was abandoned.
+    const retried = await runCli(moto, [
+      "deploy",
+      "--function",
+      target.name,
+      "--version",
+      "2",
+      "--strategy",
+      "AllAtOnce",
+      "--json",
+      ...ledger,
+    ]);
+    expect(retried.code, retried.stderr).toBe(0);
+    const history = JSON.parse(
+      (await runCli(moto, ["history", "--function", target.name, "--json", ...ledger])).stdout,
+    );
+    expect(history.rollouts.map((r: { outcome: { outcome: string } }) => r.outcome.outcome)).toEqual([
+      "promoted",
+      "abandoned",
+    ]);
+  }, 60_000);
+});
+
+async function until(done: () => Promise<boolean | undefined>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
