@@ -29,7 +29,8 @@ export interface ActionHost {
 
 export type ActionOptions = Omit<RunOptions, "emit">;
 
-function annotate(host: ActionHost, event: StampedEvent): void {
+/** The annotations an event makes: a failed gate is an error, a warning a warning, a wait for approval a notice. */
+export function annotate(host: ActionHost, event: StampedEvent): void {
   // In a release, the log's `[function region] ` prefix says which function an annotation is about.
   const prefix = functionPrefix(event);
   if (event.type === "gate" && event.verdict.status === "fail") {
