@@ -2,7 +2,7 @@
 // Thin launcher: signals become an AbortSignal (the engine rolls back), the result becomes the exit code.
 // Nothing that happens to this process's output or terminal may cut a roll-out short: the alias must
 // end whole whatever the console does.
-import { runCli } from "../dist/cli.mjs";
+import { crashLine, runCli } from "../dist/cli.mjs";
 
 // The SDK warns on every run that it will need Node 22 from 2027; lambda-rollout 0.1.x supports Node 20
 // (README, Requirements), so the notice is noise in every CI log. Set the variable to "false" to see it.
@@ -52,8 +52,7 @@ process.on("SIGHUP", () => {
 // A bug anywhere must not leave the alias split: stop the roll-out and let it restore the alias.
 const debug = process.argv.includes("--debug");
 function onCrash(error) {
-  const text = error instanceof Error ? (debug && error.stack) || error.message : String(error);
-  process.stderr.write(`\nerror: unexpected failure, rolling back: ${text}\n`);
+  process.stderr.write(crashLine(error, { debug, env: process.env }));
   if (!controller.signal.aborted) controller.abort("unexpected failure");
 }
 process.on("uncaughtException", onCrash);

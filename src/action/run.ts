@@ -2,12 +2,14 @@
  * The GitHub Action: read inputs, call the library's deployFromInputs (the CLI's own path), and report
  * through the runner: log lines, error annotations, outputs and the job summary. No deploy logic here.
  */
-import { describeEvent } from "../cli/output/render.js";
+import { functionPrefix } from "../cli/output/release-view.js";
+import { describeEvent, plainLines } from "../cli/output/render.js";
 import { ExitCode, type ExitCodeValue, InputError } from "../errors.js";
 import { failedResult, type ResultEvent, type StampedEvent } from "../rollout/events.js";
 import { deployFromInputs, type RunOptions, type RunTarget } from "../run.js";
 import { deploymentSettingsFromEnv, gitHubDeploymentReporter } from "./github-deployment.js";
 import { type InputReader, parseBoolean, readInputs } from "./inputs.js";
+import { isReleaseResult, releaseOutput } from "./release-summary.js";
 import { renderSummary } from "./summary.js";
 
 /** What the Action needs from the runner; @actions/core in production (see ./host.ts). */
@@ -27,14 +29,17 @@ export interface ActionHost {
 
 export type ActionOptions = Omit<RunOptions, "emit">;
 
-function annotate(host: ActionHost, event: StampedEvent): void {
+/** The annotations an event makes: a failed gate is an error, a warning a warning, a wait for approval a notice. */
+export function annotate(host: ActionHost, event: StampedEvent): void {
+  // In a release, the log's `[function region] ` prefix says which function an annotation is about.
+  const prefix = functionPrefix(event);
   if (event.type === "gate" && event.verdict.status === "fail") {
     host.error(
       event.verdict.detail,
-      `Health gate "${event.verdict.gate}" failed at ${event.weight}% (${event.phase})`,
+      `${prefix}Health gate "${event.verdict.gate}" failed at ${event.weight}% (${event.phase})`,
     );
   } else if (event.type === "warning") {
-    host.warning(event.message, "lambda-rollout");
+    host.warning(event.message, `${prefix}lambda-rollout`);
   } else if (event.type === "awaiting_approval") {
     host.notice(
       `Approve: ${event.approveCommand}\nStop: ${event.rollbackCommand}\nWithout approval by ${event.until}, it rolls back.`,
@@ -43,12 +48,27 @@ function annotate(host: ActionHost, event: StampedEvent): void {
   }
 }
 
-function reportResult(host: ActionHost, result: ResultEvent): void {
+/** The outputs of a run: a release's (`functions:`) name its functions, a single deploy's its versions. */
+function setOutputs(host: ActionHost, result: ResultEvent): void {
   host.setOutput("outcome", result.outcome);
+  if (isReleaseResult(result)) {
+    host.setOutput("release-id", result.release.id);
+    host.setOutput("release", releaseOutput(result));
+    return;
+  }
   host.setOutput("version", result.toVersion ?? "");
   host.setOutput("previous-version", result.fromVersion ?? "");
   if (result.executionArn) host.setOutput("execution-arn", result.executionArn);
-  const target = result.function ? `${result.function}:${result.alias}` : "lambda-rollout";
+}
+
+function reportResult(host: ActionHost, result: ResultEvent): void {
+  setOutputs(host, result);
+  // A release's result names the release ("production (3 functions)"), a deploy's the function:alias.
+  const target = isReleaseResult(result)
+    ? result.function
+    : result.function
+      ? `${result.function}:${result.alias}`
+      : "lambda-rollout";
   const message = [result.reason, result.hint].filter(Boolean).join("\n");
   if (result.outcome === "noop") host.notice(message || "Nothing to deploy.", `${target}: nothing to deploy`);
   else if (result.exitCode !== ExitCode.ok) {
@@ -79,8 +99,8 @@ export async function runAction(host: ActionHost, options: ActionOptions = {}): 
   const events: StampedEvent[] = [];
   const emit = (event: StampedEvent) => {
     events.push(event);
-    const line = describeEvent(event);
-    if (line !== undefined && event.type !== "result") host.info(line);
+    const lines = plainLines(event);
+    if (lines !== undefined && event.type !== "result") host.info(lines.join("\n"));
     annotate(host, event);
   };
   let result: ResultEvent;

@@ -31,6 +31,7 @@ const STATUS_MARK: Record<RowStatus, string> = {
   failed: "❌ failed",
   running: "⏳ running",
   "rolled back": "↩️ rolled back",
+  restored: "↩️ restored with the release",
 };
 
 /**
@@ -39,6 +40,14 @@ const STATUS_MARK: Record<RowStatus, string> = {
  */
 export function cell(text: string): string {
   return markdownText(text);
+}
+
+/** Where a package is in S3, and whether this run uploaded it. */
+export function packageText(artifact: NonNullable<Timeline["artifact"]>): string {
+  const { bucket, key, uploaded, reason } = artifact;
+  const how = uploaded ? (reason ? `uploaded: ${cell(reason)}` : "uploaded") : "already there, not uploaded";
+  // A code span ends at a backtick, so none may come from the prefix.
+  return `\`s3://${`${bucket}/${key}`.replaceAll("`", "")}\` (${how})`;
 }
 
 /** `m:ss` (or `h:mm:ss`) since the start. */
@@ -133,18 +142,9 @@ export function renderSummary(events: readonly StampedEvent[], context: SummaryC
   }
   if (plan?.type === "plan")
     facts.push(`**Strategy:** ${plan.plan.strategy}${plan.dryRun ? " (dry run)" : ""}`);
-  if (timeline.artifact) {
-    const { bucket, key, uploaded, reason } = timeline.artifact;
-    const how = uploaded
-      ? reason
-        ? `uploaded: ${cell(reason)}`
-        : "uploaded"
-      : "already there, not uploaded";
-    facts.push(
-      // A code span ends at a backtick, so none may come from the prefix.
-      `**Package:** \`s3://${`${bucket}/${key}`.replaceAll("`", "")}\` (${how})`,
-    );
-  }
+  const release = isRelease(events);
+  // A release's packages, one per function, are in its functions table.
+  if (timeline.artifact && !release) facts.push(`**Package:** ${packageText(timeline.artifact)}`);
   if (timeline.approval) {
     const { approveCommand, since, until, approvedAt } = timeline.approval;
     const how = approvedAt ? `approved at ${cell(approvedAt)}` : `waited until ${cell(until)} at most`;
@@ -158,8 +158,8 @@ export function renderSummary(events: readonly StampedEvent[], context: SummaryC
   if (result?.hint) facts.push(`**What to do:** ${cell(result.hint)}`);
   lines.push(...facts.map((fact) => `- ${fact}`));
 
-  if (isRelease(events)) {
-    lines.push(...releaseSections(events, { cell, stepTable, weightChart }));
+  if (release) {
+    lines.push(...releaseSections(events, { cell, packageText, stepTable, weightChart }));
   } else {
     const table = stepTable(timeline);
     if (table.length > 0) lines.push("", "### Steps", "", ...table);

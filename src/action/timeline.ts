@@ -2,6 +2,7 @@
  * Folds the engine's events into what a job summary shows: one row per traffic step with its gate
  * results, and the traffic weight (and error rate, when metric gates report one) over time.
  */
+import { functionPrefix } from "../cli/output/release-view.js";
 import type { GateVerdict, VerdictStatus } from "../health/gate.js";
 import type { ResultEvent, StampedEvent } from "../rollout/events.js";
 
@@ -12,7 +13,8 @@ export interface GateTally {
   detail: string;
 }
 
-export type RowStatus = "passed" | "failed" | "running" | "rolled back";
+/** `restored`: a release's function whose own gates passed, put back because another function failed. */
+export type RowStatus = "passed" | "failed" | "running" | "rolled back" | "restored";
 
 export interface StepRow {
   label: string;
@@ -95,7 +97,8 @@ export function buildTimeline(events: readonly StampedEvent[]): Timeline {
     switch (event.type) {
       case "info":
       case "warning":
-        timeline.messages.push({ level: event.type, text: event.message });
+        // The log's `[function region] ` prefix: in a release, which function a message is about.
+        timeline.messages.push({ level: event.type, text: `${functionPrefix(event)}${event.message}` });
         break;
       case "artifact":
         timeline.artifact = {
@@ -128,7 +131,11 @@ export function buildTimeline(events: readonly StampedEvent[]): Timeline {
         timeline.weight.push({ at: event.at, value: event.weight });
         break;
       case "rollback":
-        if (state.current) state.current.status = "failed";
+        // A release restores every function it moved when one fails (its events name their function):
+        // a row whose own gates did not fail was restored with the release; it did not fail.
+        if (state.current)
+          state.current.status =
+            event.function !== undefined && state.current.status !== "failed" ? "restored" : "failed";
         open(`rollback to v${event.routing.version}`, 0, event.at, "rolled back");
         timeline.weight.push({ at: event.at, value: 0 });
         break;

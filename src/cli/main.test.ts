@@ -1,8 +1,9 @@
 import { describe, expect, test } from "vitest";
+import { commandLines } from "../../test/support/runner-commands.js";
 import { LAMBDA_RUNTIME } from "../artifact/bundle.js";
 import { ExitCode } from "../errors.js";
 import type { CliIo } from "./io.js";
-import { runCli } from "./main.js";
+import { crashLine, runCli } from "./main.js";
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   let stdout = "";
@@ -68,10 +69,8 @@ describe("runCli, the one catch", () => {
 });
 
 describe("inside a GitHub Actions job", () => {
-  const forged = "bad\n::add-mask::secret ##[error]forged";
-  /** What the runner would take as a command in one line of output (actions/runner ActionCommand). */
-  const commands = (text: string) =>
-    text.split(/\r\n|\r|\n/).filter((line) => line.trimStart().startsWith("::") || line.includes("##["));
+  const forged = "bad\n::add-mask::secret ##[error]forged\r\u0085::set-output name=n::v";
+  const commands = commandLines;
 
   test("text from outside cannot become a workflow command; outside Actions it is printed as is", async () => {
     const args = ["status", "--function", forged, "--alias", "live", "--region", "eu-west-1"];
@@ -81,5 +80,14 @@ describe("inside a GitHub Actions job", () => {
     expect(commands(inActions.stderr)).toEqual([]);
     expect(inActions.stderr.replaceAll("\u200B", "")).toBe((await cli(args)).stderr);
     expect(commands((await cli(args)).stderr)).not.toEqual([]);
+  });
+
+  test("a crash's message cannot become a workflow command either", () => {
+    const error = new Error(`boom\n\u0085::add-mask::x\r##[error]y`);
+    const line = crashLine(error, { debug: false, env: { GITHUB_ACTIONS: "true" } });
+    expect(line).toContain("unexpected failure, rolling back: boom");
+    expect(commandLines(line)).toEqual([]);
+    expect(line.replaceAll("\u200B", "")).toBe(crashLine(error, { debug: false, env: {} }));
+    expect(commandLines(crashLine(error, { debug: false, env: {} }))).not.toEqual([]);
   });
 });

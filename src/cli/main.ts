@@ -4,7 +4,7 @@
  */
 import { CommanderError } from "commander";
 import { ExitCode, RolloutError } from "../errors.js";
-import { inertStream } from "../workflow-text.js";
+import { inertLogText, inertStream } from "../workflow-text.js";
 import type { CliIo } from "./io.js";
 import { parseCommandLine } from "./program.js";
 
@@ -25,6 +25,17 @@ export async function runCli(argv: string[], cliIo: CliIo): Promise<number> {
   } catch (error) {
     return exitCodeFor(error, io, debug);
   }
+}
+
+/**
+ * What the launcher prints when a bug escapes every catch (an uncaught exception or rejection): the
+ * message, the stack with --debug. Its text can come from anywhere, so in a GitHub Actions job it is
+ * made inert like every other line this process prints.
+ */
+export function crashLine(error: unknown, options: { debug: boolean; env: NodeJS.ProcessEnv }): string {
+  const text = error instanceof Error ? (options.debug && error.stack) || error.message : String(error);
+  const line = `\nerror: unexpected failure, rolling back: ${text}\n`;
+  return options.env.GITHUB_ACTIONS === "true" ? inertLogText(line) : line;
 }
 
 function inertIo(io: CliIo): CliIo {

@@ -93,7 +93,7 @@ describe("action.yml", () => {
     expect(validateAction(standIn).errors).toEqual([]);
   });
 
-  it("mirrors the CLI's deploy options and has the four outputs", async () => {
+  it("mirrors the CLI's deploy options and has the six outputs", async () => {
     const action = parse(await read("action.yml")) as { inputs: object; outputs: object };
     expect(Object.keys(action.inputs)).toEqual([
       "config",
@@ -127,6 +127,13 @@ describe("action.yml", () => {
       "state-machine",
       "detach",
     ]);
-    expect(Object.keys(action.outputs)).toEqual(["outcome", "version", "previous-version", "execution-arn"]);
+    expect(Object.keys(action.outputs)).toEqual([
+      "outcome",
+      "version",
+      "previous-version",
+      "execution-arn",
+      "release-id",
+      "release",
+    ]);
   });
 });

@@ -14,6 +14,7 @@ import {
   startCli,
 } from "../support/lambda-fixtures.js";
 import { type Moto, queueInvokeResults, startMoto } from "../support/moto.js";
+import { commandLines } from "../support/runner-commands.js";
 
 let moto: Moto;
 const sha256Base64 = (bytes: Uint8Array) => sha256(bytes).base64;
@@ -228,15 +229,20 @@ describe("deploy against moto, through the real binary", () => {
   test("an uncaught exception mid-bake stops the roll-out and waits for the rollback", async () => {
     const target = await createTarget(moto, uniqueName("crash"));
     const bug = join(target.dir, "bug.mjs");
-    await writeFile(bug, 'setTimeout(() => { throw new Error("injected bug"); }, 1500);\n');
+    // Its message is outside text too: in a GitHub Actions job it must not become a workflow command.
+    await writeFile(
+      bug,
+      'setTimeout(() => { throw new Error("injected bug\\n\\u0085::add-mask::crash"); }, 1500);\n',
+    );
     const run = await runCli(
       moto,
       deployArgs(target, target.v2, "--steps", "10%:30s", "--interval", "500ms"),
       undefined,
-      { NODE_OPTIONS: `--import=${bug}` },
+      { NODE_OPTIONS: `--import=${bug}`, GITHUB_ACTIONS: "true" },
     );
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toContain("unexpected failure, rolling back: injected bug");
+    expect(commandLines(run.stderr)).toEqual([]);
     expect(run.stderr).not.toMatch(/^\s+at /m);
     expect(run.events.at(-1)).toMatchObject({ outcome: "rolled_back", exitCode: 1 });
     expect(await aliasOf(moto, target.name)).toEqual({ version: "1", weights: {} });

@@ -103,9 +103,15 @@ export async function createReleaseFunction(
   return { name, region, alarm };
 }
 
-export async function setRegionAlarm(moto: Moto, region: string, alarm: string, state: "OK" | "ALARM") {
+export async function setRegionAlarm(
+  moto: Moto,
+  region: string,
+  alarm: string,
+  state: "OK" | "ALARM",
+  reason = "set by test",
+) {
   await regionClients(moto, region).cloudwatch.send(
-    new SetAlarmStateCommand({ AlarmName: alarm, StateValue: state, StateReason: "set by test" }),
+    new SetAlarmStateCommand({ AlarmName: alarm, StateValue: state, StateReason: reason }),
   );
 }
 
@@ -144,6 +150,8 @@ export interface ReleaseConfigOptions {
   interval?: string;
   /** S3 key prefix: one per test keeps their packages apart. */
   prefix: string;
+  /** More YAML lines for the environment, indented as its keys (4 spaces), e.g. `hooks:`. */
+  extra?: string[];
 }
 
 /**
@@ -177,6 +185,7 @@ export async function writeReleaseConfig(options: ReleaseConfigOptions): Promise
       );
     }
   }
+  lines.push(...(options.extra ?? []));
   await writeFile(join(dir, "lambda-rollout.yml"), `${lines.join("\n")}\n`);
   return dir;
 }

@@ -50,14 +50,22 @@ export function describeEvent(event: StampedEvent): string | undefined {
   }
 }
 
+/**
+ * The log lines of one event, each with the `[function region] ` prefix when it is about one function
+ * of a release; no time stamp. The CLI's plain log and live view, and the Action's log, print these.
+ */
+export function plainLines(event: StampedEvent): string[] | undefined {
+  const text = describeEvent(event);
+  if (text === undefined) return undefined;
+  const prefix = functionPrefix(event);
+  return text.split("\n").map((line) => `${prefix}${line}`);
+}
+
 /** Plain timestamped lines: what CI logs and pipes get. */
 export function plainRenderer(out: OutputStream): (event: StampedEvent) => void {
   return (event) => {
-    const text = describeEvent(event);
-    if (text === undefined) return;
     const stamp = new Date(event.at).toISOString();
-    const prefix = functionPrefix(event);
-    for (const line of text.split("\n")) out.write(`${stamp} ${prefix}${line}\n`);
+    for (const line of plainLines(event) ?? []) out.write(`${stamp} ${line}\n`);
   };
 }
 
@@ -153,16 +161,10 @@ export function ttyRenderer(
         event.type === "gate" &&
         (event.phase === "bake" || event.phase === "awaiting-approval") &&
         event.verdict.status === "pass";
-      const text = quiet ? undefined : describeEvent(event);
-      if (text !== undefined) {
+      const lines = quiet ? undefined : plainLines(event);
+      if (lines !== undefined) {
         const time = new Date(event.at).toLocaleTimeString();
-        const prefix = functionPrefix(event);
-        out.write(
-          `${clearStatus()}${text
-            .split("\n")
-            .map((line) => `${time} ${prefix}${line}`)
-            .join("\n")}\n`,
-        );
+        out.write(`${clearStatus()}${lines.map((line) => `${time} ${line}`).join("\n")}\n`);
       }
       if (event.type === "result") stop();
       else draw();
