@@ -2,6 +2,8 @@
  * The roll-out ledger against moto (real S3 conditional writes: a second `If-None-Match: *` and a stale
  * `If-Match` answer 412), driven through the real binary, read back with a client of the test's own.
  */
+
+import { CreateRoleCommand } from "@aws-sdk/client-iam";
 import {
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
@@ -9,7 +11,9 @@ import {
   UpdateFunctionCodeCommand,
 } from "@aws-sdk/client-lambda";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { CreateStateMachineCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
+import { stateMachineJson } from "../../src/stepfunctions/definition.js";
 import {
   aliasOf,
   clients,
@@ -20,6 +24,13 @@ import {
   startCli,
 } from "../support/lambda-fixtures.js";
 import { type Moto, startMoto } from "../support/moto.js";
+import {
+  createReleaseFunction,
+  type ReleaseFunctionFixture,
+  regionClients,
+  releaseAliasOf,
+  writeReleaseConfig,
+} from "../support/release-fixtures.js";
 
 let moto: Moto;
 let counter = 0;
@@ -498,3 +509,156 @@ async function until(done: () => Promise<boolean | undefined>, timeoutMs = 15_00
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+describe("a release's record is the truth of what it moved", () => {
+  const EU = "eu-west-1";
+  const US = "us-east-1";
+  const releaseArgs = (dir: string, command = "deploy") => [
+    command,
+    "--config",
+    `${dir}/lambda-rollout.yml`,
+    "--env",
+    "production",
+    "--json",
+  ];
+
+  test("killed in wave 2, a wave-1 description rewritten by hand: rollback still restores every function", async () => {
+    const n = ++counter;
+    const functions = [
+      await createReleaseFunction(moto, `rel-a-${n}`, EU),
+      await createReleaseFunction(moto, `rel-b-${n}`, EU),
+      await createReleaseFunction(moto, `rel-a-${n}`, US),
+    ];
+    const dir = await writeReleaseConfig({
+      functions,
+      prefix: `rel-${n}`,
+      waves: [{ regions: [EU] }, { regions: [US] }],
+      steps: "50%:4s",
+    });
+    const run = startCli(moto, releaseArgs(dir), dir);
+    await run.waitFor((e) => e.type === "shift" && e.region === US && e.weight === 50);
+    run.child.kill("SIGKILL");
+    await run.done;
+    const versions = async () =>
+      await Promise.all(functions.map(async (fn) => (await releaseAliasOf(moto, fn)).version));
+    expect(await versions()).toEqual(["2", "2", "1"]);
+    // A console edit (or a Terraform apply) replaces one wave-1 alias's description.
+    const [first] = functions as [ReleaseFunctionFixture];
+    await regionClients(moto, EU).lambda.send(
+      new UpdateAliasCommand({ FunctionName: first.name, Name: "live", Description: "managed by terraform" }),
+    );
+    const status = JSON.parse((await runCli(moto, releaseArgs(dir, "status"), dir)).stdout) as {
+      inProgress: boolean;
+      release: string | null;
+    };
+    expect(status.inProgress).toBe(true);
+    expect(status.release).toMatch(/^r-/);
+    const rollback = await runCli(moto, releaseArgs(dir, "rollback"), dir);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(rollback.events.at(-1)).toMatchObject({ outcome: "rolled_back" });
+    expect(await versions()).toEqual(["1", "1", "1"]);
+    for (const fn of functions) expect((await releaseAliasOf(moto, fn)).weights).toEqual({});
+    // The record says how it ended, and who ended it.
+    const history = JSON.parse((await runCli(moto, [...releaseArgs(dir, "history")], dir)).stdout) as {
+      rollouts: {
+        id: string;
+        kind: string;
+        outcome: { outcome: string } | null;
+        timeline: { type: string }[];
+      }[];
+    };
+    const [newest] = history.rollouts;
+    expect(newest).toMatchObject({ kind: "release", outcome: { outcome: "rolled_back" } });
+    expect(newest?.timeline.some((entry) => entry.type === "operator")).toBe(true);
+    const again = await runCli(moto, releaseArgs(dir, "rollback"), dir);
+    expect(again.events.at(-1)).toMatchObject({ outcome: "noop" });
+  }, 60_000);
+});
+
+describe("server-side roll-outs keep their record", () => {
+  test("prune during the final bake of a state machine with a 40-character name keeps the stable version; the alarm then restores it", async () => {
+    // Its own emulator: moto runs one Step Functions execution per process (see stepfunctions.test.ts).
+    const sfnMoto = await startMoto({}, { stepFunctions: true });
+    onTestFinished(() => sfnMoto.stop());
+    await clients(sfnMoto).iam.send(
+      new CreateRoleCommand({ RoleName: "lambda-exec", AssumeRolePolicyDocument: "{}" }),
+    );
+    const target = await createTarget(sfnMoto, "ledger-sfn-final-bake");
+    const name = "lambda-rollout-state-machine-for-orders1";
+    expect(name).toHaveLength(40);
+    const sfn = new SFNClient({
+      endpoint: sfnMoto.endpoint,
+      region: sfnMoto.region,
+      credentials: sfnMoto.credentials,
+    });
+    const machine = await sfn.send(
+      new CreateStateMachineCommand({
+        name,
+        definition: stateMachineJson(),
+        roleArn: "arn:aws:iam::123456789012:role/lambda-rollout-state-machine",
+      }),
+    );
+    // v2 published by someone else: no "(previous v1)" in its description to protect v1 by.
+    await clients(sfnMoto).lambda.send(
+      new UpdateFunctionCodeCommand({ FunctionName: target.name, ZipFile: packageBytes("v2") }),
+    );
+    await clients(sfnMoto).lambda.send(new PublishVersionCommand({ FunctionName: target.name }));
+    const run = startCli(sfnMoto, [
+      "deploy",
+      "--function",
+      target.name,
+      "--version",
+      "2",
+      "--bucket",
+      target.bucket,
+      "--steps",
+      "50%:1s",
+      "--final-bake",
+      "20s",
+      "--interval",
+      "1s",
+      "--alarm",
+      target.alarm,
+      "--engine",
+      "stepfunctions",
+      "--state-machine",
+      machine.stateMachineArn as string,
+      "--json",
+    ]);
+    await run.waitFor((event) => event.type === "shift" && event.weight === 100, 45_000);
+    const prune = await runCli(sfnMoto, [
+      "prune",
+      "--function",
+      target.name,
+      "--keep",
+      "1",
+      "--json",
+      "--ledger-bucket",
+      target.bucket,
+    ]);
+    expect(prune.code, prune.stderr).toBe(0);
+    const report = JSON.parse(prune.stdout) as {
+      deleted: unknown[];
+      protected: { version: string; reasons: string[] }[];
+    };
+    expect(report.deleted).toEqual([]);
+    expect(report.protected.map((p) => p.version)).toEqual(["1"]);
+    await setAlarm(sfnMoto, target.alarm, "ALARM");
+    const done = await run.done;
+    expect(done.code, done.stderr).toBe(1);
+    expect(await aliasOf(sfnMoto, target.name)).toEqual({ version: "1", weights: {} });
+    const result = done.events.at(-1) as { ledger: { id: string }; executionArn: string };
+    const record = JSON.parse(
+      (await clients(sfnMoto)
+        .s3.send(
+          new GetObjectCommand({ Bucket: target.bucket, Key: `rollouts/records/${result.ledger.id}.json` }),
+        )
+        .then((r) => r.Body?.transformToString())) ?? "{}",
+    );
+    expect(record).toMatchObject({
+      engine: "stepfunctions",
+      executionArn: result.executionArn,
+      outcome: { outcome: "rolled_back", exitCode: 1 },
+    });
+  }, 90_000);
+});
