@@ -340,6 +340,11 @@ function declareIamPolicy(program: Command): Command {
     .option("--region <region>", "region (default: config, then AWS_REGION)")
     .option("--account <id>", "account id (default: *)")
     .option("--partition <name>", "AWS partition (default: aws)")
+    .option("--ledger-bucket <bucket>", "S3 bucket of the roll-out ledger (default: the artifact bucket)")
+    .option(
+      "--ledger-prefix <prefix>",
+      "key prefix of the ledger (default: rollouts/, under the artifact prefix)",
+    )
     .option(
       "--state-machine <arn>",
       "state machine of --engine stepfunctions: adds StartExecution on it and Describe/GetHistory/Stop on its executions",

@@ -75,7 +75,40 @@ describe("deployerPolicy", () => {
       "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:errors",
     ]);
     const sids = deployerPolicy(target({ alarmNames: [] })).Statement.map((s) => s.Sid);
-    expect(sids).toEqual(["DeployFunction", "ArtifactObjects", "ArtifactListing", "ReadMetrics"]);
+    expect(sids).toEqual([
+      "DeployFunction",
+      "ArtifactObjects",
+      "ArtifactListing",
+      "LedgerObjects",
+      "LedgerReleases",
+      "LedgerListing",
+      "ReadMetrics",
+    ]);
+  });
+
+  it("lets the deployer use the ledger: this function's locks and records, releases' records to read, listing", () => {
+    expect(statement("LedgerObjects")).toMatchObject({
+      Action: ["s3:GetObject", "s3:PutObject"],
+      Resource: [
+        "arn:aws:s3:::artifacts-bucket/builds/rollouts/aliases/123456789012/eu-west-1/name-searcher-staging/*",
+        "arn:aws:s3:::artifacts-bucket/builds/rollouts/records/123456789012/eu-west-1/name-searcher-staging/*",
+      ],
+    });
+    expect(statement("LedgerReleases")).toMatchObject({
+      Action: ["s3:GetObject"],
+      Resource: ["arn:aws:s3:::artifacts-bucket/builds/rollouts/releases/*"],
+    });
+    expect(statement("LedgerListing")).toMatchObject({
+      Action: ["s3:ListBucket"],
+      Resource: ["arn:aws:s3:::artifacts-bucket"],
+      Condition: { StringLike: { "s3:prefix": ["builds/rollouts/*"] } },
+    });
+    // A ledger elsewhere (`ledger:` in the configuration) moves both grants there.
+    const elsewhere = deployerPolicy(target({ ledger: { bucket: "audit", prefix: "lambda/" } }));
+    expect(elsewhere.Statement.find((s) => s.Sid === "LedgerObjects")?.Resource).toEqual([
+      "arn:aws:s3:::audit/lambda/aliases/123456789012/eu-west-1/name-searcher-staging/*",
+      "arn:aws:s3:::audit/lambda/records/123456789012/eu-west-1/name-searcher-staging/*",
+    ]);
   });
 
   it("grants GetMetricData on * because it has no resource-level permissions", () => {

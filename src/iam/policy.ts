@@ -9,6 +9,7 @@
 
 import { artifactKeyPrefix } from "../artifact/key.js";
 import { InputError } from "../errors.js";
+import { type LedgerLocation, ledgerLocation } from "../rollout/ledger/location.js";
 
 export interface DeployerTarget {
   functionName: string;
@@ -31,6 +32,8 @@ export interface DeployerTarget {
   prune?: boolean;
   /** Name of the state machine that runs server-side roll-outs (`--engine stepfunctions`), if any. */
   stateMachineName?: string | undefined;
+  /** Where the roll-out ledger is (rollout/ledger); default: `PREFIX/rollouts/` in the artifact bucket. */
+  ledger?: LedgerLocation | undefined;
 }
 
 export type ConditionBlock = Record<string, Record<string, string[]>>;
@@ -148,6 +151,36 @@ function readAlarms(alarmNames: string[], partition: string, target: DeployerTar
   };
 }
 
+/**
+ * The ledger: this function's alias locks and roll-out records (both keyed by account, region and
+ * function), the records of releases to read (a release may hold this function's alias: status, prune
+ * and rollback read its record; releasePolicy lets a release's deployer write them), and ListBucket on
+ * the ledger prefix so a lock not taken yet answers 404, not 403.
+ */
+function ledgerStatements(target: DeployerTarget, partition: string): PolicyStatement[] {
+  const ledger = target.ledger ?? (ledgerLocation(undefined, target) as LedgerLocation);
+  const objects = `arn:${partition}:s3:::${ledger.bucket}/${ledger.prefix}`;
+  return [
+    {
+      Sid: "LedgerObjects",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject"],
+      Resource: [
+        `${objects}aliases/${target.accountId}/${target.region}/${target.functionName}/*`,
+        `${objects}records/${target.accountId}/${target.region}/${target.functionName}/*`,
+      ],
+    },
+    { Sid: "LedgerReleases", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${objects}releases/*`] },
+    {
+      Sid: "LedgerListing",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: [`arn:${partition}:s3:::${ledger.bucket}`],
+      Condition: { StringLike: { "s3:prefix": [`${ledger.prefix}*`] } },
+    },
+  ];
+}
+
 export function deployerPolicy(target: DeployerTarget): PolicyDocument {
   validate(target);
   const partition = target.partition ?? "aws";
@@ -177,6 +210,7 @@ export function deployerPolicy(target: DeployerTarget): PolicyDocument {
       Resource: [`arn:${partition}:s3:::${target.bucket}`],
       Condition: { StringLike: { "s3:prefix": [`${keyPrefix}*`] } },
     },
+    ...ledgerStatements(target, partition),
   ];
   if (target.prune) {
     statements.push(

@@ -8,6 +8,10 @@ import { type DeployerTarget, deployerPolicy, type PolicyDocument, type PolicySt
 
 const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
 
+/** A release writes its own record (`releases/ID.json`), where each function's deployer only reads. */
+const releaseRecords = (statement: PolicyStatement | undefined): PolicyStatement | undefined =>
+  statement && { ...statement, Action: ["s3:GetObject", "s3:PutObject"] };
+
 export function releasePolicy(targets: DeployerTarget[]): PolicyDocument {
   if (targets.length === 0) throw new InputError("A release policy needs at least one function.");
   const statements = targets.flatMap((target) => deployerPolicy(target).Statement);
@@ -19,27 +23,32 @@ export function releasePolicy(targets: DeployerTarget[]): PolicyDocument {
     return { ...first, Resource: sorted(all.flatMap((statement) => statement.Resource)) };
   };
   // ListBucket is granted per bucket, with the prefixes of that bucket's functions as its condition.
-  const listings = new Map<string, Set<string>>();
-  for (const statement of bySid("ArtifactListing")) {
-    const bucket = statement.Resource[0] as string;
-    const prefixes = listings.get(bucket) ?? new Set<string>();
-    for (const prefix of statement.Condition?.StringLike?.["s3:prefix"] ?? []) prefixes.add(prefix);
-    listings.set(bucket, prefixes);
-  }
-  const buckets = sorted(listings.keys());
-  const listingStatements = buckets.map(
-    (bucket, index): PolicyStatement => ({
-      Sid: buckets.length === 1 ? "ArtifactListing" : `ArtifactListing${index + 1}`,
-      Effect: "Allow",
-      Action: ["s3:ListBucket"],
-      Resource: [bucket],
-      Condition: { StringLike: { "s3:prefix": sorted(listings.get(bucket) ?? []) } },
-    }),
-  );
+  const listingsOf = (sid: string): PolicyStatement[] => {
+    const listings = new Map<string, Set<string>>();
+    for (const statement of bySid(sid)) {
+      const bucket = statement.Resource[0] as string;
+      const prefixes = listings.get(bucket) ?? new Set<string>();
+      for (const prefix of statement.Condition?.StringLike?.["s3:prefix"] ?? []) prefixes.add(prefix);
+      listings.set(bucket, prefixes);
+    }
+    const buckets = sorted(listings.keys());
+    return buckets.map(
+      (bucket, index): PolicyStatement => ({
+        Sid: buckets.length === 1 ? sid : `${sid}${index + 1}`,
+        Effect: "Allow",
+        Action: ["s3:ListBucket"],
+        Resource: [bucket],
+        Condition: { StringLike: { "s3:prefix": sorted(listings.get(bucket) ?? []) } },
+      }),
+    );
+  };
   const result: PolicyStatement[] = [
     merged("DeployFunction"),
     merged("ArtifactObjects"),
-    ...listingStatements,
+    ...listingsOf("ArtifactListing"),
+    merged("LedgerObjects"),
+    releaseRecords(merged("LedgerReleases")),
+    ...listingsOf("LedgerListing"),
     merged("ReadAlarms"),
     merged("ReadMetrics"),
   ].filter((statement): statement is PolicyStatement => statement !== undefined);

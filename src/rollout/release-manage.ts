@@ -81,24 +81,23 @@ const weightsOf = (alias: AliasState): Record<string, number> =>
 async function ledgerRelease(
   ledger: LedgerAccess,
   reads: Read[],
-): Promise<{ record: RolloutRecord; heads: HeldHead[] } | undefined> {
+): Promise<{ record: RolloutRecord; ref: { id: string; record: string }; heads: HeldHead[] } | undefined> {
   const heads = (
     await Promise.all(
       reads.map((read) => readHead(ledger.store, ledger.location, aliasKeyOf(read.alias.aliasArn))),
     )
   ).flatMap((head) => (head ? [head] : []));
-  const ids = new Set(
-    heads.flatMap((held) => [
-      ...(held.head.holder ? [held.head.holder.id] : []),
-      ...held.head.recent.map((entry) => entry.id),
-    ]),
+  const refs = new Map(
+    heads
+      .flatMap((held) => [...(held.head.holder ? [held.head.holder] : []), ...held.head.recent])
+      .filter((ref) => ref.record.startsWith("releases/"))
+      .map((ref) => [ref.id, { id: ref.id, record: ref.record }] as const),
   );
-  // Ids sort by start time: the newest first, until one is a release.
-  for (const id of [...ids].sort().reverse()) {
-    const found = await readRecord(ledger, id);
-    if (found?.record.kind === "release") return { record: found.record, heads };
-  }
-  return undefined;
+  // Ids sort by start time: the newest release is the one to act on.
+  const newest = [...refs.keys()].sort().at(-1);
+  const ref = newest === undefined ? undefined : refs.get(newest);
+  const found = ref && (await readRecord(ledger, ref.record));
+  return ref && found ? { record: found.record, ref, heads } : undefined;
 }
 
 /** Where the record's release left one alias, from the routing in place and the record alone. */
@@ -304,7 +303,7 @@ export async function endRelease(
     const outcome = resolution === "rollback" ? "rolled_back" : "promoted";
     await recordOperatorAction(
       ledger,
-      id,
+      recorded.ref,
       {
         name: resolution,
         actor: ledger.actor,

@@ -58,13 +58,39 @@ function toolCalls(t: DeployerTarget, bucket = t.bucket, keyPrefix = `${PREFIX}/
   return [...status, ...deploy];
 }
 
+/** The ledger requests of a roll-out of `t` (rollout/ledger): its alias's lock, its record, the listing. */
+function ledgerCalls(t: DeployerTarget, bucket = t.bucket, ledgerPrefix = `${PREFIX}/rollouts/`): Call[] {
+  const object = (path: string) => `arn:aws:s3:::${bucket}/${ledgerPrefix}${path}`;
+  const lock = object(`aliases/${ACCOUNT}/${REGION}/${t.functionName}/${t.aliasName}.json`);
+  const record = object(`records/${ACCOUNT}/${REGION}/${t.functionName}/r-mhx1k2ab-9f3c.json`);
+  return [
+    {
+      action: "s3:ListBucket",
+      resource: `arn:aws:s3:::${bucket}`,
+      context: { "s3:prefix": `${ledgerPrefix}aliases/` },
+    },
+    { action: "s3:GetObject", resource: lock },
+    { action: "s3:PutObject", resource: lock },
+    { action: "s3:GetObject", resource: record },
+    { action: "s3:PutObject", resource: record },
+  ];
+}
+
 const staging = target("staging");
 const production = target("production");
 const policy = deployerPolicy(staging);
 
 describe("the staging deployer policy", () => {
-  it.each(toolCalls(staging).map((call) => [label(call), call] as const))("allows %s", async (_, call) => {
-    expect(await decide(policy, call)).toBe("Allowed");
+  it.each([...toolCalls(staging), ...ledgerCalls(staging)].map((call) => [label(call), call] as const))(
+    "allows %s",
+    async (_, call) => {
+      expect(await decide(policy, call)).toBe("Allowed");
+    },
+  );
+
+  it("reads releases' records in the ledger (a release may hold its alias)", async () => {
+    const resource = `arn:aws:s3:::${BUCKET}/${PREFIX}/rollouts/releases/r-mhx1k2ab-9f3c.json`;
+    expect(await decide(policy, { action: "s3:GetObject", resource })).toBe("Allowed");
   });
 
   it("allows GetMetricData, which has no resource-level permissions", async () => {
@@ -85,6 +111,18 @@ describe("the staging deployer policy", () => {
       call.action.startsWith("s3:"),
     ),
     { action: "s3:PutObject", resource: `arn:aws:s3:::${BUCKET}/bootstrap/name-searcher-bootstrap.zip` },
+    // the ledger: another function's locks and records, another bucket or prefix; a release's record
+    // is read (it may hold this alias), never written
+    // (listing the ledger prefix is shared: it names keys, it reads and writes none)
+    ...ledgerCalls(production).filter((call) => call.action !== "s3:ListBucket"),
+    ...ledgerCalls({ ...staging, functionName: "billing" }).filter((call) => call.action !== "s3:ListBucket"),
+    ...ledgerCalls(staging, "other-bucket"),
+    ...ledgerCalls(staging, BUCKET, "rollouts/"),
+    {
+      action: "s3:PutObject",
+      resource: `arn:aws:s3:::${BUCKET}/${PREFIX}/rollouts/releases/r-mhx1k2ab-9f3c.json`,
+    },
+    { action: "s3:DeleteObject", resource: `arn:aws:s3:::${BUCKET}/${PREFIX}/rollouts/records/x.json` },
     { action: "s3:ListBucket", resource: `arn:aws:s3:::${BUCKET}` },
     // destructive or configuration changes on its own function and artifacts
     { action: "lambda:CreateFunction", resource: functionArn(staging.functionName) },

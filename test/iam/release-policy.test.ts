@@ -74,3 +74,33 @@ describe("iam-policy of a release", () => {
     expect(sids.filter((sid) => sid.startsWith("ArtifactListing"))).toHaveLength(2);
   });
 });
+
+describe("iam-policy of a release: its ledger", () => {
+  // One ledger for the whole release (deploy puts it in the first function's bucket by default).
+  const ledger = { bucket: "myapp-artifacts-eu-west-1", prefix: "releases/rollouts/" };
+  const withLedger = releasePolicy(targets.map((t) => ({ ...t, ledger })));
+  const key = (path: string) => `arn:aws:s3:::myapp-artifacts-eu-west-1/releases/rollouts/${path}`;
+  const lock = (name: string, region: string) => key(`aliases/${ACCOUNT}/${region}/${name}/live.json`);
+
+  it.each<Call>([
+    { action: "s3:PutObject", resource: key("releases/r-mhx1k2ab-9f3c.json") },
+    { action: "s3:GetObject", resource: key("releases/r-mhx1k2ab-9f3c.json") },
+    { action: "s3:PutObject", resource: lock("orders-get", "eu-west-1") },
+    { action: "s3:PutObject", resource: lock("orders-put", "eu-west-1") },
+    { action: "s3:PutObject", resource: lock("orders-get", "us-east-1") },
+  ])("allows $action on $resource", async (call) => {
+    expect(await decide(withLedger, call)).toBe("Allowed");
+  });
+
+  it.each<Call>([
+    { action: "s3:PutObject", resource: lock("orders-put", "us-east-1") },
+    { action: "s3:PutObject", resource: lock("payments", "eu-west-1") },
+    {
+      action: "s3:PutObject",
+      resource: "arn:aws:s3:::myapp-artifacts-us-east-1/releases/rollouts/releases/x.json",
+    },
+    { action: "s3:DeleteObject", resource: key("releases/r-mhx1k2ab-9f3c.json") },
+  ])("denies $action on $resource", async (call) => {
+    expect(await decide(withLedger, call)).toBe("ImplicitlyDenied");
+  });
+});

@@ -88,10 +88,12 @@ describe("deploy keeps a record and holds the alias's lock", () => {
       },
     );
     expect(run.code, run.stderr).toBe(0);
-    const result = run.events.at(-1) as { outcome: string; ledger: { id: string } };
+    const result = run.events.at(-1) as { outcome: string; ledger: { id: string; record: string } };
     expect(result.outcome).toBe("promoted");
     const id = result.ledger.id;
-    const record = JSON.parse((await objectText(target.bucket, `rollouts/records/${id}.json`)) ?? "{}");
+    const recordKey = `rollouts/records/123456789012/us-east-1/${target.name}/${id}.json`;
+    expect(result.ledger.record).toBe(`s3://${target.bucket}/${recordKey}`);
+    const record = JSON.parse((await objectText(target.bucket, recordKey)) ?? "{}");
     expect(record.outcome).toMatchObject({ outcome: "promoted", exitCode: 0 });
     expect(record.actor).toMatchObject({
       name: "octocat",
@@ -647,11 +649,14 @@ describe("server-side roll-outs keep their record", () => {
     const done = await run.done;
     expect(done.code, done.stderr).toBe(1);
     expect(await aliasOf(sfnMoto, target.name)).toEqual({ version: "1", weights: {} });
-    const result = done.events.at(-1) as { ledger: { id: string }; executionArn: string };
+    const result = done.events.at(-1) as { ledger: { id: string; record: string }; executionArn: string };
     const record = JSON.parse(
       (await clients(sfnMoto)
         .s3.send(
-          new GetObjectCommand({ Bucket: target.bucket, Key: `rollouts/records/${result.ledger.id}.json` }),
+          new GetObjectCommand({
+            Bucket: target.bucket,
+            Key: result.ledger.record.replace(`s3://${target.bucket}/`, ""),
+          }),
         )
         .then((r) => r.Body?.transformToString())) ?? "{}",
     );

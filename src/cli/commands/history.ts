@@ -56,7 +56,7 @@ export async function historyCommand(
     if (!location) throw noLedger();
     const access = ledgerFor(location, flags.region, io, ledgerStoreFor);
     if (!access) throw noLedger();
-    const record = await recordById(access, id, { signal: io.signal });
+    const record = await recordById(access, id, [], { signal: io.signal });
     io.stdout.write(flags.json ? `${JSON.stringify(record)}\n` : `${formatRecord(record, now)}\n`);
     return 0;
   }
@@ -74,17 +74,17 @@ export async function historyCommand(
   const location = resolved.kind === "release" ? resolved.release.ledger : resolved.target.ledger;
   const access = ledgerFor(location, members[0]?.region, io, ledgerStoreFor);
   if (!access) throw noLedger();
-  if (id !== undefined) {
-    const record = await recordById(access, id, { signal: io.signal });
-    io.stdout.write(flags.json ? `${JSON.stringify(record)}\n` : `${formatRecord(record, now)}\n`);
-    return 0;
-  }
   // The alias ARNs (account and region) come from Lambda: the ledger's keys are made of them.
   const aliases = await Promise.all(
     members.map(async (member) =>
       aliasKeyOf((await lambdaFor(member.region).getAlias(member.functionName, member.aliasName)).aliasArn),
     ),
   );
+  if (id !== undefined) {
+    const record = await recordById(access, id, aliases, { signal: io.signal });
+    io.stdout.write(flags.json ? `${JSON.stringify(record)}\n` : `${formatRecord(record, now)}\n`);
+    return 0;
+  }
   const records = await historyOf(access, aliases, limit, { signal: io.signal });
   io.stdout.write(
     flags.json

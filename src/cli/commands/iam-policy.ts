@@ -4,6 +4,7 @@ import type { ResolvedRelease } from "../../config/release.js";
 import { InputError } from "../../errors.js";
 import { type DeployerTarget, deployerPolicy } from "../../iam/policy.js";
 import { releasePolicy } from "../../iam/release-policy.js";
+import { ledgerLocation } from "../../rollout/ledger/location.js";
 import type { CliIo } from "../io.js";
 
 export interface IamPolicyFlags {
@@ -18,6 +19,8 @@ export interface IamPolicyFlags {
   stateMachine?: string;
   config?: string;
   env?: string;
+  ledgerBucket?: string;
+  ledgerPrefix?: string;
 }
 
 interface FromConfig {
@@ -32,6 +35,20 @@ interface FromConfig {
   /** `prune: { keep: N }` configured: the policy may delete old versions. */
   prune: boolean;
   stateMachine: string | undefined;
+  ledger: { bucket: string; prefix: string | undefined } | undefined;
+}
+
+/** The ledger's location for the policy: the flags, else the configuration's, else the artifact bucket. */
+function ledgerOfTarget(
+  flags: IamPolicyFlags,
+  file: FromConfig | undefined,
+  artifact: { bucket: string; prefix?: string | undefined },
+) {
+  const given = flags.ledgerBucket !== undefined || flags.ledgerPrefix !== undefined;
+  return ledgerLocation(
+    given ? { bucket: flags.ledgerBucket, prefix: flags.ledgerPrefix } : file?.ledger,
+    artifact,
+  );
 }
 
 async function fromConfig(flags: IamPolicyFlags, io: CliIo): Promise<FromConfig | undefined> {
@@ -52,6 +69,7 @@ async function fromConfig(flags: IamPolicyFlags, io: CliIo): Promise<FromConfig 
     alarms: environment.alarms,
     prune: environment.prune !== undefined,
     stateMachine: environment.stateMachine,
+    ledger: environment.ledger,
   };
 }
 
@@ -99,6 +117,7 @@ async function resolveIamTarget(
     ...(file?.prune ? { prune: true } : {}),
     // A state machine ARN or a bare name: the policy names the machine and its executions.
     stateMachineName: (flags.stateMachine ?? file?.stateMachine)?.split(":").at(-1),
+    ledger: ledgerOfTarget(flags, file, { bucket, prefix: flags.prefix ?? file?.prefix }),
   };
   const partition = flags.partition ?? fn?.partition;
   return partition === undefined ? target : { ...target, partition };
@@ -120,6 +139,9 @@ function releaseTargets(
       { hint: "Each function's name, bucket, prefix and alarms come from its item under functions:." },
     );
   }
+  // One ledger for the whole release, as deploy uses it: configured, else the first function's bucket.
+  const first = release.functions[0];
+  const ledger = first ? ledgerOfTarget(flags, file, first.artifact) : undefined;
   return release.functions.map((item) => {
     const region = item.region ?? flags.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
     if (region === undefined) {
@@ -135,6 +157,7 @@ function releaseTargets(
       bucket: item.artifact.bucket,
       prefix: item.artifact.prefix ?? "",
       alarmNames: item.alarms,
+      ledger,
     };
     return flags.partition === undefined ? target : { ...target, partition: flags.partition };
   });

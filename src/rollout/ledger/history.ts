@@ -6,7 +6,7 @@
 import { InputError } from "../../errors.js";
 import { formatDuration } from "../../plan/duration.js";
 import type { CallOptions } from "../../ports.js";
-import { type AliasKey, type LedgerAccess, ROLLOUT_ID } from "./location.js";
+import { type AliasKey, type LedgerAccess, ROLLOUT_ID, recordPath } from "./location.js";
 import { readHead } from "./lock.js";
 import { readRecord } from "./read.js";
 import { describeActor, type RolloutRecord, type TimelineEntry } from "./record.js";
@@ -21,31 +21,51 @@ export async function historyOf(
   const heads = await Promise.all(
     aliases.map((alias) => readHead(access.store, access.location, alias, options)),
   );
-  const ids = [...new Set(heads.flatMap((held) => (held?.head.recent ?? []).map((entry) => entry.id)))]
-    .sort()
-    .reverse()
-    .slice(0, limit);
-  const records = await Promise.all(ids.map((id) => readRecord(access, id, options).catch(() => undefined)));
+  const refs = new Map(
+    heads.flatMap((held) => (held?.head.recent ?? []).map((entry) => [entry.id, entry.record] as const)),
+  );
+  const newest = [...refs.keys()].sort().reverse().slice(0, limit);
+  const records = await Promise.all(
+    newest.map((id) => readRecord(access, refs.get(id) as string, options).catch(() => undefined)),
+  );
   return records.flatMap((found) => (found ? [found.record] : []));
 }
 
-/** One roll-out's record by id; exit 2 when the ledger has none. */
+/**
+ * One roll-out's record by id; exit 2 when the ledger has none. Looked for where a roll-out of one of
+ * `aliases` or a release keeps it; without aliases, by listing the records for that id.
+ */
 export async function recordById(
   access: LedgerAccess,
   id: string,
+  aliases: AliasKey[],
   options: CallOptions = {},
 ): Promise<RolloutRecord> {
   if (!ROLLOUT_ID.test(id))
     throw new InputError(`"${id}" is not a roll-out id.`, {
       hint: "Roll-out ids look like r-mhx1k2ab-9f3c: `lambda-rollout history --function NAME` lists them.",
     });
-  const found = await readRecord(access, id, options);
-  if (!found)
-    throw new InputError(
-      `No roll-out ${id} in the ledger at s3://${access.location.bucket}/${access.location.prefix}.`,
-      { hint: "Check --config/--env (or --ledger-bucket): the ledger is where that roll-out ran." },
+  const candidates = [
+    recordPath("release", id, undefined),
+    ...aliases.map((alias) => recordPath("rollout", id, alias)),
+  ];
+  if (aliases.length === 0) {
+    const listed = await access.store.list(
+      access.location.bucket,
+      `${access.location.prefix}records/`,
+      options,
     );
-  return found.record;
+    for (const key of listed)
+      if (key.endsWith(`/${id}.json`)) candidates.push(key.slice(access.location.prefix.length));
+  }
+  for (const path of candidates) {
+    const found = await readRecord(access, path, options);
+    if (found) return found.record;
+  }
+  throw new InputError(
+    `No roll-out ${id} in the ledger at s3://${access.location.bucket}/${access.location.prefix}.`,
+    { hint: "Check --config/--env (or --ledger-bucket): the ledger is where that roll-out ran." },
+  );
 }
 
 const versions = (record: RolloutRecord) =>

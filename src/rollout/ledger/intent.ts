@@ -53,7 +53,8 @@ export async function intentOf(
 
 /** What `status --json` says of the ledger. */
 export interface LedgerStatus {
-  record: string;
+  /** The record of the roll-out holding the lock, when one does. */
+  record: string | null;
   lock: (Holder & { by: string; expired: boolean }) | null;
   rollout: {
     id: string;
@@ -80,7 +81,7 @@ export function ledgerStatus(intent: AliasIntent): LedgerStatus {
   const shift = shifts.at(-1);
   const { location } = intent.access;
   return {
-    record: `s3://${location.bucket}/${location.prefix}records/${open?.id ?? holder?.id ?? ""}`,
+    record: holder ? `s3://${location.bucket}/${location.prefix}${holder.record}` : null,
     lock: holder ? { ...holder, by: describeActor(holder.actor), expired: intent.expired } : null,
     rollout: open
       ? {
@@ -116,12 +117,12 @@ export async function recordAction(
   intent: AliasIntent,
   action: { name: string; detail: string; now: number; outcome?: RecordOutcome | undefined },
 ): Promise<void> {
-  const id = intent.open?.id ?? intent.head?.head.holder?.id;
-  if (!id) return;
+  const holder = intent.head?.head.holder;
+  if (!holder) return;
   const ends = intent.open?.kind !== "release" && action.outcome !== undefined;
   await recordOperatorAction(
     intent.access,
-    id,
+    holder,
     { ...action, actor: intent.access.actor, outcome: ends ? action.outcome : undefined },
     ends && intent.head ? [intent.head] : [],
   );

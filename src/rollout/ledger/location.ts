@@ -41,7 +41,12 @@ export function ledgerLocation(
     throw new InputError("--ledger-prefix (ledger.prefix) needs a ledger bucket.", {
       hint: "Pass --ledger-bucket BUCKET too, or set ledger: { bucket, prefix } in the configuration.",
     });
-  if (artifact) return { bucket: artifact.bucket, prefix: `${slash(artifact.prefix ?? "")}rollouts/` };
+  // Trimmed as the artifact keys' prefix is (artifact/key.ts), so `a/` and `/a` land in one place.
+  if (artifact)
+    return {
+      bucket: artifact.bucket,
+      prefix: `${slash((artifact.prefix ?? "").replace(/^\/+|\/+$/g, ""))}rollouts/`,
+    };
   return undefined;
 }
 
@@ -59,7 +64,17 @@ export function aliasKeyOf(aliasArn: string): AliasKey {
 export const headKey = (location: LedgerLocation, key: AliasKey) =>
   `${location.prefix}aliases/${key.account}/${key.region}/${key.function}/${key.alias}.json`;
 
-export const recordKey = (location: LedgerLocation, id: string) => `${location.prefix}records/${id}.json`;
+/**
+ * Where a record lives, relative to the ledger's prefix: a one-function roll-out's under its alias's
+ * account, region and function (so a deployer's policy reaches its own function's records only), a
+ * release's under `releases/`. Heads name the path of every record they list.
+ */
+export function recordPath(kind: "rollout" | "release", id: string, alias: AliasKey | undefined): string {
+  if (kind === "release" || !alias) return `releases/${id}.json`;
+  return `records/${alias.account}/${alias.region}/${alias.function}/${id}.json`;
+}
+
+export const recordKey = (location: LedgerLocation, path: string) => `${location.prefix}${path}`;
 
 /** A roll-out id as `history <id>` takes it: `r-` and base-36 digits (progress.ts newReleaseId). */
 export const ROLLOUT_ID = /^r-[0-9a-z]+-[0-9a-z]+$/;

@@ -62,10 +62,10 @@ export async function acquire(
   alias: AliasKey,
   holder: Holder,
   context: AcquireContext,
-): Promise<HeldHead & { tookOverFrom?: string | undefined }> {
+): Promise<HeldHead & { tookOverFrom?: Holder | undefined }> {
   const key = headKey(location, alias);
   const call = { signal: context.signal };
-  const entry = { id: holder.id, startedAt: holder.since };
+  const entry = { id: holder.id, startedAt: holder.since, record: holder.record };
   for (let attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
     const found = await store.get(location.bucket, key, call);
     if (!found) {
@@ -81,12 +81,12 @@ export async function acquire(
     if (!current) throw foreignObject(location, key);
     // Our own write, whose reply was lost.
     if (current.holder?.id === holder.id) return { key, etag: found.etag, head: current };
-    let tookOverFrom: string | undefined;
+    let tookOverFrom: Holder | undefined;
     if (current.holder) {
       const expired = Date.parse(current.holder.leaseUntil) <= context.now;
       const gone = expired || ((await context.ended?.(current.holder)) ?? false);
       if (!gone || (await context.isSplit())) throw lockHeldError(alias, current.holder, expired);
-      tookOverFrom = current.holder.id;
+      tookOverFrom = current.holder;
     }
     const recent = [...current.recent.filter((r) => r.id !== holder.id), entry].slice(-RECENT_LIMIT);
     const head: AliasHead = { ...current, holder, recent };
@@ -94,7 +94,7 @@ export async function acquire(
       const etag = await store.replace(location.bucket, key, serialize(head), found.etag, call);
       if (tookOverFrom)
         context.warn(
-          `Took over the lock of ${alias.function}:${alias.alias} from roll-out ${tookOverFrom} (${describeActor(current.holder?.actor ?? { name: "?" })}): its runner is gone (its lease ran out, or its execution ended) and the alias is not split.`,
+          `Took over the lock of ${alias.function}:${alias.alias} from roll-out ${tookOverFrom.id} (${describeActor(tookOverFrom.actor)}): its runner is gone (its lease ran out, or its execution ended) and the alias is not split.`,
         );
       return { key, etag, head, tookOverFrom };
     } catch (error) {

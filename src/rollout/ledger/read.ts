@@ -18,10 +18,10 @@ import {
 
 export async function readRecord(
   access: Pick<LedgerAccess, "store" | "location">,
-  id: string,
+  path: string,
   options: CallOptions = {},
 ): Promise<{ record: RolloutRecord; etag: string } | undefined> {
-  const found = await access.store.get(access.location.bucket, recordKey(access.location, id), options);
+  const found = await access.store.get(access.location.bucket, recordKey(access.location, path), options);
   const record = found && parseDocument<RolloutRecord>(found.body);
   return found && record ? { record, etag: found.etag } : undefined;
 }
@@ -40,7 +40,7 @@ export async function aliasLedger(
 ): Promise<AliasLedger> {
   const head = await readHead(access.store, access.location, alias, options);
   const holder = head?.head.holder;
-  const open = holder ? (await readRecord(access, holder.id, options))?.record : undefined;
+  const open = holder ? (await readRecord(access, holder.record, options))?.record : undefined;
   return { head, open };
 }
 
@@ -51,12 +51,12 @@ export async function recentRecords(
   limit: number,
   options: CallOptions = {},
 ): Promise<RolloutRecord[]> {
-  const ids = (head?.head.recent ?? []).map((r) => r.id).reverse();
+  const paths = (head?.head.recent ?? []).map((r) => r.record).reverse();
   const records: RolloutRecord[] = [];
   // A few at a time: one GET per record, newest first, until `limit` are found.
-  for (let start = 0; start < ids.length && records.length < limit; start += 8) {
+  for (let start = 0; start < paths.length && records.length < limit; start += 8) {
     const batch = await Promise.all(
-      ids.slice(start, start + 8).map((id) => readRecord(access, id, options).catch(() => undefined)),
+      paths.slice(start, start + 8).map((path) => readRecord(access, path, options).catch(() => undefined)),
     );
     for (const found of batch) if (found && records.length < limit) records.push(found.record);
   }
@@ -88,13 +88,14 @@ export async function lastPromotion(
  */
 export async function recordOperatorAction(
   access: Pick<LedgerAccess, "store" | "location">,
-  id: string,
+  ref: { id: string; record: string },
   action: { name: string; actor: Actor; detail: string; now: number; outcome?: RecordOutcome | undefined },
   heads: HeldHead[],
 ): Promise<void> {
   const { store, location } = access;
+  const { id } = ref;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const found = await readRecord(access, id);
+    const found = await readRecord(access, ref.record);
     if (!found) break;
     const { record } = found;
     record.timeline.push({
@@ -111,7 +112,7 @@ export async function recordOperatorAction(
     try {
       await store.replace(
         location.bucket,
-        recordKey(location, id),
+        recordKey(location, ref.record),
         `${JSON.stringify(record, null, 2)}\n`,
         found.etag,
       );

@@ -2,7 +2,7 @@
  * The ledger's documents, as data, and the pure functions that build them. Two kinds of object live
  * under the ledger prefix (location.ts):
  *
- * - a **record** per roll-out and per release (`records/<id>.json`): who started it, what it moves, the
+ * - a **record** per roll-out and per release (location.ts recordPath): who started it, what it moves, the
  *   plan and gates, a timeline of shifts, gate verdicts, approvals and operator actions, the outcome;
  * - a **head** per function and alias (`aliases/<account>/<region>/<function>/<alias>.json`): the lock
  *   (which roll-out holds the alias, until when its lease runs) and the ids of its recent roll-outs, so
@@ -110,6 +110,8 @@ export interface RolloutRecord {
 /** The lock of one alias: the roll-out holding it and until when (renewed while it runs). */
 export interface Holder {
   id: string;
+  /** Its record's path under the ledger prefix (location.ts recordPath). */
+  record: string;
   actor: Actor;
   since: string;
   leaseUntil: string;
@@ -123,7 +125,7 @@ export interface AliasHead {
   alias: string;
   holder: Holder | null;
   /** Recent roll-outs of the alias, oldest first (at most {@link RECENT_LIMIT}). */
-  recent: { id: string; startedAt: string }[];
+  recent: { id: string; startedAt: string; record: string }[];
 }
 
 export const RECENT_LIMIT = 200;

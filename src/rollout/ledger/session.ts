@@ -11,7 +11,14 @@ import { LedgerRaceError } from "../../errors.js";
 import type { CallOptions, Clock, ExecutionState } from "../../ports.js";
 import type { ResultEvent, StampedEvent } from "../events.js";
 import { executionOutcome } from "./intent.js";
-import { type AliasKey, aliasKeyOf, describeLocation, type LedgerAccess, recordKey } from "./location.js";
+import {
+  type AliasKey,
+  aliasKeyOf,
+  describeLocation,
+  type LedgerAccess,
+  recordKey,
+  recordPath,
+} from "./location.js";
 import { acquire, type HeldHead, LEASE_MS, rewriteHead } from "./lock.js";
 import {
   entryOf,
@@ -79,7 +86,13 @@ export class LedgerSession {
 
   /** Where the record is, for messages. */
   get where(): string {
-    return `${describeLocation(this.access.location)}records/${this.record.id}.json`;
+    return `${describeLocation(this.access.location)}${this.path}`;
+  }
+
+  /** The record's path under the ledger prefix. */
+  get path(): string {
+    const [first] = this.record.targets;
+    return recordPath(this.record.kind, this.record.id, first && aliasKeyOf(first.aliasArn));
   }
 
   /**
@@ -107,6 +120,7 @@ export class LedgerSession {
     const session = new LedgerSession(access, record, clock);
     const holder: Holder = {
       id: request.id,
+      record: session.path,
       actor: access.actor,
       since: iso(now),
       leaseUntil: iso(now + LEASE_MS),
@@ -120,7 +134,7 @@ export class LedgerSession {
           signal: context.signal,
           isSplit: () => context.isSplit(target),
           warn: context.warn,
-          ended: (holder) => session.executionEnded(holder.id, context),
+          ended: (holder) => session.executionEnded(holder, context),
         });
         session.heads.push(held);
         if (held.tookOverFrom) await session.abandon(held.tookOverFrom, context);
@@ -139,7 +153,7 @@ export class LedgerSession {
   }
 
   private get key(): string {
-    return recordKey(this.access.location, this.record.id);
+    return recordKey(this.access.location, this.path);
   }
 
   /** Keeps what an event says (gate verdicts, shifts, rollbacks, ...), and renews the locks when due. */
@@ -284,17 +298,17 @@ export class LedgerSession {
   private readonly ended = new Map<string, RecordOutcome>();
 
   /** True when the holder is a detached execution that has ended (or no longer exists). */
-  async executionEnded(id: string, context: BeginContext): Promise<boolean> {
+  async executionEnded(holder: Holder, context: BeginContext): Promise<boolean> {
     if (!context.describeExecution) return false;
     const { store, location } = this.access;
-    const found = await store.get(location.bucket, recordKey(location, id), context);
+    const found = await store.get(location.bucket, recordKey(location, holder.record), context);
     const arn = found && parseDocument<RolloutRecord>(found.body)?.executionArn;
     if (!arn) return false;
     const execution = await context.describeExecution(arn);
     const outcome = execution
       ? executionOutcome(execution, this.clock.now())
       : { outcome: "failed", exitCode: 4, reason: `Its execution ${arn} no longer exists.`, hint: null };
-    if (outcome) this.ended.set(id, outcome);
+    if (outcome) this.ended.set(holder.id, outcome);
     return outcome !== undefined;
   }
 
@@ -302,9 +316,10 @@ export class LedgerSession {
    * Closes a record whose lock this session took over: a dead runner's (abandoned) or an ended
    * execution's (its outcome). Best effort: the lock is ours already.
    */
-  private async abandon(id: string, options: CallOptions): Promise<void> {
+  private async abandon(holder: Holder, options: CallOptions): Promise<void> {
     const { store, location } = this.access;
-    const key = recordKey(location, id);
+    const key = recordKey(location, holder.record);
+    const { id } = holder;
     const found = await store.get(location.bucket, key, options).catch(() => undefined);
     const record = found && parseDocument<RolloutRecord>(found.body);
     if (!found || !record || record.outcome) return;

@@ -43,7 +43,7 @@ export async function unlock(
   const alone = intent.open !== undefined && intent.open.kind !== "release";
   await recordOperatorAction(
     ledger,
-    holder.id,
+    holder,
     {
       name: "unlock",
       actor: ledger.actor,

@@ -38,6 +38,36 @@ data "aws_iam_policy_document" "deployer" {
     }
   }
 
+  statement {
+    # The roll-out ledger: this function's alias locks and roll-out records.
+    sid     = "LedgerObjects"
+    actions = ["s3:GetObject", "s3:PutObject"]
+    resources = [
+      "arn:${local.partition}:s3:::${local.ledger_bucket}/${local.ledger_prefix}aliases/${local.account_id}/${local.region}/${var.function_name}/*",
+      "arn:${local.partition}:s3:::${local.ledger_bucket}/${local.ledger_prefix}records/${local.account_id}/${local.region}/${var.function_name}/*",
+    ]
+  }
+
+  statement {
+    # Releases' records, read only: a release may hold this function's alias.
+    sid       = "LedgerReleases"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:${local.partition}:s3:::${local.ledger_bucket}/${local.ledger_prefix}releases/*"]
+  }
+
+  statement {
+    # A lock not taken yet answers 404 instead of 403.
+    sid       = "LedgerListing"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:${local.partition}:s3:::${local.ledger_bucket}"]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${local.ledger_prefix}*"]
+    }
+  }
+
   dynamic "statement" {
     for_each = var.prune_versions ? [1] : []
     content {

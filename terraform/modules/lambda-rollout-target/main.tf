@@ -12,8 +12,11 @@ locals {
   account_id = data.aws_caller_identity.current.account_id
 
   # Same rule as artifactKeyPrefix() in src/iam/policy.ts.
-  trimmed_prefix     = trim(var.artifact_prefix, "/")
-  artifact_key_stem  = local.trimmed_prefix == "" ? "${var.function_name}/" : "${local.trimmed_prefix}/${var.function_name}/"
+  trimmed_prefix    = trim(var.artifact_prefix, "/")
+  artifact_key_stem = local.trimmed_prefix == "" ? "${var.function_name}/" : "${local.trimmed_prefix}/${var.function_name}/"
+  # Same rule as ledgerLocation() in src/rollout/ledger/location.ts: PREFIX/rollouts/ in the artifact bucket.
+  ledger_bucket      = coalesce(var.ledger_bucket, var.artifact_bucket)
+  ledger_prefix      = var.ledger_prefix != null ? (var.ledger_prefix == "" || endswith(var.ledger_prefix, "/") ? var.ledger_prefix : "${var.ledger_prefix}/") : (var.ledger_bucket != null ? "rollouts/" : (local.trimmed_prefix == "" ? "rollouts/" : "${local.trimmed_prefix}/rollouts/"))
   function_arn       = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${var.function_name}"
   error_alarm_name   = "${var.function_name}-${var.alias_name}-errors"
   alarm_names        = distinct(concat(var.create_error_alarm ? [local.error_alarm_name] : [], var.extra_alarm_names))

@@ -85,6 +85,18 @@ variable "artifact_prefix" {
   default     = ""
 }
 
+variable "ledger_bucket" {
+  description = "Bucket of the roll-out ledger (records, alias locks, history). Default: artifact_bucket, as lambda-rollout uses it without `ledger:` in its configuration."
+  type        = string
+  default     = null
+}
+
+variable "ledger_prefix" {
+  description = "Key prefix of the ledger. Default: ARTIFACT_PREFIX/rollouts/ (rollouts/ with ledger_bucket set), as lambda-rollout uses it."
+  type        = string
+  default     = null
+}
+
 variable "bootstrap_s3_key" {
   description = "Key (in artifact_bucket) of the package the function is created from. Only used at creation: later code belongs to lambda-rollout."
   type        = string

@@ -33,6 +33,26 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "artifacts" {
   }
 }
 
+# Each write of the roll-out ledger (a record, an alias lock, under PREFIX/rollouts/) leaves a noncurrent
+# version in this versioned bucket, as each re-uploaded package would: those go after 30 days. Nothing
+# current ever expires: not a package a rollback may need, not the ledger's records and locks (the
+# history `lambda-rollout history` reads, and the locks that keep two roll-outs of an alias apart).
+resource "aws_s3_bucket_lifecycle_configuration" "artifacts" {
+  bucket = aws_s3_bucket.artifacts.id
+
+  rule {
+    id     = "noncurrent-versions"
+    status = "Enabled"
+    filter {}
+
+    noncurrent_version_expiration {
+      noncurrent_days = 30
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.artifacts]
+}
+
 # The package every function is created from; lambda-rollout replaces it on the first deploy. It sits
 # outside PREFIX/FUNCTION/, so no deployer can overwrite it.
 resource "aws_s3_object" "bootstrap" {
