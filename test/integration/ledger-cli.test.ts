@@ -11,7 +11,7 @@ import {
   UpdateFunctionCodeCommand,
 } from "@aws-sdk/client-lambda";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
-import { CreateStateMachineCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { stateMachineJson } from "../../src/stepfunctions/definition.js";
 import {
@@ -665,5 +665,94 @@ describe("server-side roll-outs keep their record", () => {
       executionArn: result.executionArn,
       outcome: { outcome: "rolled_back", exitCode: 1 },
     });
+  }, 90_000);
+
+  test("detached: the lock is kept while the execution runs; once it ended, status writes its outcome and the next deploy goes on", async () => {
+    const sfnMoto = await startMoto({}, { stepFunctions: true });
+    onTestFinished(() => sfnMoto.stop());
+    await clients(sfnMoto).iam.send(
+      new CreateRoleCommand({ RoleName: "lambda-exec", AssumeRolePolicyDocument: "{}" }),
+    );
+    const target = await createTarget(sfnMoto, "ledger-sfn-detached");
+    const sfn = new SFNClient({
+      endpoint: sfnMoto.endpoint,
+      region: sfnMoto.region,
+      credentials: sfnMoto.credentials,
+    });
+    const machine = await sfn.send(
+      new CreateStateMachineCommand({
+        name: "lambda-rollout-detached",
+        definition: stateMachineJson(),
+        roleArn: "arn:aws:iam::123456789012:role/lambda-rollout-state-machine",
+      }),
+    );
+    const ledger = ["--ledger-bucket", target.bucket];
+    const started = await runCli(sfnMoto, [
+      "deploy",
+      "--function",
+      target.name,
+      "--zip",
+      target.v2,
+      "--bucket",
+      target.bucket,
+      "--steps",
+      "50%:2s",
+      "--interval",
+      "1s",
+      "--engine",
+      "stepfunctions",
+      "--state-machine",
+      machine.stateMachineArn as string,
+      "--detach",
+      "--json",
+    ]);
+    expect(started.code, started.stderr).toBe(0);
+    expect(started.events.at(-1)).toMatchObject({ outcome: "started" });
+    // While it runs, another deploy of the alias is refused by the lock.
+    const refused = await runCli(sfnMoto, [
+      "deploy",
+      "--function",
+      target.name,
+      "--zip",
+      target.v3,
+      "--bucket",
+      target.bucket,
+      "--strategy",
+      "AllAtOnce",
+      "--json",
+    ]);
+    expect(refused.code).toBe(3);
+    await until(async () => (await aliasOf(sfnMoto, target.name)).version === "2", 30_000);
+    const arn = (started.events.at(-1) as { executionArn: string }).executionArn;
+    await until(
+      async () =>
+        (await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).status === "SUCCEEDED",
+      30_000,
+    );
+    const status = JSON.parse(
+      (await runCli(sfnMoto, ["status", "--function", target.name, "--json", ...ledger])).stdout,
+    );
+    expect(status).toMatchObject({ inProgress: false, ledger: { lock: null } });
+    const history = JSON.parse(
+      (await runCli(sfnMoto, ["history", "--function", target.name, "--json", ...ledger])).stdout,
+    );
+    expect(history.rollouts[0]).toMatchObject({
+      engine: "stepfunctions",
+      executionArn: arn,
+      outcome: { outcome: "promoted" },
+    });
+    const next = await runCli(sfnMoto, [
+      "deploy",
+      "--function",
+      target.name,
+      "--zip",
+      target.v3,
+      "--bucket",
+      target.bucket,
+      "--strategy",
+      "AllAtOnce",
+      "--json",
+    ]);
+    expect(next.code, next.stderr).toBe(0);
   }, 90_000);
 });
