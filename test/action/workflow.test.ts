@@ -126,6 +126,8 @@ describe("action.yml", () => {
       "engine",
       "state-machine",
       "detach",
+      "ledger-bucket",
+      "ledger-prefix",
     ]);
     expect(Object.keys(action.outputs)).toEqual([
       "outcome",
