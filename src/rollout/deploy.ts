@@ -28,12 +28,13 @@ import { describeRouting } from "./alias-writer.js";
 import { assertApprovable, DEFAULT_APPROVAL_TIMEOUT_MS } from "./approval.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS, runRollout } from "./engine.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
+import { intentOf } from "./ledger/intent.js";
 import type { LedgerAccess } from "./ledger/location.js";
 import { gateSummary } from "./ledger/record.js";
 import { endSession, LedgerSession, NO_LEDGER_WARNING, recordTarget } from "./ledger/session.js";
 import { assertCredentialsOutlive, type WorstCase, worstCaseDuration } from "./lifetime.js";
 import { compareWithLive, pinBaseline, recordOf } from "./live.js";
-import { newReleaseId, parseLive } from "./progress.js";
+import { newReleaseId, parseLive, type VersionRecord } from "./progress.js";
 import { assertNoProvisionedConcurrency } from "./provisioned.js";
 import { pruneAfterPromotion } from "./prune-after.js";
 import { DEFAULT_UPDATE_TIMEOUT_MS, publishPackage, waitForActive } from "./publish.js";
@@ -244,7 +245,11 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       if (alias.version === target.version)
         return noop(`${functionName}:${aliasName} already serves v${target.version}.`);
     }
-    let stableRecord = parseLive(alias.description, alias.version);
+    // What the live version is made of: from the ledger when there is one (the description is anyone's
+    // to edit, so with a ledger it decides nothing), else from the description; else GetFunction.
+    let stableRecord = ports.ledger
+      ? await liveFacts(ports.ledger, alias, clock.now(), call)
+      : parseLive(alias.description, alias.version);
     let changes = "";
     let pinOnly = false;
     if (artifact) {
@@ -327,11 +332,12 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         { lambda, artifacts: ports.artifacts, clock, emit, signal },
       );
       toVersion = next.version;
-      const published = next;
+      const published = recordOf(next);
       session?.update((record) => {
         for (const t of record.targets) {
           t.newVersion = published.version;
           t.codeSha256 = published.codeSha256;
+          t.config = published.config;
         }
       });
     } else if (target) {
@@ -469,4 +475,17 @@ function executionReader(stepFunctions: StepFunctionsPort, signal: AbortSignal |
       if (error instanceof InputError) return undefined;
       throw error;
     });
+}
+
+/** The live version's code and settings as the ledger's last promotion of it recorded them, if it did. */
+async function liveFacts(
+  ledger: LedgerAccess,
+  alias: AliasState,
+  now: number,
+  options: { signal?: AbortSignal | undefined },
+): Promise<VersionRecord | undefined> {
+  const promoted = (await intentOf(ledger, alias, now, options)).lastPromotion;
+  const target = promoted?.record.targets.find((t) => t.aliasArn === alias.aliasArn);
+  if (promoted?.to !== alias.version || !target?.codeSha256 || !target.config) return undefined;
+  return { version: alias.version, codeSha256: target.codeSha256, config: target.config };
 }

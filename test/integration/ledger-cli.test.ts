@@ -3,8 +3,11 @@
  * `If-Match` answer 412), driven through the real binary, read back with a client of the test's own.
  */
 
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { CreateRoleCommand } from "@aws-sdk/client-iam";
 import {
+  GetAliasCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
   UpdateAliasCommand,
@@ -306,6 +309,26 @@ describe("what the ledger fixes", () => {
     expect(result.outcome).toBe("noop");
     expect(result.hint).toContain("v2 replaced v3");
     expect(result.hint).toContain("--version 3");
+  });
+
+  test("with a ledger, a description edited to claim the new package is live cannot turn a deploy into a noop", async () => {
+    const target = await createTarget(moto, uniqueName("ledger-forged"));
+    const base = ["--function", target.name, "--bucket", target.bucket, "--strategy", "AllAtOnce", "--json"];
+    expect((await runCli(moto, ["deploy", "--zip", target.v2, ...base])).code).toBe(0);
+    const { lambda } = clients(moto);
+    const live = await lambda.send(new GetAliasCommand({ FunctionName: target.name, Name: "live" }));
+    const v3Sha = createHash("sha256")
+      .update(await readFile(target.v3))
+      .digest("base64");
+    const forged = (live.Description ?? "").replace(/code=[A-Za-z0-9+/=]{44}/, `code=${v3Sha}`);
+    expect(forged).toContain(v3Sha);
+    await lambda.send(
+      new UpdateAliasCommand({ FunctionName: target.name, Name: "live", Description: forged }),
+    );
+    const run = await runCli(moto, ["deploy", "--zip", target.v3, ...base]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.events.at(-1)).toMatchObject({ outcome: "promoted", toVersion: "3" });
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "3", weights: {} });
   });
 
   test("rollback and promote settle a split whose description names an execution that no longer exists", async () => {
