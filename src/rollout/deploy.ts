@@ -30,6 +30,13 @@ import { DEFAULT_RESTORE_TIMEOUT_MS, runRollout } from "./engine.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
 import { assertCredentialsOutlive, type WorstCase, worstCaseDuration } from "./lifetime.js";
 import { compareWithLive, pinBaseline, recordOf } from "./live.js";
+import {
+  activateManaged,
+  type ManagedInstancesOptions,
+  type ManagedPlan,
+  planManaged,
+  scaleDownReplaced,
+} from "./managed.js";
 import { parseLive } from "./progress.js";
 import { assertNoProvisionedConcurrency } from "./provisioned.js";
 import { pruneAfterPromotion } from "./prune-after.js";
@@ -60,6 +67,8 @@ export interface DeployRequest extends GateSpecs {
   manualApproval?: { timeoutMs?: number | undefined; region?: string | undefined } | undefined;
   /** Run the plan in Step Functions instead of this process (server-side.ts); default: here. */
   engine?: StepFunctionsEngine | undefined;
+  /** For a function on a capacity provider (Lambda Managed Instances): see managed.ts. */
+  managedInstances?: ManagedInstancesOptions | undefined;
 }
 
 /** What a deploy acts through. Behaviour lives here; the request is only data. */
@@ -125,9 +134,16 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       `Interrupted (${String(signal?.reason ?? "signal")}) before any traffic moved${changed ? ` (after ${changed})` : "; nothing was changed"}.`,
     );
 
-  /** With `prune:` configured, old versions go once the new one is promoted; a failure only warns. */
-  const prunedAfter = async (result: ResultEvent) => {
-    if (result.outcome === "promoted" && request.prune)
+  /** Set once validation finds the function on a capacity provider. */
+  let managed: ManagedPlan | undefined;
+  /**
+   * After the promotion (and the final bake): the replaced version scaled down and old versions pruned,
+   * as configured. Housekeeping: a failure only warns.
+   */
+  const afterPromotion = async (result: ResultEvent) => {
+    if (result.outcome !== "promoted") return result;
+    if (managed) await scaleDownReplaced(managed, result.fromVersion, { lambda: ports.lambda, emit, signal });
+    if (request.prune)
       await pruneAfterPromotion(ports.lambda, request.functionName, request.prune.keep, emit, signal);
     return result;
   };
@@ -197,11 +213,22 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       message: `Plan for ${functionName}:${aliasName} (now ${describeRouting(alias)}${changes ? `; changes: ${changes}` : ""}): ${describePlan(plan)}`,
     });
     // Dry runs too: they give the verdict the real run would.
+    const published = (onLatest ? 1 : 0) + ("zip" in request.source ? 1 : 0);
+    managed = await planManaged(target ?? latest, alias, request.managedInstances, published, {
+      lambda,
+      clock,
+      emit,
+      signal,
+    });
     const snapStart = latest.configuration?.SnapStart?.includes("PublishedVersions") ?? false;
     await assertCredentialsOutlive(
       // Server-side, the roll-out outlives these credentials by design; only the start needs them.
       request.engine ? undefined : ports.credentials,
-      worstCaseOf(request, plan, { snapStart, extends: mayExtend(request, ports.gates) }),
+      worstCaseOf(request, plan, {
+        snapStart,
+        extends: mayExtend(request, ports.gates),
+        activationMs: managed?.activationTimeoutMs,
+      }),
       {
         now: clock.now(),
         emit,
@@ -233,6 +260,10 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       }
     }
     const updateTimeoutMs = request.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS;
+    const plannedManaged = managed;
+    const activate = plannedManaged
+      ? (version: FunctionState) => activateManaged(version, plannedManaged, { lambda, clock, emit, signal })
+      : (version: FunctionState) => waitForActive(lambda, clock, version, updateTimeoutMs, signal);
     let next: FunctionState | undefined = target;
     if ("zip" in request.source) {
       changed ??= "uploading and publishing the package";
@@ -245,11 +276,11 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
           latestCodeSha256: latest.codeSha256,
           updateTimeoutMs,
         },
-        { lambda, artifacts: ports.artifacts, clock, emit, signal },
+        { lambda, artifacts: ports.artifacts, clock, emit, signal, activate },
       );
       toVersion = next.version;
     } else if (target) {
-      await waitForActive(lambda, clock, target, updateTimeoutMs, signal);
+      await activate(target);
     }
     if (signal?.aborted) throw interrupted();
     const newVersion = toVersion as string;
@@ -265,7 +296,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         { engine, alias, newVersion, plan, specs: request, intervalMs, records },
         { ...ports, stepFunctions: ports.stepFunctions, clock, emit: sink },
       );
-      return finish(await prunedAfter(ended));
+      return finish(await afterPromotion(ended));
     }
     const built = buildGates(
       request,
@@ -297,7 +328,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       },
       { lambda, clock, emit: sink, signal },
     );
-    return finish(await prunedAfter(result));
+    return finish(await afterPromotion(result));
   } catch (caught) {
     const error = signal?.aborted ? interrupted() : caught;
     return finish(
@@ -341,7 +372,11 @@ async function assertAlarmsExist(
 export function worstCaseOf(
   request: DeployRequest,
   plan: Plan,
-  facts: { snapStart?: boolean; extends?: boolean } = {},
+  /**
+   * What validation found: SnapStart, a gate that may extend bakes, and (a capacity-provider function)
+   * how long its new version may take to become Active.
+   */
+  facts: { snapStart?: boolean; extends?: boolean; activationMs?: number | undefined } = {},
 ): WorstCase {
   const snapStart = facts.snapStart ?? false;
   const hooks = (request.hooks?.preTraffic?.length ?? 0) + (request.hooks?.postTraffic?.length ?? 0);
@@ -355,6 +390,7 @@ export function worstCaseOf(
     updateWaitMs:
       (("zip" in request.source ? 1 : 0) + (snapStart ? 1 : 0)) *
       (request.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS),
+    activationWaitMs: facts.activationMs ?? 0,
     restoreTimeoutMs: request.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS,
     approvalTimeoutMs: request.manualApproval
       ? (request.manualApproval.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS)

@@ -40,6 +40,16 @@ export type RolloutEvent =
       reason?: string | undefined;
     }
   | { type: "published"; version: string; codeSha256: string }
+  | {
+      /** A version on Lambda Managed Instances still starting its execution environments (managed.ts). */
+      type: "activating";
+      version: string;
+      /** As GetFunction reports it, e.g. `Pending`. */
+      state: string;
+      capacityProvider: string;
+      waitedMs: number;
+      timeoutMs: number;
+    }
   | { type: "gate"; phase: GatePhase; weight: number; verdict: GateVerdict }
   | { type: "shift"; fromVersion: string; toVersion: string; weight: number; step: number; steps: number }
   | { type: "bake"; weight: number; step: number; remainingMs: number; totalMs: number }

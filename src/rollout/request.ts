@@ -234,6 +234,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
           : undefined,
       dryRun: inputs.dryRun ?? false,
       prune: environment?.prune,
+      managedInstances: environment?.managedInstances,
       manualApproval: manualApprovalOf(inputs, environment, target.region),
       engine: engineOf(inputs, environment),
     },
