@@ -26,6 +26,7 @@ import {
 import { assertRunsServerSide, type StepFunctionsEngine } from "../stepfunctions/input.js";
 import { describeRouting } from "./alias-writer.js";
 import { assertApprovable, DEFAULT_APPROVAL_TIMEOUT_MS } from "./approval.js";
+import { reportDurableExecutionsLeft } from "./durable.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS, runRollout } from "./engine.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
 import { assertCredentialsOutlive, type WorstCase, worstCaseDuration } from "./lifetime.js";
@@ -69,6 +70,8 @@ export interface DeployRequest extends GateSpecs {
   engine?: StepFunctionsEngine | undefined;
   /** For a function on a capacity provider (Lambda Managed Instances): see managed.ts. */
   managedInstances?: ManagedInstancesOptions | undefined;
+  /** Only for the commands the run prints (the adapters carry the region they call). */
+  region?: string | undefined;
 }
 
 /** What a deploy acts through. Behaviour lives here; the request is only data. */
@@ -127,6 +130,16 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     emit(result);
     return result;
   };
+  /** Ended off the new version: what durable executions still run on it (best effort, durable.ts). */
+  const settle = async (result: ResultEvent, next: FunctionState | undefined) =>
+    result.outcome === "promoted"
+      ? await afterPromotion(result)
+      : await reportDurableExecutionsLeft(ports.lambda, result, {
+          durable: next?.durable ?? false,
+          region: request.region,
+          emit,
+          signal,
+        });
   const noop = (reason: string): ResultEvent =>
     finish({ ...base, outcome: "noop", fromVersion, toVersion, reason, hint: null, exitCode: ExitCode.ok });
   const interrupted = () =>
@@ -296,7 +309,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         { engine, alias, newVersion, plan, specs: request, intervalMs, records },
         { ...ports, stepFunctions: ports.stepFunctions, clock, emit: sink },
       );
-      return finish(await afterPromotion(ended));
+      return finish(await settle(ended, next));
     }
     const built = buildGates(
       request,
@@ -328,7 +341,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       },
       { lambda, clock, emit: sink, signal },
     );
-    return finish(await afterPromotion(result));
+    return finish(await settle(result, next));
   } catch (caught) {
     const error = signal?.aborted ? interrupted() : caught;
     return finish(

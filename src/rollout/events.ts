@@ -22,6 +22,11 @@ export interface ResultEvent {
   exitCode: number;
   /** The Step Functions execution of a server-side roll-out. */
   executionArn?: string | undefined;
+  /**
+   * Durable executions still running on the version the run rolled back from (durable.ts): they stay on
+   * it whatever the alias does. Absent when there are none, or the function is not durable.
+   */
+  durableExecutions?: { version: string; running: number; more: boolean; listCommand: string } | undefined;
 }
 
 /** Everything the engine reports. Renderers (TTY, plain log, NDJSON, job summary) consume these. */

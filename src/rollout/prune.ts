@@ -10,10 +10,13 @@
  *   format (`(replaced v7)`), and in the description of every version lambda-rollout published
  *   (`(previous v7)`), so aliases promoted before the alias format recorded it are covered too;
  * - both versions of a roll-out the alias description says is in progress (`step 2/3, … to v8 from v7`),
- *   even when the routing no longer shows it (a split resolved by hand keeps its rollback target).
+ *   even when the routing no longer shows it (a split resolved by hand keeps its rollback target);
+ * - of a durable function, a version durable executions still run on, or one that could not be checked
+ *   (durable.ts: a separate input to the planner).
  */
 import { AwsError, ConflictError, InputError, RolloutError } from "../errors.js";
 import type { AliasState, CallOptions, FunctionState, LambdaPort } from "../ports.js";
+import { DURABLE_RUNNING, durableVersionsToKeep } from "./durable.js";
 import { parseReplaced, parseStep } from "./progress.js";
 import { previousVersionOf } from "./publish.js";
 
@@ -55,6 +58,8 @@ export interface PruneReport {
   /** Already gone when this run tried to delete it (someone else pruned meanwhile). */
   alreadyGone: string[];
   protected: ProtectedVersion[];
+  /** Of `protected`, the versions kept because durable executions still run on them. */
+  durable: string[];
   kept: string[];
   /** Deletions Lambda refused (an alias started to point at the version meanwhile) or that failed. */
   skipped: { version: string; reason: string }[];
@@ -116,8 +121,16 @@ export function protectedVersions(aliases: AliasState[], versions: FunctionState
   return reasons;
 }
 
-/** What `prune` would delete and keep, from the versions and aliases as listed. Pure. */
-export function planPrune(versions: FunctionState[], aliases: AliasState[], keep: number): PrunePlan {
+/**
+ * What `prune` would delete and keep, from the versions and aliases as listed. Pure. `running`: versions
+ * durable executions still run on, with why they stay (durable.ts).
+ */
+export function planPrune(
+  versions: FunctionState[],
+  aliases: AliasState[],
+  keep: number,
+  running: ReadonlyMap<string, string> = new Map(),
+): PrunePlan {
   checkKeep(keep);
   const published = versions
     .filter((v) => numeric(v.version))
@@ -125,6 +138,7 @@ export function planPrune(versions: FunctionState[], aliases: AliasState[], keep
   const cut = Math.max(0, published.length - keep);
   const older = published.slice(0, cut);
   const reasons = protectedVersions(aliases, versions);
+  for (const [version, reason] of running) reasons.set(version, [...(reasons.get(version) ?? []), reason]);
   return {
     delete: older
       .filter((v) => !reasons.has(v.version))
@@ -149,7 +163,10 @@ export async function prune(
     lambda.listVersions(functionName),
     lambda.listAliases(functionName, options),
   ]);
-  const plan = planPrune(versions, aliases, keep);
+  // Durable executions pin their version: asked only of what would otherwise be deleted.
+  const candidates = planPrune(versions, aliases, keep).delete.map((v) => v.version);
+  const running = await durableVersionsToKeep(lambda, functionName, versions, candidates, options);
+  const plan = planPrune(versions, aliases, keep, running);
   const deleted: PruneCandidate[] = [];
   const alreadyGone: string[] = [];
   const skipped: PruneReport["skipped"] = [];
@@ -187,6 +204,7 @@ export async function prune(
     deleted,
     alreadyGone,
     protected: plan.protected,
+    durable: [...running].filter(([, reason]) => reason === DURABLE_RUNNING).map(([version]) => version),
     kept: plan.newest,
     skipped,
     reclaimedBytes,
@@ -217,7 +235,12 @@ function summarize(report: PruneReport): string {
     done,
     `kept the newest ${report.keep}${report.kept.length ? ` (${list(report.kept)})` : ""}`,
   ];
-  if (report.protected.length > 0) parts.push(`kept ${list(report.protected.map((p) => p.version))} in use`);
+  const inUse = report.protected.filter((p) => !report.durable.includes(p.version));
+  if (inUse.length > 0) parts.push(`kept ${list(inUse.map((p) => p.version))} in use`);
+  if (report.durable.length > 0)
+    parts.push(
+      `kept ${list(report.durable)}: durable executions still run on ${report.durable.length === 1 ? "it" : "them"}`,
+    );
   if (report.alreadyGone.length > 0) parts.push(`${list(report.alreadyGone)} already gone`);
   if (report.skipped.length > 0) parts.push(`not deleted: ${list(report.skipped.map((s) => s.version))}`);
   return `${parts.join("; ")}.`;

@@ -236,6 +236,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
       prune: environment?.prune,
       managedInstances: environment?.managedInstances,
       manualApproval: manualApprovalOf(inputs, environment, target.region),
+      region: target.region,
       engine: engineOf(inputs, environment),
     },
     region: target.region,

@@ -1,3 +1,4 @@
+import { reportDurableExecutionsLeft } from "../../rollout/durable.js";
 import { resolveSplit } from "../../rollout/manage.js";
 import { endRelease } from "../../rollout/release-manage.js";
 import { stopExecutionFirst } from "../../rollout/server-side-manage.js";
@@ -22,7 +23,7 @@ export async function endSplit(
   lambdaFor: LambdaFactory,
   stepFunctionsFor: StepFunctionsFactory = awsStepFunctions,
 ): Promise<number> {
-  return resultLineCommand(flags, io, async () => {
+  return resultLineCommand(flags, io, async (emit) => {
     const resolved = await resolveTargets(flags, io);
     if (resolved.kind === "release") {
       const { name, members } = resolved.release;
@@ -31,9 +32,12 @@ export async function endSplit(
     const { functionName, aliasName, region } = resolved.target;
     const lambda = lambdaFor(region);
     // A Step Functions execution still shifting this alias is stopped before anything else.
-    return (
+    const result =
       (await stopExecutionFirst(lambda, stepFunctionsFor(region), functionName, aliasName, resolution)) ??
-      (await resolveSplit(lambda, functionName, aliasName, resolution))
-    );
+      (await resolveSplit(lambda, functionName, aliasName, resolution));
+    // Durable executions stay on the version rolled back from: the result says how many still run.
+    return resolution === "rollback"
+      ? await reportDurableExecutionsLeft(lambda, result, { region, emit, signal: io.signal })
+      : result;
   });
 }
