@@ -10,10 +10,14 @@ data "aws_iam_policy_document" "deployer" {
       "lambda:GetFunctionConfiguration",
       "lambda:GetProvisionedConcurrencyConfig",
       "lambda:InvokeFunction",
+      "lambda:ListDurableExecutionsByFunction",
       "lambda:ListVersionsByFunction",
       "lambda:PublishVersion",
       "lambda:UpdateAlias",
       "lambda:UpdateFunctionCode",
+      # Lambda Managed Instances: the new version gets the stable one's scaling before any traffic.
+      "lambda:GetFunctionScalingConfig",
+      "lambda:PutFunctionScalingConfig",
     ]
     # Unqualified for the function, qualified (`:live`, `:7`) for alias and version calls.
     resources = [local.function_arn, "${local.function_arn}:*"]
