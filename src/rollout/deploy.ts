@@ -240,7 +240,8 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       worstCaseOf(request, plan, {
         snapStart,
         extends: mayExtend(request, ports.gates),
-        activationMs: managed?.activationTimeoutMs,
+        // The new version, and a baseline published from $LATEST first, each wait to become Active.
+        activationMs: managed && managed.activationTimeoutMs * (onLatest ? 2 : 1),
       }),
       {
         now: clock.now(),
@@ -252,7 +253,14 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
 
     if (onLatest) {
       changed = "publishing $LATEST as the baseline";
-      const pinned = await pinBaseline(lambda, alias, latest, clock.now(), call);
+      // On a capacity provider the baseline starts environments too: no traffic to it before it is Active.
+      const baselineManaged = managed;
+      const pinned = await pinBaseline(lambda, alias, latest, clock.now(), {
+        ...call,
+        activate:
+          baselineManaged &&
+          ((version) => activateManaged(version, baselineManaged, { lambda, clock, emit, signal })),
+      });
       alias = pinned.alias;
       stableRecord = pinned.record;
       fromVersion = alias.version;

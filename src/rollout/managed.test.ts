@@ -35,9 +35,11 @@ beforeAll(async () => {
 });
 
 /** v1 live on the capacity provider with 6-40 environments; the package deploys as v2. */
-function setup(options: { managed?: boolean; stableVersions?: number; gates?: HealthGate[] } = {}) {
+function setup(
+  options: { managed?: boolean; stableVersions?: number; gates?: HealthGate[]; aliasOn?: string } = {},
+) {
   const stableVersions = options.stableVersions ?? 1;
-  const lambda = new FakeLambda("fn", "live", { stableVersions });
+  const lambda = new FakeLambda("fn", "live", { stableVersions, aliasOn: options.aliasOn });
   lambda.shaFor = () => zipSha;
   if (options.managed ?? true) {
     lambda.latest.capacityProvider = PROVIDER;
@@ -112,6 +114,21 @@ describe("a version that takes 10 minutes to become Active", () => {
     expect(result.reason).toMatch(/still Pending after 30\d s/);
     expect(lambda.writes()).toEqual([]);
   });
+});
+
+test("an alias on $LATEST: the baseline published from it is Active before the alias moves to it", async () => {
+  const { lambda, run } = setup({ aliasOn: "$LATEST" });
+  lambda.pendingPolls = polls(4 * MINUTE);
+  const stateWhenRouted: (string | undefined)[] = [];
+  const update = lambda.updateAlias.bind(lambda);
+  lambda.updateAlias = async (f, a, routing, rev, o) => {
+    stateWhenRouted.push(lambda.versions.find((v) => v.version === routing.version)?.state);
+    return await update(f, a, routing, rev, o);
+  };
+  const result = await run();
+  expect(result).toMatchObject({ outcome: "promoted", fromVersion: "2", toVersion: "3" });
+  expect(lambda.writes()[0]).toEqual({ version: "2" });
+  expect(stateWhenRouted).toEqual(["Active", "Active", "Active"]);
 });
 
 describe("a version that never becomes Active is a failure before any traffic (exit 4, alias unmoved)", () => {
