@@ -3,7 +3,8 @@
  * `github_repository_id` the `sub` condition is exactly GitHub's immutable subject
  * (repo:OWNER@OWNER_ID/NAME@REPO_ID:..., https://docs.github.com/en/actions/reference/security/oidc#immutable-subject-claims),
  * one value, no name-only form beside it; without them, today's name form. Both forms, for an environment
- * and a branch, come from one plan of four module instances. Bad ids are refused before anything is planned.
+ * and a branch, and the example's stack passing the ids through, come from one plan. Bad ids are refused:
+ * invalid values by `terraform validate`, one id without the other by the role's precondition.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -91,24 +92,60 @@ const resourcesOf = (module: PlannedModule): PlannedResource[] => [
 let moto: Moto;
 let workspace: Workspace;
 let plan: PlanJson;
+/** Terraform's output for the roots that must be refused. */
+let refusals: { values: string; alone: string };
 
+/** Writes `main.tf` of a root (a directory of the workspace) and inits it. */
+async function root(dir: string, parts: string[], init: string[] = []): Promise<void> {
+  await mkdir(join(workspace.root, dir));
+  await writeFile(join(workspace.root, dir, "main.tf"), parts.join("\n"));
+  await workspace.tfOk(dir, ["init", "-input=false", "-no-color", ...init]);
+}
+
+/** Runs a Terraform command that must fail; its error output on one line. */
+async function refused(dir: string, args: string[]): Promise<string> {
+  const result = await workspace.tf(dir, [...args, "-no-color"]);
+  if (result.code === 0) throw new Error(`terraform ${args[0]} in ${dir} succeeded; it must refuse`);
+  return result.stderr.replace(/\s+/g, " ");
+}
+
+const planning = ["plan", "-input=false"];
+
+// Each Terraform run costs seconds of provider start-up: the three roots are planned side by side.
 beforeAll(async () => {
   moto = await startMoto();
   workspace = await createWorkspace();
-  await mkdir(join(workspace.root, ROOT));
-  const modules = Object.entries(CASES).map(([name, extra]) => moduleBlock(name, extra));
-  await writeFile(join(workspace.root, ROOT, "main.tf"), [PROVIDER, EXAMPLE, ...modules].join("\n"));
-  await workspace.tfOk(ROOT, ["init", "-input=false", "-no-color"]);
-  await workspace.tfOk(ROOT, [
-    "plan",
-    "-input=false",
-    "-no-color",
-    "-out=tfplan",
-    "-var",
-    `endpoint=${moto.endpoint}`,
+  const endpoint = ["-var", `endpoint=${moto.endpoint}`];
+  const cases = Object.entries(CASES).map(([name, extra]) => moduleBlock(name, extra));
+  const bad = {
+    text: '  github_owner_id = "octo"\n  github_repository_id = 456789',
+    fraction: "  github_owner_id = 12.5\n  github_repository_id = 456789",
+    zero: "  github_owner_id = 123456\n  github_repository_id = 0",
+  };
+  const invalid = Object.entries(bad).map(([name, ids]) =>
+    moduleBlock(name, `${ids}\n  github_environment = "production"`),
+  );
+  const [planned, values, alone] = await Promise.all([
+    (async () => {
+      await root(ROOT, [PROVIDER, EXAMPLE, ...cases]);
+      await workspace.tfOk(ROOT, [...planning, "-no-color", "-out=tfplan", ...endpoint]);
+      return (await workspace.tfOk(ROOT, ["show", "-json", "-no-color", "tfplan"])).stdout;
+    })(),
+    // Invalid values are caught by `terraform validate`, every one of them in one run.
+    (async () => {
+      await root(`${ROOT}-values`, invalid, ["-backend=false"]);
+      return await refused(`${ROOT}-values`, ["validate"]);
+    })(),
+    // Terraform checks the role's preconditions only once every variable is valid: a root of its own.
+    (async () => {
+      const only = moduleBlock("alone", '  github_owner_id = 123456\n  github_environment = "production"');
+      await root(`${ROOT}-alone`, [PROVIDER, only]);
+      return await refused(`${ROOT}-alone`, [...planning, ...endpoint]);
+    })(),
   ]);
-  plan = JSON.parse((await workspace.tfOk(ROOT, ["show", "-json", "-no-color", "tfplan"])).stdout);
-}, 120_000);
+  plan = JSON.parse(planned);
+  refusals = { values, alone };
+}, 180_000);
 
 afterAll(async () => {
   await workspace?.remove();
@@ -161,35 +198,14 @@ describe("the GitHub OIDC trust policy (terraform plan against moto)", () => {
 });
 
 describe("the id variables", () => {
-  /** Plans a root of one module instance per entry (name → id lines); it must fail. Terraform's output. */
-  async function refused(dir: string, cases: Record<string, string>): Promise<string> {
-    const modules = Object.entries(cases).map(([name, ids]) =>
-      moduleBlock(name, `${ids}\n  github_environment = "production"`),
-    );
-    await mkdir(join(workspace.root, dir));
-    await writeFile(join(workspace.root, dir, "main.tf"), [PROVIDER, ...modules].join("\n"));
-    await workspace.tfOk(dir, ["init", "-input=false", "-no-color"]);
-    const vars = ["-var", `endpoint=${moto.endpoint}`];
-    const result = await workspace.tf(dir, ["plan", "-input=false", "-no-color", ...vars]);
-    expect(result.code).not.toBe(0);
-    return result.stderr.replace(/\s+/g, " ");
-  }
+  it("refuse an id that is not a whole number of at least 1, all reported at once", () => {
+    expect(refusals.values).toMatch(/in module "text".*github_owner_id = "octo".*a number is required/);
+    expect(refusals.values).toContain("github_owner_id must be the owner's numeric GitHub id");
+    expect(refusals.values).toContain("github_repository_id must be the repository's numeric GitHub id");
+  });
 
-  it("refuse an id that is not a whole number of at least 1, all reported in one run", async () => {
-    const output = await refused(`${ROOT}-values`, {
-      text: '  github_owner_id = "octo"\n  github_repository_id = 456789',
-      fraction: "  github_owner_id = 12.5\n  github_repository_id = 456789",
-      zero: "  github_owner_id = 123456\n  github_repository_id = 0",
-    });
-    expect(output).toMatch(/in module "text".*github_owner_id = "octo".*a number is required/);
-    expect(output).toContain("github_owner_id must be the owner's numeric GitHub id");
-    expect(output).toContain("github_repository_id must be the repository's numeric GitHub id");
-  }, 120_000);
-
-  // Terraform checks the role's preconditions only once every variable is valid: planned on its own.
-  it("refuse one id without the other, saying how to find both", async () => {
-    const output = await refused(`${ROOT}-alone`, { alone: "  github_owner_id = 123456" });
-    expect(output).toContain("github_owner_id and github_repository_id go together");
-    expect(output).toContain("gh api repos/OWNER/NAME --jq '.owner.id, .id'");
-  }, 120_000);
+  it("refuse one id without the other, saying how to find both", () => {
+    expect(refusals.alone).toContain("github_owner_id and github_repository_id go together");
+    expect(refusals.alone).toContain("gh api repos/OWNER/NAME --jq '.owner.id, .id'");
+  });
 });
