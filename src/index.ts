@@ -38,11 +38,15 @@ export {
 export type { StepFunctionsEngine } from "./stepfunctions/input.js";
 
 import type { LambdaPort } from "./ports.js";
+import { reportDurableExecutionsLeft } from "./rollout/durable.js";
 import { resolveSplit } from "./rollout/manage.js";
 
-/** Undoes a split alias: 100% on the primary (stable) version, routing removed. */
-export const rollback = (lambda: LambdaPort, functionName: string, aliasName: string) =>
-  resolveSplit(lambda, functionName, aliasName, "rollback");
+/**
+ * Undoes a split alias: 100% on the primary (stable) version, routing removed. For a durable function,
+ * the result also says how many durable executions still run on the version rolled back from.
+ */
+export const rollback = async (lambda: LambdaPort, functionName: string, aliasName: string) =>
+  reportDurableExecutionsLeft(lambda, await resolveSplit(lambda, functionName, aliasName, "rollback"));
 
 /** Finishes a split alias: 100% on the additional (new) version, routing removed. */
 export const promote = (lambda: LambdaPort, functionName: string, aliasName: string) =>

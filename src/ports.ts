@@ -62,6 +62,13 @@ export interface FunctionState {
    * `MemorySize`, ...), each a canonical string, so two versions compare setting by setting.
    */
   configuration?: Record<string, string> | undefined;
+  /**
+   * ARN of the capacity provider the function runs on (Lambda Managed Instances), from its
+   * `CapacityProviderConfig`; undefined on Lambda's default compute.
+   */
+  capacityProvider?: string | undefined;
+  /** True for a durable function (`DurableConfig`): each execution stays on the version that started it. */
+  durable?: boolean | undefined;
 }
 
 /** The settings that differ between two functions' configurations, by name, sorted. */
@@ -89,6 +96,21 @@ export interface ProvisionedConcurrency {
   requested: number;
   allocated?: number | undefined;
   status?: string | undefined;
+}
+
+/**
+ * Scaling of one version on Lambda Managed Instances: how many execution environments it keeps at least
+ * and may have at most. Either may be unset (Lambda's default then applies).
+ */
+export interface ScalingConfig {
+  min?: number | undefined;
+  max?: number | undefined;
+}
+
+/** Durable executions still running on a version, counted up to a limit (`more`: the count stopped there). */
+export interface RunningExecutions {
+  count: number;
+  more: boolean;
 }
 
 /** What DeleteFunction on a version did: deleted it, or found it already gone (both are fine). */
@@ -125,6 +147,28 @@ export interface LambdaPort {
     qualifier: string,
     options?: CallOptions,
   ): Promise<ProvisionedConcurrency | undefined>;
+  /**
+   * The scaling a Managed Instances version was given (as requested, else as applied), or undefined when
+   * it has none of its own.
+   */
+  getScalingConfig(
+    functionName: string,
+    version: string,
+    options?: CallOptions,
+  ): Promise<ScalingConfig | undefined>;
+  /** Sets a Managed Instances version's scaling; returns the version's state Lambda reports right after. */
+  putScalingConfig(
+    functionName: string,
+    version: string,
+    scaling: ScalingConfig,
+    options?: CallOptions,
+  ): Promise<string | undefined>;
+  /** The durable executions of `version` that are still running, counted up to `limit` (default 1000). */
+  runningDurableExecutions(
+    functionName: string,
+    version: string,
+    options?: CallOptions & { limit?: number | undefined },
+  ): Promise<RunningExecutions>;
   /** Starts a code update of `$LATEST`; returns the state right after the call (usually InProgress). */
   updateFunctionCode(functionName: string, code: CodeSource, options?: CallOptions): Promise<FunctionState>;
   /** Publishes `$LATEST` as a version; `codeSha256` guards against publishing code someone else uploaded. */

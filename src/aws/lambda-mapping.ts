@@ -69,6 +69,9 @@ export function toFunctionState(
     revisionId: config?.RevisionId,
     codeSize: config?.CodeSize,
     configuration: config ? configurationOf(config) : undefined,
+    capacityProvider:
+      config?.CapacityProviderConfig?.LambdaManagedInstancesCapacityProviderConfig?.CapacityProviderArn,
+    durable: config?.DurableConfig ? true : undefined,
   };
 }
 
@@ -116,6 +119,9 @@ export function configurationOf(config: FunctionConfiguration): Record<string, s
     ImageConfig: config.ImageConfigResponse?.ImageConfig,
     SnapStart: config.SnapStart?.ApplyOn,
     LoggingConfig: config.LoggingConfig,
+    // Where it runs (Lambda Managed Instances) and whether it is durable are part of what a version is.
+    CapacityProviderConfig: config.CapacityProviderConfig,
+    DurableConfig: config.DurableConfig,
   };
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(settings)) {

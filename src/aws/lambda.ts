@@ -22,8 +22,12 @@ import {
   type InvokeResult,
   type LambdaPort,
   type ProvisionedConcurrency,
+  type RunningExecutions,
+  type ScalingConfig,
   sameRouting,
 } from "../ports.js";
+import * as capacity from "./lambda-capacity.js";
+import * as durable from "./lambda-durable.js";
 import {
   aliasChanged,
   lambdaErrors,
@@ -200,6 +204,31 @@ export class AwsLambda implements LambdaPort {
     options?: CallOptions,
   ): Promise<ProvisionedConcurrency | undefined> {
     return versions.getProvisionedConcurrency(this.client, this.caller, functionName, qualifier, options);
+  }
+
+  getScalingConfig(
+    functionName: string,
+    version: string,
+    options?: CallOptions,
+  ): Promise<ScalingConfig | undefined> {
+    return capacity.getScalingConfig(this.client, this.caller, functionName, version, options);
+  }
+
+  putScalingConfig(
+    functionName: string,
+    version: string,
+    scaling: ScalingConfig,
+    options?: CallOptions,
+  ): Promise<string | undefined> {
+    return capacity.putScalingConfig(this.client, this.caller, functionName, version, scaling, options);
+  }
+
+  runningDurableExecutions(
+    functionName: string,
+    version: string,
+    options?: CallOptions & { limit?: number | undefined },
+  ): Promise<RunningExecutions> {
+    return durable.runningDurableExecutions(this.client, this.caller, functionName, version, options);
   }
 
   async updateFunctionCode(

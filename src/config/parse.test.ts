@@ -98,7 +98,7 @@ describe("parseConfig rejects, naming key, value and what is allowed", () => {
 
   it("a misspelt key", () => {
     expect(problemsOf(env("    stratgy: AllAtOnce\n"))).toEqual([
-      'environments.production.stratgy: unknown key; did you mean "strategy"? Allowed keys: function, functions, waves, alias, region, artifact, strategy, steps, finalBake, interval, alarms, alarmReadFailure, alarmsAlreadyFiring, prune, smoke, metrics, notify, hooks, manualApproval, approvalTimeout, engine, stateMachine, branches.',
+      'environments.production.stratgy: unknown key; did you mean "strategy"? Allowed keys: function, functions, waves, alias, region, artifact, strategy, steps, finalBake, interval, alarms, alarmReadFailure, alarmsAlreadyFiring, prune, managedInstances, smoke, metrics, notify, hooks, manualApproval, approvalTimeout, engine, stateMachine, branches.',
     ]);
   });
 
@@ -171,6 +171,23 @@ describe("parseConfig rejects, naming key, value and what is allowed", () => {
       "environments.production.smoke[1].expect.functionError: true is not allowed; use false.",
       'environments.production.metrics.duration.stat: "p95" is not allowed; did you mean "p99"? Allowed: "p99", "Average", "Maximum".',
       "environments.production.metrics.consecutiveFailures: 0 is not allowed; use a number ≥ 1.",
+    ]);
+  });
+
+  it("Managed Instances scaling out of range, inverted or empty, and a bad activation timeout", () => {
+    const text = env(`    managedInstances:
+      activationTimeout: soon
+      scaling: { min: 10, max: 2 }
+      scaleDownReplaced: {}
+`);
+    expect(problemsOf(text)).toEqual([
+      'environments.production.managedInstances.activationTimeout: Invalid duration "soon". Write a number followed by a unit: "30s", "5m" or "1h".',
+      "environments.production.managedInstances.scaling: min (10) must not exceed max (2).",
+      "environments.production.managedInstances.scaleDownReplaced: set min, max or both.",
+    ]);
+    expect(problemsOf(env("    managedInstances: { scaling: { min: -1, max: 1.5 } }\n"))).toEqual([
+      "environments.production.managedInstances.scaling.min: -1 is not allowed; use a number ≥ 0.",
+      "environments.production.managedInstances.scaling.max: 1.5 is not allowed; expected an integer.",
     ]);
   });
 

@@ -4,7 +4,14 @@ import { resolveMetricGateOptions } from "../health/metrics-options.js";
 import { parseDuration } from "../plan/duration.js";
 import type { PlanInput, Step } from "../plan/plan.js";
 import { type ResolvedRelease, resolveRelease } from "./release.js";
-import type { Config, DefaultsConfig, EnvironmentConfig, MetricsConfig, SmokeConfig } from "./schema.js";
+import type {
+  Config,
+  DefaultsConfig,
+  EnvironmentConfig,
+  ManagedInstancesConfig,
+  MetricsConfig,
+  SmokeConfig,
+} from "./schema.js";
 
 /** A smoke invocation ready for the smoke gate: the payload as JSON text. */
 export interface ResolvedSmokeCheck {
@@ -39,6 +46,8 @@ export interface ResolvedEnvironment {
   alarmsAlreadyFiring: "fail" | "ignore";
   /** Prune after a successful promotion, keeping the newest `keep` versions. */
   prune: { keep: number } | undefined;
+  /** For a function on Lambda Managed Instances: the activation wait and the versions' scaling. */
+  managedInstances: ResolvedManagedInstances | undefined;
   smoke: ResolvedSmokeCheck[];
   metrics: MetricsConfig | undefined;
   hooks: { preTraffic: string[]; postTraffic: string[]; timeoutMs: number | undefined };
@@ -50,6 +59,24 @@ export interface ResolvedEnvironment {
   engine: "local" | "stepfunctions" | undefined;
   stateMachine: string | undefined;
   branches: string[];
+}
+
+export interface ResolvedManagedInstances {
+  activationTimeoutMs: number | undefined;
+  scaling: { min?: number | undefined; max?: number | undefined } | undefined;
+  scaleDownReplaced: { min?: number | undefined; max?: number | undefined } | undefined;
+}
+
+function managedInstancesOf(
+  config: ManagedInstancesConfig | undefined,
+): ResolvedManagedInstances | undefined {
+  if (config === undefined) return undefined;
+  return {
+    activationTimeoutMs:
+      config.activationTimeout === undefined ? undefined : parseDuration(config.activationTimeout),
+    scaling: config.scaling,
+    scaleDownReplaced: config.scaleDownReplaced,
+  };
 }
 
 export type Resolution =
@@ -112,6 +139,7 @@ export function applyDefaults(
     alarmReadFailure: merged.alarmReadFailure ?? "fail",
     alarmsAlreadyFiring: merged.alarmsAlreadyFiring ?? "fail",
     prune: merged.prune,
+    managedInstances: managedInstancesOf(merged.managedInstances),
     smoke: (merged.smoke ?? []).map(toSmokeCheck),
     metrics: merged.metrics,
     hooks: {

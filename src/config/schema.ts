@@ -133,6 +133,45 @@ const metrics = z
       "Metric analysis of the new version against the stable one, from per-version alias metrics (AWS/Lambda, ExecutedVersion).",
   });
 
+/** Execution environments of one Managed Instances version (PutFunctionScalingConfig's range). */
+const environmentsCount = (description: string) => z.number().int().min(0).max(15_000).meta({ description });
+
+const scalingBounds = (description: string) =>
+  z
+    .strictObject({
+      min: environmentsCount("Execution environments the version keeps at least."),
+      max: environmentsCount("Execution environments the version may have at most."),
+    })
+    .partial()
+    .superRefine((scaling, ctx) => {
+      if (scaling.min === undefined && scaling.max === undefined)
+        ctx.addIssue({ code: "custom", message: "set min, max or both." });
+      if (scaling.min !== undefined && scaling.max !== undefined && scaling.min > scaling.max)
+        ctx.addIssue({
+          code: "custom",
+          message: `min (${scaling.min}) must not exceed max (${scaling.max}).`,
+        });
+    })
+    .meta({ description });
+
+const managedInstances = z
+  .strictObject({
+    activationTimeout: duration(
+      "How long the new version may take to become Active (its execution environments start first); default 20m.",
+    ),
+    scaling: scalingBounds(
+      "The new version's scaling, set before any traffic; default: the stable version's.",
+    ),
+    scaleDownReplaced: scalingBounds(
+      "After the promotion and the final bake, the scaling of the version it replaced; default: left as it is.",
+    ),
+  })
+  .partial()
+  .meta({
+    description:
+      "For a function on Lambda Managed Instances (a capacity provider, detected from the function): the wait for a new version, its scaling, and the replaced version's.",
+  });
+
 /** Settings shared by `defaults` and every environment. */
 const settingsShape = {
   alias: z
@@ -190,6 +229,7 @@ const settingsShape = {
       description:
         "After a successful promotion, delete published versions older than the newest `keep` that no alias needs; also adds lambda:DeleteFunction on versions to iam-policy.",
     }),
+  managedInstances,
   smoke: z
     .array(smokeCheck)
     .meta({ description: "Invocations of the new version before any traffic moves." }),
@@ -313,6 +353,7 @@ export type DefaultsConfig = z.infer<typeof defaultsSchema>;
 export type SmokeConfig = z.infer<typeof smokeCheck>;
 export type MetricsConfig = z.infer<typeof metrics>;
 export type HooksConfig = z.infer<typeof settingsShape.hooks>;
+export type ManagedInstancesConfig = z.infer<typeof managedInstances>;
 export type StepSpec = z.infer<typeof stepObject>;
 export type ReleaseFunctionConfig = z.infer<typeof releaseFunction>;
 export type WaveConfig = z.infer<typeof wave>;

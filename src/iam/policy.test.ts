@@ -35,10 +35,13 @@ describe("deployerPolicy", () => {
         "lambda:GetFunctionConfiguration",
         "lambda:GetProvisionedConcurrencyConfig",
         "lambda:InvokeFunction",
+        "lambda:ListDurableExecutionsByFunction",
         "lambda:ListVersionsByFunction",
         "lambda:PublishVersion",
         "lambda:UpdateAlias",
         "lambda:UpdateFunctionCode",
+        "lambda:GetFunctionScalingConfig",
+        "lambda:PutFunctionScalingConfig",
       ],
       Resource: [fn, `${fn}:*`],
     });

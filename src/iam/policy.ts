@@ -63,10 +63,15 @@ export const LAMBDA_ACTIONS: readonly string[] = [
   // Validation refuses a weighted roll-out on an alias with provisioned concurrency (read on `F:alias`).
   "lambda:GetProvisionedConcurrencyConfig",
   "lambda:InvokeFunction",
+  // Durable functions: prune keeps, and a rollback reports, versions durable executions still run on.
+  "lambda:ListDurableExecutionsByFunction",
   "lambda:ListVersionsByFunction",
   "lambda:PublishVersion",
   "lambda:UpdateAlias",
   "lambda:UpdateFunctionCode",
+  // Lambda Managed Instances: the new version gets the stable one's scaling, on `F:version`.
+  "lambda:GetFunctionScalingConfig",
+  "lambda:PutFunctionScalingConfig",
 ];
 
 /**

@@ -26,6 +26,7 @@ import {
 import { assertRunsServerSide, type StepFunctionsEngine } from "../stepfunctions/input.js";
 import { describeRouting } from "./alias-writer.js";
 import { assertApprovable, DEFAULT_APPROVAL_TIMEOUT_MS } from "./approval.js";
+import { reportDurableExecutionsLeft } from "./durable.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS, runRollout } from "./engine.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
 import { intentOf } from "./ledger/intent.js";
@@ -34,6 +35,13 @@ import { gateSummary } from "./ledger/record.js";
 import { endSession, LedgerSession, NO_LEDGER_WARNING, recordTarget } from "./ledger/session.js";
 import { assertCredentialsOutlive, type WorstCase, worstCaseDuration } from "./lifetime.js";
 import { compareWithLive, pinBaseline, recordOf } from "./live.js";
+import {
+  activateManaged,
+  type ManagedInstancesOptions,
+  type ManagedPlan,
+  planManaged,
+  scaleDownReplaced,
+} from "./managed.js";
 import { newReleaseId, parseLive, type VersionRecord } from "./progress.js";
 import { assertNoProvisionedConcurrency } from "./provisioned.js";
 import { pruneAfterPromotion } from "./prune-after.js";
@@ -64,6 +72,10 @@ export interface DeployRequest extends GateSpecs {
   manualApproval?: { timeoutMs?: number | undefined; region?: string | undefined } | undefined;
   /** Run the plan in Step Functions instead of this process (server-side.ts); default: here. */
   engine?: StepFunctionsEngine | undefined;
+  /** For a function on a capacity provider (Lambda Managed Instances): see managed.ts. */
+  managedInstances?: ManagedInstancesOptions | undefined;
+  /** Only for the commands the run prints (the adapters carry the region they call). */
+  region?: string | undefined;
 }
 
 /** What a deploy acts through. Behaviour lives here; the request is only data. */
@@ -154,6 +166,16 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     emit(final);
     return final;
   };
+  /** Ended off the new version: what durable executions still run on it (best effort, durable.ts). */
+  const settle = async (result: ResultEvent, next: FunctionState | undefined) =>
+    result.outcome === "promoted"
+      ? await afterPromotion(result)
+      : await reportDurableExecutionsLeft(ports.lambda, result, {
+          durable: next?.durable ?? false,
+          region: request.region,
+          emit,
+          signal,
+        });
   const noop = (reason: string): Promise<ResultEvent> =>
     finish({ ...base, outcome: "noop", fromVersion, toVersion, reason, hint: null, exitCode: ExitCode.ok });
   const interrupted = () =>
@@ -161,9 +183,16 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       `Interrupted (${String(signal?.reason ?? "signal")}) before any traffic moved${changed ? ` (after ${changed})` : "; nothing was changed"}.`,
     );
 
-  /** With `prune:` configured, old versions go once the new one is promoted; a failure only warns. */
-  const prunedAfter = async (result: ResultEvent) => {
-    if (result.outcome === "promoted" && request.prune)
+  /** Set once validation finds the function on a capacity provider. */
+  let managed: ManagedPlan | undefined;
+  /**
+   * After the promotion (and the final bake): the replaced version scaled down and old versions pruned,
+   * as configured. Housekeeping: a failure only warns.
+   */
+  const afterPromotion = async (result: ResultEvent) => {
+    if (result.outcome !== "promoted") return result;
+    if (managed) await scaleDownReplaced(managed, result.fromVersion, { lambda: ports.lambda, emit, signal });
+    if (request.prune)
       await pruneAfterPromotion(
         ports.lambda,
         request.functionName,
@@ -273,11 +302,23 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       message: `Plan for ${functionName}:${aliasName} (now ${describeRouting(alias)}${changes ? `; changes: ${changes}` : ""}): ${describePlan(plan)}`,
     });
     // Dry runs too: they give the verdict the real run would.
+    const published = (onLatest ? 1 : 0) + ("zip" in request.source ? 1 : 0);
+    managed = await planManaged(target ?? latest, alias, request.managedInstances, published, {
+      lambda,
+      clock,
+      emit,
+      signal,
+    });
     const snapStart = latest.configuration?.SnapStart?.includes("PublishedVersions") ?? false;
     await assertCredentialsOutlive(
       // Server-side, the roll-out outlives these credentials by design; only the start needs them.
       request.engine ? undefined : ports.credentials,
-      worstCaseOf(request, plan, { snapStart, extends: mayExtend(request, ports.gates) }),
+      worstCaseOf(request, plan, {
+        snapStart,
+        extends: mayExtend(request, ports.gates),
+        // The new version, and a baseline published from $LATEST first, each wait to become Active.
+        activationMs: managed && managed.activationTimeoutMs * (onLatest ? 2 : 1),
+      }),
       {
         now: clock.now(),
         emit,
@@ -292,7 +333,14 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
 
     if (onLatest) {
       changed = "publishing $LATEST as the baseline";
-      const pinned = await pinBaseline(lambda, alias, latest, clock.now(), call);
+      // On a capacity provider the baseline starts environments too: no traffic to it before it is Active.
+      const baselineManaged = managed;
+      const pinned = await pinBaseline(lambda, alias, latest, clock.now(), {
+        ...call,
+        activate:
+          baselineManaged &&
+          ((version) => activateManaged(version, baselineManaged, { lambda, clock, emit, signal })),
+      });
       alias = pinned.alias;
       stableRecord = pinned.record;
       fromVersion = alias.version;
@@ -317,6 +365,10 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       }
     }
     const updateTimeoutMs = request.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS;
+    const plannedManaged = managed;
+    const activate = plannedManaged
+      ? (version: FunctionState) => activateManaged(version, plannedManaged, { lambda, clock, emit, signal })
+      : (version: FunctionState) => waitForActive(lambda, clock, version, updateTimeoutMs, signal);
     let next: FunctionState | undefined = target;
     if ("zip" in request.source) {
       changed ??= "uploading and publishing the package";
@@ -329,7 +381,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
           latestCodeSha256: latest.codeSha256,
           updateTimeoutMs,
         },
-        { lambda, artifacts: ports.artifacts, clock, emit, signal },
+        { lambda, artifacts: ports.artifacts, clock, emit, signal, activate },
       );
       toVersion = next.version;
       const published = recordOf(next);
@@ -341,7 +393,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         }
       });
     } else if (target) {
-      await waitForActive(lambda, clock, target, updateTimeoutMs, signal);
+      await activate(target);
     }
     if (signal?.aborted) throw interrupted();
     const newVersion = toVersion as string;
@@ -357,7 +409,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         { engine, alias, newVersion, plan, specs: request, intervalMs, records },
         { ...ports, stepFunctions: ports.stepFunctions, clock, emit: sink },
       );
-      return finish(await prunedAfter(ended));
+      return finish(await settle(ended, next));
     }
     const built = buildGates(
       request,
@@ -389,7 +441,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       },
       { lambda, clock, emit: sink, signal },
     );
-    return finish(await prunedAfter(result));
+    return finish(await settle(result, next));
   } catch (caught) {
     const error = signal?.aborted ? interrupted() : caught;
     return finish(
@@ -433,7 +485,11 @@ async function assertAlarmsExist(
 export function worstCaseOf(
   request: DeployRequest,
   plan: Plan,
-  facts: { snapStart?: boolean; extends?: boolean } = {},
+  /**
+   * What validation found: SnapStart, a gate that may extend bakes, and (a capacity-provider function)
+   * how long its new version may take to become Active.
+   */
+  facts: { snapStart?: boolean; extends?: boolean; activationMs?: number | undefined } = {},
 ): WorstCase {
   const snapStart = facts.snapStart ?? false;
   const hooks = (request.hooks?.preTraffic?.length ?? 0) + (request.hooks?.postTraffic?.length ?? 0);
@@ -447,6 +503,7 @@ export function worstCaseOf(
     updateWaitMs:
       (("zip" in request.source ? 1 : 0) + (snapStart ? 1 : 0)) *
       (request.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS),
+    activationWaitMs: facts.activationMs ?? 0,
     restoreTimeoutMs: request.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS,
     approvalTimeoutMs: request.manualApproval
       ? (request.manualApproval.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS)

@@ -21,6 +21,8 @@ import type {
   InvokeResult,
   LambdaPort,
   ProvisionedConcurrency,
+  RunningExecutions,
+  ScalingConfig,
 } from "../ports.js";
 import { approve } from "./approval.js";
 import { deploy } from "./deploy.js";
@@ -154,6 +156,15 @@ class FaultyLambda implements LambdaPort {
   }
   getProvisionedConcurrency(f: string, q: string): Promise<ProvisionedConcurrency | undefined> {
     return this.inner.getProvisionedConcurrency(f, q);
+  }
+  getScalingConfig(f: string, v: string): Promise<ScalingConfig | undefined> {
+    return this.inner.getScalingConfig(f, v);
+  }
+  putScalingConfig(f: string, v: string, s: ScalingConfig): Promise<string | undefined> {
+    return this.inner.putScalingConfig(f, v, s);
+  }
+  runningDurableExecutions(f: string, v: string): Promise<RunningExecutions> {
+    return this.inner.runningDurableExecutions(f, v);
   }
   updateFunctionCode(f: string, c: CodeSource, _o?: CallOptions): Promise<FunctionState> {
     return this.call("updateFunctionCode", () => this.inner.updateFunctionCode(f, c));

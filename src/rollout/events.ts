@@ -27,6 +27,11 @@ export interface ResultEvent {
    * what it may be missing when the ledger could not be written.
    */
   ledger?: { id: string; record: string; incomplete?: string | undefined } | undefined;
+  /**
+   * Durable executions still running on the version the run rolled back from (durable.ts): they stay on
+   * it whatever the alias does. Absent when there are none, or the function is not durable.
+   */
+  durableExecutions?: { version: string; running: number; more: boolean; listCommand: string } | undefined;
 }
 
 /** Everything the engine reports. Renderers (TTY, plain log, NDJSON, job summary) consume these. */
@@ -45,6 +50,16 @@ export type RolloutEvent =
       reason?: string | undefined;
     }
   | { type: "published"; version: string; codeSha256: string }
+  | {
+      /** A version on Lambda Managed Instances still starting its execution environments (managed.ts). */
+      type: "activating";
+      version: string;
+      /** As GetFunction reports it, e.g. `Pending`. */
+      state: string;
+      capacityProvider: string;
+      waitedMs: number;
+      timeoutMs: number;
+    }
   | { type: "gate"; phase: GatePhase; weight: number; verdict: GateVerdict }
   | { type: "shift"; fromVersion: string; toVersion: string; weight: number; step: number; steps: number }
   | { type: "bake"; weight: number; step: number; remainingMs: number; totalMs: number }

@@ -228,6 +228,23 @@ describe("deploy checks the credentials before the first write", () => {
     expect(lambda.writes()).toEqual([]);
   });
 
+  test("a function on Lambda Managed Instances counts the new version's activation wait (20 min by default)", async () => {
+    const managed = setup(expiringIn(80 * MINUTE));
+    managed.lambda.latest.capacityProvider = "arn:aws:lambda:us-east-1:123456789012:capacity-provider:fleet";
+    const result = await managed.run();
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 2 });
+    expect(result.reason).toContain("may take up to 87 min");
+    expect(result.reason).toContain("Managed Instances activation 20 min");
+    expect(managed.lambda.writes()).toEqual([]);
+    // The same credentials are enough on Lambda's default compute (67 min), and for a shorter activation.
+    expect(await setup(expiringIn(80 * MINUTE)).run({ dryRun: true })).toMatchObject({ outcome: "noop" });
+    const shorter = setup(expiringIn(80 * MINUTE));
+    shorter.lambda.latest.capacityProvider = managed.lambda.latest.capacityProvider;
+    expect(
+      await shorter.run({ dryRun: true, managedInstances: { activationTimeoutMs: 10 * MINUTE } }),
+    ).toMatchObject({ outcome: "noop", exitCode: 0 });
+  });
+
   test("a dry run gives the same verdict as the real run would", async () => {
     const { lambda, run } = setup(expiringIn(60 * MINUTE));
     const result = await run({ dryRun: true });

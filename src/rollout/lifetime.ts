@@ -17,6 +17,11 @@ export interface WorstCaseInput {
   hookTimeoutMs: number;
   /** Bound on waiting for the code update to settle; 0 when deploying an existing version. */
   updateWaitMs: number;
+  /**
+   * Bound on waiting for a Lambda Managed Instances version to become Active (its execution environments
+   * start first); 0 on Lambda's default compute.
+   */
+  activationWaitMs?: number | undefined;
   /** How long restoring the alias keeps retrying: the margin a failing roll-out needs at its end. */
   restoreTimeoutMs: number;
   /** How long a deploy with manual approval may wait before 100% (0 without). */
@@ -41,6 +46,7 @@ export function worstCaseDuration(input: WorstCaseInput): WorstCase {
     ["inconclusive extensions", bakes * input.maxExtensionMs],
     ["hook timeouts", input.hooks * input.hookTimeoutMs],
     ["code update wait", input.updateWaitMs],
+    ["Managed Instances activation", input.activationWaitMs ?? 0],
     ["approval wait", input.approvalTimeoutMs ?? 0],
     ["restore margin", input.restoreTimeoutMs],
   ];

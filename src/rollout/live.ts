@@ -60,21 +60,24 @@ export async function compareWithLive(
 
 /**
  * Publishes `$LATEST` as a version (guarded by the CodeSha256 validation read) and points the alias at
- * it. Clients see the same code; the release then has a published version to fall back to.
+ * it. Clients see the same code; the release then has a published version to fall back to. `activate`
+ * (Lambda Managed Instances) brings the version to Active before the alias moves to it.
  */
 export async function pinBaseline(
   lambda: LambdaPort,
   alias: AliasState,
   latest: FunctionState,
   now: number,
-  call: CallOptions,
+  call: CallOptions & { activate?: ((version: FunctionState) => Promise<FunctionState>) | undefined },
 ): Promise<{ alias: AliasState; record: VersionRecord }> {
-  const baseline = await lambda.publishVersion(
+  const { activate, ...options } = call;
+  const published = await lambda.publishVersion(
     alias.functionName,
     latest.codeSha256,
     BASELINE_DESCRIPTION,
-    call,
+    options,
   );
+  const baseline = activate ? await activate(published) : published;
   const record = recordOf(baseline);
   const pinned = await lambda.updateAlias(
     alias.functionName,
@@ -82,7 +85,7 @@ export async function pinBaseline(
     { version: baseline.version },
     alias.revisionId,
     {
-      ...call,
+      ...options,
       description: liveDescription(record, baseline.version, now),
     },
   );

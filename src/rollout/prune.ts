@@ -15,9 +15,12 @@
  *   both versions of every unfinished roll-out or release holding an alias of the function (a final
  *   bake, a pre-traffic phase of `--version N`, a server-side execution), and the version each alias's
  *   last promotion replaced.
+ * - of a durable function, a version durable executions still run on, or one that could not be checked
+ *   (durable.ts: a separate input to the planner).
  */
 import { AwsError, ConflictError, InputError, RolloutError } from "../errors.js";
 import type { AliasState, CallOptions, FunctionState, LambdaPort } from "../ports.js";
+import { DURABLE_RUNNING, durableVersionsToKeep } from "./durable.js";
 import { intentOf } from "./ledger/intent.js";
 import type { LedgerAccess } from "./ledger/location.js";
 import { parseReplaced, parseStep } from "./progress.js";
@@ -61,6 +64,8 @@ export interface PruneReport {
   /** Already gone when this run tried to delete it (someone else pruned meanwhile). */
   alreadyGone: string[];
   protected: ProtectedVersion[];
+  /** Of `protected`, the versions kept because durable executions still run on them. */
+  durable: string[];
   kept: string[];
   /** Deletions Lambda refused (an alias started to point at the version meanwhile) or that failed. */
   skipped: { version: string; reason: string }[];
@@ -122,13 +127,17 @@ export function protectedVersions(aliases: AliasState[], versions: FunctionState
   return reasons;
 }
 
-/** What `prune` would delete and keep, from the versions and aliases as listed. Pure. */
+/**
+ * What `prune` would delete and keep, from the versions and aliases as listed. Pure. `running`: versions
+ * durable executions still run on, with why they stay (durable.ts); `needed`: what the ledger's records
+ * need, with why.
+ */
 export function planPrune(
   versions: FunctionState[],
   aliases: AliasState[],
   keep: number,
-  /** More versions to keep, with why (what the ledger's records need). */
-  needed: Map<string, string[]> = new Map(),
+  running: ReadonlyMap<string, string> = new Map(),
+  needed: ReadonlyMap<string, string[]> = new Map(),
 ): PrunePlan {
   checkKeep(keep);
   const published = versions
@@ -137,6 +146,7 @@ export function planPrune(
   const cut = Math.max(0, published.length - keep);
   const older = published.slice(0, cut);
   const reasons = protectedVersions(aliases, versions);
+  for (const [version, reason] of running) reasons.set(version, [...(reasons.get(version) ?? []), reason]);
   for (const [version, why] of needed) reasons.set(version, [...(reasons.get(version) ?? []), ...why]);
   return {
     delete: older
@@ -164,7 +174,10 @@ export async function prune(
     lambda.listAliases(functionName, options),
   ]);
   const needed = ledger ? await ledgerNeeds(ledger, functionName, aliases, options) : undefined;
-  const plan = planPrune(versions, aliases, keep, needed);
+  // Durable executions pin their version: asked only of what would otherwise be deleted.
+  const candidates = planPrune(versions, aliases, keep, undefined, needed).delete.map((v) => v.version);
+  const running = await durableVersionsToKeep(lambda, functionName, versions, candidates, options);
+  const plan = planPrune(versions, aliases, keep, running, needed);
   const deleted: PruneCandidate[] = [];
   const alreadyGone: string[] = [];
   const skipped: PruneReport["skipped"] = [];
@@ -202,6 +215,7 @@ export async function prune(
     deleted,
     alreadyGone,
     protected: plan.protected,
+    durable: [...running].filter(([, reason]) => reason === DURABLE_RUNNING).map(([version]) => version),
     kept: plan.newest,
     skipped,
     reclaimedBytes,
@@ -263,7 +277,12 @@ function summarize(report: PruneReport): string {
     done,
     `kept the newest ${report.keep}${report.kept.length ? ` (${list(report.kept)})` : ""}`,
   ];
-  if (report.protected.length > 0) parts.push(`kept ${list(report.protected.map((p) => p.version))} in use`);
+  const inUse = report.protected.filter((p) => !report.durable.includes(p.version));
+  if (inUse.length > 0) parts.push(`kept ${list(inUse.map((p) => p.version))} in use`);
+  if (report.durable.length > 0)
+    parts.push(
+      `kept ${list(report.durable)}: durable executions still run on ${report.durable.length === 1 ? "it" : "them"}`,
+    );
   if (report.alreadyGone.length > 0) parts.push(`${list(report.alreadyGone)} already gone`);
   if (report.skipped.length > 0) parts.push(`not deleted: ${list(report.skipped.map((s) => s.version))}`);
   return `${parts.join("; ")}.`;

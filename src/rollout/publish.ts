@@ -22,6 +22,11 @@ export interface PublishPorts {
   clock: Clock;
   emit: (event: RolloutEvent) => void;
   signal?: AbortSignal | undefined;
+  /**
+   * Brings the published version to `Active`; default: waitForActive within the update timeout. A
+   * function on Lambda Managed Instances waits longer and is scaled first (see managed.ts).
+   */
+  activate?: ((version: FunctionState) => Promise<FunctionState>) | undefined;
 }
 
 export const DEFAULT_UPDATE_TIMEOUT_MS = 5 * 60_000;
@@ -119,7 +124,21 @@ export async function publishPackage(request: PublishRequest, ports: PublishPort
     { signal },
   );
   emit({ type: "published", version: version.version, codeSha256: version.codeSha256 });
+  if (ports.activate) return await ports.activate(version);
   return await waitForActive(lambda, clock, version, timeoutMs, signal);
+}
+
+/** How long and how to wait for a version to become `Active`. */
+export interface ActivationWait {
+  timeoutMs: number;
+  /** When the wait ends; default now + timeoutMs (a second wait may share the first one's deadline). */
+  deadline?: number | undefined;
+  /** Time between polls; default 1 s. */
+  pollMs?: number | undefined;
+  /** Told after each poll that found the version not yet Active, with how long it has waited. */
+  onPending?: ((state: FunctionState, waitedMs: number) => void) | undefined;
+  /** What to check when the version fails to activate or times out. */
+  hint?: string | undefined;
 }
 
 /**
@@ -130,11 +149,13 @@ export async function waitForActive(
   lambda: LambdaPort,
   clock: Clock,
   version: FunctionState,
-  timeoutMs: number,
+  wait: number | ActivationWait,
   signal?: AbortSignal,
 ): Promise<FunctionState> {
   const { functionName } = version;
-  const deadline = clock.now() + timeoutMs;
+  const { timeoutMs, pollMs, onPending, hint } = typeof wait === "number" ? { timeoutMs: wait } : wait;
+  const started = clock.now();
+  const deadline = (typeof wait === "number" ? undefined : wait.deadline) ?? started + timeoutMs;
   let state = version;
   for (;;) {
     if (state.state === undefined || state.state === "Active" || state.state === "Inactive") return state;
@@ -143,20 +164,21 @@ export async function waitForActive(
         `Version ${state.version} of ${functionName} failed to become Active: ${state.stateReason ?? "no reason given"}.`,
         {
           context: { functionName },
-          hint: "Fix the function's configuration (SnapStart, layers, VPC) and deploy again; the alias was not moved to it.",
+          hint: `${hint ?? "Fix the function's configuration (SnapStart, layers, VPC) and deploy again."} The alias was not moved to it.`,
         },
       );
     }
     if (clock.now() >= deadline) {
       throw new AwsError(
-        `Version ${state.version} of ${functionName} was still ${state.state} after ${Math.round(timeoutMs / 1000)} s.`,
+        `Version ${state.version} of ${functionName} was still ${state.state} after ${Math.round((clock.now() - started) / 1000)} s.`,
         {
           context: { functionName },
-          hint: "Check the version in the Lambda console; the alias was not moved to it.",
+          hint: `${hint ?? "Check the version in the Lambda console."} The alias was not moved to it.`,
         },
       );
     }
-    await clock.sleep(POLL_MS, signal);
+    onPending?.(state, clock.now() - started);
+    await clock.sleep(Math.min(pollMs ?? POLL_MS, Math.max(0, deadline - clock.now())), signal);
     if (signal?.aborted) return state;
     state = await lambda.getFunction(functionName, state.version, { signal });
   }

@@ -128,6 +128,7 @@ function refuseSingleFunctionOnly(inputs: DeployInputs, environment: ResolvedEnv
     inputs.allowFiringAlarms ? "--allow-firing-alarms" : undefined,
     environment.alarmsAlreadyFiring === "ignore" ? "alarmsAlreadyFiring: ignore" : undefined,
     environment.prune ? "prune" : undefined,
+    environment.managedInstances ? "managedInstances" : undefined,
     inputs.engine !== undefined && inputs.engine !== "local" ? `--engine ${inputs.engine}` : undefined,
     inputs.engine === undefined && environment.engine === "stepfunctions"
       ? "engine: stepfunctions"
@@ -139,7 +140,7 @@ function refuseSingleFunctionOnly(inputs: DeployInputs, environment: ResolvedEnv
     throw new InputError(
       `${unsupported.join(", ")} cannot be used with environment "${environment.name}": a release (functions:) does not support it yet.`,
       {
-        hint: "Remove it for this environment. Manual approval, already-firing alarms, pruning and the Step Functions engine work for single-function environments (function:); run `lambda-rollout prune --function F --keep N` per function instead.",
+        hint: "Remove it for this environment. Manual approval, already-firing alarms, pruning, Managed Instances settings and the Step Functions engine work for single-function environments (function:); run `lambda-rollout prune --function F --keep N` per function instead.",
       },
     );
   }

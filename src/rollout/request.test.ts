@@ -23,6 +23,12 @@ environments:
     metrics: { errorRate: { max: 5 }, minInvocations: 10 }
     hooks: { preTraffic: ["npm run smoke"], timeout: 2m }
     branches: [main]
+  managed:
+    function: app-managed
+    managedInstances:
+      activationTimeout: 25m
+      scaling: { min: 6, max: 40 }
+      scaleDownReplaced: { min: 0, max: 1 }
   staging:
     function: app-staging
     alias: current
@@ -41,6 +47,11 @@ environments:
     functions: [{ function: orders-get, zip: dist/orders-get.zip }]
     prune: { keep: 5 }
     manualApproval: true
+  release-managed:
+    region: eu-west-1
+    artifact: { bucket: "artifacts-{region}" }
+    functions: [{ function: orders-get, zip: dist/orders-get.zip }]
+    managedInstances: { scaling: { min: 3 } }
 `;
 
 beforeAll(async () => {
@@ -271,6 +282,16 @@ describe("names Lambda would reject are exit 2 before any AWS call", () => {
   });
 });
 
+test("managedInstances reaches the deploy request, its timeout in ms", async () => {
+  const resolved = await resolve({ env: "managed", zip: "x.zip", bucket: "b" });
+  if (resolved.kind !== "deploy") throw new Error(`expected a deploy, got ${resolved.kind}`);
+  expect(resolved.request.managedInstances).toEqual({
+    activationTimeoutMs: 25 * 60_000,
+    scaling: { min: 6, max: 40 },
+    scaleDownReplaced: { min: 0, max: 1 },
+  });
+});
+
 describe("a release (functions:)", () => {
   test("gets the environment's notify URLs, like a single function", async () => {
     const resolved = await resolve({ env: "release" });
@@ -296,5 +317,8 @@ describe("a release (functions:)", () => {
       /^--manual-approval, --allow-firing-alarms, --engine stepfunctions, --detach cannot be used with/,
     );
     expect(fromFlags.exitCode).toBe(2);
+    expect((await rejection({ env: "release-managed" })).message).toMatch(
+      /^managedInstances cannot be used with/,
+    );
   });
 });

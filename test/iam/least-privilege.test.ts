@@ -53,6 +53,11 @@ function toolCalls(t: DeployerTarget, bucket = t.bucket, keyPrefix = `${PREFIX}/
     { action: "lambda:InvokeFunction", resource: `${fn}:8` },
     { action: "lambda:UpdateAlias", resource: `${fn}:${t.aliasName}` },
     { action: "lambda:UpdateAlias", resource: fn },
+    // A function on Lambda Managed Instances: the stable version's scaling, copied to the new one.
+    { action: "lambda:GetFunctionScalingConfig", resource: `${fn}:7` },
+    { action: "lambda:PutFunctionScalingConfig", resource: `${fn}:8` },
+    // A durable function: the executions left on a rolled-back version (and prune's check).
+    { action: "lambda:ListDurableExecutionsByFunction", resource: `${fn}:8` },
   ];
   // Rollback, promote and approve are alias reads and writes, already in the lists above.
   return [...status, ...deploy];
@@ -160,10 +165,13 @@ const GRANTED: Record<string, string[]> = {
     "GetFunctionConfiguration",
     "GetProvisionedConcurrencyConfig",
     "InvokeFunction",
+    "ListDurableExecutionsByFunction",
     "ListVersionsByFunction",
     "PublishVersion",
     "UpdateAlias",
     "UpdateFunctionCode",
+    "GetFunctionScalingConfig",
+    "PutFunctionScalingConfig",
   ],
   s3: ["GetObject", "PutObject", "ListBucket"],
   cloudwatch: ["DescribeAlarms", "GetMetricData"],

@@ -13,6 +13,8 @@ import type {
   InvokeResult,
   LambdaPort,
   ProvisionedConcurrency,
+  RunningExecutions,
+  ScalingConfig,
 } from "../../src/ports.js";
 
 /**
@@ -49,7 +51,10 @@ type Operation =
   | "invoke"
   | "listAliases"
   | "deleteVersion"
-  | "getProvisionedConcurrency";
+  | "getProvisionedConcurrency"
+  | "getScalingConfig"
+  | "putScalingConfig"
+  | "runningDurableExecutions";
 
 /** An in-memory Lambda with one function and one alias, recording every call, with fault injection. */
 export class FakeLambda implements LambdaPort {
@@ -76,6 +81,10 @@ export class FakeLambda implements LambdaPort {
   otherAliases: AliasState[] = [];
   /** Provisioned concurrency per qualifier (alias name or version). */
   provisioned = new Map<string, ProvisionedConcurrency>();
+  /** Scaling per version (Lambda Managed Instances). */
+  scaling = new Map<string, ScalingConfig>();
+  /** Durable executions still running, per version. */
+  durableRunning = new Map<string, number>();
   private revision = 1;
 
   constructor(
@@ -207,6 +216,34 @@ export class FakeLambda implements LambdaPort {
   ): Promise<ProvisionedConcurrency | undefined> {
     this.record("getProvisionedConcurrency", [functionName, qualifier]);
     return this.provisioned.get(qualifier);
+  }
+
+  async getScalingConfig(functionName: string, version: string): Promise<ScalingConfig | undefined> {
+    this.record("getScalingConfig", [functionName, version]);
+    const scaling = this.scaling.get(version);
+    return scaling && { ...scaling };
+  }
+
+  /** As Lambda: the version starts (or stops) execution environments; it answers with the version's state. */
+  async putScalingConfig(
+    functionName: string,
+    version: string,
+    scaling: ScalingConfig,
+  ): Promise<string | undefined> {
+    this.record("putScalingConfig", [functionName, version, scaling]);
+    this.scaling.set(version, { ...scaling });
+    return this.versions.find((v) => v.version === version)?.state;
+  }
+
+  async runningDurableExecutions(
+    functionName: string,
+    version: string,
+    options?: { limit?: number | undefined },
+  ): Promise<RunningExecutions> {
+    this.record("runningDurableExecutions", [functionName, version]);
+    const running = this.durableRunning.get(version) ?? 0;
+    const limit = options?.limit ?? 1000;
+    return { count: Math.min(running, limit), more: running > limit };
   }
 
   async updateFunctionCode(functionName: string, code: CodeSource): Promise<FunctionState> {

@@ -65,6 +65,9 @@ export function releaseHarness(options: { credentials?: CredentialsPort; clock?:
         deleteVersion: (name, version) => lambdaOf(name).deleteVersion(name, version),
         getProvisionedConcurrency: (name, qualifier) =>
           lambdaOf(name).getProvisionedConcurrency(name, qualifier),
+        getScalingConfig: (name, version) => lambdaOf(name).getScalingConfig(name, version),
+        putScalingConfig: (name, version, scaling) => lambdaOf(name).putScalingConfig(name, version, scaling),
+        runningDurableExecutions: (name, version) => lambdaOf(name).runningDurableExecutions(name, version),
       },
       artifacts: new FakeArtifacts(),
       alarms: regionAlarms,

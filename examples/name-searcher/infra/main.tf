@@ -18,4 +18,6 @@ module "stack" {
   ci_identity              = var.ci_identity
   github_oidc_provider_arn = var.github_oidc_provider_arn
   github_repository        = var.github_repository
+  github_owner_id          = var.github_owner_id
+  github_repository_id     = var.github_repository_id
 }

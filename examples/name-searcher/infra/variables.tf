@@ -26,3 +26,15 @@ variable "github_repository" {
   type        = string
   default     = null
 }
+
+variable "github_owner_id" {
+  description = "Numeric id of the repository's owner (ci_identity = github_oidc): set it and github_repository_id for a repository created, renamed or transferred after 2026-07-15 (or opted in to immutable OIDC subjects). gh api repos/OWNER/NAME --jq '.owner.id, .id' prints both."
+  type        = number
+  default     = null
+}
+
+variable "github_repository_id" {
+  description = "Numeric id of the repository (ci_identity = github_oidc); see github_owner_id."
+  type        = number
+  default     = null
+}

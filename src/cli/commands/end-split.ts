@@ -1,3 +1,4 @@
+import { reportDurableExecutionsLeft } from "../../rollout/durable.js";
 import { resolveSplit } from "../../rollout/manage.js";
 import { endRelease } from "../../rollout/release-manage.js";
 import { stopExecutionFirst } from "../../rollout/server-side-manage.js";
@@ -26,7 +27,7 @@ export async function endSplit(
   stepFunctionsFor: StepFunctionsFactory = awsStepFunctions,
   ledgerStoreFor: LedgerStoreFactory = awsLedgerStore,
 ): Promise<number> {
-  return resultLineCommand(flags, io, async () => {
+  return resultLineCommand(flags, io, async (emit) => {
     const resolved = await resolveTargets(flags, io);
     if (resolved.kind === "release") {
       const { name, members, ledger } = resolved.release;
@@ -37,7 +38,7 @@ export async function endSplit(
     const lambda = lambdaFor(region);
     const ledger = ledgerFor(resolved.target.ledger, region, io, ledgerStoreFor);
     // A Step Functions execution still shifting this alias is stopped before anything else.
-    return (
+    const result =
       (await stopExecutionFirst(
         lambda,
         stepFunctionsFor(region),
@@ -46,7 +47,10 @@ export async function endSplit(
         resolution,
         Date.now,
         ledger,
-      )) ?? (await resolveSplit(lambda, functionName, aliasName, resolution, Date.now(), ledger))
-    );
+      )) ?? (await resolveSplit(lambda, functionName, aliasName, resolution, Date.now(), ledger));
+    // Durable executions stay on the version rolled back from: the result says how many still run.
+    return resolution === "rollback"
+      ? await reportDurableExecutionsLeft(lambda, result, { region, emit, signal: io.signal })
+      : result;
   });
 }

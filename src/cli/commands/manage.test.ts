@@ -13,11 +13,15 @@ import type { TargetFlags } from "./target.js";
 const commands = { status: statusCommand, rollback: rollbackCommand, promote: promoteCommand };
 
 /** Runs `status`/`rollback`/`promote` in-process against a fake Lambda, recording the region asked for. */
-async function run(command: keyof typeof commands, flags: TargetFlags, cwd = tmpdir()) {
+async function run(
+  command: keyof typeof commands,
+  flags: TargetFlags,
+  cwd = tmpdir(),
+  lambda = new FakeLambda("orders", "live"),
+) {
   let stdout = "";
   let stderr = "";
   const regions: (string | undefined)[] = [];
-  const lambda = new FakeLambda("orders", "live");
   const io: CliIo = {
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
@@ -76,5 +80,47 @@ describe("status, rollback and promote resolve their target like deploy", () => 
     expect(result.stderr).toMatch(/result: failed/);
     expect(result.stderr).toMatch(message);
     expect(result.regions).toEqual([]);
+  });
+});
+
+describe("rollback of a durable function", () => {
+  /** `orders` mid-roll-out from v1 to v2, both durable. */
+  function split() {
+    const lambda = new FakeLambda("orders", "live", { stableVersions: 2, aliasOn: "1" });
+    for (const version of lambda.versions) version.durable = true;
+    lambda.setRouting({ version: "1", additional: { version: "2", weight: 10 } });
+    return lambda;
+  }
+
+  test("the result line says how many durable executions still run on the rolled-back version", async () => {
+    const lambda = split();
+    lambda.durableRunning.set("2", 3);
+    const result = await run("rollback", { function: ARN, json: true }, tmpdir(), lambda);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      outcome: "rolled_back",
+      durableExecutions: {
+        version: "2",
+        running: 3,
+        listCommand:
+          "aws lambda list-durable-executions-by-function --function-name orders --qualifier 2 --statuses RUNNING --region eu-west-1",
+      },
+    });
+    expect(result.stderr).toContain("3 durable executions still run on v2");
+  });
+
+  test("a failure to list them is a warning before the result line; exit code unchanged", async () => {
+    const lambda = split();
+    lambda.failWhen = (op) => (op === "runningDurableExecutions" ? new Error("AccessDenied") : undefined);
+    const result = await run("rollback", { function: ARN, json: true }, tmpdir(), lambda);
+    expect(result.exitCode).toBe(0);
+    const lines = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.type)).toEqual(["warning", "result"]);
+    expect(lines[0].message).toContain("Could not check v2 for durable executions");
+    expect(lines[1]).toMatchObject({ outcome: "rolled_back", exitCode: 0 });
+    expect(lambda.alias).toMatchObject({ version: "1", additional: undefined });
   });
 });

@@ -42,6 +42,18 @@ describe("describeEvent", () => {
     ],
     [{ type: "bake", weight: 10, step: 1, remainingMs: 5000, totalMs: 60000, at: AT }, undefined],
     [
+      {
+        type: "activating",
+        version: "8",
+        state: "Pending",
+        capacityProvider: "arn:aws:lambda:us-east-1:123456789012:capacity-provider:fleet",
+        waitedMs: 150_000,
+        timeoutMs: 20 * 60_000,
+        at: AT,
+      },
+      "v8 is Pending: execution environments starting on arn:aws:lambda:us-east-1:123456789012:capacity-provider:fleet (2:30 of up to 20:00)",
+    ],
+    [
       result,
       'result: rolled_back (fn:live v1 → v2)\nHealth gate "alarms" failed at 10% (bake): in ALARM: fn-errors',
     ],

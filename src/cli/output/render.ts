@@ -18,6 +18,8 @@ export function describeEvent(event: StampedEvent): string | undefined {
         : `package already in s3://${event.bucket}/${event.key}; upload skipped`;
     case "published":
       return `published v${event.version} (CodeSha256 ${event.codeSha256})`;
+    case "activating":
+      return `v${event.version} is ${event.state}: execution environments starting on ${event.capacityProvider} (${countdown(event.waitedMs)} of up to ${countdown(event.timeoutMs)})`;
     case "gate": {
       const mark = event.verdict.status === "pass" ? "ok" : event.verdict.status;
       return `gate ${event.verdict.gate} [${event.phase}, ${event.weight}%]: ${mark} — ${event.verdict.detail}`;

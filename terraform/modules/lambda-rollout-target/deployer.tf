@@ -10,10 +10,14 @@ data "aws_iam_policy_document" "deployer" {
       "lambda:GetFunctionConfiguration",
       "lambda:GetProvisionedConcurrencyConfig",
       "lambda:InvokeFunction",
+      "lambda:ListDurableExecutionsByFunction",
       "lambda:ListVersionsByFunction",
       "lambda:PublishVersion",
       "lambda:UpdateAlias",
       "lambda:UpdateFunctionCode",
+      # Lambda Managed Instances: the new version gets the stable one's scaling before any traffic.
+      "lambda:GetFunctionScalingConfig",
+      "lambda:PutFunctionScalingConfig",
     ]
     # Unqualified for the function, qualified (`:live`, `:7`) for alias and version calls.
     resources = [local.function_arn, "${local.function_arn}:*"]
@@ -159,10 +163,22 @@ resource "aws_iam_access_key" "deployer" {
 # --- Option 2: a role assumed by GitHub Actions through OIDC (no stored secret) -------------------
 
 locals {
+  # GitHub's immutable subject claims (https://docs.github.com/en/actions/reference/security/oidc#immutable-subject-claims):
+  # repositories created, renamed or transferred after 2026-07-15 (and those that opted in) get
+  # repo:OWNER@OWNER_ID/NAME@REPO_ID:... instead of repo:OWNER/NAME:... . `@` cannot occur in a GitHub
+  # name, so no other repository can mint that subject (the hyphen form first announced in April 2026
+  # was withdrawn for exactly that reason). With the ids set, only the immutable form is trusted.
+  github_repository_parts = split("/", coalesce(var.github_repository, "-/-"))
+  github_immutable        = var.github_owner_id != null && var.github_repository_id != null
+  github_subject_repo = (
+    local.github_immutable
+    ? "${local.github_repository_parts[0]}@${var.github_owner_id}/${try(local.github_repository_parts[1], "-")}@${var.github_repository_id}"
+    : coalesce(var.github_repository, "-")
+  )
   github_subject = (
     var.github_environment != null
-    ? "repo:${coalesce(var.github_repository, "-")}:environment:${var.github_environment}"
-    : "repo:${coalesce(var.github_repository, "-")}:ref:refs/heads/${coalesce(var.github_branch, "-")}"
+    ? "repo:${local.github_subject_repo}:environment:${var.github_environment}"
+    : "repo:${local.github_subject_repo}:ref:refs/heads/${coalesce(var.github_branch, "-")}"
   )
 }
 
@@ -183,7 +199,7 @@ data "aws_iam_policy_document" "github_trust" {
       values   = ["sts.amazonaws.com"]
     }
 
-    # StringEquals, not StringLike: exactly one repository and one branch or environment.
+    # StringEquals, not StringLike: exactly one repository and one branch or environment, one value.
     condition {
       test     = "StringEquals"
       variable = "token.actions.githubusercontent.com:sub"
@@ -205,6 +221,10 @@ resource "aws_iam_role" "deployer" {
     precondition {
       condition     = var.github_oidc_provider_arn != null && var.github_repository != null && can(regex("^[^/:*]+/[^/:*]+$", var.github_repository))
       error_message = "ci_identity = \"github_oidc\" needs github_oidc_provider_arn and github_repository (OWNER/NAME, no wildcards)."
+    }
+    precondition {
+      condition     = (var.github_owner_id == null) == (var.github_repository_id == null)
+      error_message = "github_owner_id and github_repository_id go together: set both (the role trusts only the immutable subject repo:OWNER@OWNER_ID/NAME@REPOSITORY_ID:...) or neither (the name-only subject). gh api repos/OWNER/NAME --jq '.owner.id, .id' prints both."
     }
     precondition {
       condition     = (var.github_environment == null) != (var.github_branch == null)

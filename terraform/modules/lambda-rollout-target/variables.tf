@@ -193,14 +193,36 @@ variable "github_repository" {
   default     = null
 }
 
+variable "github_owner_id" {
+  description = "Numeric id of the repository's owner (user or organization). Set it together with github_repository_id for a repository that uses GitHub's immutable OIDC subject claims: every repository created, renamed or transferred after 2026-07-15, and any that opted in. The role then trusts only sub = repo:OWNER@OWNER_ID/NAME@REPOSITORY_ID:..., never the name-only form. Find both with `gh api repos/OWNER/NAME --jq '.owner.id, .id'`."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.github_owner_id == null || try(var.github_owner_id >= 1 && floor(var.github_owner_id) == var.github_owner_id, false)
+    error_message = "github_owner_id must be the owner's numeric GitHub id, a whole number of at least 1 (gh api repos/OWNER/NAME --jq .owner.id)."
+  }
+}
+
+variable "github_repository_id" {
+  description = "Numeric id of the repository; see github_owner_id. Set both or neither (`gh api repos/OWNER/NAME --jq .id`)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.github_repository_id == null || try(var.github_repository_id >= 1 && floor(var.github_repository_id) == var.github_repository_id, false)
+    error_message = "github_repository_id must be the repository's numeric GitHub id, a whole number of at least 1 (gh api repos/OWNER/NAME --jq .id)."
+  }
+}
+
 variable "github_environment" {
-  description = "GitHub environment the workflow job must run in (sub = repo:OWNER/NAME:environment:ENV). Set this or github_branch."
+  description = "GitHub environment the workflow job must run in (sub = repo:OWNER/NAME:environment:ENV, or the immutable form with github_owner_id and github_repository_id). Set this or github_branch."
   type        = string
   default     = null
 }
 
 variable "github_branch" {
-  description = "Branch the workflow must run on (sub = repo:OWNER/NAME:ref:refs/heads/BRANCH). Set this or github_environment."
+  description = "Branch the workflow must run on (sub = repo:OWNER/NAME:ref:refs/heads/BRANCH, or the immutable form with github_owner_id and github_repository_id). Set this or github_environment."
   type        = string
   default     = null
 }

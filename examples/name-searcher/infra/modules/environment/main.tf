@@ -84,6 +84,8 @@ module "function" {
   ci_identity              = var.ci_identity
   github_oidc_provider_arn = var.github_oidc_provider_arn
   github_repository        = var.github_repository
+  github_owner_id          = var.github_owner_id
+  github_repository_id     = var.github_repository_id
   # Each environment deploys only from the GitHub environment of the same name.
   github_environment = var.ci_identity == "github_oidc" ? var.environment : null
 

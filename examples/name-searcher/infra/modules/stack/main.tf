@@ -81,6 +81,8 @@ module "environment" {
   ci_identity              = var.ci_identity
   github_oidc_provider_arn = var.github_oidc_provider_arn
   github_repository        = var.github_repository
+  github_owner_id          = var.github_owner_id
+  github_repository_id     = var.github_repository_id
 
   tags = merge(var.tags, { Environment = each.key })
 }

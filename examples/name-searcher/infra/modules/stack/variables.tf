@@ -51,6 +51,18 @@ variable "github_repository" {
   default     = null
 }
 
+variable "github_owner_id" {
+  description = "Numeric id of the repository's owner, for GitHub's immutable OIDC subject (see the lambda-rollout-target module)."
+  type        = number
+  default     = null
+}
+
+variable "github_repository_id" {
+  description = "Numeric id of the repository, for GitHub's immutable OIDC subject."
+  type        = number
+  default     = null
+}
+
 variable "tags" {
   description = "Tags for all resources."
   type        = map(string)
