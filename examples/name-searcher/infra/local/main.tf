@@ -30,4 +30,7 @@ module "stack" {
   ci_identity          = "iam_user"
   # Throw-away emulator state: destroy may delete the packages lambda-rollout uploaded.
   force_destroy_artifacts = true
+  # Nothing here lives long enough to expire; and the provider waits for a lifecycle rule to settle on
+  # every apply and destroy (tens of seconds against the emulator).
+  noncurrent_version_days = null
 }

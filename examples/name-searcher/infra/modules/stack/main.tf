@@ -38,6 +38,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "artifacts" {
 # current ever expires: not a package a rollback may need, not the ledger's records and locks (the
 # history `lambda-rollout history` reads, and the locks that keep two roll-outs of an alias apart).
 resource "aws_s3_bucket_lifecycle_configuration" "artifacts" {
+  count  = var.noncurrent_version_days == null ? 0 : 1
   bucket = aws_s3_bucket.artifacts.id
 
   rule {
@@ -46,7 +47,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "artifacts" {
     filter {}
 
     noncurrent_version_expiration {
-      noncurrent_days = 30
+      noncurrent_days = var.noncurrent_version_days
     }
   }
 

@@ -27,6 +27,16 @@ variable "force_destroy_artifacts" {
   default     = false
 }
 
+variable "noncurrent_version_days" {
+  description = "Days before a noncurrent version (a replaced package, an earlier write of a ledger record or lock) expires; null keeps them all. Current objects never expire."
+  type        = number
+  default     = 30
+  validation {
+    condition     = var.noncurrent_version_days == null || try(var.noncurrent_version_days >= 1, false)
+    error_message = "noncurrent_version_days must be at least 1, or null."
+  }
+}
+
 variable "log_retention_days" {
   description = "Retention of the functions' log groups, in days."
   type        = number
