@@ -22,6 +22,23 @@ export type CommandRun = () => Promise<number>;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** A command's module that would not load: the installation is broken, not the command (main.ts). */
+export class BrokenInstall extends Error {
+  constructor(readonly failure: unknown) {
+    super("a module of lambda-rollout could not be loaded", { cause: failure });
+    this.name = "BrokenInstall";
+  }
+}
+
+/** Imports a command's module (a chunk of the bundle); a failure to load it is a BrokenInstall. */
+async function load<T>(importing: () => Promise<T>): Promise<T> {
+  try {
+    return await importing();
+  } catch (error) {
+    throw new BrokenInstall(error);
+  }
+}
+
 function createProgram(io: CliIo, choose: (run: CommandRun) => void): Command {
   const program = new Command("lambda-rollout")
     .description(
@@ -31,14 +48,14 @@ function createProgram(io: CliIo, choose: (run: CommandRun) => void): Command {
     .option("--debug", "print stack traces of unexpected errors")
     .enablePositionalOptions();
   declareDeploy(program).action((flags: DeployFlags) =>
-    choose(async () => (await import("./commands/deploy.js")).deployCommand(flags, io)),
+    choose(async () => (await load(() => import("./commands/deploy.js"))).deployCommand(flags, io)),
   );
   declareTarget(
     program
       .command("status")
       .description("Show the alias's versions and weights, and whether a roll-out is in progress."),
   ).action((flags: TargetFlags) =>
-    choose(async () => (await import("./commands/status.js")).statusCommand(flags, io)),
+    choose(async () => (await load(() => import("./commands/status.js"))).statusCommand(flags, io)),
   );
   declareTarget(
     program
@@ -47,7 +64,7 @@ function createProgram(io: CliIo, choose: (run: CommandRun) => void): Command {
         "Undo a roll-out: 100% on the stable (primary) version, routing removed. A deploy still running ends rolled back (exit 1) within one poll.",
       ),
   ).action((flags: TargetFlags) =>
-    choose(async () => (await import("./commands/rollback.js")).rollbackCommand(flags, io)),
+    choose(async () => (await load(() => import("./commands/rollback.js"))).rollbackCommand(flags, io)),
   );
   declareTarget(
     program
@@ -56,10 +73,10 @@ function createProgram(io: CliIo, choose: (run: CommandRun) => void): Command {
         "Finish a roll-out now: 100% on the new (additional) version, routing removed. A deploy still running ends promoted (exit 0) within one poll.",
       ),
   ).action((flags: TargetFlags) =>
-    choose(async () => (await import("./commands/promote.js")).promoteCommand(flags, io)),
+    choose(async () => (await load(() => import("./commands/promote.js"))).promoteCommand(flags, io)),
   );
   declarePrune(program).action((flags: PruneFlags) =>
-    choose(async () => (await import("./commands/prune.js")).pruneCommand(flags, io)),
+    choose(async () => (await load(() => import("./commands/prune.js"))).pruneCommand(flags, io)),
   );
   declareTarget(
     program
@@ -76,22 +93,24 @@ Exit codes: 0 approved (or already approved) · 2 invalid input · 3 nothing is 
 (no roll-out, one still baking an earlier step, or a wait that ended; nothing was changed) · 4 AWS error`,
     )
     .action((flags: TargetFlags) =>
-      choose(async () => (await import("./commands/approve.js")).approveCommand(flags, io)),
+      choose(async () => (await load(() => import("./commands/approve.js"))).approveCommand(flags, io)),
     );
   declarePackage(program).action((flags: PackageFlags) =>
-    choose(async () => (await import("./commands/package.js")).packageCommand(flags, io)),
+    choose(async () => (await load(() => import("./commands/package.js"))).packageCommand(flags, io)),
   );
   declareIamPolicy(program).action((flags: IamPolicyFlags) =>
-    choose(async () => (await import("./commands/iam-policy.js")).iamPolicyCommand(flags, io)),
+    choose(async () => (await load(() => import("./commands/iam-policy.js"))).iamPolicyCommand(flags, io)),
   );
   program
     .command("state-machine")
     .description(
       "Print the Step Functions definition (ASL) that runs any roll-out server-side, for deploy --engine stepfunctions.",
     )
-    .action(() => choose(async () => (await import("./commands/state-machine.js")).stateMachineCommand(io)));
+    .action(() =>
+      choose(async () => (await load(() => import("./commands/state-machine.js"))).stateMachineCommand(io)),
+    );
   declareRehearse(program).action((flags: RehearseFlags) =>
-    choose(async () => (await import("./commands/rehearse.js")).rehearseCommand(flags, io)),
+    choose(async () => (await load(() => import("./commands/rehearse.js"))).rehearseCommand(flags, io)),
   );
   for (const command of [program, ...program.commands]) {
     command.exitOverride().showHelpAfterError("(run with --help for usage)");
