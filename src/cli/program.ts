@@ -247,6 +247,10 @@ function declarePackage(program: Command): Command {
       // Not requiredOption: the command reports a missing flag as invalid input (exit 2).
       .option("--entry <file>", "handler source, TypeScript or JavaScript (required)")
       .option("--out <file>", "zip to write, e.g. dist/function.zip (required)")
+      .option(
+        "--handler <file.export>",
+        "the function's Handler setting: the bundle is written as <file>.mjs and must export <export> (default: handler.handler)",
+      )
       .option("--json", "print one JSON object instead of text")
   );
 }
