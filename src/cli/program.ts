@@ -156,6 +156,10 @@ function declareDeploy(program: Command): Command {
     )
     .option("--interval <duration>", "health poll interval during bakes (default: 10s)")
     .option(
+      "--require-gates",
+      "refuse (exit 2) a roll-out with no alarm, smoke, hook or metric gate instead of warning (config requireGates: true)",
+    )
+    .option(
       "--smoke-payload <json|@file>",
       "invoke the new version with this event before traffic (repeatable)",
       collect,

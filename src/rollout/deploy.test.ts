@@ -172,9 +172,11 @@ describe("the alias", () => {
     ]);
     expect(lambda.versions[1]).toMatchObject({ version: "2", codeSha256: "sha-1" });
     expect(lambda.calls.find((c) => c.op === "publishVersion")?.args[1]).toBe("sha-1");
-    expect(events.find((e) => e.type === "warning")).toMatchObject({
+    // The normal first deploy after Terraform: an info line, not a warning.
+    expect(events.find((e) => e.type === "info" && e.message.includes("$LATEST"))).toMatchObject({
       message: expect.stringContaining("published as a baseline version"),
     });
+    expect(events.filter((e) => e.type === "warning" && e.message.includes("$LATEST"))).toEqual([]);
   });
 
   test("on $LATEST, a failing smoke check puts the old code back (the baseline), not the new one", async () => {
@@ -207,7 +209,7 @@ describe("the alias", () => {
     expect(result).toMatchObject({ outcome: "noop", exitCode: 0 });
     expect(lambda.writes()).toEqual([]);
     expect(lambda.calls.some((c) => c.op === "publishVersion")).toBe(false);
-    expect(events.some((e) => e.type === "warning" && e.message.includes("baseline"))).toBe(true);
+    expect(events.some((e) => e.type === "info" && e.message.includes("baseline"))).toBe(true);
   });
 
   test("a RevisionId precondition failure while the routing is still ours: carry on (description edited)", async () => {

@@ -2,6 +2,7 @@ import { type Artifact, assertHandlerPresent, readArtifact } from "../artifact/i
 import { ConflictError, ExitCode, foundAfterChanges, InputError, InterruptedError } from "../errors.js";
 import { assertFiringAlarmsAllowed, firingAlarmsWarning, versionJudges } from "../health/firing-alarms.js";
 import type { HealthGate } from "../health/gate.js";
+import { gatelessWarning } from "../health/gateless.js";
 import {
   buildGates,
   DEFAULT_HOOK_TIMEOUT_MS,
@@ -60,6 +61,8 @@ export interface DeployRequest extends GateSpecs {
   manualApproval?: { timeoutMs?: number | undefined; region?: string | undefined } | undefined;
   /** Run the plan in Step Functions instead of this process (server-side.ts); default: here. */
   engine?: StepFunctionsEngine | undefined;
+  /** A roll-out with no gate is refused (exit 2) instead of warned about (health/gateless.ts). */
+  requireGates?: boolean | undefined;
 }
 
 /** What a deploy acts through. Behaviour lives here; the request is only data. */
@@ -146,6 +149,14 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       });
     const alarms = request.alarms ?? [];
     assertFiringAlarmsAllowed(request, ports.gates);
+    const gateless = gatelessWarning(
+      `The roll-out of ${functionName}:${aliasName}`,
+      plan,
+      request,
+      ports.gates,
+      request.requireGates,
+    );
+    if (gateless) emit({ type: "warning", message: gateless });
     const call = { signal };
     // Independent checks run together; the first failure in this order is the one reported.
     const [artifact, found, latest, alarmStates] = await firstFailure([
@@ -187,9 +198,10 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     }
     const onLatest = alias.version === "$LATEST";
     if (onLatest) {
+      // The normal first deploy after Terraform created the alias: said, not warned about.
       emit({
-        type: "warning",
-        message: `${functionName}:${aliasName} points at $LATEST, which the update would change before any gate runs: $LATEST is first published as a baseline version and the alias pointed at it (clients see no change), then the plan runs as requested.`,
+        type: "info",
+        message: `${functionName}:${aliasName} points at $LATEST (as Terraform creates it): $LATEST is first published as a baseline version to fall back to and the alias pointed at it (clients see no change), then the plan runs as requested.`,
       });
     }
     emit({

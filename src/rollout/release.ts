@@ -16,6 +16,7 @@ import {
   RollbackFailedError,
   RolloutError,
 } from "../errors.js";
+import { gatelessWarning } from "../health/gateless.js";
 import { buildGates, inconclusivePolicy } from "../health/gates.js";
 import { describePlan } from "../plan/plan.js";
 import type { AlarmPort, ArtifactStore, Clock, CredentialsPort, LambdaPort, MetricsPort } from "../ports.js";
@@ -149,6 +150,11 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       plan: request.plan,
       dryRun: request.dryRun ?? false,
     });
+    for (const spec of request.functions) {
+      const where = `${spec.functionName}${spec.region ? ` [${spec.region}]` : ""}:${spec.aliasName}`;
+      const gateless = gatelessWarning(where, request.plan, spec, [], request.requireGates);
+      if (gateless) emitFor({ type: "warning", message: gateless }, spec);
+    }
     checked = await validate(request, portsOf, signal);
     const moving = checked.filter((item) => !item.unchanged);
     if (moving.length === 0) {

@@ -57,6 +57,8 @@ export interface DeployInputs {
   engine?: string | undefined;
   stateMachine?: string | undefined;
   detach?: boolean | undefined;
+  /** A roll-out with no gate is exit 2 (`--require-gates`); undefined leaves the configuration's choice. */
+  requireGates?: boolean | undefined;
 }
 
 /** The single-valued inputs by their flag (and Action input) names, with the DeployInputs key each fills. */
@@ -236,6 +238,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
       prune: environment?.prune,
       manualApproval: manualApprovalOf(inputs, environment, target.region),
       engine: engineOf(inputs, environment),
+      requireGates: inputs.requireGates ?? environment?.requireGates ?? false,
     },
     region: target.region,
     notify: notifyOf(inputs, environment, context.env),
