@@ -297,7 +297,7 @@ function declareRehearse(program: Command): Command {
     .addOption(defaulted("--memory <mb>", "function memory size", "128"))
     .option("--config <file>", "lambda-rollout.yml: the plan and gates of --env are rehearsed")
     .option("--env <name>", "environment in the config (default: chosen by branch)")
-    .option("--strategy <preset>", "plan preset (instead of the config's)")
+    .option("--strategy <preset>", "plan preset, instead of the config's (default: Canary10Percent5Minutes)")
     .option("--steps <steps>", 'custom steps, e.g. "10%:1m,50%:1m"')
     .addOption(defaulted("--error-rate <percent>", "share of requests the bad version fails", "20"))
     .addOption(defaulted("--latency <ms>", "latency added to every request of the bad version", "0"))
@@ -308,6 +308,12 @@ function declareRehearse(program: Command): Command {
       defaulted("--max-bake <duration>", "cap on each step's bake, so long canaries rehearse quickly", "60s"),
     )
     .option("--path <path>", "request path and query for the load (repeatable)", collect)
+    .option("--function-env <key=value>", "an environment variable of the function (repeatable)", collect)
+    .option(
+      "--setup <command>",
+      "shell command run before the function exists, AWS_ENDPOINT_URL pointing at the emulator, e.g. to create a table (repeatable)",
+      collect,
+    )
     .option("--json", "print the report as JSON on stdout");
 }
 
