@@ -177,6 +177,10 @@ describe("the alias", () => {
       message: expect.stringContaining("published as a baseline version"),
     });
     expect(events.filter((e) => e.type === "warning" && e.message.includes("$LATEST"))).toEqual([]);
+    // `$LATEST`, not `v$LATEST`.
+    expect(events.find((e) => e.type === "info" && e.message.startsWith("Plan for"))).toMatchObject({
+      message: expect.stringContaining("(now 100% $LATEST; changes: code)"),
+    });
   });
 
   test("on $LATEST, a failing smoke check puts the old code back (the baseline), not the new one", async () => {
@@ -206,7 +210,7 @@ describe("the alias", () => {
   test("on $LATEST, a dry run says what would happen and writes nothing", async () => {
     const { lambda, events, run } = setup({ aliasOn: "$LATEST" });
     const result = await run({ dryRun: true });
-    expect(result).toMatchObject({ outcome: "noop", exitCode: 0 });
+    expect(result).toMatchObject({ outcome: "noop", exitCode: 0, dryRun: true });
     expect(lambda.writes()).toEqual([]);
     expect(lambda.calls.some((c) => c.op === "publishVersion")).toBe(false);
     expect(events.some((e) => e.type === "info" && e.message.includes("baseline"))).toBe(true);

@@ -27,6 +27,7 @@ import {
 import { assertRunsServerSide, type StepFunctionsEngine } from "../stepfunctions/input.js";
 import { describeRouting } from "./alias-writer.js";
 import { assertApprovable, DEFAULT_APPROVAL_TIMEOUT_MS } from "./approval.js";
+import { type CommandVia, suggestedCommand } from "./commands.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS, runRollout } from "./engine.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
 import { assertCredentialsOutlive, type WorstCase, worstCaseDuration } from "./lifetime.js";
@@ -63,6 +64,12 @@ export interface DeployRequest extends GateSpecs {
   engine?: StepFunctionsEngine | undefined;
   /** A roll-out with no gate is refused (exit 2) instead of warned about (health/gateless.ts). */
   requireGates?: boolean | undefined;
+  /**
+   * How the user named the target (`--config F --env E`, or the region given): the commands the run
+   * suggests (status, approve, rollback) name it the same way. Default: `--function`, `--alias` and
+   * the manual approval's region.
+   */
+  via?: CommandVia | undefined;
 }
 
 /** What a deploy acts through. Behaviour lives here; the request is only data. */
@@ -92,12 +99,12 @@ export function isSplit(alias: AliasState): boolean {
   return alias.additional !== undefined;
 }
 
-export function midRolloutError(alias: AliasState): ConflictError {
+export function midRolloutError(alias: AliasState, via?: CommandVia): ConflictError {
   return new ConflictError(
     `Alias ${alias.functionName}:${alias.aliasName} is mid-roll-out (${describeRouting(alias)}); this run changed nothing.`,
     {
       context: { functionName: alias.functionName, alias: alias.aliasName },
-      hint: `Inspect it with \`lambda-rollout status --function ${alias.functionName} --alias ${alias.aliasName}\`, then finish it with \`promote\` or undo it with \`rollback\`.`,
+      hint: `Inspect it with \`${suggestedCommand("status", alias.functionName, alias.aliasName, via)}\`, then finish it with \`promote\` or undo it with \`rollback\`.`,
     },
   );
 }
@@ -121,8 +128,17 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     emit(result);
     return result;
   };
-  const noop = (reason: string): ResultEvent =>
-    finish({ ...base, outcome: "noop", fromVersion, toVersion, reason, hint: null, exitCode: ExitCode.ok });
+  const noop = (reason: string, dryRun?: true): ResultEvent =>
+    finish({
+      ...base,
+      outcome: "noop",
+      fromVersion,
+      toVersion,
+      reason,
+      hint: null,
+      exitCode: ExitCode.ok,
+      ...(dryRun ? { dryRun } : {}),
+    });
   const interrupted = () =>
     new InterruptedError(
       `Interrupted (${String(signal?.reason ?? "signal")}) before any traffic moved${changed ? ` (after ${changed})` : "; nothing was changed"}.`,
@@ -135,6 +151,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     return result;
   };
 
+  const via = request.via ?? { region: request.manualApproval?.region };
   try {
     const { lambda } = ports;
     const { functionName, aliasName, plan } = request;
@@ -175,7 +192,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         message: firingAlarmsWarning(firingAtStart, versionJudges(request, ports.gates)),
       });
     }
-    if (isSplit(alias)) throw midRolloutError(alias);
+    if (isSplit(alias)) throw midRolloutError(alias, via);
     if (artifact && latest.handler) assertHandlerPresent(artifact, latest.handler, latest.runtime);
     let target: FunctionState | undefined;
     if ("version" in request.source) {
@@ -219,7 +236,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         emit,
       },
     );
-    if (request.dryRun) return noop("dry run: nothing was changed");
+    if (request.dryRun) return noop("dry run: nothing was changed", true);
     if (signal?.aborted) throw interrupted();
 
     if (onLatest) {
@@ -274,7 +291,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       const intervalMs = request.intervalMs ?? DEFAULT_INTERVAL_MS;
       const { engine } = request;
       const ended = await runServerSide(
-        { engine, alias, newVersion, plan, specs: request, intervalMs, records },
+        { engine, alias, newVersion, plan, specs: request, intervalMs, records, via },
         { ...ports, stepFunctions: ports.stepFunctions, clock, emit: sink },
       );
       return finish(await prunedAfter(ended));
@@ -303,8 +320,8 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         restoreTimeoutMs: request.restoreTimeoutMs,
         approval: request.manualApproval && {
           timeoutMs: request.manualApproval.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
-          region: request.manualApproval.region,
         },
+        via,
         records: { stable: stableRecord, next: next ? recordOf(next) : undefined },
       },
       { lambda, clock, emit: sink, signal },

@@ -22,6 +22,8 @@ export interface ResultEvent {
   exitCode: number;
   /** The Step Functions execution of a server-side roll-out. */
   executionArn?: string | undefined;
+  /** A dry run's result (outcome `noop`, nothing changed): the plan it printed is what would run. */
+  dryRun?: true | undefined;
 }
 
 /** Everything the engine reports. Renderers (TTY, plain log, NDJSON, job summary) consume these. */

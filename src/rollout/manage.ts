@@ -2,6 +2,7 @@ import { ExitCode } from "../errors.js";
 import type { AliasState, LambdaPort, StepFunctionsPort } from "../ports.js";
 import { describeRouting } from "./alias-writer.js";
 import { operatorCommand, progressOf } from "./approval.js";
+import { type CommandVia, suggestedCommand } from "./commands.js";
 import { failedResult, type ResultEvent } from "./events.js";
 import { executionOf, liveDescription, type StepProgress } from "./progress.js";
 import { previousVersionOf } from "./publish.js";
@@ -40,10 +41,15 @@ export async function status(
   lambda: LambdaPort,
   functionName: string,
   aliasName: string,
-  /** Goes into the commands `status` prints, when the target's region was given explicitly. */
-  region?: string,
+  /**
+   * How the user named the target (or just the region, when it was given explicitly): the commands
+   * `status` prints name it the same way.
+   */
+  named?: string | CommandVia,
   stepFunctions?: StepFunctionsPort,
 ): Promise<AliasStatus> {
+  const via: CommandVia = typeof named === "string" ? { region: named } : (named ?? {});
+  const command = (verb: string) => `\`${suggestedCommand(verb, functionName, aliasName, via)}\``;
   const alias = await lambda.getAlias(functionName, aliasName);
   const executionArn = executionOf(alias.description);
   const described =
@@ -75,16 +81,16 @@ export async function status(
   const at = progress
     ? ` (step ${progress.step} of ${progress.steps}, at this weight since ${progress.since})`
     : "";
-  const approval = approvalOf(progress, functionName, aliasName, region);
+  const approval = approvalOf(progress, functionName, aliasName, via);
   const by = execution ? ` Step Functions execution ${execution.arn}: ${execution.status}.` : "";
   const next =
     approval?.state === "awaiting"
       ? ` It is awaiting manual approval until ${approval.until}. Approve it with \`${approval.approveCommand}\`, or stop it with \`${approval.rollbackCommand}\`.`
       : approval?.state === "approved"
         ? ` It was approved at ${approval.at}; the deploy promotes it at its next poll.`
-        : " Run `lambda-rollout promote` to finish it or `lambda-rollout rollback` to undo it.";
+        : ` Run ${command("promote")} to finish it or ${command("rollback")} to undo it.`;
   const summary = running
-    ? `${functionName}:${aliasName} is being rolled out server-side: ${describeRouting(alias)}${at}.${by} \`lambda-rollout rollback\` stops it and restores the stable version.`
+    ? `${functionName}:${aliasName} is being rolled out server-side: ${describeRouting(alias)}${at}.${by} ${command("rollback")} stops it and restores the stable version.`
     : alias.additional
       ? `${functionName}:${aliasName} is mid-roll-out: ${describeRouting(alias)}${at}.${by}${next}`
       : `${functionName}:${aliasName} serves ${describeRouting(alias)}; no roll-out in progress.${by}`;
@@ -110,15 +116,15 @@ function approvalOf(
   progress: StepProgress | null,
   functionName: string,
   aliasName: string,
-  region: string | undefined,
+  via: CommandVia,
 ): AliasStatus["approval"] {
   const approval = progress?.approval;
   if (!approval) return null;
   if (approval.state === "approved") return approval;
   return {
     ...approval,
-    approveCommand: operatorCommand("approve", functionName, aliasName, region),
-    rollbackCommand: operatorCommand("rollback", functionName, aliasName, region),
+    approveCommand: operatorCommand("approve", functionName, aliasName, via),
+    rollbackCommand: operatorCommand("rollback", functionName, aliasName, via),
   };
 }
 
@@ -135,6 +141,8 @@ export async function resolveSplit(
   aliasName: string,
   resolution: SplitResolution,
   now: number = Date.now(),
+  /** How the user named the target: the command the result suggests names it the same way. */
+  via: CommandVia = {},
 ): Promise<ResultEvent> {
   const base = { type: "result" as const, function: functionName, alias: aliasName };
   let alias: AliasState;
@@ -151,7 +159,9 @@ export async function resolveSplit(
       toVersion: alias.version,
       reason: `${functionName}:${aliasName} is not mid-roll-out (${describeRouting(alias)}); nothing to ${resolution === "rollback" ? "roll back" : "promote"}.`,
       hint:
-        resolution === "rollback" ? await revertHint(lambda, functionName, aliasName, alias.version) : null,
+        resolution === "rollback"
+          ? await revertHint(lambda, functionName, aliasName, alias.version, via)
+          : null,
       exitCode: ExitCode.ok,
     };
   }
@@ -186,10 +196,11 @@ async function revertHint(
   functionName: string,
   aliasName: string,
   version: string,
+  via: CommandVia,
 ): Promise<string | null> {
   if (version === "$LATEST") return null;
   const current = await lambda.getFunction(functionName, version).catch(() => undefined);
   const previous = previousVersionOf(current?.description);
   if (previous === undefined || previous === "$LATEST") return null;
-  return `v${version} replaced v${previous}. To go back to it, with the same gates: lambda-rollout deploy --function ${functionName} --alias ${aliasName} --version ${previous}`;
+  return `v${version} replaced v${previous}. To go back to it, with the same gates: ${suggestedCommand("deploy", functionName, aliasName, via)} --version ${previous}`;
 }

@@ -114,6 +114,8 @@ function stateOf(read: Read, newest: string | undefined): MemberState {
 export async function releaseStatus(
   members: ReleaseMember[],
   lambdaFor: (region: string | undefined) => LambdaPort,
+  /** The flags that named the release (`--config F --env E`), for the commands the summary suggests. */
+  targetFlags = "--config … --env …",
 ): Promise<ReleaseStatus> {
   const { reads, newest, waves, reached } = await readAll(members, lambdaFor);
   const functions = reads.map((read): MemberStatus => {
@@ -139,7 +141,7 @@ export async function releaseStatus(
     newest === undefined
       ? `No release recorded on these ${functions.length} functions.`
       : inProgress
-        ? `Release ${newest} is unfinished (reached wave ${reached} of ${waves}). Run \`lambda-rollout promote --config … --env …\` to finish it or \`lambda-rollout rollback --config … --env …\` to undo it.`
+        ? `Release ${newest} is unfinished (reached wave ${reached} of ${waves}). Run \`lambda-rollout promote ${targetFlags}\` to finish it or \`lambda-rollout rollback ${targetFlags}\` to undo it.`
         : `Release ${newest} finished: every function it moved serves its new version.`;
   return { type: "release-status", release: newest ?? null, waves, reached, inProgress, functions, summary };
 }
@@ -157,6 +159,8 @@ export async function endRelease(
   lambdaFor: (region: string | undefined) => LambdaPort,
   resolution: "rollback" | "promote",
   now: () => number = Date.now,
+  /** The flags that named the release (`--config F --env E`), for the commands the result suggests. */
+  targetFlags = "--config … --env …",
 ): Promise<ReleaseEndResult> {
   const base = {
     type: "result" as const,
@@ -237,7 +241,7 @@ export async function endRelease(
       "failed",
       ExitCode.rollbackFailed,
       `Release ${id}: ${failures.length} function(s) could not be set: ${failures.join(" | ")}`,
-      `Run \`lambda-rollout ${resolution} --config … --env …\` again.`,
+      `Run \`lambda-rollout ${resolution} ${targetFlags}\` again.`,
       after.functions,
     );
   }
@@ -246,7 +250,7 @@ export async function endRelease(
       "failed",
       ExitCode.awsError,
       `Release ${id}: waves ${(before.reached ?? 0) + 1}..${before.waves} never started (their packages were not published), so they cannot be promoted; the functions of waves 1..${before.reached} now serve their new versions.`,
-      "Run `lambda-rollout deploy --config … --env …` again to ship the remaining waves, or `rollback` to undo the release.",
+      `Run \`lambda-rollout deploy ${targetFlags}\` again to ship the remaining waves, or \`rollback\` to undo the release.`,
       after.functions,
     );
   }

@@ -106,6 +106,7 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
     exitCode: number,
     error?: RolloutError,
     reason?: string,
+    dryRun?: true,
   ) => {
     const functions = checked.map(
       (item): ReleaseFunctionResult => ({
@@ -137,6 +138,7 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       hint: error?.hint ?? null,
       exitCode,
       release: { id: releaseId, name: request.name, functions },
+      ...(dryRun ? { dryRun } : {}),
     };
     sink({ ...result, at: clock.now() });
     return result;
@@ -183,7 +185,7 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       now: clock.now(),
       emit: (event) => emitFor(event),
     });
-    if (request.dryRun) return finish("noop", ExitCode.ok, undefined, "dry run: nothing was changed");
+    if (request.dryRun) return finish("noop", ExitCode.ok, undefined, "dry run: nothing was changed", true);
     if (signal?.aborted) throw new InterruptedError("Interrupted before any change; nothing was changed.");
 
     // Waves with nothing to ship are skipped, and not counted: `wave=k/K` in the descriptions then

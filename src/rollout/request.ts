@@ -13,6 +13,7 @@ import { resolveWebhookUrls } from "../notify/urls.js";
 import { parseDuration } from "../plan/duration.js";
 import { buildPlan, type Step } from "../plan/plan.js";
 import { engineOf } from "../stepfunctions/input.js";
+import { namingOf } from "./commands.js";
 import type { DeployRequest, DeploySource } from "./deploy.js";
 import { type ReleaseRequest, resolveReleaseRequest } from "./release-request.js";
 
@@ -116,6 +117,8 @@ export type ResolvedDeploy =
       notify: URL[];
       /** The environment picked from the configuration, and why. */
       environment: { name: string; reason: string } | undefined;
+      /** Where the target came from and its account, said in "does not exist" errors. */
+      whereabouts: { origin: string; account: string | undefined };
     };
 
 export interface ResolveContext {
@@ -172,6 +175,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
     });
   }
   const functionName = target.name;
+  const naming = namingOf(inputs, fromFile, target);
   const aliasName = checkAliasName(
     inputs.alias ?? environment?.alias ?? DEFAULT_ALIAS,
     inputs.alias !== undefined ? "--alias" : `alias of environment "${environment?.name}"`,
@@ -239,7 +243,9 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
       manualApproval: manualApprovalOf(inputs, environment, target.region),
       engine: engineOf(inputs, environment),
       requireGates: inputs.requireGates ?? environment?.requireGates ?? false,
+      via: naming.via,
     },
+    whereabouts: naming.whereabouts,
     region: target.region,
     notify: notifyOf(inputs, environment, context.env),
     environment:

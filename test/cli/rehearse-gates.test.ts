@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { packageFunction } from "../../src/artifact/package.js";
-import { runCli } from "../../src/cli/main.js";
+import { cliInProcess } from "../support/in-process-cli.js";
 
 const EXAMPLE = join(import.meta.dirname, "../../examples/name-searcher");
 let dir: string;
@@ -20,16 +20,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[], cwd: string) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: { ...process.env, GITHUB_REF_NAME: "main" },
-    cwd,
-  });
-  return { code, stdout, stderr };
+function cli(args: string[], cwd: string) {
+  return cliInProcess(args, { cwd, env: { ...process.env, GITHUB_REF_NAME: "main" } });
 }
 
 test("the example's production configuration: its alarms and smoke are the gates rehearsed, none added", async () => {

@@ -14,6 +14,12 @@ export async function approveCommand(
 ): Promise<number> {
   return resultLineCommand(flags, io, async () => {
     const target = await resolveTarget(flags, io);
-    return approve(lambdaFor(target.region), target.functionName, target.aliasName);
+    return approve(
+      lambdaFor(target.region, target.whereabouts),
+      target.functionName,
+      target.aliasName,
+      Date.now(),
+      target.via,
+    );
   });
 }

@@ -25,15 +25,15 @@ export async function endSplit(
   return resultLineCommand(flags, io, async () => {
     const resolved = await resolveTargets(flags, io);
     if (resolved.kind === "release") {
-      const { name, members } = resolved.release;
-      return endRelease(name, members, lambdaFor, resolution);
+      const { name, members, targetFlags } = resolved.release;
+      return endRelease(name, members, lambdaFor, resolution, Date.now, targetFlags);
     }
-    const { functionName, aliasName, region } = resolved.target;
-    const lambda = lambdaFor(region);
+    const { functionName, aliasName, region, via, whereabouts } = resolved.target;
+    const lambda = lambdaFor(region, whereabouts);
     // A Step Functions execution still shifting this alias is stopped before anything else.
     return (
       (await stopExecutionFirst(lambda, stepFunctionsFor(region), functionName, aliasName, resolution)) ??
-      (await resolveSplit(lambda, functionName, aliasName, resolution))
+      (await resolveSplit(lambda, functionName, aliasName, resolution, Date.now(), via))
     );
   });
 }

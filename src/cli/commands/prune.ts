@@ -44,7 +44,7 @@ export async function pruneCommand(
     });
   }
   const report = await prune(
-    lambdaFor(target.region),
+    lambdaFor(target.region, target.whereabouts),
     { functionName: target.functionName, keep, dryRun: flags.dryRun === true },
     { signal: io.signal },
   );

@@ -29,17 +29,17 @@ export async function statusCommand(
 ): Promise<number> {
   const resolved = await resolveTargets(flags, io);
   if (resolved.kind === "release") {
-    const report = await releaseStatus(resolved.release.members, lambdaFor);
+    const report = await releaseStatus(resolved.release.members, lambdaFor, resolved.release.targetFlags);
     if (flags.json) io.stdout.write(`${JSON.stringify(report)}\n`);
     else io.stdout.write(`${formatReleaseStatus(report)}\n`);
     return 0;
   }
   const target = resolved.target;
   const report = await status(
-    lambdaFor(target.region),
+    lambdaFor(target.region, target.whereabouts),
     target.functionName,
     target.aliasName,
-    target.region,
+    target.via,
     stepFunctionsFor(target.region),
   );
   if (flags.json) io.stdout.write(`${JSON.stringify(report)}\n`);
