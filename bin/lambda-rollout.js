@@ -5,7 +5,7 @@
 import { brokenInstallMessage } from "./broken-install.js";
 
 // The SDK warns on every run that it will need Node 22 from 2027; lambda-rollout 0.1.x supports Node 20
-// (README, Requirements), so the notice is noise in every CI log. Set the variable to "false" to see it.
+// (docs/guides/ci-and-terraform.md, Node.js versions), so the notice is noise in every CI log. Set the variable to "false" to see it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 // Loaded in a try: a missing or half-written dist/ (a source checkout never built, an install cut short,

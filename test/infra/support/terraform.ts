@@ -37,7 +37,9 @@ export async function requireTerraform(): Promise<void> {
     missing.push(`the hashicorp/aws provider mirror at ${PROVIDER_DIR}`);
   }
   if (missing.length > 0) {
-    throw new Error(`Terraform tests need ${missing.join(" and ")}; install them (see notes/local-aws.md).`);
+    throw new Error(
+      `Terraform tests need ${missing.join(" and ")}; install them (see docs/contributing/development.md).`,
+    );
   }
 }
 
