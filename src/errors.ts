@@ -38,6 +38,34 @@ export class InputError extends RolloutError {
   readonly exitCode = ExitCode.invalidInput;
 }
 
+/**
+ * A function, alias, bucket or other resource that does not exist where the run looked. The adapters
+ * add where that was (region, endpoint, configuration), so a wrong file, region or account shows.
+ */
+export class NotFoundError extends InputError {
+  /** True once the message says where the run looked. */
+  readonly located: boolean;
+
+  constructor(
+    message: string,
+    options: { cause?: unknown; context?: ErrorContext; hint?: string; located?: boolean } = {},
+  ) {
+    super(message, options);
+    this.located = options.located ?? false;
+  }
+
+  /** The same error, its message ending with where the run looked (once). */
+  lookedIn(place: string): NotFoundError {
+    if (this.located) return this;
+    return new NotFoundError(`${this.message.replace(/\.$/, "")} ${place}.`, {
+      cause: this.cause,
+      context: this.context,
+      ...(this.hint ? { hint: this.hint } : {}),
+      located: true,
+    });
+  }
+}
+
 /** The alias is mid-roll-out or changed under us. This run changed nothing live. */
 export class ConflictError extends RolloutError {
   readonly exitCode = ExitCode.conflict;

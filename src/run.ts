@@ -152,6 +152,7 @@ export async function deployFromInputs(inputs: DeployInputs, options: RunOptions
         ...(resolved.region ? { region: resolved.region } : {}),
         ...(maxRps ? { maxRps } : {}),
         env,
+        whereabouts: resolved.whereabouts,
       });
   const cwd = options.cwd ?? process.cwd();
   const { request } = resolved;

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { dirname, join, parse, relative, resolve, sep } from "node:path";
-import type { build as Build, Message } from "esbuild";
+import type { build as Build, Message, Metafile } from "esbuild";
 import { InputError } from "../errors.js";
 import { LAMBDA_RUNTIME } from "./runtime.js";
 import type { ZipFile } from "./zip.js";
@@ -14,6 +14,12 @@ export interface BundleOptions {
    * `<handlerFile>.<export>`, so the default `handler` gives `handler.handler`.
    */
   handlerFile?: string;
+  /**
+   * The export the Handler setting names (`<handlerFile>.<exportName>`, default `handler`). The entry
+   * must export it by that name: Lambda calls that export of the module and fails every invocation
+   * ("handler is undefined or not exported") when there is none.
+   */
+  exportName?: string;
   /**
    * Module specifiers left out of the bundle and resolved at run time (e.g. `@aws-sdk/*` to use the
    * runtime's SDK). Default: nothing; see DEFAULT_EXTERNAL for why the SDK is bundled.
@@ -95,6 +101,8 @@ export async function bundle(options: BundleOptions): Promise<ZipFile[]> {
       legalComments: "eof",
       charset: "utf8",
       logLevel: "silent",
+      // Lists the output's exports, so a missing handler export is found here rather than by Lambda.
+      metafile: true,
     });
   } catch (error) {
     throw new InputError(`Cannot bundle ${options.entry}: ${esbuildMessage(error)}`, {
@@ -103,10 +111,30 @@ export async function bundle(options: BundleOptions): Promise<ZipFile[]> {
     });
   }
 
+  assertExports(result.metafile, relative(root, outfile).split(sep).join("/"), options);
   const outDir = dirname(outfile);
   return (result.outputFiles ?? [])
     .map((file) => ({ path: relative(outDir, file.path).split(sep).join("/"), bytes: file.contents }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** The bundle must export the function the Handler setting names. */
+function assertExports(metafile: Metafile | undefined, output: string, options: BundleOptions): void {
+  const exported = metafile?.outputs[output]?.exports;
+  if (exported === undefined) return;
+  const name = options.exportName ?? "handler";
+  if (exported.includes(name)) return;
+  const handler = `${options.handlerFile ?? "handler"}.${name}`;
+  const found = exported.filter((e) => e !== "default");
+  const other = found.length === 1 ? found[0] : undefined;
+  throw new InputError(
+    `${options.entry} ${exported.length > 0 ? `exports ${exported.join(", ")}` : "exports nothing"}, not ${name}: Lambda's Handler ${handler} calls the export "${name}", so every invocation would fail.`,
+    {
+      hint: other
+        ? `Export the function as \`${name}\` (export const ${name} = …), or keep \`${other}\` and pass --handler ${options.handlerFile ?? "handler"}.${other} (then set the function's Handler to the same).`
+        : `Export the function as \`${name}\` (export const ${name} = async (event) => …), or name the export you have with --handler FILE.EXPORT.`,
+    },
+  );
 }
 
 async function assertEntryFile(given: string, absolute: string): Promise<void> {

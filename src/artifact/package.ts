@@ -40,7 +40,7 @@ export async function packageFunction(options: PackageOptions): Promise<PackageR
     size: zip.length,
     digest: sha256(zip),
     files: files.map((file) => file.path),
-    handler: `${options.handlerFile ?? "handler"}.handler`,
+    handler: `${options.handlerFile ?? "handler"}.${options.exportName ?? "handler"}`,
     runtime: LAMBDA_RUNTIME,
   };
 }

@@ -148,7 +148,7 @@ export function setupError(
         context: operation?.context ?? {},
         code: info.code,
         ...(info.status === undefined ? {} : { status: info.status }),
-        hint: 'Run again with fresh credentials. In CI, make the role session outlast the roll-out (role-duration-seconds); see the README section "Credentials that outlive the roll-out".',
+        hint: 'Run again with fresh credentials. In CI, make the role session outlast the roll-out (role-duration-seconds); see "Credentials that outlive the roll-out" in docs/guides/deploying.md.',
       },
     );
   }

@@ -18,6 +18,7 @@ import type { AdapterOptions, RateLimit } from "./retry.js";
 import { S3ArtifactStore } from "./s3.js";
 import { S3LedgerStore } from "./s3-ledger.js";
 import { AwsStepFunctions } from "./stepfunctions.js";
+import type { Whereabouts } from "./whereabouts.js";
 
 export {
   ArrivalWindowLimiter,
@@ -65,6 +66,11 @@ export interface AwsPortsOptions {
   credentials?: Extract<NonNullable<LambdaClientConfig["credentials"]>, (...args: never[]) => unknown>;
   /** The environment the SDK chain reads (default process.env); used to describe env credentials. */
   env?: Record<string, string | undefined>;
+  /**
+   * Where the target came from (`configuration F, environment "E"`, or no configuration) and its
+   * account when known: said, with region and endpoint, in "does not exist" errors.
+   */
+  whereabouts?: Pick<Whereabouts, "origin" | "account">;
 }
 
 export interface AwsPorts {
@@ -100,7 +106,11 @@ export function createAwsPorts(options: AwsPortsOptions = {}): AwsPorts {
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   };
-  const adapter: AdapterOptions = {};
+  // Emulators and custom endpoints (moto, LocalStack, MinIO) serve buckets by path, not by host name.
+  const customEndpoint = options.endpoint || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_S3;
+  const adapter: AdapterOptions = {
+    whereabouts: { ...options.whereabouts, endpoint: options.endpoint ?? env.AWS_ENDPOINT_URL },
+  };
   if (options.maxRetries !== undefined) adapter.retry = { maxAttempts: options.maxRetries + 1 };
   if (options.clock) adapter.clock = options.clock;
   const lambdaOptions: AdapterOptions = { ...adapter };
@@ -114,15 +124,13 @@ export function createAwsPorts(options: AwsPortsOptions = {}): AwsPorts {
     lambdaOptions.getFunctionLimiter = budget.getFunction;
   }
 
-  // Emulators and custom endpoints (moto, LocalStack, MinIO) serve buckets by path, not by host name.
-  const customEndpoint = Boolean(options.endpoint || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_S3);
   const lambda = new AwsLambda(shared, lambdaOptions);
   return {
     lambda,
-    artifacts: new S3ArtifactStore({ ...shared, forcePathStyle: customEndpoint }, adapter),
+    artifacts: new S3ArtifactStore({ ...shared, forcePathStyle: Boolean(customEndpoint) }, adapter),
     // The ledger's bucket may be in another region than the functions: S3 says where, the SDK follows.
     ledgerStore: new S3LedgerStore(
-      { ...shared, forcePathStyle: customEndpoint, followRegionRedirects: true },
+      { ...shared, forcePathStyle: Boolean(customEndpoint), followRegionRedirects: true },
       adapter,
     ),
     alarms: new CloudWatchAlarms(shared, adapter),

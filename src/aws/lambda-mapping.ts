@@ -1,6 +1,13 @@
 /** Pure translations between Lambda's API shapes and the port's, and Lambda-specific error mapping. */
 import type { AliasConfiguration, FunctionConfiguration } from "@aws-sdk/client-lambda";
-import { AwsError, ConflictError, type ErrorContext, InputError, type RolloutError } from "../errors.js";
+import {
+  AwsError,
+  ConflictError,
+  type ErrorContext,
+  InputError,
+  NotFoundError,
+  type RolloutError,
+} from "../errors.js";
 import type { AliasRouting, AliasState, FunctionState } from "../ports.js";
 import type { SdkErrorInfo } from "./errors.js";
 
@@ -18,11 +25,11 @@ export const CONFLICT_HINT =
 
 export type Translate = (info: SdkErrorInfo, error: unknown, attempts: number) => RolloutError | undefined;
 
-export function notFound(what: string, error: unknown, context: ErrorContext): InputError {
-  return new InputError(`${what} does not exist.`, {
+export function notFound(what: string, error: unknown, context: ErrorContext): NotFoundError {
+  return new NotFoundError(`${what} does not exist.`, {
     cause: error,
     context,
-    hint: "Check --function, --alias and --region (and AWS_PROFILE): the name must match the function in that account and region.",
+    hint: "Check the name, the region, the account (AWS_PROFILE) and the configuration file (--config, --env): they must name a function and alias that exist there. lambda-rollout never creates functions or aliases; Terraform (or your own tooling) does.",
   });
 }
 

@@ -11,7 +11,7 @@ import {
 import { beforeEach, describe, expect, test } from "vitest";
 import { alias, meta, mockedLambda } from "../../test/support/lambda-mock.js";
 import { AwsError, ConflictError, InputError } from "../errors.js";
-import { type AwsLambda, fractionToPercent, percentToFraction } from "./lambda.js";
+import { AwsLambda, fractionToPercent, percentToFraction } from "./lambda.js";
 
 let mock: ReturnType<typeof mockedLambda>["mock"];
 let lambda: AwsLambda;
@@ -100,7 +100,7 @@ describe("errors", () => {
     expect(mock.calls()).toHaveLength(1);
   });
 
-  test("a missing alias is an InputError naming it and the flags to check", async () => {
+  test("a missing alias is an InputError naming it, where it was looked for, and what to check", async () => {
     mock.on(GetAliasCommand).rejects(
       new ResourceNotFoundException({
         message: "Alias not found: arn:aws:lambda:...:fn:live",
@@ -109,8 +109,31 @@ describe("errors", () => {
     );
     const error = await lambda.getAlias("fn", "live").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
-    expect((error as InputError).message).toBe("Alias live of Lambda function fn does not exist.");
-    expect((error as InputError).hint).toMatch(/--function.*--alias.*--region/);
+    expect((error as InputError).message).toBe(
+      "Alias live of Lambda function fn does not exist (looked in region us-east-1, AWS's endpoint, the account of your credentials).",
+    );
+    expect((error as InputError).hint).toMatch(
+      /region, the account \(AWS_PROFILE\) and the configuration file \(--config, --env\)/,
+    );
+    expect((error as InputError).hint).toContain("lambda-rollout never creates functions or aliases");
+  });
+
+  test("the caller's whereabouts (configuration, account, endpoint) are said too", async () => {
+    const { mock: other, client } = mockedLambda();
+    const located = new AwsLambda(client, {
+      rateLimit: false,
+      whereabouts: {
+        endpoint: "http://127.0.0.1:5000",
+        account: "123456789012",
+        origin: 'configuration lambda-rollout.yml, environment "production" chosen explicitly',
+      },
+    });
+    other
+      .on(GetFunctionCommand)
+      .rejects(new ResourceNotFoundException({ message: "nope", $metadata: meta(404) }));
+    await expect(located.getFunction("fn")).rejects.toThrow(
+      'Lambda function fn does not exist (looked in region us-east-1, endpoint http://127.0.0.1:5000, account 123456789012; configuration lambda-rollout.yml, environment "production" chosen explicitly).',
+    );
   });
 
   test("a missing function is an InputError naming the function", async () => {
@@ -123,7 +146,9 @@ describe("errors", () => {
     mock
       .on(GetFunctionCommand)
       .rejects(new ResourceNotFoundException({ message: "Function not found", $metadata: meta(404) }));
-    await expect(lambda.getAlias("fn", "live")).rejects.toThrow("Lambda function fn does not exist.");
+    await expect(lambda.getAlias("fn", "live")).rejects.toThrow(
+      "Lambda function fn does not exist (looked in",
+    );
     await expect(lambda.getFunction("fn")).rejects.toBeInstanceOf(InputError);
   });
 

@@ -39,6 +39,7 @@ import {
 } from "./lambda-mapping.js";
 import * as versions from "./lambda-versions.js";
 import { type AdapterOptions, AwsCaller, clientDefaults, type Operation } from "./retry.js";
+import { locating, type Whereabouts } from "./whereabouts.js";
 
 /** A synchronous Invoke holds the socket silent until the function returns: up to 15 minutes. */
 export const INVOKE_SOCKET_TIMEOUT_MS = 15 * 60_000 + 30_000;
@@ -50,6 +51,7 @@ export class AwsLambda implements LambdaPort {
   /** Invoke waits silently for the function: it gets its own client with a long idle timeout. */
   private readonly invokeClient: LambdaClient;
   private readonly caller: AwsCaller;
+  private readonly whereabouts: Whereabouts | undefined;
 
   /**
    * @param client an SDK client, or config for one. Clients built here use `maxAttempts: 1` because
@@ -62,6 +64,7 @@ export class AwsLambda implements LambdaPort {
         ? client
         : new LambdaClient(clientDefaults(client, INVOKE_SOCKET_TIMEOUT_MS));
     this.caller = new AwsCaller(options);
+    this.whereabouts = options.whereabouts;
   }
 
   async getAlias(functionName: string, aliasName: string, options?: CallOptions): Promise<AliasState> {
@@ -344,7 +347,7 @@ export class AwsLambda implements LambdaPort {
     send: (abortSignal: AbortSignal | undefined) => Promise<T>,
     options?: CallOptions,
   ): Promise<T> {
-    return this.caller.run(op, send, options);
+    return locating(this.caller.run(op, send, options), () => this.client.config.region(), this.whereabouts);
   }
 }
 

@@ -18,6 +18,7 @@ import {
   type SdkErrorInfo,
   setupError,
 } from "./errors.js";
+import type { Whereabouts } from "./whereabouts.js";
 
 export interface RateLimit {
   /** Sustained requests per second. */
@@ -106,6 +107,8 @@ export interface AdapterOptions {
   clock?: Clock;
   /** Source of jitter in [0, 1); injectable so tests are deterministic. */
   random?: () => number;
+  /** Said in "does not exist" errors, with the client's region (whereabouts.ts). */
+  whereabouts?: Whereabouts | undefined;
 }
 
 export interface Operation {

@@ -1,15 +1,16 @@
 import { HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
-import { AwsError, InputError, type RolloutError } from "../errors.js";
+import { AwsError, InputError, NotFoundError, type RolloutError } from "../errors.js";
 import type { ArtifactStore, StoredObject } from "../ports.js";
 import type { SdkErrorInfo } from "./errors.js";
 import { type AdapterOptions, AwsCaller, clientDefaults } from "./retry.js";
+import { locating, type Whereabouts } from "./whereabouts.js";
 
 function bucketErrors(bucket: string): (info: SdkErrorInfo, error: unknown) => RolloutError | undefined {
   return (info, error) =>
     info.code === "NoSuchBucket"
-      ? new InputError(`S3 bucket ${bucket} does not exist.`, {
+      ? new NotFoundError(`S3 bucket ${bucket} does not exist.`, {
           cause: error,
-          hint: "Check --bucket (or `bucket` in the config) and --region; the bucket must exist before deploying.",
+          hint: "Check --bucket (or artifact.bucket in the configuration) and the region. lambda-rollout never creates buckets: it must exist before deploying.",
         })
       : undefined;
 }
@@ -18,6 +19,7 @@ function bucketErrors(bucket: string): (info: SdkErrorInfo, error: unknown) => R
 export class S3ArtifactStore implements ArtifactStore {
   readonly client: S3Client;
   private readonly caller: AwsCaller;
+  private readonly whereabouts: Whereabouts | undefined;
 
   /**
    * @param client an SDK client, or config for one (built with `maxAttempts: 1`: retries happen in
@@ -26,6 +28,7 @@ export class S3ArtifactStore implements ArtifactStore {
   constructor(client?: S3Client | S3ClientConfig, options: AdapterOptions = {}) {
     this.client = client instanceof S3Client ? client : new S3Client(clientDefaults(client));
     this.caller = new AwsCaller(options, false);
+    this.whereabouts = options.whereabouts;
   }
 
   /**
@@ -67,7 +70,7 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   async put(bucket: string, key: string, body: Uint8Array, sha256Base64: string): Promise<void> {
-    await this.caller.run(
+    const putting = this.caller.run(
       { operation: "PutObject", resource: `s3://${bucket}/${key}`, translate: bucketErrors(bucket) },
       () =>
         this.client.send(
@@ -82,6 +85,7 @@ export class S3ArtifactStore implements ArtifactStore {
           }),
         ),
     );
+    await locating(putting, () => this.client.config.region(), this.whereabouts);
   }
 }
 

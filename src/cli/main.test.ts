@@ -54,7 +54,6 @@ describe("runCli, the one catch", () => {
 
   test("help and version end with 0; bad usage with 2", async () => {
     expect((await cli(["--help"])).code).toBe(ExitCode.ok);
-    expect((await cli(["-V"])).stdout).toBe("0.1.0\n");
     const unknown = await cli(["deploy", "--bogus"]);
     expect(unknown.code).toBe(ExitCode.invalidInput);
     expect(unknown.stderr).toBe("error: unknown option '--bogus'\n(run with --help for usage)\n");
@@ -64,7 +63,51 @@ describe("runCli, the one catch", () => {
   test("rehearse's help shows the runtime that packages are built for", async () => {
     // program.ts repeats the value so that declaring flags does not load the bundler's module.
     const help = await cli(["rehearse", "--help"]);
-    expect(help.stdout).toContain(`(default: "${LAMBDA_RUNTIME}")`);
+    expect(help.stdout).toContain(`(default: ${LAMBDA_RUNTIME})`);
+  });
+});
+
+describe("--help", () => {
+  const commands = [
+    "deploy",
+    "status",
+    "rollback",
+    "promote",
+    "prune",
+    "approve",
+    "package",
+    "iam-policy",
+    "state-machine",
+    "rehearse",
+  ];
+
+  test("--version prints the version; --cli-version, its old name, still does", async () => {
+    for (const flag of ["--version", "-V", "--cli-version"]) {
+      expect(await cli([flag])).toMatchObject({ code: ExitCode.ok, stdout: "0.1.0\n" });
+    }
+    // After the command, --version is deploy's own option (a published version), not the CLI's.
+    const deploy = await cli(["deploy", "--function", "fn", "--version", "x"]);
+    expect(deploy.stderr).toContain('Invalid --version "x"');
+  });
+
+  test("the top level lists the commands, points to the docs and shows examples and exit codes", async () => {
+    const help = (await cli(["--help"])).stdout;
+    for (const name of commands) expect(help).toMatch(new RegExp(`^  ${name} `, "m"));
+    expect(help).toContain("https://github.com/lambda-rollout/lambda-rollout#readme");
+    expect(help).toContain("\nExamples:\n  # ");
+    expect(help).toMatch(/\nExit codes: 0 /);
+  });
+
+  test.each(commands)("%s --help shows examples and exit codes", async (name) => {
+    const help = await cli([name, "--help"]);
+    expect(help.code).toBe(ExitCode.ok);
+    expect(help.stdout).toMatch(new RegExp(`\nExamples:\n(  # .*\n)?  lambda-rollout ${name}`));
+    expect(help.stdout).toMatch(/\nExit codes: 0 /);
+  });
+
+  test.each(commands)("%s --help writes every default one way, `(default: VALUE)`", async (name) => {
+    const help = (await cli([name, "--help"])).stdout.replace(/\s+/g, " ");
+    expect(help).not.toMatch(/\(default [^:]|default: "|, default /);
   });
 });
 

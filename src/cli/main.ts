@@ -3,10 +3,11 @@
  * chosen command, and turn whatever it throws into an exit code, here and nowhere else.
  */
 import { CommanderError } from "commander";
+import { brokenInstallMessage } from "../../bin/broken-install.js";
 import { ExitCode, RolloutError } from "../errors.js";
 import { inertLogText, inertStream } from "../workflow-text.js";
 import type { CliIo } from "./io.js";
-import { parseCommandLine } from "./program.js";
+import { BrokenInstall, parseCommandLine } from "./program.js";
 
 /** Runs the CLI and returns the exit code; never calls process.exit. */
 export async function runCli(argv: string[], cliIo: CliIo): Promise<number> {
@@ -48,6 +49,12 @@ function exitCodeFor(error: unknown, io: CliIo, debug: boolean): number {
     // Commander has printed the help, version or usage error. --help and --version end with code 0;
     // bad usage is invalid input.
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.invalidInput;
+  }
+  if (error instanceof BrokenInstall) {
+    // A command's chunk is missing or half-written: the same message and exit code as bin/ gives when
+    // dist/cli.mjs itself cannot load.
+    io.stderr.write(brokenInstallMessage(error.failure));
+    return ExitCode.awsError;
   }
   if (error instanceof RolloutError) {
     io.stderr.write(`error: ${error.message}\n${error.hint ? `${error.hint}\n` : ""}`);

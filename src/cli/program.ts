@@ -3,7 +3,7 @@
  * only when that command runs (`commands/<name>.ts`), so `--help` and `deploy` do not load the emulator,
  * esbuild or the SDK clients that other commands need. Type-only imports below are erased.
  */
-import { Command } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { LAMBDA_RUNTIME } from "../artifact/runtime.js";
 import type { DeployFlags } from "./commands/deploy.js";
 import type { HistoryFlags } from "./commands/history.js";
@@ -12,6 +12,7 @@ import type { PackageFlags } from "./commands/package.js";
 import type { PruneFlags } from "./commands/prune.js";
 import type { RehearseFlags } from "./commands/rehearse.js";
 import type { TargetFlags } from "./commands/target.js";
+import { withHelp } from "./help.js";
 import type { CliIo } from "./io.js";
 
 const VERSION = "0.1.0";
@@ -23,23 +24,48 @@ export type CommandRun = () => Promise<number>;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** A command's module that would not load: the installation is broken, not the command (main.ts). */
+export class BrokenInstall extends Error {
+  constructor(readonly failure: unknown) {
+    super("a module of lambda-rollout could not be loaded", { cause: failure });
+    this.name = "BrokenInstall";
+  }
+}
+
+/** Imports a command's module (a chunk of the bundle); a failure to load it is a BrokenInstall. */
+async function load<T>(importing: () => Promise<T>): Promise<T> {
+  try {
+    return await importing();
+  } catch (error) {
+    throw new BrokenInstall(error);
+  }
+}
+
 function createProgram(io: CliIo, choose: (run: CommandRun) => void): Command {
   const program = new Command("lambda-rollout")
     .description(
       "Ship AWS Lambda code safely: publish, shift the alias step by step, watch health, roll back.",
     )
-    .version(VERSION, "-V, --cli-version", "print the lambda-rollout version")
+    .version(VERSION, "-V, --version", "print the lambda-rollout version")
+    // The name it had before `--version` (deploy's `--version <n>` is another option: options before the
+    // command belong to the program, after it to the command).
+    .addOption(new Option("--cli-version").hideHelp())
+    .on("option:cli-version", () => {
+      io.stdout.write(`${VERSION}\n`);
+      throw new CommanderError(0, "commander.version", VERSION);
+    })
     .option("--debug", "print stack traces of unexpected errors")
     .enablePositionalOptions();
+  withHelp(program);
   declareDeploy(program).action((flags: DeployFlags) =>
-    choose(async () => (await import("./commands/deploy.js")).deployCommand(flags, io)),
+    choose(async () => (await load(() => import("./commands/deploy.js"))).deployCommand(flags, io)),
   );
   declareTarget(
     program
       .command("status")
       .description("Show the alias's versions and weights, and whether a roll-out is in progress."),
   ).action((flags: TargetFlags) =>
-    choose(async () => (await import("./commands/status.js")).statusCommand(flags, io)),
+    choose(async () => (await load(() => import("./commands/status.js"))).statusCommand(flags, io)),
   );
   declareTarget(
     program
@@ -48,7 +74,7 @@ function createProgram(io: CliIo, choose: (run: CommandRun) => void): Command {
         "Undo a roll-out: 100% on the stable (primary) version, routing removed. A deploy still running ends rolled back (exit 1) within one poll.",
       ),
   ).action((flags: TargetFlags) =>
-    choose(async () => (await import("./commands/rollback.js")).rollbackCommand(flags, io)),
+    choose(async () => (await load(() => import("./commands/rollback.js"))).rollbackCommand(flags, io)),
   );
   declareTarget(
     program
@@ -57,10 +83,10 @@ function createProgram(io: CliIo, choose: (run: CommandRun) => void): Command {
         "Finish a roll-out now: 100% on the new (additional) version, routing removed. A deploy still running ends promoted (exit 0) within one poll.",
       ),
   ).action((flags: TargetFlags) =>
-    choose(async () => (await import("./commands/promote.js")).promoteCommand(flags, io)),
+    choose(async () => (await load(() => import("./commands/promote.js"))).promoteCommand(flags, io)),
   );
   declarePrune(program).action((flags: PruneFlags) =>
-    choose(async () => (await import("./commands/prune.js")).pruneCommand(flags, io)),
+    choose(async () => (await load(() => import("./commands/prune.js"))).pruneCommand(flags, io)),
   );
   declareTarget(
     program
@@ -68,17 +94,9 @@ function createProgram(io: CliIo, choose: (run: CommandRun) => void): Command {
       .description(
         "Let a deploy waiting for manual approval (--manual-approval) go on to 100%; recorded in AWS, so it works from any machine.",
       ),
-  )
-    .addHelpText(
-      "after",
-      `
-The waiting deploy sees the approval at its next poll and promotes; \`rollback\` stops it instead.
-Exit codes: 0 approved (or already approved) · 2 invalid input · 3 nothing is awaiting approval
-(no roll-out, one still baking an earlier step, or a wait that ended; nothing was changed) · 4 AWS error`,
-    )
-    .action((flags: TargetFlags) =>
-      choose(async () => (await import("./commands/approve.js")).approveCommand(flags, io)),
-    );
+  ).action((flags: TargetFlags) =>
+    choose(async () => (await load(() => import("./commands/approve.js"))).approveCommand(flags, io)),
+  );
   declareTarget(
     program
       .command("history")
@@ -86,57 +104,36 @@ Exit codes: 0 approved (or already approved) · 2 invalid input · 3 nothing is 
       .description(
         "What was deployed, when, by whom, and how it ended: the roll-outs of an alias (or of every function of a release environment), newest first, from the ledger.",
       )
-      .option("--limit <n>", "how many roll-outs to list (default 20)"),
-  )
-    .addHelpText(
-      "after",
-      `
-Examples:
-  lambda-rollout history --function orders             # the alias's roll-outs, newest first
-  lambda-rollout history --config lambda-rollout.yml --env production --limit 50
-  lambda-rollout history r-mhx1k2ab-9f3c --env production   # one roll-out: shifts, gate verdicts, operators
-
-Exit codes: 0 listed · 2 invalid input, no ledger configured, or no such roll-out · 4 AWS error`,
-    )
-    .action((id: string | undefined, flags: HistoryFlags) =>
-      choose(async () => (await import("./commands/history.js")).historyCommand(id, flags, io)),
-    );
+      .option("--limit <n>", "how many roll-outs to list (default: 20)"),
+  ).action((id: string | undefined, flags: HistoryFlags) =>
+    choose(async () => (await load(() => import("./commands/history.js"))).historyCommand(id, flags, io)),
+  );
   declareTarget(
     program
       .command("unlock")
       .description(
         "Free an alias's ledger lock by hand (a runner that died), after saying what held it. Routing is left as it is.",
       ),
-  )
-    .addHelpText(
-      "after",
-      `
-A lock whose runner died is taken over by the next deploy once its lease ran out and the alias is
-whole; rollback and promote free it too. Use unlock when you know the holder is gone sooner.
-
-Example:
-  lambda-rollout unlock --function orders --alias live
-
-Exit codes: 0 unlocked (or not locked) · 2 invalid input or no ledger configured · 4 AWS error`,
-    )
-    .action((flags: TargetFlags) =>
-      choose(async () => (await import("./commands/unlock.js")).unlockCommand(flags, io)),
-    );
+  ).action((flags: TargetFlags) =>
+    choose(async () => (await load(() => import("./commands/unlock.js"))).unlockCommand(flags, io)),
+  );
   declarePackage(program).action((flags: PackageFlags) =>
-    choose(async () => (await import("./commands/package.js")).packageCommand(flags, io)),
+    choose(async () => (await load(() => import("./commands/package.js"))).packageCommand(flags, io)),
   );
   declareIamPolicy(program).action((flags: IamPolicyFlags) =>
-    choose(async () => (await import("./commands/iam-policy.js")).iamPolicyCommand(flags, io)),
+    choose(async () => (await load(() => import("./commands/iam-policy.js"))).iamPolicyCommand(flags, io)),
   );
-  program
-    .command("state-machine")
+  withHelp(program.command("state-machine"))
     .description(
       "Print the Step Functions definition (ASL) that runs any roll-out server-side, for deploy --engine stepfunctions.",
     )
-    .action(() => choose(async () => (await import("./commands/state-machine.js")).stateMachineCommand(io)));
+    .action(() =>
+      choose(async () => (await load(() => import("./commands/state-machine.js"))).stateMachineCommand(io)),
+    );
   declareRehearse(program).action((flags: RehearseFlags) =>
-    choose(async () => (await import("./commands/rehearse.js")).rehearseCommand(flags, io)),
+    choose(async () => (await load(() => import("./commands/rehearse.js"))).rehearseCommand(flags, io)),
   );
+  for (const command of program.commands) if (command.name() !== "state-machine") withHelp(command);
   for (const command of [program, ...program.commands]) {
     command.exitOverride().showHelpAfterError("(run with --help for usage)");
     command.configureOutput({
@@ -178,7 +175,11 @@ function declareDeploy(program: Command): Command {
       "--allow-firing-alarms",
       "alarms already in ALARM at the start do not block the roll-out until they leave ALARM; needs smoke, a hook or metrics",
     )
-    .option("--interval <duration>", "health poll interval during bakes (default 10s)")
+    .option("--interval <duration>", "health poll interval during bakes (default: 10s)")
+    .option(
+      "--require-gates",
+      "refuse (exit 2) a roll-out with no alarm, smoke, hook or metric gate instead of warning (config requireGates: true)",
+    )
     .option(
       "--smoke-payload <json|@file>",
       "invoke the new version with this event before traffic (repeatable)",
@@ -194,10 +195,10 @@ function declareDeploy(program: Command): Command {
       "command run right after 100%; non-zero exit rolls back (repeatable)",
       collect,
     )
-    .option("--hook-timeout <duration>", "how long a hook may run (default 5m)")
+    .option("--hook-timeout <duration>", "how long a hook may run (default: 5m)")
     .option(
       "--restore-timeout <duration>",
-      "how long a rollback keeps retrying through AWS throttling and outages before exit 5 (default 2m)",
+      "how long a rollback keeps retrying through AWS throttling and outages before exit 5 (default: 2m)",
     )
     .option(
       "--notify <url>",
@@ -208,12 +209,18 @@ function declareDeploy(program: Command): Command {
       "--manual-approval",
       "after the last step's bake, wait for `lambda-rollout approve` before 100% (gates keep polling)",
     )
-    .option("--approval-timeout <duration>", "how long to wait for approval before rolling back (default 1h)")
+    .option(
+      "--approval-timeout <duration>",
+      "how long to wait for approval before rolling back (default: 1h)",
+    )
     .option(
       "--max-rps <n>",
-      "Lambda control-plane requests per second per account and region, all functions together (1-15, default 10)",
+      "Lambda control-plane requests per second per account and region, all functions together, 1-15 (default: 10)",
     )
-    .option("--engine <engine>", "local (default: this process shifts) or stepfunctions (an execution does)")
+    .option(
+      "--engine <engine>",
+      "local: this process shifts the alias; stepfunctions: an execution does (default: local)",
+    )
     .option(
       "--state-machine <arn>",
       "state machine for --engine stepfunctions (lambda-rollout state-machine)",
@@ -228,35 +235,7 @@ function declareDeploy(program: Command): Command {
     .option("--env <name>", "environment from the config (default: chosen by branch)")
     .option("--region <region>", "AWS region (default: the SDK chain)")
     .option("--json", "NDJSON events on stdout, ending with the result line")
-    .option("--dry-run", "validate and print the plan; change nothing")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  # canary 10% for 5 minutes, rolled back if the alarm fires
-  lambda-rollout deploy --function orders --zip dist/orders.zip --bucket my-artifacts \\
-    --strategy Canary10Percent5Minutes --alarm orders-live-errors
-
-  # everything from lambda-rollout.yml, the environment chosen by the branch
-  lambda-rollout deploy --zip dist/orders.zip
-
-  # shift to an already published version in custom steps; see the plan first
-  lambda-rollout deploy --function orders --version 42 --steps "10%:2m,50%:5m" --dry-run
-
-  # tell a Slack channel (incoming webhook) how it goes; a failed notification is only a warning
-  lambda-rollout deploy --zip dist/orders.zip --notify "$SLACK_WEBHOOK_URL"
-
-  # wait at 10% for a human: lambda-rollout approve --function orders (from any machine)
-  lambda-rollout deploy --function orders --version 42 --steps "10%:10m" --manual-approval
-
-While it runs, \`lambda-rollout promote\` (100% new) or \`rollback\` (100% stable) from any machine ends
-it within one poll: promoted by an operator (exit 0) or rolled back by an operator (exit 1).
-
-Exit codes: 0 promoted, noop or started (--detach) · 1 gate failed, no approval in time or an operator's
-rollback; rolled back · 2 invalid input · 3 conflict, or a followed execution no longer followed
-(signal) and still running · 4 AWS error, alias restored · 5 rollback failed (the message says what
-to run)`,
-    );
+    .option("--dry-run", "validate and print the plan; change nothing");
 }
 
 /** The flags of `status`, `rollback`, `promote` and `approve`: they need nothing but what is in AWS. */
@@ -295,21 +274,7 @@ function declarePrune(program: Command): Command {
       "--ledger-prefix <prefix>",
       "key prefix of the ledger (default: rollouts/, under the artifact prefix)",
     )
-    .option("--json", "one JSON object on stdout")
-    .addHelpText(
-      "after",
-      `
-Never deleted: the newest N versions; every version any alias routes to (both sides of a weighted
-alias); the version each alias's live version replaced (the rollback target); both versions of a
-roll-out in progress. A version already gone counts as done, so running it twice is safe.
-
-Examples:
-  lambda-rollout prune --function orders --keep 5 --dry-run
-  lambda-rollout prune --env production            # keep = prune.keep of the environment
-
-Exit codes: 0 pruned (or nothing to prune) · 2 invalid input (e.g. --keep 0) · 4 AWS error (what was
-deleted before it is reported; run again, it is idempotent)`,
-    );
+    .option("--json", "one JSON object on stdout");
 }
 
 function declarePackage(program: Command): Command {
@@ -322,6 +287,10 @@ function declarePackage(program: Command): Command {
       // Not requiredOption: the command reports a missing flag as invalid input (exit 2).
       .option("--entry <file>", "handler source, TypeScript or JavaScript (required)")
       .option("--out <file>", "zip to write, e.g. dist/function.zip (required)")
+      .option(
+        "--handler <file.export>",
+        "the function's Handler setting: the bundle is written as <file>.mjs and must export <export> (default: handler.handler)",
+      )
       .option("--json", "print one JSON object instead of text")
   );
 }
@@ -337,7 +306,7 @@ function declareIamPolicy(program: Command): Command {
     .option("--bucket <bucket>", "artifact bucket")
     .option("--prefix <prefix>", "artifact key prefix (artifacts go to PREFIX/FUNCTION/SHA256.zip)")
     .option("--alarm <name>", "alarm read as a health gate (repeatable)", collect)
-    .option("--region <region>", "region (default: config, then AWS_REGION)")
+    .option("--region <region>", "region (default: the environment's, then AWS_REGION)")
     .option("--account <id>", "account id (default: *)")
     .option("--partition <name>", "AWS partition (default: aws)")
     .option("--ledger-bucket <bucket>", "S3 bucket of the roll-out ledger (default: the artifact bucket)")
@@ -364,19 +333,32 @@ function declareRehearse(program: Command): Command {
       "--handler <handler>",
       "Handler setting, file.export (default: handler.handler or index.handler, by the zip)",
     )
-    .option("--runtime <runtime>", "Lambda runtime", DEFAULT_REHEARSE_RUNTIME)
-    .option("--timeout <seconds>", "function timeout", "3")
-    .option("--memory <mb>", "function memory size", "128")
-    .option("--config <file>", "lambda-rollout.yml: plan and metrics of --env are rehearsed")
-    .option("--env <name>", "environment in the config")
-    .option("--strategy <preset>", "plan preset (instead of the config's)")
+    .addOption(defaulted("--runtime <runtime>", "Lambda runtime", DEFAULT_REHEARSE_RUNTIME))
+    .addOption(defaulted("--timeout <seconds>", "function timeout", "3"))
+    .addOption(defaulted("--memory <mb>", "function memory size", "128"))
+    .option("--config <file>", "lambda-rollout.yml: the plan and gates of --env are rehearsed")
+    .option("--env <name>", "environment in the config (default: chosen by branch)")
+    .option("--strategy <preset>", "plan preset, instead of the config's (default: Canary10Percent5Minutes)")
     .option("--steps <steps>", 'custom steps, e.g. "10%:1m,50%:1m"')
-    .option("--error-rate <percent>", "share of requests the bad version fails", "20")
-    .option("--latency <ms>", "latency added to every request of the bad version", "0")
-    .option("--rps <n>", "synthetic requests per second", "20")
-    .option("--interval <duration>", "health poll interval", "2s")
-    .option("--period <seconds>", "metric period (the local publisher flushes every 1 s)", "5")
-    .option("--max-bake <duration>", "cap on each step's bake, so long canaries rehearse quickly", "60s")
+    .addOption(defaulted("--error-rate <percent>", "share of requests the bad version fails", "20"))
+    .addOption(defaulted("--latency <ms>", "latency added to every request of the bad version", "0"))
+    .addOption(defaulted("--rps <n>", "synthetic requests per second", "20"))
+    .addOption(defaulted("--interval <duration>", "health poll interval", "2s"))
+    .addOption(defaulted("--period <seconds>", "metric period (the local publisher flushes every 1 s)", "5"))
+    .addOption(
+      defaulted("--max-bake <duration>", "cap on each step's bake, so long canaries rehearse quickly", "60s"),
+    )
     .option("--path <path>", "request path and query for the load (repeatable)", collect)
+    .option("--function-env <key=value>", "an environment variable of the function (repeatable)", collect)
+    .option(
+      "--setup <command>",
+      "shell command run before the function exists, AWS_ENDPOINT_URL pointing at the emulator, e.g. to create a table (repeatable)",
+      collect,
+    )
     .option("--json", "print the report as JSON on stdout");
+}
+
+/** An option with a default, shown as every other default is: `(default: VALUE)`, never quoted. */
+function defaulted(flags: string, description: string, value: string): Option {
+  return new Option(flags, description).default(value, value);
 }

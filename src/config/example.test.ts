@@ -29,7 +29,7 @@ describe("examples/name-searcher/lambda-rollout.yml", () => {
 });
 
 describe("examples/name-searcher/lambda-rollout.local.yml", () => {
-  it("maps the same branches to the same functions, plans and alarms; only where and the smoke differ", async () => {
+  it("maps the same branches to the same functions and alarms; where, the smoke and the plan's length differ", async () => {
     const real = await load("lambda-rollout.yml");
     const local = await load("lambda-rollout.local.yml");
     for (const branch of ["main", "develop"]) {
@@ -41,9 +41,20 @@ describe("examples/name-searcher/lambda-rollout.local.yml", () => {
         artifact: a.artifact,
         smoke: a.smoke,
         intervalMs: a.intervalMs,
+        plan: a.plan,
       }).toEqual(a);
       expect(b.smoke).toEqual([]);
       expect(b.artifact).toEqual({ bucket: "name-searcher-artifacts-local", prefix: "artifacts" });
     }
+  });
+
+  it("gives production a short local plan (a 10% canary, about a minute) and requires its gates", async () => {
+    const local = environmentFor(await load("lambda-rollout.local.yml"), "main");
+    const plan = buildPlan(local.plan);
+    expect(plan.steps).toEqual([{ weight: 10, bakeMs: 30_000 }]);
+    expect(plan.finalBakeMs).toBe(10_000);
+    expect(local.intervalMs).toBe(5_000);
+    expect(local.requireGates).toBe(true);
+    expect(environmentFor(await load("lambda-rollout.yml"), "main").requireGates).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 export { type BranchOptions, currentBranch } from "./branch.js";
 export { configJsonSchema, renderJsonSchema, SCHEMA_PATH } from "./json-schema.js";
-export { type ConfigFlags, environmentFromFlags, findConfigFile } from "./locate.js";
+export { type ConfigFlags, environmentFromFlags, findConfigFile, type Located } from "./locate.js";
 export { CONFIG_FILE_NAMES, ConfigError, loadConfig, parseConfig } from "./parse.js";
 export {
   applyDefaults,

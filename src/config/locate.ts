@@ -1,5 +1,5 @@
 import { access } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { InputError } from "../errors.js";
 import { currentBranch } from "./branch.js";
 import { CONFIG_FILE_NAMES, loadConfig } from "./parse.js";
@@ -40,10 +40,13 @@ export interface ConfigContext {
   branch?: (() => string) | undefined;
 }
 
+/** A resolution and the configuration file it came from, as given (`--config`) or found (relative). */
+export type Located = Resolution & { file: string };
+
 export async function environmentFromFlags(
   flags: ConfigFlags,
   context: ConfigContext,
-): Promise<Resolution | undefined> {
+): Promise<Located | undefined> {
   const path =
     flags.config !== undefined
       ? resolve(context.cwd, flags.config)
@@ -59,5 +62,6 @@ export async function environmentFromFlags(
   const config = await loadConfig(path, flags.config ?? path, context.readText);
   const branchOf = context.branch ?? (() => currentBranch(context.env, { cwd: context.cwd }));
   const branch = flags.env === undefined ? branchOf() : undefined;
-  return resolveEnvironment(config, { env: flags.env, branch, baseDir: dirname(path) });
+  const file = flags.config ?? relative(context.cwd, path);
+  return { ...resolveEnvironment(config, { env: flags.env, branch, baseDir: dirname(path) }), file };
 }

@@ -98,7 +98,7 @@ describe("parseConfig rejects, naming key, value and what is allowed", () => {
 
   it("a misspelt key", () => {
     expect(problemsOf(env("    stratgy: AllAtOnce\n"))).toEqual([
-      'environments.production.stratgy: unknown key; did you mean "strategy"? Allowed keys: function, functions, waves, alias, region, artifact, ledger, strategy, steps, finalBake, interval, alarms, alarmReadFailure, alarmsAlreadyFiring, prune, managedInstances, smoke, metrics, notify, hooks, manualApproval, approvalTimeout, engine, stateMachine, branches.',
+      'environments.production.stratgy: unknown key; did you mean "strategy"? Allowed keys: function, functions, waves, alias, region, artifact, ledger, strategy, steps, finalBake, interval, alarms, alarmReadFailure, alarmsAlreadyFiring, prune, managedInstances, smoke, metrics, notify, hooks, manualApproval, approvalTimeout, requireGates, engine, stateMachine, branches.',
     ]);
   });
 

@@ -74,6 +74,7 @@ describe("resolveEnvironment", () => {
         notify: [],
         manualApproval: false,
         approvalTimeoutMs: undefined,
+        requireGates: false,
         branches: ["main", "release/*"],
       },
     });

@@ -58,6 +58,8 @@ export interface ResolvedEnvironment {
   approvalTimeoutMs: number | undefined;
   engine: "local" | "stepfunctions" | undefined;
   stateMachine: string | undefined;
+  /** A roll-out with no gate is refused (exit 2) instead of warned about. */
+  requireGates: boolean;
   branches: string[];
 }
 
@@ -153,6 +155,7 @@ export function applyDefaults(
       merged.approvalTimeout === undefined ? undefined : parseDuration(merged.approvalTimeout),
     engine: merged.engine,
     stateMachine: merged.stateMachine,
+    requireGates: merged.requireGates ?? false,
     branches: environment.branches ?? [],
   };
 }

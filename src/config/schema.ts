@@ -261,6 +261,11 @@ const settingsShape = {
   approvalTimeout: duration(
     "How long a manual approval may take before the roll-out rolls back (default 1h).",
   ),
+  requireGates: z.boolean().meta({
+    description:
+      "Refuse (exit 2) a roll-out with no gate (no alarm, smoke invocation, hook or metric analysis) instead of warning about it. Same as --require-gates.",
+    default: false,
+  }),
   engine: z.enum(["local", "stepfunctions"]).meta({
     description:
       "Where the plan runs: in the lambda-rollout process (local), or in a Step Functions execution that outlives the CI job (stepfunctions).",

@@ -4,6 +4,7 @@
  * (its v3 regression) and by `rehearse` (does the configured gate catch this?).
  */
 import { strToU8, unzipSync, zipSync } from "fflate";
+import { InputError } from "../errors.js";
 
 export interface Fault {
   /** Share of invocations that throw, 0..1. */
@@ -39,7 +40,14 @@ export function injectFault(zip: Uint8Array, handler: string, fault: Fault): Uin
   const file = [".js", ".mjs", ".cjs"]
     .map((ext) => modulePath + ext)
     .find((name) => files[name] !== undefined);
-  if (!file) throw new Error(`handler file for ${handler} not found in the package`);
+  if (!file) {
+    throw new InputError(
+      `The package has no file for the Handler ${handler} (${modulePath}.js, .mjs or .cjs).`,
+      {
+        hint: "Pass the function's Handler setting with --handler FILE.EXPORT.",
+      },
+    );
+  }
   const slash = file.lastIndexOf("/");
   const base = file.slice(slash + 1);
   const renamed = `${file.slice(0, slash + 1)}${ORIGINAL_PREFIX}${base}`;

@@ -41,3 +41,12 @@ export interface MetricDatum {
 export interface MetricSinkPort {
   putMetricData(namespace: string, data: MetricDatum[]): Promise<void>;
 }
+
+/** Alarms in the emulator that the rehearsal creates and drives (the emulator never evaluates them). */
+export interface AlarmWriterPort {
+  create(
+    name: string,
+    target: { functionName: string; aliasName: string; periodSeconds: number },
+  ): Promise<void>;
+  setState(name: string, state: "OK" | "ALARM", reason: string): Promise<void>;
+}

@@ -64,16 +64,22 @@ export function invalidatingAliasWrites(
   lambda: LambdaPort,
   routing: Pick<RoutingCache, "invalidate">,
 ): LambdaPort {
-  const updateAlias: LambdaPort["updateAlias"] = async (...args) => {
-    try {
-      return await lambda.updateAlias(...args);
-    } finally {
-      routing.invalidate();
-    }
-  };
+  return overriding(lambda, {
+    updateAlias: async (...args) => {
+      try {
+        return await lambda.updateAlias(...args);
+      } finally {
+        routing.invalidate();
+      }
+    },
+  });
+}
+
+/** `lambda` with some of its methods replaced; every other call passes through to it. */
+export function overriding(lambda: LambdaPort, overrides: Partial<LambdaPort>): LambdaPort {
   return new Proxy(lambda, {
     get(target, property) {
-      if (property === "updateAlias") return updateAlias;
+      if (Object.hasOwn(overrides, property)) return overrides[property as keyof LambdaPort];
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === "function" ? value.bind(target) : value;
     },

@@ -13,10 +13,13 @@ import { join } from "node:path";
 import { strToU8, zipSync } from "fflate";
 import { createAwsPorts } from "../aws/index.js";
 import type { MetricGateOptions } from "../health/metrics.js";
+import type { SmokeCheck } from "../health/smoke.js";
 import type { Plan } from "../plan/plan.js";
-import { type Clock, systemClock } from "../ports.js";
+import { type Clock, type LambdaPort, systemClock } from "../ports.js";
 import { deploy } from "../rollout/deploy.js";
 import type { ResultEvent, StampedEvent } from "../rollout/events.js";
+import { startAlarmDriver } from "./alarm-driver.js";
+import { EmulatorAlarmWriter } from "./aws/alarm-writer.js";
 import { EmulatorLambda } from "./aws/emulator-lambda.js";
 import { CloudWatchMetricSink } from "./aws/metric-sink.js";
 import { provisionFunction } from "./aws/provision.js";
@@ -24,7 +27,8 @@ import { type DataPlane, startDataPlane } from "./data-plane.js";
 import { type Emulator, startEmulator } from "./emulator.js";
 import { runLoad } from "./load.js";
 import { ResponseLog, type VersionCounts } from "./response-log.js";
-import { invalidatingAliasWrites } from "./routing.js";
+import { invalidatingAliasWrites, overriding } from "./routing.js";
+import type { LocalRuntime } from "./runtime.js";
 
 export interface SandboxSetup {
   functionName: string;
@@ -38,7 +42,9 @@ export interface SandboxSetup {
   timeoutSeconds?: number | undefined;
   memoryMb?: number | undefined;
   /** Extra set-up in the emulator before the function exists (tables, seed data). */
-  prepare?: ((emulator: Pick<Emulator, "endpoint" | "region" | "credentials">) => Promise<void>) | undefined;
+  prepare?:
+    | ((emulator: Pick<Emulator, "endpoint" | "region" | "credentials" | "env">) => Promise<void>)
+    | undefined;
   /** Metrics flush interval of the local publisher; default 1000 ms. */
   flushIntervalMs?: number | undefined;
   port?: number | undefined;
@@ -53,6 +59,10 @@ export interface ReleaseOptions {
   plan: Plan;
   /** Absent: no metric gate, e.g. for a first release made before any traffic, with nothing to judge. */
   gate?: MetricGateOptions | undefined;
+  /** Alarm gates (names); drive them with `emulateAlarms`, since the emulator never evaluates alarms. */
+  alarms?: string[] | undefined;
+  /** Smoke invocations of the new version before traffic, run by the local runtime. */
+  smoke?: SmokeCheck[] | undefined;
   intervalMs: number;
   onEvent?: ((event: StampedEvent) => void) | undefined;
 }
@@ -63,6 +73,8 @@ export interface ReleaseReport {
   version: string | null;
   /** Weight on the new version when a gate failed. */
   caughtAtWeight: number | undefined;
+  /** The gate that failed (its name, e.g. `alarms`, `smoke`, `metrics`). */
+  caughtBy: string | undefined;
   firstBadResponseAt: number | undefined;
   /** When the new version had served the gate's minimum invocations inside the gate's metric window. */
   evidenceMetAt: number | undefined;
@@ -75,6 +87,8 @@ export interface Sandbox {
   emulator: Emulator;
   /** The data plane's view of the function: alias routing, versions, packages. */
   lambda: EmulatorLambda;
+  /** The Lambda port releases use: the emulator's control plane, invocations run by the local runtime. */
+  controlPlane: LambdaPort;
   plane: DataPlane;
   url: string;
   bucket: string;
@@ -84,6 +98,13 @@ export interface Sandbox {
   startLoad(options: { ratePerSecond: number; durationMs: number; paths?: string[] }): void;
   /** Responses per version since `since` (epoch ms): answered fine, or 5xx/no answer. */
   counts(since?: number): Record<string, VersionCounts>;
+  /** The first error a version answered through the alias (error type and message, or status and body). */
+  firstError(version: string): string | undefined;
+  /**
+   * Creates these alarms in the emulator and drives them from the alias's answers until `stop()`: ALARM
+   * while an error was answered within the last `periodMs` (alarm-driver.ts).
+   */
+  emulateAlarms(names: string[], periodMs: number): Promise<void>;
   release(options: ReleaseOptions): Promise<ReleaseReport>;
   /** Interrupts a release under way (its alias restored), then stops the load, data plane and emulator. */
   stop(): Promise<void>;
@@ -123,7 +144,7 @@ export async function startSandbox(setup: SandboxSetup): Promise<Sandbox> {
     const bucket = `${setup.functionName}-releases`.toLowerCase();
     const prefix = "releases";
     const lambda = new EmulatorLambda({ ...connection, packageSources: [{ bucket, prefix }] });
-    await setup.prepare?.(connection);
+    await setup.prepare?.({ ...connection, env: emulator.env });
     const placeholder = placeholderPackage(setup.handler);
     await provisionFunction(connection, { ...setup, zip: placeholder, bucket });
     lambda.registerPackage(placeholder);
@@ -136,11 +157,20 @@ export async function startSandbox(setup: SandboxSetup): Promise<Sandbox> {
     });
 
     const responses = new ResponseLog();
+    const firstErrors = new Map<string, string>();
     const plane = await startDataPlane({
       functionName: setup.functionName,
       aliasName: setup.aliasName,
       lambda,
       metricSink: new CloudWatchMetricSink(connection),
+      onInvocation: (invocation, response) => {
+        const version = invocation.executedVersion;
+        if (firstErrors.has(version)) return;
+        if (invocation.functionError)
+          firstErrors.set(version, `${invocation.errorType ?? "Error"}: ${invocation.errorMessage ?? ""}`);
+        else if (response.statusCode >= 500)
+          firstErrors.set(version, `status ${response.statusCode}: ${String(response.body).slice(0, 200)}`);
+      },
       // A 1 s flush keeps the metric delay below half a 2 s poll interval: the gate sees evidence on the
       // next poll after it exists (PutMetricData to the emulator on loopback costs ~5 ms).
       flushIntervalMs: setup.flushIntervalMs ?? 1000,
@@ -153,8 +183,9 @@ export async function startSandbox(setup: SandboxSetup): Promise<Sandbox> {
       },
     });
     cleanups.push(() => plane.close());
-    // Local traffic follows every step of a release at once, not a routing TTL later.
-    const aliasWrites = invalidatingAliasWrites(ports.lambda, plane.api.routing);
+    // Local traffic follows every step of a release at once, not a routing TTL later; smoke invocations
+    // run the version's code in the local runtime (the emulator's Invoke only echoes).
+    const aliasWrites = localInvokes(invalidatingAliasWrites(ports.lambda, plane.api.routing), plane.runtime);
     const loadAbort = new AbortController();
     let load: Promise<unknown> = Promise.resolve();
     cleanups.push(async () => {
@@ -178,6 +209,7 @@ export async function startSandbox(setup: SandboxSetup): Promise<Sandbox> {
       const from = responses.samples.length;
       let version: string | null = null;
       let caughtAtWeight: number | undefined;
+      let caughtBy: string | undefined;
       let shiftAt: number | undefined;
       let caughtStepAt: number | undefined;
       const running = deploy(
@@ -187,6 +219,8 @@ export async function startSandbox(setup: SandboxSetup): Promise<Sandbox> {
           source: { zip: zipPath, bucket, prefix },
           plan: options.plan,
           metrics: options.gate,
+          alarms: options.alarms,
+          smoke: options.smoke,
           intervalMs: options.intervalMs,
         },
         {
@@ -197,8 +231,9 @@ export async function startSandbox(setup: SandboxSetup): Promise<Sandbox> {
           emit: (event) => {
             if (event.type === "published") version = event.version;
             if (event.type === "shift") shiftAt = event.at;
-            if (event.type === "gate" && event.verdict.status === "fail") {
+            if (event.type === "gate" && event.verdict.status === "fail" && caughtBy === undefined) {
               caughtAtWeight = event.weight;
+              caughtBy = event.verdict.gate;
               caughtStepAt = shiftAt;
             }
             options.onEvent?.(event);
@@ -220,6 +255,7 @@ export async function startSandbox(setup: SandboxSetup): Promise<Sandbox> {
         result,
         version,
         caughtAtWeight,
+        caughtBy,
         firstBadResponseAt: mine.find((s) => s.status >= 500)?.at,
         evidenceMetAt: evidence[minimum - 1]?.at,
         restoredAt: result.outcome === "rolled_back" ? clock.now() : undefined,
@@ -231,6 +267,7 @@ export async function startSandbox(setup: SandboxSetup): Promise<Sandbox> {
     return {
       emulator,
       lambda,
+      controlPlane: aliasWrites,
       plane,
       url: plane.api.url,
       bucket,
@@ -247,6 +284,20 @@ export async function startSandbox(setup: SandboxSetup): Promise<Sandbox> {
         });
       },
       counts: (since) => responses.counts(since),
+      firstError: (version) => firstErrors.get(version),
+      async emulateAlarms(names, periodMs) {
+        if (names.length === 0) return;
+        const driver = await startAlarmDriver({
+          names,
+          functionName: setup.functionName,
+          aliasName: setup.aliasName,
+          periodMs,
+          writer: new EmulatorAlarmWriter(connection),
+          responses,
+          clock,
+        });
+        cleanups.push(() => driver.stop());
+      },
       release,
       stop,
     };
@@ -254,4 +305,19 @@ export async function startSandbox(setup: SandboxSetup): Promise<Sandbox> {
     await stop();
     throw error;
   }
+}
+
+/** `lambda` whose Invoke of a version runs that version's code in the local runtime. */
+function localInvokes(lambda: LambdaPort, runtime: LocalRuntime): LambdaPort {
+  return overriding(lambda, {
+    invoke: async (functionName, qualifier, payload) => {
+      const invocation = await runtime.invoke(functionName, qualifier, JSON.parse(payload) as unknown);
+      return {
+        statusCode: invocation.throttled ? 429 : 200,
+        functionError: invocation.functionError,
+        payload: invocation.payload,
+        executedVersion: invocation.executedVersion,
+      };
+    },
+  });
 }

@@ -7,16 +7,27 @@ import {
 } from "../errors.js";
 import { formatDuration } from "../plan/duration.js";
 import { type AliasRouting, type AliasState, type Clock, type LambdaPort, sameRouting } from "../ports.js";
+import { type CommandVia, suggestedCommand } from "./commands.js";
 
-export function describeRouting(routing: AliasRouting): string {
-  if (!routing.additional) return `100% v${routing.version}`;
-  const weight = routing.additional.weight;
-  return `${Number((100 - weight).toFixed(6))}% v${routing.version} / ${weight}% v${routing.additional.version}`;
+/** `v7` for a published version; `$LATEST` as it is (it is no version number). */
+export function versionLabel(version: string): string {
+  return version === "$LATEST" ? version : `v${version}`;
 }
 
-export function manualRestoreCommands(functionName: string, aliasName: string, version: string): string {
+export function describeRouting(routing: AliasRouting): string {
+  if (!routing.additional) return `100% ${versionLabel(routing.version)}`;
+  const weight = routing.additional.weight;
+  return `${Number((100 - weight).toFixed(6))}% ${versionLabel(routing.version)} / ${weight}% ${versionLabel(routing.additional.version)}`;
+}
+
+export function manualRestoreCommands(
+  functionName: string,
+  aliasName: string,
+  version: string,
+  via: CommandVia = {},
+): string {
   return [
-    `lambda-rollout rollback --function ${functionName} --alias ${aliasName}`,
+    suggestedCommand("rollback", functionName, aliasName, via),
     `or: aws lambda update-alias --function-name ${functionName} --name ${aliasName} --function-version ${version} --routing-config 'AdditionalVersionWeights={}'`,
   ].join("\n");
 }
@@ -33,12 +44,13 @@ export class ForeignChangeError extends ConflictError {
     readonly found: AliasState,
     expected: string,
     whileDoing: string,
+    via: CommandVia = {},
   ) {
     super(
       `Alias ${found.functionName}:${found.aliasName} was changed by someone else ${whileDoing} (expected ${expected}, found ${describeRouting(found)}). This run leaves it as they set it.`,
       {
         context: { functionName: found.functionName, alias: found.aliasName },
-        hint: `Inspect it with \`lambda-rollout status --function ${found.functionName} --alias ${found.aliasName}\`, then use \`rollback\` or \`promote\` if it is still split.`,
+        hint: `Inspect it with \`${suggestedCommand("status", found.functionName, found.aliasName, via)}\`, then use \`rollback\` or \`promote\` if it is still split.`,
       },
     );
   }
@@ -79,6 +91,8 @@ export class AliasWriter {
   constructor(
     private readonly lambda: LambdaPort,
     initial: AliasState,
+    /** How the user named the target: the commands in its messages name it the same way. */
+    private readonly via: CommandVia = {},
   ) {
     this.current = initial;
     this.requested = [{ version: initial.version, additional: initial.additional }];
@@ -107,7 +121,7 @@ export class AliasWriter {
    */
   observe(live: AliasState): AliasState {
     if (!sameRouting(live, this.current)) {
-      throw new ForeignChangeError(live, describeRouting(this.current), "during the roll-out");
+      throw new ForeignChangeError(live, describeRouting(this.current), "during the roll-out", this.via);
     }
     this.current = live;
     return live;
@@ -151,7 +165,7 @@ export class AliasWriter {
           return live;
         }
         if (!sameRouting(live, this.current) || attempt >= REVISION_RETRIES) {
-          throw new ForeignChangeError(live, describeRouting(this.current), "during the roll-out");
+          throw new ForeignChangeError(live, describeRouting(this.current), "during the roll-out", this.via);
         }
         note?.(
           `The alias's RevisionId changed but its routing is still ${describeRouting(live)} (its description was probably edited); continuing on the new revision.`,
@@ -183,7 +197,12 @@ export class AliasWriter {
         this.current = live;
         if (sameRouting(live, target)) return live;
         if (!this.isOwn(live)) {
-          throw new ForeignChangeError(live, `a routing this run wrote`, "before it could be restored");
+          throw new ForeignChangeError(
+            live,
+            `a routing this run wrote`,
+            "before it could be restored",
+            this.via,
+          );
         }
         this.current = await this.lambda.updateAlias(functionName, aliasName, target, live.revisionId, {
           signal,
@@ -195,7 +214,7 @@ export class AliasWriter {
         // A failed precondition means the alias moved since the read: read it again at once.
         if (error instanceof ConflictError && clock.now() < deadline) continue;
         if (error instanceof CredentialsExpiredError) {
-          throw expiredCredentialsRollbackError(this.current, stableVersion, why, error);
+          throw expiredCredentialsRollbackError(this.current, stableVersion, why, error, this.via);
         }
         if (!isPassing(error) || clock.now() >= deadline) {
           throw this.failed(stableVersion, why, error, options.timeoutMs);
@@ -218,7 +237,7 @@ export class AliasWriter {
       {
         cause: error,
         context: { functionName, alias: aliasName },
-        hint: `Run:\n${manualRestoreCommands(functionName, aliasName, stableVersion)}`,
+        hint: `Run:\n${manualRestoreCommands(functionName, aliasName, stableVersion, this.via)}`,
       },
     );
   }
@@ -238,6 +257,7 @@ export function expiredCredentialsRollbackError(
   stableVersion: string,
   why: string,
   cause: AwsError,
+  via: CommandVia = {},
 ): RollbackFailedError {
   const target = `${left.functionName}:${left.aliasName}`;
   return new RollbackFailedError(
@@ -245,7 +265,7 @@ export function expiredCredentialsRollbackError(
     {
       cause,
       context: { functionName: left.functionName, alias: left.aliasName },
-      hint: `With fresh AWS credentials, run:\n${manualRestoreCommands(left.functionName, left.aliasName, stableVersion)}`,
+      hint: `With fresh AWS credentials, run:\n${manualRestoreCommands(left.functionName, left.aliasName, stableVersion, via)}`,
     },
   );
 }

@@ -9,6 +9,7 @@ import { ConflictError, ExitCode, InputError, RolloutError } from "../errors.js"
 import type { Plan } from "../plan/plan.js";
 import type { AliasState, LambdaPort } from "../ports.js";
 import { describeRouting } from "./alias-writer.js";
+import { type CommandVia, suggestedCommand } from "./commands.js";
 import { failedResult, type ResultEvent } from "./events.js";
 import { intentOf, recordAction } from "./ledger/intent.js";
 import type { LedgerAccess } from "./ledger/location.js";
@@ -21,9 +22,9 @@ export function operatorCommand(
   verb: "approve" | "rollback",
   functionName: string,
   aliasName: string,
-  region?: string,
+  via: CommandVia = {},
 ): string {
-  return `lambda-rollout ${verb} --function ${functionName} --alias ${aliasName}${region ? ` --region ${region}` : ""}`;
+  return suggestedCommand(verb, functionName, aliasName, via);
 }
 
 /** Manual approval pauses before the shift to 100%, with traffic on both versions: it needs a step. */
@@ -64,6 +65,8 @@ export async function approve(
   functionName: string,
   aliasName: string,
   now: number = Date.now(),
+  /** How the user named the target: the commands the result suggests name it the same way. */
+  via: CommandVia = {},
   ledger?: LedgerAccess,
 ): Promise<ResultEvent> {
   const base = { type: "result" as const, function: functionName, alias: aliasName };
@@ -73,7 +76,7 @@ export async function approve(
     const progress = progressOf(alias);
     const versions = { fromVersion: alias.version, toVersion: alias.additional?.version ?? alias.version };
     const approval = progress?.approval;
-    if (!progress || !approval) throw notAwaiting(alias, progress);
+    if (!progress || !approval) throw notAwaiting(alias, progress, via);
     if (approval.state === "approved") {
       return {
         ...base,
@@ -84,7 +87,7 @@ export async function approve(
         exitCode: ExitCode.ok,
       };
     }
-    if (Date.parse(approval.until) <= now) throw waitEnded(alias, approval.until);
+    if (Date.parse(approval.until) <= now) throw waitEnded(alias, approval.until, via);
     const at = descriptionTime(now);
     const description = stepDescription(
       { ...progress, approval: { state: "approved", at } },
@@ -109,7 +112,7 @@ export async function approve(
       ...base,
       ...versions,
       outcome: "approved",
-      reason: `Approved at ${at}: the deploy waiting at ${progress.weight}% promotes v${progress.toVersion} at its next poll. Follow it with \`lambda-rollout status --function ${functionName} --alias ${aliasName}\`.`,
+      reason: `Approved at ${at}: the deploy waiting at ${progress.weight}% promotes v${progress.toVersion} at its next poll. Follow it with \`${suggestedCommand("status", functionName, aliasName, via)}\`.`,
       hint: null,
       exitCode: ExitCode.ok,
     };
@@ -122,7 +125,7 @@ export async function approve(
   }
 }
 
-function notAwaiting(alias: AliasState, progress: StepProgress | undefined): ConflictError {
+function notAwaiting(alias: AliasState, progress: StepProgress | undefined, via: CommandVia): ConflictError {
   const { functionName, aliasName } = alias;
   const where = !alias.additional
     ? `it serves ${describeRouting(alias)}, no roll-out in progress`
@@ -133,18 +136,18 @@ function notAwaiting(alias: AliasState, progress: StepProgress | undefined): Con
     `Nothing to approve: ${functionName}:${aliasName} is not awaiting approval (${where}). Nothing was changed.`,
     {
       context: { functionName, alias: aliasName },
-      hint: `Only a deploy with --manual-approval waits for approval, after its last step's bake. \`lambda-rollout status --function ${functionName} --alias ${aliasName}\` shows where it is.`,
+      hint: `Only a deploy with --manual-approval waits for approval, after its last step's bake. \`${suggestedCommand("status", functionName, aliasName, via)}\` shows where it is.`,
     },
   );
 }
 
-function waitEnded(alias: AliasState, until: string): ConflictError {
+function waitEnded(alias: AliasState, until: string, via: CommandVia): ConflictError {
   const { functionName, aliasName } = alias;
   return new ConflictError(
     `Nothing to approve: the wait for approval on ${functionName}:${aliasName} ended at ${until}; the deploy that waited has rolled back or is gone, and the alias is still split (${describeRouting(alias)}). Nothing was changed.`,
     {
       context: { functionName, alias: aliasName },
-      hint: `Finish the split with \`lambda-rollout promote --function ${functionName} --alias ${aliasName}\` or undo it with \`lambda-rollout rollback --function ${functionName} --alias ${aliasName}\`.`,
+      hint: `Finish the split with \`${suggestedCommand("promote", functionName, aliasName, via)}\` or undo it with \`${suggestedCommand("rollback", functionName, aliasName, via)}\`.`,
     },
   );
 }

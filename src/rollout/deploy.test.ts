@@ -172,8 +172,14 @@ describe("the alias", () => {
     ]);
     expect(lambda.versions[1]).toMatchObject({ version: "2", codeSha256: "sha-1" });
     expect(lambda.calls.find((c) => c.op === "publishVersion")?.args[1]).toBe("sha-1");
-    expect(events.find((e) => e.type === "warning")).toMatchObject({
+    // The normal first deploy after Terraform: an info line, not a warning.
+    expect(events.find((e) => e.type === "info" && e.message.includes("$LATEST"))).toMatchObject({
       message: expect.stringContaining("published as a baseline version"),
+    });
+    expect(events.filter((e) => e.type === "warning" && e.message.includes("$LATEST"))).toEqual([]);
+    // `$LATEST`, not `v$LATEST`.
+    expect(events.find((e) => e.type === "info" && e.message.startsWith("Plan for"))).toMatchObject({
+      message: expect.stringContaining("(now 100% $LATEST; changes: code)"),
     });
   });
 
@@ -204,10 +210,10 @@ describe("the alias", () => {
   test("on $LATEST, a dry run says what would happen and writes nothing", async () => {
     const { lambda, events, run } = setup({ aliasOn: "$LATEST" });
     const result = await run({ dryRun: true });
-    expect(result).toMatchObject({ outcome: "noop", exitCode: 0 });
+    expect(result).toMatchObject({ outcome: "noop", exitCode: 0, dryRun: true });
     expect(lambda.writes()).toEqual([]);
     expect(lambda.calls.some((c) => c.op === "publishVersion")).toBe(false);
-    expect(events.some((e) => e.type === "warning" && e.message.includes("baseline"))).toBe(true);
+    expect(events.some((e) => e.type === "info" && e.message.includes("baseline"))).toBe(true);
   });
 
   test("a RevisionId precondition failure while the routing is still ours: carry on (description edited)", async () => {

@@ -2,6 +2,7 @@ import { type Artifact, assertHandlerPresent, readArtifact } from "../artifact/i
 import { ConflictError, ExitCode, foundAfterChanges, InputError, InterruptedError } from "../errors.js";
 import { assertFiringAlarmsAllowed, firingAlarmsWarning, versionJudges } from "../health/firing-alarms.js";
 import type { HealthGate } from "../health/gate.js";
+import { gatelessWarning } from "../health/gateless.js";
 import {
   buildGates,
   DEFAULT_HOOK_TIMEOUT_MS,
@@ -26,6 +27,7 @@ import {
 import { assertRunsServerSide, type StepFunctionsEngine } from "../stepfunctions/input.js";
 import { describeRouting } from "./alias-writer.js";
 import { assertApprovable, DEFAULT_APPROVAL_TIMEOUT_MS } from "./approval.js";
+import { type CommandVia, suggestedCommand } from "./commands.js";
 import { reportDurableExecutionsLeft } from "./durable.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS, runRollout } from "./engine.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
@@ -76,6 +78,14 @@ export interface DeployRequest extends GateSpecs {
   managedInstances?: ManagedInstancesOptions | undefined;
   /** Only for the commands the run prints (the adapters carry the region they call). */
   region?: string | undefined;
+  /** A roll-out with no gate is refused (exit 2) instead of warned about (health/gateless.ts). */
+  requireGates?: boolean | undefined;
+  /**
+   * How the user named the target (`--config F --env E`, or the region given): the commands the run
+   * suggests (status, approve, rollback) name it the same way. Default: `--function`, `--alias` and
+   * the manual approval's region.
+   */
+  via?: CommandVia | undefined;
 }
 
 /** What a deploy acts through. Behaviour lives here; the request is only data. */
@@ -112,12 +122,12 @@ export function isSplit(alias: AliasState): boolean {
   return alias.additional !== undefined;
 }
 
-export function midRolloutError(alias: AliasState): ConflictError {
+export function midRolloutError(alias: AliasState, via?: CommandVia): ConflictError {
   return new ConflictError(
     `Alias ${alias.functionName}:${alias.aliasName} is mid-roll-out (${describeRouting(alias)}); this run changed nothing.`,
     {
       context: { functionName: alias.functionName, alias: alias.aliasName },
-      hint: `Inspect it with \`lambda-rollout status --function ${alias.functionName} --alias ${alias.aliasName}\`, then finish it with \`promote\` or undo it with \`rollback\`.`,
+      hint: `Inspect it with \`${suggestedCommand("status", alias.functionName, alias.aliasName, via)}\`, then finish it with \`promote\` or undo it with \`rollback\`.`,
     },
   );
 }
@@ -176,8 +186,17 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
           emit,
           signal,
         });
-  const noop = (reason: string): Promise<ResultEvent> =>
-    finish({ ...base, outcome: "noop", fromVersion, toVersion, reason, hint: null, exitCode: ExitCode.ok });
+  const noop = (reason: string, dryRun?: true): Promise<ResultEvent> =>
+    finish({
+      ...base,
+      outcome: "noop",
+      fromVersion,
+      toVersion,
+      reason,
+      hint: null,
+      exitCode: ExitCode.ok,
+      ...(dryRun ? { dryRun } : {}),
+    });
   const interrupted = () =>
     new InterruptedError(
       `Interrupted (${String(signal?.reason ?? "signal")}) before any traffic moved${changed ? ` (after ${changed})` : "; nothing was changed"}.`,
@@ -204,6 +223,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     return result;
   };
 
+  const via = request.via ?? { region: request.manualApproval?.region };
   try {
     const { lambda } = ports;
     const { functionName, aliasName, plan } = request;
@@ -218,6 +238,14 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       });
     const alarms = request.alarms ?? [];
     assertFiringAlarmsAllowed(request, ports.gates);
+    const gateless = gatelessWarning(
+      `The roll-out of ${functionName}:${aliasName}`,
+      plan,
+      request,
+      ports.gates,
+      request.requireGates,
+    );
+    if (gateless) emit({ type: "warning", message: gateless });
     const call = { signal };
     // Independent checks run together; the first failure in this order is the one reported.
     const [artifact, found, latest, alarmStates] = await firstFailure([
@@ -236,7 +264,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         message: firingAlarmsWarning(firingAtStart, versionJudges(request, ports.gates)),
       });
     }
-    if (isSplit(alias)) throw midRolloutError(alias);
+    if (isSplit(alias)) throw midRolloutError(alias, via);
     const ledger = ports.ledger;
     if (ledger) {
       const read = alias;
@@ -292,9 +320,10 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     }
     const onLatest = alias.version === "$LATEST";
     if (onLatest) {
+      // The normal first deploy after Terraform created the alias: said, not warned about.
       emit({
-        type: "warning",
-        message: `${functionName}:${aliasName} points at $LATEST, which the update would change before any gate runs: $LATEST is first published as a baseline version and the alias pointed at it (clients see no change), then the plan runs as requested.`,
+        type: "info",
+        message: `${functionName}:${aliasName} points at $LATEST (as Terraform creates it): $LATEST is first published as a baseline version to fall back to and the alias pointed at it (clients see no change), then the plan runs as requested.`,
       });
     }
     emit({
@@ -324,7 +353,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         emit,
       },
     );
-    if (request.dryRun) return noop("dry run: nothing was changed");
+    if (request.dryRun) return noop("dry run: nothing was changed", true);
     if (signal?.aborted) throw interrupted();
     // The lock and the record come before the first write: a second roll-out of this alias stops here.
     if (ports.ledger) {
@@ -406,7 +435,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       const intervalMs = request.intervalMs ?? DEFAULT_INTERVAL_MS;
       const { engine } = request;
       const ended = await runServerSide(
-        { engine, alias, newVersion, plan, specs: request, intervalMs, records },
+        { engine, alias, newVersion, plan, specs: request, intervalMs, records, via },
         { ...ports, stepFunctions: ports.stepFunctions, clock, emit: sink },
       );
       return finish(await settle(ended, next));
@@ -435,8 +464,8 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         restoreTimeoutMs: request.restoreTimeoutMs,
         approval: request.manualApproval && {
           timeoutMs: request.manualApproval.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
-          region: request.manualApproval.region,
         },
+        via,
         records: { stable: stableRecord, next: next ? recordOf(next) : undefined },
       },
       { lambda, clock, emit: sink, signal },

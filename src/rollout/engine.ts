@@ -13,6 +13,7 @@ import type { Plan } from "../plan/plan.js";
 import type { AliasState, Clock, LambdaPort } from "../ports.js";
 import { AliasWriter, ForeignChangeError } from "./alias-writer.js";
 import { isApproved, operatorCommand } from "./approval.js";
+import type { CommandVia } from "./commands.js";
 import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
 import { operatorOutcome, operatorResolution } from "./operator.js";
 import {
@@ -42,9 +43,11 @@ export interface RolloutRequest {
   restoreTimeoutMs?: number | undefined;
   /**
    * Wait for `lambda-rollout approve` after the last step's bake, before the shift to 100%, polling the
-   * gates meanwhile; no approval within `timeoutMs` rolls back. `region` goes into the printed commands.
+   * gates meanwhile; no approval within `timeoutMs` rolls back.
    */
-  approval?: { timeoutMs: number; region?: string | undefined } | undefined;
+  approval?: { timeoutMs: number } | undefined;
+  /** How the user named the target: the commands the run suggests name it the same way. */
+  via?: CommandVia | undefined;
   /** What the stable and the new version are made of, recorded in the alias description when live. */
   records?: { stable?: VersionRecord | undefined; next?: VersionRecord | undefined } | undefined;
 }
@@ -66,7 +69,7 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
   const { alias, newVersion, plan } = request;
   const { clock, signal } = ports;
   const stable = alias.version;
-  const writer = new AliasWriter(ports.lambda, alias);
+  const writer = new AliasWriter(ports.lambda, alias, request.via);
   const sink = guardSink(ports.emit);
   const emit = (event: RolloutEvent) => sink({ ...event, at: clock.now() });
   const note = (message: string) => emit({ type: "info", message });
@@ -221,12 +224,7 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
    * alias and the gates every interval until the description says approved, the gates fail, an
    * operator resolves the split, or the timeout rolls back.
    */
-  const awaitApproval = async (
-    timeoutMs: number,
-    region: string | undefined,
-    step: number,
-    steps: number,
-  ) => {
+  const awaitApproval = async (timeoutMs: number, step: number, steps: number) => {
     const until = clock.now() + timeoutMs;
     const progress = { step, steps, weight, toVersion: newVersion, fromVersion: stable };
     const routing = { version: stable, additional: { version: newVersion, weight } };
@@ -240,7 +238,7 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
         stepStartedAt,
       ),
     });
-    const command = operatorCommand("approve", alias.functionName, alias.aliasName, region);
+    const command = operatorCommand("approve", alias.functionName, alias.aliasName, request.via);
     emit({
       type: "awaiting_approval",
       function: alias.functionName,
@@ -251,7 +249,7 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
       until: new Date(until).toISOString(),
       timeoutMs,
       approveCommand: command,
-      rollbackCommand: operatorCommand("rollback", alias.functionName, alias.aliasName, region),
+      rollbackCommand: operatorCommand("rollback", alias.functionName, alias.aliasName, request.via),
     });
     for (;;) {
       const now = clock.now();
@@ -310,7 +308,7 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
       await bake(step.bakeMs, index + 1, "bake", index + 1 < total ? "before-shift" : "before-promote");
     }
     if (request.approval && total > 0) {
-      await awaitApproval(request.approval.timeoutMs, request.approval.region, total, total + 1);
+      await awaitApproval(request.approval.timeoutMs, total, total + 1);
     }
     weight = 100;
     await shift({ version: newVersion }, total + 1, total + 1);

@@ -32,6 +32,8 @@ export interface ResultEvent {
    * it whatever the alias does. Absent when there are none, or the function is not durable.
    */
   durableExecutions?: { version: string; running: number; more: boolean; listCommand: string } | undefined;
+  /** A dry run's result (outcome `noop`, nothing changed): the plan it printed is what would run. */
+  dryRun?: true | undefined;
 }
 
 /** Everything the engine reports. Renderers (TTY, plain log, NDJSON, job summary) consume these. */

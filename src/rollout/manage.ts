@@ -2,6 +2,7 @@ import { ExitCode } from "../errors.js";
 import type { AliasState, LambdaPort, StepFunctionsPort } from "../ports.js";
 import { describeRouting } from "./alias-writer.js";
 import { operatorCommand, progressOf } from "./approval.js";
+import { type CommandVia, suggestedCommand } from "./commands.js";
 import { failedResult, type ResultEvent } from "./events.js";
 import {
   type AliasIntent,
@@ -51,12 +52,17 @@ export async function status(
   lambda: LambdaPort,
   functionName: string,
   aliasName: string,
-  /** Goes into the commands `status` prints, when the target's region was given explicitly. */
-  region?: string,
+  /**
+   * How the user named the target (or just the region, when it was given explicitly): the commands
+   * `status` prints name it the same way.
+   */
+  named?: string | CommandVia,
   stepFunctions?: StepFunctionsPort,
   ledger?: LedgerAccess,
   now: number = Date.now(),
 ): Promise<AliasStatus> {
+  const via: CommandVia = typeof named === "string" ? { region: named } : (named ?? {});
+  const command = (verb: string) => `\`${suggestedCommand(verb, functionName, aliasName, via)}\``;
   const alias = await lambda.getAlias(functionName, aliasName);
   let intent = ledger ? await intentOf(ledger, alias, now) : undefined;
   const executionArn = intent?.open?.executionArn ?? executionOf(alias.description);
@@ -96,20 +102,20 @@ export async function status(
   const at = progress
     ? ` (step ${progress.step} of ${progress.steps}, at this weight since ${progress.since})`
     : "";
-  const approval = approvalOf(progress, functionName, aliasName, region);
+  const approval = approvalOf(progress, functionName, aliasName, via);
   const by = execution ? ` Step Functions execution ${execution.arn}: ${execution.status}.` : "";
   const next =
     approval?.state === "awaiting"
       ? ` It is awaiting manual approval until ${approval.until}. Approve it with \`${approval.approveCommand}\`, or stop it with \`${approval.rollbackCommand}\`.`
       : approval?.state === "approved"
         ? ` It was approved at ${approval.at}; the deploy promotes it at its next poll.`
-        : " Run `lambda-rollout promote` to finish it or `lambda-rollout rollback` to undo it.";
+        : ` Run ${command("promote")} to finish it or ${command("rollback")} to undo it.`;
   const held = intent?.head?.head.holder;
   const lock = held
     ? ` Locked by roll-out ${held.id} (${intent ? ledgerStatus(intent).lock?.by : ""}) since ${held.since}${intent?.expired ? `; its lease ran out at ${held.leaseUntil}` : ""}.`
     : "";
   const summary = running
-    ? `${functionName}:${aliasName} is being rolled out server-side: ${describeRouting(alias)}${at}.${by}${lock} \`lambda-rollout rollback\` stops it and restores the stable version.`
+    ? `${functionName}:${aliasName} is being rolled out server-side: ${describeRouting(alias)}${at}.${by}${lock} ${command("rollback")} stops it and restores the stable version.`
     : alias.additional
       ? `${functionName}:${aliasName} is mid-roll-out: ${describeRouting(alias)}${at}.${by}${lock}${next}`
       : open && !intent?.expired
@@ -138,15 +144,15 @@ function approvalOf(
   progress: StepProgress | null,
   functionName: string,
   aliasName: string,
-  region: string | undefined,
+  via: CommandVia,
 ): AliasStatus["approval"] {
   const approval = progress?.approval;
   if (!approval) return null;
   if (approval.state === "approved") return approval;
   return {
     ...approval,
-    approveCommand: operatorCommand("approve", functionName, aliasName, region),
-    rollbackCommand: operatorCommand("rollback", functionName, aliasName, region),
+    approveCommand: operatorCommand("approve", functionName, aliasName, via),
+    rollbackCommand: operatorCommand("rollback", functionName, aliasName, via),
   };
 }
 
@@ -163,6 +169,8 @@ export async function resolveSplit(
   aliasName: string,
   resolution: SplitResolution,
   now: number = Date.now(),
+  /** How the user named the target: the command the result suggests names it the same way. */
+  via: CommandVia = {},
   ledger?: LedgerAccess,
 ): Promise<ResultEvent> {
   const base = { type: "result" as const, function: functionName, alias: aliasName };
@@ -185,7 +193,7 @@ export async function resolveSplit(
       reason: `${functionName}:${aliasName} is not mid-roll-out (${describeRouting(alias)}); nothing to ${resolution === "rollback" ? "roll back" : "promote"}.`,
       hint:
         resolution === "rollback"
-          ? await revertHint(lambda, functionName, aliasName, alias.version, intent)
+          ? await revertHint(lambda, functionName, aliasName, alias.version, via, intent)
           : null,
       exitCode: ExitCode.ok,
     };
@@ -235,6 +243,7 @@ async function revertHint(
   functionName: string,
   aliasName: string,
   version: string,
+  via: CommandVia,
   intent: AliasIntent | undefined,
 ): Promise<string | null> {
   if (version === "$LATEST") return null;
@@ -246,7 +255,7 @@ async function revertHint(
       : await lambda.getFunction(functionName, version).catch(() => undefined);
   const previous = promoted?.to === version ? promoted.from : previousVersionOf(current?.description);
   if (previous === undefined || previous === "$LATEST") return null;
-  return `v${version} replaced v${previous}. To go back to it, with the same gates: lambda-rollout deploy --function ${functionName} --alias ${aliasName} --version ${previous}`;
+  return `v${version} replaced v${previous}. To go back to it, with the same gates: ${suggestedCommand("deploy", functionName, aliasName, via)} --version ${previous}`;
 }
 
 /**

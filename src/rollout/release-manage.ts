@@ -173,6 +173,8 @@ function stateOf(read: Read, newest: string | undefined): MemberState {
 export async function releaseStatus(
   members: ReleaseMember[],
   lambdaFor: (region: string | undefined) => LambdaPort,
+  /** The flags that named the release (`--config F --env E`), for the commands the summary suggests. */
+  targetFlags = "--config … --env …",
   ledger?: LedgerAccess,
 ): Promise<ReleaseStatus> {
   const { reads, newest, waves, reached, ledger: recorded } = await readAll(members, lambdaFor, ledger);
@@ -203,7 +205,7 @@ export async function releaseStatus(
       : ended
         ? `Release ${newest} ended ${ended.outcome}${ended.reason ? `: ${ended.reason}` : "."}`
         : inProgress
-          ? `Release ${newest} is unfinished (reached wave ${reached} of ${waves}). Run \`lambda-rollout promote --config … --env …\` to finish it or \`lambda-rollout rollback --config … --env …\` to undo it.`
+          ? `Release ${newest} is unfinished (reached wave ${reached} of ${waves}). Run \`lambda-rollout promote ${targetFlags}\` to finish it or \`lambda-rollout rollback ${targetFlags}\` to undo it.`
           : `Release ${newest} finished: every function it moved serves its new version.`;
   return { type: "release-status", release: newest ?? null, waves, reached, inProgress, functions, summary };
 }
@@ -221,6 +223,8 @@ export async function endRelease(
   lambdaFor: (region: string | undefined) => LambdaPort,
   resolution: "rollback" | "promote",
   now: () => number = Date.now,
+  /** The flags that named the release (`--config F --env E`), for the commands the result suggests. */
+  targetFlags = "--config … --env …",
   ledger?: LedgerAccess,
 ): Promise<ReleaseEndResult> {
   const base = {
@@ -228,7 +232,7 @@ export async function endRelease(
     function: `${name} (${members.length} functions)`,
     alias: [...new Set(members.map((m) => m.aliasName))].join(","),
   };
-  const before = await releaseStatus(members, lambdaFor, ledger);
+  const before = await releaseStatus(members, lambdaFor, targetFlags, ledger);
   const result = (
     outcome: ResultEvent["outcome"],
     exitCode: number,
@@ -324,13 +328,13 @@ export async function endRelease(
       unrecorded = ` The ledger record could not be updated (${error instanceof Error ? error.message : String(error)}).`;
     });
   }
-  const after = await releaseStatus(members, lambdaFor, ledger);
+  const after = await releaseStatus(members, lambdaFor, targetFlags, ledger);
   if (failures.length > 0) {
     return result(
       "failed",
       ExitCode.rollbackFailed,
       `Release ${id}: ${failures.length} function(s) could not be set: ${failures.join(" | ")}`,
-      `Run \`lambda-rollout ${resolution} --config … --env …\` again.`,
+      `Run \`lambda-rollout ${resolution} ${targetFlags}\` again.`,
       after.functions,
     );
   }
@@ -339,7 +343,7 @@ export async function endRelease(
       "failed",
       ExitCode.awsError,
       `Release ${id}: waves ${(before.reached ?? 0) + 1}..${before.waves} never started (their packages were not published), so they cannot be promoted; the functions of waves 1..${before.reached} now serve their new versions.`,
-      "Run `lambda-rollout deploy --config … --env …` again to ship the remaining waves, or `rollback` to undo the release.",
+      `Run \`lambda-rollout deploy ${targetFlags}\` again to ship the remaining waves, or \`rollback\` to undo the release.`,
       after.functions,
     );
   }

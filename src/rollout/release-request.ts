@@ -37,6 +37,8 @@ export interface ReleaseRequest {
   updateTimeoutMs?: number | undefined;
   restoreTimeoutMs?: number | undefined;
   dryRun?: boolean | undefined;
+  /** A function with no gate is refused (exit 2) instead of warned about (health/gateless.ts). */
+  requireGates?: boolean | undefined;
 }
 
 /** Flags that name one function or one package: meaningless for a release, so refused (exit 2). */
@@ -113,6 +115,7 @@ export function resolveReleaseRequest(
         ? undefined
         : parseDuration(inputs.restoreTimeout, "--restore-timeout"),
     dryRun: inputs.dryRun ?? false,
+    requireGates: inputs.requireGates ?? environment.requireGates,
   };
 }
 

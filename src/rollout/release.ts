@@ -16,6 +16,7 @@ import {
   RollbackFailedError,
   RolloutError,
 } from "../errors.js";
+import { gatelessWarning } from "../health/gateless.js";
 import { buildGates, inconclusivePolicy } from "../health/gates.js";
 import { describePlan } from "../plan/plan.js";
 import type { AlarmPort, ArtifactStore, Clock, CredentialsPort, LambdaPort, MetricsPort } from "../ports.js";
@@ -116,6 +117,7 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
     exitCode: number,
     error?: RolloutError,
     reason?: string,
+    dryRun?: true,
   ): Promise<ReleaseResultEvent> => {
     const functions = checked.map(
       (item): ReleaseFunctionResult => ({
@@ -147,6 +149,7 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       hint: error?.hint ?? null,
       exitCode,
       release: { id: releaseId, name: request.name, functions },
+      ...(dryRun ? { dryRun } : {}),
     };
     const final = session
       ? ((await endSession(session, result, {
@@ -169,6 +172,11 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       plan: request.plan,
       dryRun: request.dryRun ?? false,
     });
+    for (const spec of request.functions) {
+      const where = `${spec.functionName}${spec.region ? ` [${spec.region}]` : ""}:${spec.aliasName}`;
+      const gateless = gatelessWarning(where, request.plan, spec, [], request.requireGates);
+      if (gateless) emitFor({ type: "warning", message: gateless }, spec);
+    }
     checked = await validate(request, portsOf, signal);
     const moving = checked.filter((item) => !item.unchanged);
     if (moving.length === 0) {
@@ -197,7 +205,7 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       now: clock.now(),
       emit: (event) => emitFor(event),
     });
-    if (request.dryRun) return finish("noop", ExitCode.ok, undefined, "dry run: nothing was changed");
+    if (request.dryRun) return finish("noop", ExitCode.ok, undefined, "dry run: nothing was changed", true);
     if (signal?.aborted) throw new InterruptedError("Interrupted before any change; nothing was changed.");
 
     // Waves with nothing to ship are skipped, and not counted: `wave=k/K` in the descriptions then

@@ -13,6 +13,7 @@ import { resolveWebhookUrls } from "../notify/urls.js";
 import { parseDuration } from "../plan/duration.js";
 import { buildPlan, type Step } from "../plan/plan.js";
 import { engineOf } from "../stepfunctions/input.js";
+import { namingOf } from "./commands.js";
 import type { DeployRequest, DeploySource } from "./deploy.js";
 import { type LedgerLocation, ledgerLocation } from "./ledger/location.js";
 import { type ReleaseRequest, resolveReleaseRequest } from "./release-request.js";
@@ -61,6 +62,8 @@ export interface DeployInputs {
   /** Where the ledger lives, overriding the configuration's `ledger:` (default: the artifact bucket). */
   ledgerBucket?: string | undefined;
   ledgerPrefix?: string | undefined;
+  /** A roll-out with no gate is exit 2 (`--require-gates`); undefined leaves the configuration's choice. */
+  requireGates?: boolean | undefined;
 }
 
 /** The single-valued inputs by their flag (and Action input) names, with the DeployInputs key each fills. */
@@ -124,6 +127,8 @@ export type ResolvedDeploy =
       environment: { name: string; reason: string } | undefined;
       /** Where the roll-out's record and the alias's lock live; undefined: no ledger. */
       ledger: LedgerLocation | undefined;
+      /** Where the target came from and its account, said in "does not exist" errors. */
+      whereabouts: { origin: string; account: string | undefined };
     };
 
 export interface ResolveContext {
@@ -183,6 +188,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
     });
   }
   const functionName = target.name;
+  const naming = namingOf(inputs, fromFile, target);
   const aliasName = checkAliasName(
     inputs.alias ?? environment?.alias ?? DEFAULT_ALIAS,
     inputs.alias !== undefined ? "--alias" : `alias of environment "${environment?.name}"`,
@@ -251,7 +257,10 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
       manualApproval: manualApprovalOf(inputs, environment, target.region),
       region: target.region,
       engine: engineOf(inputs, environment),
+      requireGates: inputs.requireGates ?? environment?.requireGates ?? false,
+      via: naming.via,
     },
+    whereabouts: naming.whereabouts,
     region: target.region,
     notify: notifyOf(inputs, environment, context.env),
     ledger: ledgerOf(

@@ -25,6 +25,7 @@ import {
   type StepFunctionsEngine,
 } from "../stepfunctions/input.js";
 import { describeRouting } from "./alias-writer.js";
+import { type CommandVia, suggestedCommand } from "./commands.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
 import { liveDescription, type VersionRecord } from "./progress.js";
 
@@ -37,6 +38,8 @@ export interface ServerSideRequest {
   specs: GateSpecs;
   intervalMs: number;
   records: { stable?: VersionRecord | undefined; next?: VersionRecord | undefined };
+  /** How the user named the target: the commands the run suggests name it the same way. */
+  via?: CommandVia | undefined;
 }
 
 export interface ServerSidePorts {
@@ -64,8 +67,8 @@ export async function runServerSide(
   const stable = alias.version;
   const { functionName, aliasName } = alias;
   const target = { function: functionName, alias: aliasName, fromVersion: stable, toVersion: newVersion };
-  const commands = `lambda-rollout status --function ${functionName} --alias ${aliasName}`;
-  const rollbackCommand = `lambda-rollout rollback --function ${functionName} --alias ${aliasName}`;
+  const commands = suggestedCommand("status", functionName, aliasName, request.via);
+  const rollbackCommand = suggestedCommand("rollback", functionName, aliasName, request.via);
   const result = (
     outcome: ResultEvent["outcome"],
     exitCode: number,

@@ -631,7 +631,7 @@ function failureStates(): Record<string, State> {
 export function stateMachineDefinition(): Record<string, unknown> {
   return {
     Comment:
-      "lambda-rollout: a weighted-alias roll-out of any Lambda function, run server-side. Input: the plan (see lambda-rollout's README, Long roll-outs without a CI runner).",
+      "lambda-rollout: a weighted-alias roll-out of any Lambda function, run server-side. Input: the plan (see lambda-rollout's docs/guides/server-side.md).",
     StartAt: STATE.init,
     States: {
       [STATE.init]: {

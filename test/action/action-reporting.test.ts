@@ -78,6 +78,9 @@ environments:
     const lines = run.stdout.split("\n").filter((line) => line.includes("secret-part"));
     expect(lines).toEqual([`::add-mask::${webhook}`]);
     expect(run.stdout).not.toContain(TOKEN);
-    expect(annotations(run.stdout)).toEqual([]);
+    // The one annotation: this canary has no gate, which the run says (and runs anyway).
+    expect(annotations(run.stdout)).toEqual([
+      { level: "warning", title: "lambda-rollout", message: expect.stringContaining("with no gate") },
+    ]);
   });
 });

@@ -15,7 +15,8 @@ beforeAll(async () => {
   );
   await writeFile(
     join(dir, "lambda-rollout.yml"),
-    "version: 1\nenvironments:\n  production: { function: fn, strategy: Canary10Percent5Minutes, branches: [main] }\n",
+    "version: 1\nenvironments:\n  production: { function: fn, strategy: Canary10Percent5Minutes, branches: [main] }\n" +
+      "  staging: { function: fn, strategy: AllAtOnce, alarms: [fn-errors] }\n",
   );
 });
 
@@ -41,6 +42,19 @@ test.each([
   ],
   [["rehearse", "--zip", "fn.zip", "--steps", "50%:1m,10%:1m"], /strictly increase/],
   [["rehearse", "--zip", "ok.zip", "--error-rate", "150"], /--error-rate/],
+  // A plan with nothing before 100% can catch nothing: refused, saying why, before any emulator starts.
+  [["rehearse", "--zip", "ok.zip", "--strategy", "AllAtOnce"], /The plan AllAtOnce has no step before 100%/],
+  [
+    ["rehearse", "--zip", "ok.zip", "--config", "lambda-rollout.yml", "--env", "staging"],
+    /AllAtOnce has no step before 100%: every request reaches the new version at once/,
+  ],
+  // --handler is user input: a wrong one is exit 2 with a message, not an unexpected failure.
+  [
+    ["rehearse", "--zip", "ok.zip", "--handler", "main.handler"],
+    /--handler main.handler: ok.zip holds no main.js/,
+  ],
+  [["rehearse", "--zip", "ok.zip", "--handler", "index"], /Invalid --handler "index": use FILE.EXPORT/],
+  [["rehearse", "--zip", "ok.zip", "--function-env", "TABLE_NAME"], /Invalid --function-env "TABLE_NAME"/],
 ])("%j → exit 2", async (args, message) => {
   const result = await cli(args, { GITHUB_REF_NAME: "feature/x" });
   expect(result.stderr).toMatch(message);

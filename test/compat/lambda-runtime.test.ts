@@ -1,7 +1,7 @@
 /**
  * One default Lambda runtime everywhere: what `package` builds for (LAMBDA_RUNTIME, and esbuild's
  * target through it), what the Terraform module creates by default, and what the example deploys.
- * The README's requirements section says why it is nodejs22.x.
+ * docs/guides/ci-and-terraform.md (Node.js and Lambda runtime versions) says why it is nodejs22.x.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";

@@ -1,7 +1,7 @@
 /**
  * What `engines` promises holds for what the bundles contain. The AWS SDK for JavaScript v3 requires
  * Node 22 in its releases from the first week of January 2027; until lambda-rollout 0.2.0 requires
- * Node 22 itself, the SDK stays pinned to releases that still support Node 20 (README, Requirements).
+ * Node 22 itself, the SDK stays pinned to releases that still support Node 20 (docs/guides/ci-and-terraform.md, Node.js and Lambda runtime versions).
  */
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";

@@ -4,7 +4,7 @@ import { rehearse } from "../../src/local/fault-rehearsal.js";
 import { detectionScenario } from "../support/detection.js";
 
 describe("npm run demo: the story as a test", () => {
-  test("v1 released, v2 promoted, v3 rolled back by the metric gate, alias on v2, under two minutes", async () => {
+  test("a first release, a good one promoted, a bad one rolled back by the metric gate, under two minutes", async () => {
     const lines: string[] = [];
     const report = await runDemo({ out: (line) => lines.push(line) });
     expect(report.problems, lines.join("\n")).toEqual([]);
@@ -13,6 +13,10 @@ describe("npm run demo: the story as a test", () => {
     expect(report.releases[2]?.result.reason).toMatch(/Health gate "metrics" failed at 10%/);
     expect(report.elapsedMs).toBeLessThan(120_000);
     expect(lines.some((l) => l.includes('curl "http://127.0.0.1:'))).toBe(true);
+    // Releases are named, and each line gives the Lambda version it became (2, 3, 4): no "v1" that is
+    // really version 2.
+    expect(lines.some((l) => l.includes("good release: promoted as version 3"))).toBe(true);
+    expect(lines.filter((l) => /\]\s+v[123]\b/.test(l))).toEqual([]);
   }, 150_000);
 });
 

@@ -8,6 +8,7 @@ import { isBuiltin } from "node:module";
 import { dirname, join, normalize } from "node:path";
 
 export interface Manifest {
+  version?: string;
   bin?: string | Record<string, string>;
   main?: string;
   exports?: unknown;

@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { aliasOf, createTarget } from "../support/lambda-fixtures.js";
 import { type Moto, startMoto } from "../support/moto.js";
+import { npmEnv } from "./npm-env.js";
 import {
   entryPoints,
   importSpecifiers,
@@ -31,14 +32,6 @@ const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as
  * lambda-rollout never signs; the SDK names the package to install when someone needs it.
  */
 const OPTIONAL_IN_SDK = new Set(["@aws-sdk/signature-v4-crt", "@aws-sdk/signature-v4a"]);
-
-/** npm, without the `npm_*` settings the outer `npm test` passes down (its prefix is this repository). */
-function npmEnv(): NodeJS.ProcessEnv {
-  const keep = /^npm_config_(cache|userconfig|globalconfig|cafile|registry)$/i;
-  return Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) || keep.test(key)),
-  );
-}
 
 let work: string;
 let tarball: string;
@@ -123,7 +116,8 @@ describe("installed into an empty project", () => {
       `${JSON.stringify({ name: "consumer", version: "1.0.0", private: true, type: "module" })}\n`,
     );
     // The npm cache is warm from this repository's `npm ci`; the registry is asked only for what it lacks.
-    await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball], {
+    // As the README says: `npm install -D <tarball>` (its quick start, run by test/docs, uses the same).
+    await run("npm", ["install", "-D", "--no-audit", "--no-fund", "--prefer-offline", tarball], {
       cwd: project,
       env: npmEnv(),
     });
@@ -131,6 +125,19 @@ describe("installed into an empty project", () => {
   }, 120_000);
   afterAll(async () => {
     await moto?.stop();
+  });
+
+  test("npx lambda-rollout --version and --help run the installed CLI", async () => {
+    const version = await run("npx", ["--no-install", "lambda-rollout", "--version"], {
+      cwd: project,
+      env: npmEnv(),
+    });
+    expect(version.stdout).toBe(`${manifest.version}\n`);
+    const help = await run("npx", ["--no-install", "lambda-rollout", "--help"], {
+      cwd: project,
+      env: npmEnv(),
+    });
+    expect(help.stdout).toContain("Usage: lambda-rollout");
   });
 
   test("npx lambda-rollout deploy --dry-run prints the plan against moto and changes nothing", async () => {

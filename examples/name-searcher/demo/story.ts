@@ -1,7 +1,9 @@
 /**
  * `npm run demo`: the article's system on one machine. Starts moto, provisions the name-searcher
- * (table, seed data, function, alias), releases v1, puts steady load on a local API Gateway, then rolls
- * out v2 (healthy: promoted) and v3 (fails 30% of requests: the metric gate trips, rolled back).
+ * (table, seed data, function, alias), ships a first release, puts steady load on a local API Gateway,
+ * then rolls out a good release (healthy: promoted) and a bad one (fails 30% of requests: the metric
+ * gate trips, rolled back). Releases are named, not numbered: their Lambda versions are 2, 3 and 4
+ * (version 1 is the placeholder code the function was created with, published as a baseline).
  * Exits 0 only when that story happened; stops everything it started in every case.
  *
  * The example's story, not part of the shipped tool: it drives lambda-rollout's sandbox
@@ -65,12 +67,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const dist = await mkdtemp(join(tmpdir(), "lambda-rollout-demo-"));
   const built = await packageFunction({
     entry: join(EXAMPLE, "src/handler.ts"),
-    out: join(dist, "v1.zip"),
+    out: join(dist, "first.zip"),
   });
-  const v1 = new Uint8Array(await readFile(built.path));
+  const firstZip = new Uint8Array(await readFile(built.path));
   await rm(dist, { recursive: true, force: true });
-  const v2 = injectFault(v1, built.handler, { errorRate: 0, label: "v2" });
-  const v3 = injectFault(v1, built.handler, { errorRate: 0.3, label: "v3 regression" });
+  const good = injectFault(firstZip, built.handler, { errorRate: 0, label: "good release" });
+  const bad = injectFault(firstZip, built.handler, { errorRate: 0.3, label: "bad release (regression)" });
 
   say("starting the AWS emulator (moto) and provisioning table, seed data, function and alias");
   let sandbox: Sandbox | undefined;
@@ -111,16 +113,18 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     // The first release replaces the function's placeholder code before any traffic: all at once, with
     // no metric gate, since there is nothing to judge yet (as a first deploy after Terraform).
     const first = await r.release({
-      label: "v1",
-      zip: v1,
+      label: "first release",
+      zip: firstZip,
       plan: buildPlan({ strategy: "AllAtOnce" }),
       intervalMs: 2000,
-      onEvent: onEvent("v1"),
+      onEvent: onEvent("first release"),
     });
     releases.push(first);
-    say(`v1: ${first.result.outcome}${first.version ? ` (version ${first.version})` : ""}`);
+    say(
+      `first release: ${first.result.outcome}${first.version ? ` as version ${first.version} (version 1 is the placeholder, kept to fall back to)` : ""}`,
+    );
     if (first.result.outcome !== "promoted")
-      problems.push(`v1 was ${first.result.outcome}: ${first.result.reason}`);
+      problems.push(`the first release was ${first.result.outcome}: ${first.result.reason}`);
 
     r.startLoad({ ratePerSecond: options.ratePerSecond ?? 20, durationMs: 110_000, paths: PATHS });
     say(`steady load: ${options.ratePerSecond ?? 20} requests/s. Try: curl "${r.url}/?name=John%20Doe"`);
@@ -135,42 +139,44 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     }, 5000);
     await new Promise((resolve) => setTimeout(resolve, 3000));
 
-    say("rolling out v2 (healthy): 10% for 12s, 50% for 8s, then 100%");
+    say("rolling out the good release (healthy): 10% for 12s, 50% for 8s, then 100%");
     const second = await r.release({
-      label: "v2",
-      zip: v2,
+      label: "good release",
+      zip: good,
       plan,
       gate: DEMO_GATE,
       intervalMs: 2000,
-      onEvent: onEvent("v2"),
+      onEvent: onEvent("good release"),
     });
     releases.push(second);
     if (options.signal?.aborted) throw new Error("interrupted");
-    say(`v2: ${second.result.outcome}${second.result.reason ? ` — ${second.result.reason}` : ""}`);
+    say(
+      `good release: ${second.result.outcome} as version ${second.version}${second.result.reason ? ` — ${second.result.reason}` : ""}`,
+    );
     if (second.result.outcome !== "promoted")
-      problems.push(`v2 was ${second.result.outcome}: ${second.result.reason}`);
+      problems.push(`the good release was ${second.result.outcome}: ${second.result.reason}`);
 
     if (options.signal?.aborted) throw new Error("interrupted");
-    say("rolling out v3 (a regression failing 30% of requests): same plan");
+    say("rolling out the bad release (a regression failing 30% of requests): same plan");
     const third = await r.release({
-      label: "v3",
-      zip: v3,
+      label: "bad release",
+      zip: bad,
       plan,
       gate: DEMO_GATE,
       intervalMs: 2000,
-      onEvent: onEvent("v3"),
+      onEvent: onEvent("bad release"),
     });
     releases.push(third);
-    say(`v3: ${third.result.outcome} — ${third.result.reason ?? ""}`);
+    say(`bad release (version ${third.version}): ${third.result.outcome} — ${third.result.reason ?? ""}`);
     if (third.result.outcome !== "rolled_back" || !/"metrics"/.test(third.result.reason ?? "")) {
       problems.push(
-        `v3 was ${third.result.outcome}, not rolled back by the metric gate: ${third.result.reason}`,
+        `the bad release was ${third.result.outcome}, not rolled back by the metric gate: ${third.result.reason}`,
       );
     } else if (third.firstBadResponseAt && third.restoredAt) {
       const seconds = (from: number | undefined) =>
         from === undefined ? "?" : (((third.restoredAt ?? from) - from) / 1000).toFixed(1);
       say(
-        `v3 caught at ${third.caughtAtWeight}%: alias restored ${seconds(third.firstBadResponseAt)}s after its first bad ` +
+        `bad release caught at ${third.caughtAtWeight}%: alias restored ${seconds(third.firstBadResponseAt)}s after its first bad ` +
           `response, ${seconds(third.evidenceMetAt)}s after it had served the ${DEMO_GATE.minInvocations} invocations the gate needs`,
       );
     }
@@ -183,7 +189,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       `alias now: 100% version ${routing.version}; curl ?name=John%20Doe → ${answer.status} from version ${answer.headers.get("x-executed-version")}: ${body.slice(0, 80)}`,
     );
     if (routing.additional || routing.version !== second.version)
-      problems.push(`alias ended on ${JSON.stringify(routing)}, not 100% v2`);
+      problems.push(`alias ended on ${JSON.stringify(routing)}, not 100% on the good release`);
     if (answer.status !== 200) problems.push(`the final request answered ${answer.status}`);
   } catch (error) {
     problems.push(

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { freePort, type Moto, startMoto } from "../../../test/support/moto.js";
@@ -30,18 +30,11 @@ describe("against DynamoDB in moto", () => {
 
   beforeAll(async () => {
     moto = await startMoto();
-    const client = documentClient(moto.endpoint);
-    await client.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        AttributeDefinitions: [{ AttributeName: "name", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "name", KeyType: "HASH" }],
-        BillingMode: "PAY_PER_REQUEST",
-      }),
-    );
-    client.destroy();
-    // The seed script goes through the standard SDK chain (AWS_ENDPOINT_URL), as a user would run it.
-    await promisify(execFile)(process.execPath, [SEED, TABLE], { env: { ...process.env, ...moto.env } });
+    // The seed script creates the table and writes the people through the standard SDK chain
+    // (AWS_ENDPOINT_URL), as a user would run it.
+    await promisify(execFile)(process.execPath, [SEED, "--create", TABLE], {
+      env: { ...process.env, ...moto.env },
+    });
   });
 
   afterAll(async () => {

@@ -24,6 +24,13 @@ export async function approveCommand(
   return resultLineCommand(flags, io, async () => {
     const target = await resolveTarget(flags, io);
     const ledger = ledgerFor(target.ledger, target.region, io, ledgerStoreFor);
-    return approve(lambdaFor(target.region), target.functionName, target.aliasName, Date.now(), ledger);
+    return approve(
+      lambdaFor(target.region, target.whereabouts),
+      target.functionName,
+      target.aliasName,
+      Date.now(),
+      target.via,
+      ledger,
+    );
   });
 }

@@ -31,6 +31,7 @@ export async function deployCommand(flags: DeployFlags, io: CliIo): Promise<numb
         allowFiringAlarms: flags.allowFiringAlarms === true,
         manualApproval: flags.manualApproval === true ? true : undefined,
         detach: flags.detach === true,
+        requireGates: flags.requireGates === true ? true : undefined,
       },
       { env: io.env, cwd: io.cwd, emit: sink.emit, signal: io.signal },
     );

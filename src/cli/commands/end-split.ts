@@ -30,12 +30,12 @@ export async function endSplit(
   return resultLineCommand(flags, io, async (emit) => {
     const resolved = await resolveTargets(flags, io);
     if (resolved.kind === "release") {
-      const { name, members, ledger } = resolved.release;
+      const { name, members, targetFlags, ledger } = resolved.release;
       const access = ledgerFor(ledger, members[0]?.region, io, ledgerStoreFor);
-      return endRelease(name, members, lambdaFor, resolution, Date.now, access);
+      return endRelease(name, members, lambdaFor, resolution, Date.now, targetFlags, access);
     }
-    const { functionName, aliasName, region } = resolved.target;
-    const lambda = lambdaFor(region);
+    const { functionName, aliasName, region, via, whereabouts } = resolved.target;
+    const lambda = lambdaFor(region, whereabouts);
     const ledger = ledgerFor(resolved.target.ledger, region, io, ledgerStoreFor);
     // A Step Functions execution still shifting this alias is stopped before anything else.
     const result =
@@ -47,7 +47,7 @@ export async function endSplit(
         resolution,
         Date.now,
         ledger,
-      )) ?? (await resolveSplit(lambda, functionName, aliasName, resolution, Date.now(), ledger));
+      )) ?? (await resolveSplit(lambda, functionName, aliasName, resolution, Date.now(), via, ledger));
     // Durable executions stay on the version rolled back from: the result says how many still run.
     return resolution === "rollback"
       ? await reportDurableExecutionsLeft(lambda, result, { region, emit, signal: io.signal })

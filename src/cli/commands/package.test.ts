@@ -82,6 +82,46 @@ describe("lambda-rollout package", () => {
     expect(run.stdout()).toBe("");
   });
 
+  it("refuses an entry that does not export the handler the Handler names (exit 2, zip not written)", async () => {
+    await writeFile(join(cwd, "src/main.ts"), "export const main = async () => ({ statusCode: 204 });\n");
+    const run = await packageCli(["--entry", "src/main.ts", "--out", "dist/main.zip"]);
+
+    expect(run.exitCode).toBe(ExitCode.invalidInput);
+    expect(run.stderr()).toContain(
+      `error: ${join(cwd, "src/main.ts")} exports main, not handler: Lambda's Handler handler.handler calls the export "handler", so every invocation would fail.`,
+    );
+    expect(run.stderr()).toContain("or keep `main` and pass --handler handler.main");
+    await expect(readFile(join(cwd, "dist/main.zip"))).rejects.toThrow(/ENOENT/);
+  });
+
+  it("--handler FILE.EXPORT names the bundle's file and the export it must have", async () => {
+    const run = await packageCli([
+      "--entry",
+      "src/main.ts",
+      "--out",
+      "dist/main.zip",
+      "--handler",
+      "index.main",
+    ]);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout()).toContain("handler     index.main (runtime nodejs22.x; zip holds index.mjs)");
+
+    const wrongExport = await packageCli([
+      "--entry",
+      "src/handler.ts",
+      "--out",
+      "x.zip",
+      "--handler",
+      "index.main",
+    ]);
+    expect(wrongExport.exitCode).toBe(ExitCode.invalidInput);
+    expect(wrongExport.stderr()).toContain("exports handler, not main: Lambda's Handler index.main");
+
+    const invalid = await packageCli(["--entry", "src/main.ts", "--out", "x.zip", "--handler", "main"]);
+    expect(invalid.exitCode).toBe(ExitCode.invalidInput);
+    expect(invalid.stderr()).toContain('Invalid --handler "main": use FILE.EXPORT');
+  });
+
   it("reports missing flags as exit 2", async () => {
     const run = await packageCli(["--entry", "src/handler.ts"]);
     expect(run.exitCode).toBe(ExitCode.invalidInput);

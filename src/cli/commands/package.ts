@@ -6,7 +6,26 @@ import type { CliIo } from "../io.js";
 export interface PackageFlags {
   entry?: string;
   out?: string;
+  handler?: string;
   json?: boolean;
+}
+
+/** `file.export` or `dir/file.export`, as Lambda's Handler setting names a Node.js function. */
+const HANDLER = /^([A-Za-z0-9_][\w-]*(?:\/[A-Za-z0-9_][\w-]*)*)\.([A-Za-z_$][\w$]*)$/;
+
+/** `--handler index.main` → the bundle's file name and the export it must have. */
+export function handlerParts(handler: string | undefined): { handlerFile?: string; exportName?: string } {
+  if (handler === undefined) return {};
+  const match = HANDLER.exec(handler);
+  if (!match) {
+    throw new InputError(
+      `Invalid --handler "${handler}": use FILE.EXPORT, as the function's Handler setting.`,
+      {
+        hint: "For example --handler index.handler (index.mjs exporting handler) or --handler handler.main.",
+      },
+    );
+  }
+  return { handlerFile: match[1], exportName: match[2] };
 }
 
 /** `lambda-rollout package --entry FILE --out FILE [--json]`; relative paths are against `io.cwd`. */
@@ -20,7 +39,11 @@ export async function packageCommand(flags: PackageFlags, io: CliIo): Promise<nu
     });
   }
   const absolute = (path: string) => (isAbsolute(path) ? path : resolve(io.cwd, path));
-  const built = await packageFunction({ entry: absolute(flags.entry), out: absolute(flags.out) });
+  const built = await packageFunction({
+    entry: absolute(flags.entry),
+    out: absolute(flags.out),
+    ...handlerParts(flags.handler),
+  });
   // Report the path the user typed, not the resolved one.
   const result = { ...built, path: flags.out };
   io.stdout.write(flags.json ? `${JSON.stringify(toJson(result))}\n` : renderText(result));

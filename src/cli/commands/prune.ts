@@ -54,7 +54,7 @@ export async function pruneCommand(
     });
   }
   const report = await prune(
-    lambdaFor(target.region),
+    lambdaFor(target.region, target.whereabouts),
     { functionName: target.functionName, keep, dryRun: flags.dryRun === true },
     { signal: io.signal },
     ledgerFor(target.ledger, target.region, io, ledgerStoreFor),

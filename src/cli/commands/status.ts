@@ -33,10 +33,11 @@ export async function statusCommand(
 ): Promise<number> {
   const resolved = await resolveTargets(flags, io);
   if (resolved.kind === "release") {
-    const { members, ledger } = resolved.release;
+    const { members, ledger, targetFlags } = resolved.release;
     const report = await releaseStatus(
       members,
       lambdaFor,
+      targetFlags,
       ledgerFor(ledger, members[0]?.region, io, ledgerStoreFor),
     );
     if (flags.json) io.stdout.write(`${JSON.stringify(report)}\n`);
@@ -45,10 +46,10 @@ export async function statusCommand(
   }
   const target = resolved.target;
   const report = await status(
-    lambdaFor(target.region),
+    lambdaFor(target.region, target.whereabouts),
     target.functionName,
     target.aliasName,
-    target.region,
+    target.via,
     stepFunctionsFor(target.region),
     ledgerFor(target.ledger, target.region, io, ledgerStoreFor),
   );

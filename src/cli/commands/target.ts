@@ -1,10 +1,10 @@
-import { createAwsPorts } from "../../aws/index.js";
+import { type AwsPortsOptions, createAwsPorts } from "../../aws/index.js";
 import { checkAliasName, targetOf } from "../../config/function-name.js";
-import { DEFAULT_ALIAS, environmentFromFlags, type Resolution } from "../../config/index.js";
+import { DEFAULT_ALIAS, environmentFromFlags, type Located } from "../../config/index.js";
 import { InputError } from "../../errors.js";
 import type { LambdaPort, LedgerStore, StepFunctionsPort } from "../../ports.js";
-import type { LedgerAccess } from "../../rollout/ledger/location.js";
-import { type LedgerLocation, ledgerLocation } from "../../rollout/ledger/location.js";
+import { type CommandVia, namingOf, targetFlags } from "../../rollout/commands.js";
+import { type LedgerAccess, type LedgerLocation, ledgerLocation } from "../../rollout/ledger/location.js";
 import type { ReleaseMember } from "../../rollout/release-manage.js";
 import { ledgerAccess } from "../../run.js";
 import type { CliIo } from "../io.js";
@@ -28,12 +28,20 @@ export interface Target {
   region: string | undefined;
   /** Where the ledger is (flags, `ledger:`, else the environment's artifact bucket); undefined: none. */
   ledger: LedgerLocation | undefined;
+  /** How the flags named it: the commands a result suggests name it the same way. */
+  via: CommandVia;
+  /** Where it came from (the configuration file and environment, or none), for "does not exist". */
+  whereabouts: Whereabouts;
 }
 
-/** Builds the Lambda adapter for a region; tests pass a fake. */
-export type LambdaFactory = (region: string | undefined) => LambdaPort;
+/** Where a target came from and its account, said in "does not exist" errors. */
+type Whereabouts = NonNullable<AwsPortsOptions["whereabouts"]>;
 
-export const awsLambda: LambdaFactory = (region) => createAwsPorts(region ? { region } : {}).lambda;
+/** Builds the Lambda adapter for a region; tests pass a fake. */
+export type LambdaFactory = (region: string | undefined, whereabouts?: Whereabouts) => LambdaPort;
+
+export const awsLambda: LambdaFactory = (region, whereabouts) =>
+  createAwsPorts({ ...(region ? { region } : {}), ...(whereabouts ? { whereabouts } : {}) }).lambda;
 
 /** Builds the Step Functions adapter for a region (server-side roll-outs); tests pass a fake. */
 export type StepFunctionsFactory = (region: string | undefined) => StepFunctionsPort;
@@ -61,6 +69,8 @@ export function ledgerFor(
 export interface ReleaseTargets {
   name: string;
   members: ReleaseMember[];
+  /** `--config F --env E` as used, for the commands a result suggests. */
+  targetFlags: string;
   ledger: LedgerLocation | undefined;
 }
 
@@ -97,6 +107,7 @@ export async function resolveTargets(
       kind: "release",
       release: {
         name: resolution.environment.name,
+        targetFlags: targetFlags("", "", namingOf(flags, resolution, undefined).via),
         members: release.functions.map((item) => ({
           functionName: item.function,
           aliasName: item.alias,
@@ -113,7 +124,7 @@ export async function resolveTargets(
 export async function resolveTarget(
   flags: TargetFlags,
   io: CliIo,
-  resolved?: Resolution | undefined,
+  resolved?: Located | undefined,
 ): Promise<Target> {
   const resolution = resolved ?? (await environmentFromFlags(flags, { cwd: io.cwd, env: io.env }));
   if (resolution?.kind === "noop") {
@@ -143,5 +154,6 @@ export async function resolveTarget(
     ),
     region: target.region,
     ledger: ledgerOfFlags(flags, environment, environment?.artifact),
+    ...namingOf(flags, resolution, target),
   };
 }

@@ -68,6 +68,27 @@ describe("describeEvent", () => {
       },
       "result: rolled_back\nNo function to deploy.",
     ],
+    // Bad input before the alias is known: the function alone, not `hello:`.
+    [
+      { ...result, outcome: "failed", function: "hello", alias: "", fromVersion: null, toVersion: null },
+      `result: failed (hello)\n${result.reason}`,
+    ],
+    // A dry run keeps the outcome noop (the contract) and says it was a dry run.
+    [
+      {
+        ...result,
+        outcome: "noop",
+        toVersion: null,
+        reason: "dry run: nothing was changed",
+        exitCode: 0,
+        dryRun: true,
+      },
+      "result: noop (fn:live) — dry run: nothing was changed",
+    ],
+    [
+      { ...result, outcome: "promoted", fromVersion: "$LATEST", toVersion: "2", reason: null, exitCode: 0 },
+      "result: promoted (fn:live $LATEST → v2)",
+    ],
   ])("%#", (event, text) => expect(describeEvent(event)).toBe(text));
 });
 

@@ -1,3 +1,4 @@
+import { versionLabel } from "../../rollout/alias-writer.js";
 import type { StampedEvent } from "../../rollout/events.js";
 import { inertJson } from "../../workflow-text.js";
 import type { OutputStream } from "../io.js";
@@ -45,8 +46,14 @@ export function describeEvent(event: StampedEvent): string | undefined {
     case "wave":
       return `wave ${event.wave}/${event.waves} (${event.regions.join(", ")}): ${event.functions.join(", ")}`;
     case "result": {
-      const versions = event.toVersion ? ` v${event.fromVersion ?? "?"} → v${event.toVersion}` : "";
-      const target = event.function ? ` (${event.function}:${event.alias}${versions})` : "";
+      const versions = event.toVersion
+        ? ` ${versionLabel(event.fromVersion ?? "?")} → ${versionLabel(event.toVersion)}`
+        : "";
+      // Before the alias is known (bad input), the target is the function alone, not `fn:`.
+      const name = event.alias ? `${event.function}:${event.alias}` : event.function;
+      const target = event.function ? ` (${name}${versions})` : "";
+      // A dry run's outcome stays `noop` (the contract), and the line says it was a dry run.
+      if (event.dryRun) return `result: noop${target} — dry run: nothing was changed`;
       return [`result: ${event.outcome}${target}`, event.reason, event.hint].filter(Boolean).join("\n");
     }
   }

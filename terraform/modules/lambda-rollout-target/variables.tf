@@ -228,7 +228,7 @@ variable "github_branch" {
 }
 
 variable "deployer_max_session_duration_seconds" {
-  description = "Longest session (seconds) of the github_oidc role, the ceiling for role-duration-seconds in aws-actions/configure-aws-credentials. A session must outlast the longest roll-out plus the job's earlier steps (README: \"Credentials that outlive the roll-out\"). 3600-43200."
+  description = "Longest session (seconds) of the github_oidc role, the ceiling for role-duration-seconds in aws-actions/configure-aws-credentials. A session must outlast the longest roll-out plus the job's earlier steps (docs/guides/deploying.md: \"Credentials that outlive the roll-out\"). 3600-43200."
   type        = number
   default     = 3600
 

@@ -37,7 +37,9 @@ export async function requireTerraform(): Promise<void> {
     missing.push(`the hashicorp/aws provider mirror at ${PROVIDER_DIR}`);
   }
   if (missing.length > 0) {
-    throw new Error(`Terraform tests need ${missing.join(" and ")}; install them (see notes/local-aws.md).`);
+    throw new Error(
+      `Terraform tests need ${missing.join(" and ")}; install them (see docs/contributing/development.md).`,
+    );
   }
 }
 
@@ -167,13 +169,13 @@ interface RawSummary {
   api_stage: string;
   alarm_names: string[];
   artifact_key_prefix: string;
-  deployer_policy: string;
 }
 
 interface RawOutputs {
   artifact_bucket: { value: string };
   artifact_prefix: { value: string };
   environments: { value: Record<string, RawSummary> };
+  deployer_policies: { value: Record<string, string> };
   deployer_access_key_ids: { value: Record<string, string> };
   deployer_secret_access_keys: { value: Record<string, string> };
 }
@@ -182,7 +184,8 @@ function environmentOutputs(raw: RawOutputs, name: "production" | "staging"): En
   const summary = raw.environments.value[name];
   const accessKeyId = raw.deployer_access_key_ids.value[name];
   const secretAccessKey = raw.deployer_secret_access_keys.value[name];
-  if (!summary || !accessKeyId || !secretAccessKey)
+  const deployerPolicy = raw.deployer_policies.value[name];
+  if (!summary || !accessKeyId || !secretAccessKey || !deployerPolicy)
     throw new Error(`terraform outputs lack environment ${name}`);
   return {
     functionName: summary.function_name,
@@ -193,7 +196,7 @@ function environmentOutputs(raw: RawOutputs, name: "production" | "staging"): En
     apiStage: summary.api_stage,
     alarmNames: summary.alarm_names,
     artifactKeyPrefix: summary.artifact_key_prefix,
-    deployerPolicy: summary.deployer_policy,
+    deployerPolicy,
     accessKeyId,
     secretAccessKey,
   };
@@ -206,7 +209,8 @@ function environmentOutputs(raw: RawOutputs, name: "production" | "staging"): En
 export async function applyLocalStack(moto: Moto): Promise<LocalStack> {
   const workspace = await createWorkspace();
   const vars = ["-var", `endpoint=${moto.endpoint}`, "-var", "region=us-east-1"];
-  await workspace.tfOk(LOCAL_ROOT, ["init", "-input=false", "-no-color"]);
+  // As examples/name-searcher/infra/README.md says: the AWS provider from the filesystem mirror.
+  await workspace.tfOk(LOCAL_ROOT, ["init", "-input=false", "-no-color", `-plugin-dir=${PROVIDER_MIRROR}`]);
   await workspace.tfOk(LOCAL_ROOT, ["apply", "-input=false", "-auto-approve", "-no-color", ...vars]);
   const raw = JSON.parse(
     (await workspace.tfOk(LOCAL_ROOT, ["output", "-json", "-no-color"])).stdout,

@@ -9,8 +9,14 @@ output "artifact_prefix" {
 }
 
 output "environments" {
-  description = "Per environment: function, alias, table, API, alarms and the deployer policy."
+  description = "Per environment: function, alias, table, API and alarms."
   value       = module.stack.environments
+}
+
+output "deployer_policies" {
+  description = "Per environment: the deployer's IAM policy (JSON). Kept out of the apply's output for length: `terraform output -json deployer_policies` prints it."
+  value       = module.stack.deployer_policies
+  sensitive   = true
 }
 
 output "deployer_access_key_ids" {

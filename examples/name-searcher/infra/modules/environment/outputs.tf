@@ -1,5 +1,5 @@
 output "summary" {
-  description = "What lambda-rollout and the tests need to address this environment (no secrets)."
+  description = "What lambda-rollout and the tests need to address this environment (no secrets, no policy)."
   value = {
     function_name       = module.function.function_name
     alias_name          = module.function.alias_name
@@ -12,10 +12,14 @@ output "summary" {
     artifact_prefix     = var.artifact_prefix
     artifact_key_prefix = module.function.artifact_key_prefix
     alarm_names         = module.function.alarm_names
-    deployer_policy     = module.function.deployer_policy_json
     deployer_user_name  = module.function.deployer_user_name
     deployer_role_arn   = module.function.deployer_role_arn
   }
+}
+
+output "deployer_policy" {
+  description = "The deployer's IAM policy (JSON), what `lambda-rollout iam-policy` prints for this environment."
+  value       = module.function.deployer_policy_json
 }
 
 output "deployer_access_key_id" {

@@ -9,8 +9,13 @@ output "artifact_prefix" {
 }
 
 output "environments" {
-  description = "Per environment: function, alias, table, API, alarms and the deployer policy (no secrets)."
+  description = "Per environment: function, alias, table, API and alarms (no secrets)."
   value       = { for name, env in module.environment : name => env.summary }
+}
+
+output "deployer_policies" {
+  description = "Per environment: the deployer's IAM policy (JSON)."
+  value       = { for name, env in module.environment : name => env.deployer_policy }
 }
 
 output "deployer_access_key_ids" {

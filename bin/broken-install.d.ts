@@ -1,0 +1,2 @@
+/** See broken-install.js. */
+export function brokenInstallMessage(error: unknown, root?: string): string;
