@@ -107,6 +107,26 @@ it within one poll: promoted by an operator (exit 0) or rolled back by an operat
     ],
     exitCodes: `0 approved (or already approved) · 2 invalid input · 3 nothing is awaiting approval (no roll-out, one still baking an earlier step, or a wait that ended; nothing was changed) · 4 AWS error`,
   },
+  history: {
+    about: `Takes ${TARGET_FLAGS}, and the ledger of the deploy (its configuration, or --ledger-bucket). With an id: that roll-out's whole timeline.`,
+    examples: [
+      ["the alias's roll-outs, newest first", "lambda-rollout history --function orders"],
+      [
+        "every function of a release environment",
+        "lambda-rollout history --config lambda-rollout.yml --env production --limit 50",
+      ],
+      [
+        "one roll-out: shifts, gate verdicts with values, operator actions",
+        "lambda-rollout history r-mhx1k2ab-9f3c --config lambda-rollout.yml --env production",
+      ],
+    ],
+    exitCodes: "0 listed · 2 invalid input, no ledger configured, or no such roll-out · 4 AWS error",
+  },
+  unlock: {
+    about: `Takes ${TARGET_FLAGS}. A lock whose runner died is taken over by the next deploy once its lease ran out and the alias is whole; rollback and promote free it too. Use unlock when you know the holder is gone sooner.`,
+    examples: [["free the lock of orders:live", "lambda-rollout unlock --function orders --alias live"]],
+    exitCodes: "0 unlocked (or not locked) · 2 invalid input or no ledger configured · 4 AWS error",
+  },
   package: {
     about:
       "Writes <file>.mjs at the zip's root (Handler <file>.<export>; default: handler.handler) and checks that the entry exports the function the Handler names.",
