@@ -139,7 +139,7 @@ describe("LedgerSession: notes, and end within its timeout", () => {
     expect(head()?.holder).toBeNull();
   });
 
-  test.each<LedgerFault>(["412", "lost-412"])(
+  test.each<LedgerFault>(["412", "lost", "lost-412"])(
     "every record write answering %s once: the record still ends whole",
     async (fault) => {
       const { begin, store, record, head, clock } = setup();
@@ -161,6 +161,20 @@ describe("LedgerSession: notes, and end within its timeout", () => {
       expect(head()?.holder).toBeNull();
     },
   );
+
+  test("a write that failed, then one found landed after its lost reply: end does not wait out its timeout", async () => {
+    const { begin, store, record, clock } = setup();
+    const session = await begin();
+    // The shift's write fails (S3 down for a moment); the outcome's lands but its reply is lost.
+    const faults: LedgerFault[] = ["unavailable", "lost-412"];
+    store.failWhen = (call) => (call.op === "replace" ? faults.shift() : undefined);
+    session.note(shift(clock.now(), 100));
+    const started = clock.now();
+    const missing = await session.end(PROMOTED, new Map([[ARN, "promoted"]]), 2 * MINUTE);
+    expect(record()?.outcome).toEqual(PROMOTED);
+    expect(missing).toBeUndefined();
+    expect(clock.now()).toBe(started);
+  });
 
   test("an outage shorter than the timeout: end retries until the record and the lock are written", async () => {
     const { begin, store, record, head, clock } = setup();

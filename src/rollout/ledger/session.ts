@@ -244,7 +244,11 @@ export class LedgerSession {
           const theirs = found && parseDocument<RolloutRecord>(found.body);
           if (!found || !theirs) throw error;
           this.etag = found.etag;
-          if (found.body === body) return;
+          // Ours: saved, whatever an earlier write failed with.
+          if (found.body === body) {
+            this.failure = undefined;
+            return;
+          }
           this.record = mergeRecords(this.record, theirs);
         }
       }
