@@ -74,6 +74,17 @@ describe("a failing ledger never delays the rollback", () => {
   const cases: [string, () => Faults][] = [
     ["an outage from the first write after the start, for an hour", outageFromFirstWrite],
     ["every call slow (20 ms of real time)", () => () => ({ slowMs: 20 })],
+    [
+      "every other write answering 412",
+      () => {
+        let writes = 0;
+        return (call) => (call.op !== "get" && writes++ % 2 === 0 ? "412" : undefined);
+      },
+    ],
+    [
+      "every write after the start applied with its reply lost",
+      () => (call) => (call.op === "replace" ? "lost" : undefined),
+    ],
   ];
 
   test.each(cases)(

@@ -105,16 +105,23 @@ describe("acquire: one lock per alias", () => {
     },
   );
 
-  test("the take-over's replace answered 412 after it landed (lost reply): recognized as ours", async () => {
-    const { store, context, head, clock } = setup();
-    await acquire(store, location, alias, holder("r-1", clock.now()), context());
-    clock.time += LEASE_MS;
-    const start = store.calls.length;
-    store.failWhen = (call) => (call.op === "replace" && call.n >= start ? "lost-412" : undefined);
-    const held = await acquire(store, location, alias, holder("r-2", clock.now()), context());
-    expect(head()?.holder?.id).toBe("r-2");
-    expect(held.etag).toBe(store.objects.get(`ledger/${key}`)?.etag);
-  });
+  test.each<LedgerFault>(["lost-412", "lost"])(
+    "the take-over's replace landed with its reply lost (%s): recognized as ours",
+    async (fault) => {
+      const { store, context, head, clock, warnings } = setup();
+      await acquire(store, location, alias, holder("r-1", clock.now()), context());
+      clock.time += LEASE_MS;
+      const start = store.calls.length;
+      store.failWhen = (call) => (call.op === "replace" && call.n >= start ? fault : undefined);
+      const held = await acquire(store, location, alias, holder("r-2", clock.now()), context());
+      expect(head()?.holder?.id).toBe("r-2");
+      expect(held.etag).toBe(store.objects.get(`ledger/${key}`)?.etag);
+      expect(store.calls.filter((c) => c.op === "replace")).toHaveLength(1);
+      // Still a take-over: said once, and named for the dead roll-out's record to be closed.
+      expect(held.tookOverFrom).toBe("r-1");
+      expect(warnings).toEqual([expect.stringContaining("from roll-out r-1")]);
+    },
+  );
 
   test("two runners racing for a free alias: exactly one holds it, the other is exit 3", async () => {
     for (let delay = 0; delay < 4; delay++) {
@@ -150,14 +157,17 @@ describe("acquire: one lock per alias", () => {
 });
 
 describe("rewriteHead: renewals and release of a held lock", () => {
-  test("a release whose reply was lost after it landed is done, not an error", async () => {
-    const { store, context, head, clock } = setup();
-    const held = await acquire(store, location, alias, holder("r-1", clock.now()), context());
-    store.failWhen = (call) => (call.op === "replace" ? "lost-412" : undefined);
-    const after = await rewriteHead(store, location, held, "r-1", (h) => ({ ...h, holder: null }));
-    expect(head()?.holder).toBeNull();
-    expect(after?.etag).toBe(store.objects.get(`ledger/${key}`)?.etag);
-  });
+  test.each<LedgerFault>(["lost-412", "lost"])(
+    "a release that landed with its reply lost (%s) is done, not an error",
+    async (fault) => {
+      const { store, context, head, clock } = setup();
+      const held = await acquire(store, location, alias, holder("r-1", clock.now()), context());
+      store.failWhen = (call) => (call.op === "replace" ? fault : undefined);
+      const after = await rewriteHead(store, location, held, "r-1", (h) => ({ ...h, holder: null }));
+      expect(head()?.holder).toBeNull();
+      expect(after?.etag).toBe(store.objects.get(`ledger/${key}`)?.etag);
+    },
+  );
 
   test("a lock someone unlocked meanwhile is no longer ours: nothing is written", async () => {
     const { store, context, clock } = setup();

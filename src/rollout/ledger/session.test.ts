@@ -3,6 +3,7 @@ import { FakeLedgerStore, type LedgerFault } from "../../../test/support/fake-le
 import { FakeClock } from "../../../test/support/fakes.js";
 import { AwsError, ConflictError, InputError } from "../../errors.js";
 import { headKey, type LedgerAccess, recordKey } from "./location.js";
+import { LEASE_MS } from "./lock.js";
 import type { AliasHead, RecordOutcome, RolloutRecord } from "./record.js";
 import { type BeginRequest, LedgerSession, recordTarget } from "./session.js";
 
@@ -98,12 +99,23 @@ describe("LedgerSession.begin", () => {
     expect(head()).toBeUndefined();
   });
 
-  test.each<[string, LedgerFault]>([["lock", "lost-412"]])(
-    "the %s's create applied with its reply lost (%s): recognized as our own write",
+  test.each<[string, LedgerFault]>([
+    ["lock", "lost-412"],
+    ["lock", "lost"],
+    ["record", "lost-412"],
+    ["record", "lost"],
+    ["record", "412"],
+  ])(
+    "the %s's create answering %s once (a lost reply, or a 412 from nowhere): the write is ours",
     async (what, fault) => {
       const { begin, store, record, head } = setup();
       const folder = what === "lock" ? "/aliases/" : "/records/";
-      store.failWhen = (call) => (call.op === "create" && call.key.includes(folder) ? fault : undefined);
+      let faulted = false;
+      store.failWhen = (call) => {
+        if (faulted || call.op !== "create" || !call.key.includes(folder)) return undefined;
+        faulted = true;
+        return fault;
+      };
       const session = await begin();
       expect(head()?.holder?.id).toBe("r-1");
       expect(record()?.id).toBe("r-1");
@@ -114,6 +126,22 @@ describe("LedgerSession.begin", () => {
       expect(head()?.holder).toBeNull();
     },
   );
+
+  test("a take-over whose reply was lost still closes the dead roll-out's record, and says so", async () => {
+    const { begin, store, record, head, clock, warnings } = setup();
+    await begin("r-0"); // its runner dies: no end
+    clock.time += LEASE_MS;
+    let faulted = false;
+    store.failWhen = (call) => {
+      if (faulted || call.op !== "replace" || !call.key.includes("/aliases/")) return undefined;
+      faulted = true;
+      return "lost-412";
+    };
+    await begin("r-1");
+    expect(head()?.holder?.id).toBe("r-1");
+    expect(record("r-0")?.outcome).toMatchObject({ outcome: "abandoned" });
+    expect(warnings).toEqual([expect.stringContaining("Took over the lock of fn:live from roll-out r-0")]);
+  });
 
   test("the record cannot be created: the lock just taken is freed again", async () => {
     const { begin, store, head, record } = setup();

@@ -13,6 +13,7 @@ import type { ResultEvent, StampedEvent } from "../events.js";
 import { executionOutcome } from "./intent.js";
 import { type AliasKey, aliasKeyOf, describeLocation, type LedgerAccess, recordKey } from "./location.js";
 import { acquire, type HeldHead, LEASE_MS, rewriteHead } from "./lock.js";
+import { createOwn, ownWrite } from "./own-write.js";
 import {
   entryOf,
   type Holder,
@@ -125,7 +126,8 @@ export class LedgerSession {
         session.heads.push(held);
         if (held.tookOverFrom) await session.abandon(held.tookOverFrom, context);
       }
-      session.etag = await access.store.create(
+      session.etag = await createOwn(
+        access.store,
         access.location.bucket,
         session.key,
         serialize(record),
@@ -234,7 +236,10 @@ export class LedgerSession {
       for (let attempt = 0; attempt < 5; attempt++) {
         const body = serialize(this.record);
         try {
-          this.etag = await store.replace(location.bucket, this.key, body, this.etag);
+          const expected = this.etag;
+          this.etag = await ownWrite(store, location.bucket, this.key, body, () =>
+            store.replace(location.bucket, this.key, body, expected),
+          );
           this.failure = undefined;
           return;
         } catch (error) {
