@@ -59,14 +59,20 @@ export class FakeLedgerStore implements LedgerStore {
   private etags = 0;
   private outageUntil = Number.NEGATIVE_INFINITY;
 
+  /**
+   * `delay` is how slow calls wait (default: real time). `failMs` is how long a call that fails with a
+   * 503 takes before it throws, through `delay` (the adapter's retries; default 0).
+   */
   constructor(
     private readonly clock: Clock,
-    options: { buckets?: string[]; delay?: (ms: number) => Promise<void> } = {},
+    options: { buckets?: string[]; delay?: (ms: number) => Promise<void>; failMs?: number } = {},
   ) {
     this.buckets = new Set(options.buckets ?? ["ledger"]);
     this.delay = options.delay ?? realDelay;
+    this.failMs = options.failMs ?? 0;
   }
   private readonly delay: (ms: number) => Promise<void>;
+  private readonly failMs: number;
 
   /** Every call fails (503) for `ms` of clock time from now. */
   startOutage(ms: number): void {
@@ -139,6 +145,7 @@ export class FakeLedgerStore implements LedgerStore {
     if (typeof fault === "object" && "outageMs" in fault) this.startOutage(fault.outageMs);
     if (this.down || fault === "unavailable") {
       entry.outcome = "unavailable";
+      if (this.failMs > 0) await this.delay(this.failMs);
       throw new AwsError(`${opName(op)} on ${resource} failed: ServiceUnavailable (HTTP 503).`, {
         code: "ServiceUnavailable",
         status: 503,

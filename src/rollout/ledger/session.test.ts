@@ -12,6 +12,7 @@ const target = recordTarget({ aliasArn: ARN, version: "1" }, { newVersion: "2" }
 const HEAD = headKey({ bucket: "ledger", prefix: "rollouts/" }, target);
 const PROMOTED: RecordOutcome = { outcome: "promoted", exitCode: 0, reason: null, hint: null };
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 function setup() {
   const clock = new FakeClock();
@@ -216,6 +217,26 @@ describe("LedgerSession: notes, and end within its timeout", () => {
     // It waited out the outage, with bounded back-off, and no longer than needed.
     expect(clock.now() - started).toBeGreaterThanOrEqual(45_000);
     expect(clock.now() - started).toBeLessThan(45_000 + 16_001);
+  });
+
+  test("writes queued while S3 fails slowly: end gives up about its timeout after it began, not one wait per write", async () => {
+    const clock = new FakeClock();
+    // Each failing call takes 3 s of the clock (the adapter's retries): here, time only moves through the ledger.
+    const store = new FakeLedgerStore(clock, { delay: (ms) => clock.sleep(ms), failMs: 3_000 });
+    const access = { store, location: { bucket: "ledger", prefix: "rollouts/" }, actor: { name: "ci" } };
+    const session = await LedgerSession.begin(
+      access,
+      { id: "r-1", kind: "rollout", name: "fn", engine: "local", plan: "p", gates: [], targets: [target] },
+      { clock, isSplit: async () => false, warn: () => {} },
+    );
+    store.startOutage(HOUR);
+    for (const weight of [10, 20, 30, 40, 50, 60, 70, 80, 90]) session.note(shift(clock.now(), weight));
+    const started = clock.now();
+    const missing = await session.end(PROMOTED, new Map([[ARN, "promoted"]]), 10_000);
+    expect(missing).toContain("could not be saved");
+    // The timeout, plus the write under way when it ran out and one attempt at freeing the lock (each
+    // a PutObject and the read-back that looks for it): not one attempt per write queued meanwhile.
+    expect(clock.now() - started).toBeLessThanOrEqual(10_000 + 2 * 2 * 3_000);
   });
 
   test("an outage longer than the timeout: end gives up at the timeout and says what the record may miss", async () => {

@@ -59,6 +59,8 @@ export class LedgerSession {
   private dirty = false;
   /** The last write that failed, kept until a later one succeeds. */
   private failure: string | undefined;
+  /** Set by `end`: past it, while writes fail, the writes still queued are not tried. */
+  private deadline: number | undefined;
   private renewedAt: number;
 
   private constructor(
@@ -176,6 +178,7 @@ export class LedgerSession {
     for (const target of this.record.targets) target.state = states.get(target.aliasArn) ?? target.state;
     this.dirty = true;
     const deadline = this.clock.now() + timeoutMs;
+    this.deadline = deadline;
     for (let attempt = 0; ; attempt++) {
       this.flush();
       await this.queue;
@@ -230,6 +233,9 @@ export class LedgerSession {
 
   private async write(): Promise<void> {
     if (!this.dirty) return;
+    // Each failing write can take the adapter's whole retry budget: past end's deadline, the writes
+    // still queued from the run would hold the result back one budget each. The result says instead.
+    if (this.failure && this.deadline !== undefined && this.clock.now() > this.deadline) return;
     const { store, location } = this.access;
     this.dirty = false;
     try {
