@@ -234,7 +234,8 @@ async function main() {
 
     /** Median, and the middle half of the runs in brackets: how much the machine moved under us. */
     const spread = (values: number[], digits: number, unit = "") => {
-      const f = (value: number) => `${value.toFixed(digits)}${unit}`;
+      // A median of differences can round to "-0".
+      const f = (value: number) => `${value.toFixed(digits).replace(/^-(0\.?0*)$/, "$1")}${unit}`;
       return `${f(median(values))} (${f(quantile(values, 0.25))}–${f(quantile(values, 0.75))})`;
     };
     const wall = (runs: Timed[]) =>
