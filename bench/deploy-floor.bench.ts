@@ -3,7 +3,10 @@
  * can make, in one run, against one moto behind a request-counting proxy.
  *  A  `lambda-rollout deploy --strategy AllAtOnce` through bin/lambda-rollout.js, a fresh package each run;
  *  B  bench/bare-sdk-deploy.mjs: PutObject, UpdateFunctionCode, PublishVersion, UpdateAlias, nothing else.
- * Both start a fresh Node process per deploy. Runs are paired (A and B back to back, the order
+ * And, for issue 19, the same deploy through the library (bench/library-deploy.mjs) with the roll-out
+ * ledger (L+) and without it (L−), everything else equal: requests are counted by service (Lambda
+ * control plane, S3 for the artifact, S3 for the ledger), and the Lambda count must not differ.
+ * All start a fresh Node process per deploy. Runs are paired (A and B back to back, the order
  * alternating) and reported as medians; the A/B ratio is the median of the per-pair ratios, so load
  * that comes and goes during the run hits both sides of a pair alike. Also times `lambda-rollout --help`
  * (start-up) next to `node -e 0` (Node's own start-up).
@@ -18,7 +21,15 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { aliasOf, createTarget, packageBytes } from "../test/support/lambda-fixtures.js";
 import { startMoto } from "../test/support/moto.js";
-import { countingProxy, median, quantile, readResults, replaceBlock, writeResults } from "./support.js";
+import {
+  countingProxy,
+  median,
+  quantile,
+  readResults,
+  replaceBlock,
+  type SeenRequest,
+  writeResults,
+} from "./support.js";
 
 // The SDK's "Node 22 from 2027" notice, from the fixtures' clients in this process (the CLI silences it too).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -31,6 +42,7 @@ const LABEL = option("--label") ?? "latest";
 const ROOT = join(import.meta.dirname, "..");
 const BIN = join(ROOT, "bin/lambda-rollout.js");
 const BARE = join(ROOT, "bench/bare-sdk-deploy.mjs");
+const LIBRARY = join(ROOT, "bench/library-deploy.mjs");
 const CPU_TIME = pathToFileURL(join(ROOT, "bench/cpu-time.mjs")).href;
 const CLI_BUNDLE = join(ROOT, "dist/cli.mjs");
 const SECTION = "## Deploy floor: lambda-rollout vs the bare SDK (issue 10)";
@@ -42,6 +54,15 @@ interface Timed {
   /** CPU time of the process (user + system), from bench/cpu-time.mjs. */
   cpuMs: number;
   operations: string[];
+  requests: SeenRequest[];
+}
+
+/** Requests of one deploy by where they go: Lambda's control plane, S3 for the artifact, S3 for the ledger. */
+function byService(requests: SeenRequest[]) {
+  const lambda = requests.filter((r) => r.service === "lambda" && r.operation !== "Invoke");
+  const artifact = requests.filter((r) => r.service === "s3" && !r.ledger);
+  const ledger = requests.filter((r) => r.service === "s3" && r.ledger);
+  return { lambda, artifact, ledger };
 }
 
 /** `GetFunction ×2, PutObject, …` in order of first appearance. */
@@ -119,13 +140,15 @@ async function main() {
     });
     const ms = performance.now() - start;
     const cpuMs = Number((await readFile(cpuFile, "utf8")).trim());
-    return { ms, cpuMs, operations: proxy.take() };
+    const requests = proxy.takeRequests();
+    return { ms, cpuMs, operations: requests.map((r) => r.operation), requests };
   };
   const dirs = [scratch];
   try {
     const a = await createTarget(moto, "floor-a");
     const b = await createTarget(moto, "floor-b");
-    dirs.push(a.dir, b.dir);
+    const c = await createTarget(moto, "floor-c");
+    dirs.push(a.dir, b.dir, c.dir);
     const deployA = async (zip: string) => {
       const before = (await aliasOf(moto, a.name)).version;
       const result = await timed([
@@ -147,7 +170,26 @@ async function main() {
       return result;
     };
 
+    /** L+ and L−: the library's deploy of `c` with and without the ledger, the alias checked after. */
+    const deployC = async (zip: string, ledger: boolean) => {
+      const before = (await aliasOf(moto, c.name)).version;
+      const result = await timed([LIBRARY, c.name, zip, c.bucket, ...(ledger ? [] : ["--no-ledger"])]);
+      const after = await aliasOf(moto, c.name);
+      if (after.version === before || Object.keys(after.weights).length > 0) {
+        throw new Error(
+          `L${ledger ? "+" : "−"} did not move the alias: ${before} → ${JSON.stringify(after)}`,
+        );
+      }
+      const { ledger: ledgerRequests } = byService(result.requests);
+      if (ledger === (ledgerRequests.length === 0)) {
+        throw new Error(`L${ledger ? "+" : "−"} made ${ledgerRequests.length} ledger requests`);
+      }
+      return result;
+    };
+
     const A: Timed[] = [];
+    const withLedger: Timed[] = [];
+    const withoutLedger: Timed[] = [];
     const B: Timed[] = [];
     const help: Timed[] = [];
     const node: Timed[] = [];
@@ -167,6 +209,18 @@ async function main() {
           A.push(pair[0] as Timed);
           B.push(pair[1] as Timed);
         }
+        const zipOn = join(c.dir, `on-${i}.zip`);
+        const zipOff = join(c.dir, `off-${i}.zip`);
+        await writeFile(zipOn, packageBytes(`floor-c-on-${i}`));
+        await writeFile(zipOff, packageBytes(`floor-c-off-${i}`));
+        const ledgerPair =
+          i % 2 === 0
+            ? [await deployC(zipOn, true), await deployC(zipOff, false)]
+            : [await deployC(zipOff, false), await deployC(zipOn, true)].reverse();
+        if (i >= 0) {
+          withLedger.push(ledgerPair[0] as Timed);
+          withoutLedger.push(ledgerPair[1] as Timed);
+        }
       }
       if (i < STARTS) {
         const started = [await timed([BIN, "--help"]), await timed(["-e", "0"])];
@@ -180,7 +234,8 @@ async function main() {
 
     /** Median, and the middle half of the runs in brackets: how much the machine moved under us. */
     const spread = (values: number[], digits: number, unit = "") => {
-      const f = (value: number) => `${value.toFixed(digits)}${unit}`;
+      // A median of differences can round to "-0".
+      const f = (value: number) => `${value.toFixed(digits).replace(/^-(0\.?0*)$/, "$1")}${unit}`;
       return `${f(median(values))} (${f(quantile(values, 0.25))}–${f(quantile(values, 0.75))})`;
     };
     const wall = (runs: Timed[]) =>
@@ -202,6 +257,31 @@ async function main() {
       );
     const requestsA = median(A.map((r) => r.operations.length));
     const common = commonSequence(A);
+    // The claim of issue 19, checked on every pair: the ledger adds S3 requests only.
+    const lambdaOps = (r: Timed) => byService(r.requests).lambda.map((q) => q.operation);
+    for (const [index, on] of withLedger.entries()) {
+      const off = withoutLedger[index] as Timed;
+      if (lambdaOps(on).join(",") !== lambdaOps(off).join(","))
+        throw new Error(
+          `Lambda requests differ with the ledger: ${lambdaOps(on).join(", ")} vs ${lambdaOps(off).join(", ")}`,
+        );
+    }
+    const count = (runs: Timed[], part: keyof ReturnType<typeof byService>) =>
+      median(runs.map((r) => byService(r.requests)[part].length));
+    const serviceRow = (label: string, runs: Timed[]) =>
+      `| ${label} | ${count(runs, "lambda")} | ${count(runs, "artifact")} | ${count(runs, "ledger")} | ${median(runs.map((r) => r.requests.length))} |`;
+    const ledgerOnly = (r: Timed) => ({
+      ...r,
+      operations: byService(r.requests).ledger.map((q) => q.operation),
+    });
+    const lambdaOnly = (r: Timed) => ({ ...r, operations: lambdaOps(r) });
+    const ledgerSequence = commonSequence(withLedger.map(ledgerOnly));
+    const lambdaSequence = commonSequence([...withLedger, ...withoutLedger].map(lambdaOnly));
+    const ledgerCost = spread(
+      withLedger.map((r, i) => r.ms - (withoutLedger[i] as Timed).ms),
+      0,
+      " ms",
+    );
     const date = new Date().toISOString().slice(0, 10);
     const block = [
       `### ${LABEL}`,
@@ -216,7 +296,18 @@ async function main() {
       `| \`lambda-rollout --help\` (start-up) | ${wall(help)} | ${cpu(help)} | |`,
       `| \`node -e 0\` (Node's own start-up) | ${wall(node)} | ${cpu(node)} | |`,
       "",
-      `Requests of A: **${requestsA}** (target ≤ 7): ${listOperations(common.operations)} (this sequence in ${common.runs} of ${RUNS} runs).`,
+      `Requests of A: **${requestsA}**: ${listOperations(common.operations)} (this sequence in ${common.runs} of ${RUNS} runs). Issue 10's target (≤ 7) counts the requests before the ledger: A makes ${count(A, "lambda") + count(A, "artifact")} besides the ledger's ${count(A, "ledger")}.`,
+      "",
+      "With and without the roll-out ledger (issue 19): the same all-at-once deploy through the library, `bench/library-deploy.mjs`, with the ledger in the artifact bucket (L+) and without one (L−), paired and alternating like A and B. Requests per deploy, by where they go (medians):",
+      "",
+      "| deploy | Lambda control plane | S3: artifact | S3: ledger | all |",
+      "|---|---:|---:|---:|---:|",
+      serviceRow("**A** `lambda-rollout deploy --strategy AllAtOnce` (the ledger by default)", A),
+      serviceRow("**L+** library deploy, with the ledger", withLedger),
+      serviceRow("**L−** library deploy, no ledger", withoutLedger),
+      serviceRow("**B** bare SDK script", B),
+      "",
+      `Lambda control-plane requests of L+ and L−: **the same in all ${RUNS} pairs** (${listOperations(lambdaSequence.operations)}; checked pair by pair, the run fails otherwise). The ledger's requests: ${listOperations(ledgerSequence.operations)} (this sequence in ${ledgerSequence.runs} of ${RUNS} runs). Wall time: L+ ${wall(withLedger)}, L− ${wall(withoutLedger)}; per pair, L+ − L− = ${ledgerCost}.`,
       "",
     ].join("\n");
     process.stdout.write(`${block}\n`);
@@ -239,6 +330,9 @@ const INTRO = [
   "  each run (hash, upload, checks, publish, alias), as a user runs it.",
   "- **B**: `bench/bare-sdk-deploy.mjs`, only PutObject, UpdateFunctionCode, PublishVersion and",
   "  UpdateAlias with `@aws-sdk/client-s3` and `client-lambda` loaded from `node_modules` (not bundled).",
+  "- **L+ / L−** (issue 19): `bench/library-deploy.mjs`, the library's `deployFromInputs` (what the CLI",
+  "  runs) with the roll-out ledger in the artifact bucket, and with no ledger store (no lock, no record).",
+  "  Requests are split by service: Lambda's control plane, S3 for the artifact, S3 for the ledger.",
   "- Each deploy is a fresh Node process; A and B run back to back against one moto, the order",
   "  alternating, and a loopback proxy in front of moto names every request. Wall time is from spawn to",
   "  exit. CPU time is user + system of the process, all threads (bench/cpu-time.mjs), so it can",

@@ -3,26 +3,41 @@ import { execFileSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { createServer, request } from "node:http";
 import { join } from "node:path";
-import { attribute } from "../test/support/aws-requests.js";
+import { type Attribution, attribute } from "../test/support/aws-requests.js";
+
+/** One request the proxy saw: its operation, its service, and whether it was for a ledger object. */
+export interface SeenRequest {
+  operation: string;
+  service: Attribution["service"];
+  ledger: boolean;
+}
 
 export interface CountingProxy {
   endpoint: string;
   /** The AWS operations seen since the last call (e.g. `PutObject`, `UpdateAlias`), in order. */
   take(): string[];
+  /** The same, with each request's service and whether it was the ledger's. */
+  takeRequests(): SeenRequest[];
   close(): Promise<void>;
 }
 
 /** Forwards to moto and names each request's operation, so contenders are measured on the same wire. */
 export async function countingProxy(target: string): Promise<CountingProxy> {
   const upstream = new URL(target);
-  let seen: string[] = [];
+  let seen: SeenRequest[] = [];
   const server = createServer((incoming, outgoing) => {
     const chunks: Buffer[] = [];
     incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
     incoming.on("end", () => {
       const body = Buffer.concat(chunks);
       const url = incoming.url ?? "/";
-      seen.push(attribute(incoming.method ?? "GET", url, incoming.headers, body.toString("utf8")).operation);
+      const { operation, service, ledger } = attribute(
+        incoming.method ?? "GET",
+        url,
+        incoming.headers,
+        body.toString("utf8"),
+      );
+      seen.push({ operation, service, ledger: ledger !== undefined });
       const forward = request(
         {
           host: upstream.hostname,
@@ -40,16 +55,18 @@ export async function countingProxy(target: string): Promise<CountingProxy> {
       forward.end(body);
     });
   });
+  const takeRequests = () => {
+    const requests = seen;
+    seen = [];
+    return requests;
+  };
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    take() {
-      const operations = seen;
-      seen = [];
-      return operations;
-    },
+    takeRequests,
+    take: () => takeRequests().map((request) => request.operation),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

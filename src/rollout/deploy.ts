@@ -34,7 +34,13 @@ import { type EventSink, failedResult, guardSink, type ResultEvent, type Rollout
 import { intentOf } from "./ledger/intent.js";
 import type { LedgerAccess } from "./ledger/location.js";
 import { gateSummary } from "./ledger/record.js";
-import { endSession, LedgerSession, NO_LEDGER_WARNING, recordTarget } from "./ledger/session.js";
+import {
+  endSession,
+  LedgerSession,
+  ledgerLeftBy,
+  NO_LEDGER_WARNING,
+  recordTarget,
+} from "./ledger/session.js";
 import { assertCredentialsOutlive, type WorstCase, worstCaseDuration } from "./lifetime.js";
 import { compareWithLive, pinBaseline, recordOf } from "./live.js";
 import {
@@ -473,14 +479,16 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     return finish(await settle(result, next));
   } catch (caught) {
     const error = signal?.aborted ? interrupted() : caught;
-    return finish(
-      failedResult(
+    const left = ledgerLeftBy(caught);
+    return finish({
+      ...failedResult(
         { ...base, fromVersion, toVersion },
         changed
           ? foundAfterChanges(error, `after ${changed}; the alias was not moved to a new version`)
           : error,
       ),
-    );
+      ...(left ? { ledger: left } : {}),
+    });
   }
 }
 

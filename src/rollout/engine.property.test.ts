@@ -1,11 +1,15 @@
 /**
  * The promise, stated once and checked against generated adversity: random plans, random gate
  * verdicts, random port failures (failed calls, writes applied but unanswered, reads failing, errors
- * no retry can fix) and aborts at random moments. Whatever happens, the alias ends 100% on one
- * version and the result says which; a shrunk counterexample is the minimal story that breaks it.
+ * no retry can fix), aborts at random moments, and a ledger that answers 412 from nowhere, loses the
+ * replies of writes it applied, and goes down for a while. Whatever happens, the alias ends 100% on one
+ * version and the result says which; whenever the ledger is reachable at the end, the record's outcome
+ * is the result line's and the alias's lock is free. A shrunk counterexample is the minimal story that
+ * breaks it.
  */
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
+import { FakeLedgerStore, type LedgerFault } from "../../test/support/fake-ledger.js";
 import { FakeAlarms, FakeArtifacts, FakeClock, FakeLambda } from "../../test/support/fakes.js";
 import { AwsError } from "../errors.js";
 import type { GateVerdict, HealthGate, VerdictStatus } from "../health/gate.js";
@@ -27,9 +31,13 @@ import type {
 import { approve } from "./approval.js";
 import { deploy } from "./deploy.js";
 import type { ResultEvent } from "./events.js";
+import type { AliasHead, RolloutRecord } from "./ledger/record.js";
 import { resolveSplit } from "./manage.js";
 
 type Fault = "none" | "transient" | "lost" | "permanent" | "abort";
+
+/** What a ledger write (PutObject) answers: 412 from nowhere, or applied with its reply lost. */
+type LedgerWriteFault = "none" | "412" | "lost" | "lost-412";
 
 interface Scenario {
   plan: Plan;
@@ -45,6 +53,11 @@ interface Scenario {
   operator: { atCheck: number; action: "promote" | "rollback" } | undefined;
   /** Manual approval (plans with a step), given by `approve` at the n-th check of the wait, if set. */
   approval: { timeoutMs: number; approveAtCheck: number | undefined } | undefined;
+  /** The n-th ledger call's fault (writes only; calls past the end succeed), and an outage from the n-th call. */
+  ledger: {
+    faults: LedgerWriteFault[];
+    outage: { atCall: number; durationMs: number } | undefined;
+  };
 }
 
 const MINUTE = 60_000;
@@ -71,6 +84,13 @@ const faultArb: fc.Arbitrary<Fault> = fc.oneof(
   { weight: 3, arbitrary: fc.constant<Fault>("lost") },
   { weight: 3, arbitrary: fc.constant<Fault>("permanent") },
   { weight: 1, arbitrary: fc.constant<Fault>("abort") },
+);
+
+const ledgerFaultArb: fc.Arbitrary<LedgerWriteFault> = fc.oneof(
+  { weight: 20, arbitrary: fc.constant<LedgerWriteFault>("none") },
+  { weight: 2, arbitrary: fc.constant<LedgerWriteFault>("412") },
+  { weight: 2, arbitrary: fc.constant<LedgerWriteFault>("lost") },
+  { weight: 2, arbitrary: fc.constant<LedgerWriteFault>("lost-412") },
 );
 
 const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
@@ -102,6 +122,17 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
     }),
     { nil: undefined },
   ),
+  ledger: fc.record({
+    faults: fc.array(ledgerFaultArb, { maxLength: 40, size: "max" }),
+    // From a blip to longer than the restore timeout (2 min): begin, bakes, the rollback or the end.
+    outage: fc.option(
+      fc.record({
+        atCall: fc.integer({ min: 0, max: 30 }),
+        durationMs: fc.constantFrom(5_000, 30_000, 90_000, 5 * MINUTE, 60 * MINUTE),
+      }),
+      { nil: undefined },
+    ),
+  }),
 });
 
 const WRITES = new Set(["updateAlias", "publishVersion", "updateFunctionCode"]);
@@ -205,6 +236,13 @@ async function play(scenario: Scenario) {
       return { gate: "scripted", status, detail: `check ${index}: ${status}` };
     },
   };
+  const ledger = new FakeLedgerStore(clock);
+  ledger.failWhen = (call): LedgerFault | undefined => {
+    const { outage } = scenario.ledger;
+    if (call.n === outage?.atCall) return { outageMs: outage.durationMs };
+    const fault = scenario.ledger.faults[call.n] ?? "none";
+    return fault !== "none" && call.op !== "get" ? fault : undefined;
+  };
   const result = await deploy(
     {
       functionName: "fn",
@@ -226,9 +264,49 @@ async function play(scenario: Scenario) {
       clock,
       signal: controller.signal,
       gates: [scripted],
+      ledger: { store: ledger, location: LEDGER, actor: { name: "ci" } },
+      rolloutId: "r-1",
     },
   );
-  return { lambda, result, operatorActed };
+  return { lambda, result, operatorActed, ledger };
+}
+
+/** How the ledger's part of a run ended, coarsely, to check the generator reaches each way. */
+function ledgerEnding(ledger: FakeLedgerStore, result: ResultEvent): string {
+  const faulted = ledger.calls.some((c) => c.outcome !== "ok" && c.outcome !== "unavailable");
+  if (!result.ledger) return ledger.down ? "not begun, ledger down" : "not begun";
+  if (result.ledger.incomplete) return "incomplete, ledger down";
+  return faulted ? "recorded through 412s and lost replies" : "recorded";
+}
+
+const LEDGER = { bucket: "ledger", prefix: "rollouts/" };
+
+/**
+ * The ledger's part of the promise. Whenever it is reachable at the end (no outage at the moment the
+ * result came), the record's outcome is the result line's and the lock is free; when it is not, the
+ * result says what the record may miss. It never holds the alias for a run that is over.
+ */
+function checkLedger(ledger: FakeLedgerStore, result: ResultEvent): void {
+  const record = ledger.read<RolloutRecord>("ledger", "rollouts/records/123456789012/us-east-1/fn/r-1.json");
+  const head = ledger.read<AliasHead>("ledger", "rollouts/aliases/123456789012/us-east-1/fn/live.json");
+  const reachable = !ledger.down;
+  const story = () => `${result.outcome}/${result.exitCode}: ${result.reason} (${result.ledger?.incomplete})`;
+  if (result.ledger) {
+    // A record was begun: it is this run's.
+    expect(result.ledger.id).toBe("r-1");
+    if (reachable || result.ledger.incomplete === undefined) {
+      expect(result.ledger.incomplete, story()).toBeUndefined();
+      expect(record?.outcome, story()).toMatchObject({ outcome: result.outcome, exitCode: result.exitCode });
+      expect(record?.endedAt).not.toBeNull();
+      expect(head?.holder, story()).toBeNull();
+    } else {
+      expect(result.ledger.incomplete).toMatch(/could not be saved|could not be freed/);
+    }
+  } else if (reachable) {
+    // No record was begun (the run failed before it, or the ledger did): no lock left behind.
+    expect(head?.holder ?? null, story()).toBeNull();
+    expect(record?.outcome ?? null, story()).toBeNull();
+  }
 }
 
 /** The invariant: a whole alias, and a result that says truthfully which version it serves. */
@@ -279,15 +357,18 @@ function checkPromise(lambda: FakeLambda, result: ResultEvent, scenario: Scenari
 }
 
 describe("the alias always ends whole, and the result says which version", () => {
-  test("over generated plans, verdicts, port failures and aborts", async () => {
+  test("over generated plans, verdicts, port failures, aborts and ledger faults", async () => {
     const seen = new Map<string, number>();
     const approvals = new Set<string>();
+    const ledgerEndings = new Set<string>();
     const isApproval = (call: { op: string; args: unknown[] }) =>
       call.op === "updateAlias" && String(call.args[2]).includes("; approved at ");
     await fc.assert(
       fc.asyncProperty(scenarioArb, async (scenario) => {
-        const { lambda, result, operatorActed } = await play(scenario);
+        const { lambda, result, operatorActed, ledger } = await play(scenario);
         checkPromise(lambda, result, scenario);
+        checkLedger(ledger, result);
+        ledgerEndings.add(ledgerEnding(ledger, result));
         const byOperator = /^(promoted|rolled back) by an operator/.test(result.reason ?? "");
         // Only an operator's action is ever reported as one.
         if (byOperator) expect(operatorActed).toBe(true);
@@ -309,6 +390,13 @@ describe("the alias always ends whole, and the result says which version", () =>
       "rolled_back/1/operator",
     ]);
     expect([...approvals].sort()).toEqual(["approved", "timed out"]);
+    expect([...ledgerEndings].sort()).toEqual([
+      "incomplete, ledger down",
+      "not begun",
+      "not begun, ledger down",
+      "recorded",
+      "recorded through 412s and lost replies",
+    ]);
   });
 
   // Shrunk by this property from the engine before issue 9: the first UpdateAlias landed, its reply was
@@ -324,9 +412,40 @@ describe("the alias always ends whole, and the result says which version", () =>
       finalBake: false,
       operator: undefined,
       approval: undefined,
+      ledger: { faults: [], outage: undefined },
     };
     const { lambda, result } = await play(scenario);
     checkPromise(lambda, result, scenario);
     expect(result).toMatchObject({ outcome: "failed", exitCode: 4 });
+  });
+
+  // Shrunk by this property from the ledger as first merged: a record write (or the lock's release) landed
+  // with its reply lost; the session kept the old failure, waited out the restore timeout and said the
+  // record might lack its outcome, or said the lock could not be freed when it had been.
+  test("regression: a ledger write applied with its reply lost", async () => {
+    const scenario: Scenario = {
+      plan: {
+        strategy: "custom",
+        steps: [
+          { weight: 30, bakeMs: MINUTE },
+          { weight: 61, bakeMs: MINUTE },
+        ],
+        finalBakeMs: 0,
+      },
+      aliasOnLatest: false,
+      verdicts: [],
+      faults: [],
+      abortAtCheck: undefined,
+      inconclusive: { outcome: "pass", maxExtensionMs: 0 },
+      finalBake: false,
+      operator: undefined,
+      approval: undefined,
+      ledger: { faults: ["none", "none", "none", "none", "none", "none", "none", "lost"], outage: undefined },
+    };
+    const { lambda, result, ledger } = await play(scenario);
+    checkPromise(lambda, result, scenario);
+    checkLedger(ledger, result);
+    expect(result).toMatchObject({ outcome: "promoted", exitCode: 0 });
+    expect(ledger.calls.map((c) => c.outcome)).toContain("applied, lost");
   });
 });

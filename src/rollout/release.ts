@@ -27,7 +27,13 @@ import { DEFAULT_RESTORE_TIMEOUT_MS } from "./engine.js";
 import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "./events.js";
 import type { LedgerAccess } from "./ledger/location.js";
 import { gateSummary, type RecordTarget } from "./ledger/record.js";
-import { endSession, LedgerSession, NO_LEDGER_WARNING, recordTarget } from "./ledger/session.js";
+import {
+  endSession,
+  LedgerSession,
+  ledgerLeftBy,
+  NO_LEDGER_WARNING,
+  recordTarget,
+} from "./ledger/session.js";
 import { assertCredentialsOutlive, type WorstCase } from "./lifetime.js";
 import { allSettledOrThrow, runWave, type WaveMember } from "./lockstep.js";
 import { liveDescription, newReleaseId, parseReplaced } from "./progress.js";
@@ -118,6 +124,8 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
     error?: RolloutError,
     reason?: string,
     dryRun?: true,
+    /** What a failed start left in the ledger (locks it could not free). */
+    left?: ResultEvent["ledger"],
   ): Promise<ReleaseResultEvent> => {
     const functions = checked.map(
       (item): ReleaseFunctionResult => ({
@@ -150,6 +158,7 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       exitCode,
       release: { id: releaseId, name: request.name, functions },
       ...(dryRun ? { dryRun } : {}),
+      ...(left ? { ledger: left } : {}),
     };
     const final = session
       ? ((await endSession(session, result, {
@@ -352,8 +361,17 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       signal?.aborted && !(caught instanceof GateFailedError)
         ? new InterruptedError(`Interrupted (${String(signal.reason ?? "signal")}): ${messageOf(caught)}`)
         : toRolloutError(caught);
-    if (!changed)
-      return finish(cause instanceof InterruptedError ? "rolled_back" : "failed", cause.exitCode, cause);
+    if (!changed) {
+      const left = ledgerLeftBy(caught);
+      return finish(
+        cause instanceof InterruptedError ? "rolled_back" : "failed",
+        cause.exitCode,
+        cause,
+        undefined,
+        undefined,
+        left,
+      );
+    }
     const failure = await restoreAll(checked, cause, {
       clock,
       emitFor,

@@ -1,8 +1,10 @@
 /**
  * Fault-injection suite (issue 9): seeded deploys through the real CLI while a proxy in front of moto
- * throttles, fails, resets, drops replies, delays and blacks out AWS. After each run an independent
- * client checks the promise: the alias is whole, on the version the result names, and the exit code and
- * result line agree.
+ * throttles, fails, resets, drops replies, delays and blacks out AWS, the roll-out ledger's objects
+ * included (412s, lost replies, outages of the ledger alone: issue 19). After each run an independent
+ * client checks the promise: the alias is whole, on the version the result names, the exit code and
+ * result line agree, and the ledger record says what the result says (or the result says what it may
+ * miss) with the lock free.
  *
  * Re-run one seed:   FAULT_SEED=<seed> FAULT_RUNS=1 npx vitest run test/fault/fault-injection.test.ts
  * Other knobs:       FAULT_RUNS (default 32), FAULT_CONCURRENCY (default 4),
@@ -14,11 +16,19 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { ListVersionsByFunctionCommand } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FAULT_KINDS, type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
-import { createTarget, setAlarm, startCli } from "../support/lambda-fixtures.js";
+import { clients, codeShaOf, createTarget, setAlarm, startCli } from "../support/lambda-fixtures.js";
 import { type Moto, startMoto } from "../support/moto.js";
-import { type AliasReader, awsCliReader, botocoreReader, violationsOf } from "./invariants.js";
+import {
+  type AliasReader,
+  awsCliReader,
+  botocoreReader,
+  type LedgerSnapshot,
+  ledgerViolations,
+  violationsOf,
+} from "./invariants.js";
 import { type RunSummary, renderReport } from "./report.js";
 import { type Scenario, scenarioFor } from "./scenarios.js";
 
@@ -113,6 +123,12 @@ async function runScenario(scenario: Scenario): Promise<RunSummary> {
     (alias) => violationsOf(record, alias, { previousVersion: "1", packageSha256 }),
     (error: Error) => [`the alias could not be read independently: ${error.message}`],
   );
+  violations.push(
+    ...(await readLedger(target, result, faults.ledgerAnsweredLast).then(
+      (ledger) => ledgerViolations(record, ledger),
+      (error: Error) => [`the ledger could not be read independently: ${error.message}`],
+    )),
+  );
   const checkMs = Date.now() - startedAt - durationMs;
   return {
     scenario,
@@ -124,6 +140,23 @@ async function runScenario(scenario: Scenario): Promise<RunSummary> {
     setupMs,
     checkMs,
     violations,
+  };
+}
+
+const headKeyOf = (name: string) => `rollouts/aliases/123456789012/us-east-1/${name}/live.json`;
+
+/** The record the result line names and the alias's head, read by the independent client. */
+async function readLedger(
+  target: { name: string; bucket: string },
+  result: Record<string, unknown> | undefined,
+  reachableAtEnd: boolean,
+): Promise<LedgerSnapshot> {
+  const parse = (text: string | undefined) => (text === undefined ? undefined : JSON.parse(text));
+  const where = /^s3:\/\/([^/]+)\/(.+)$/.exec(String((result?.ledger as { record?: string })?.record ?? ""));
+  return {
+    record: where ? parse(await reader.readObject(where[1] as string, where[2] as string)) : undefined,
+    head: parse(await reader.readObject(target.bucket, headKeyOf(target.name))),
+    reachableAtEnd,
   };
 }
 
@@ -156,7 +189,8 @@ describe("fault injection through the real CLI", () => {
     // The suite proves something only if the faults really happened.
     if (RUNS >= 30) {
       const totals = proxy.totals();
-      for (const kind of FAULT_KINDS)
+      // A refusing ledger only stops a run before it starts (the test below).
+      for (const kind of FAULT_KINDS.filter((kind) => kind !== "ledger-refused"))
         expect(totals.total(kind), `${kind} faults injected`).toBeGreaterThan(0);
       expect(summaries.some((run) => run.outcome === "rolled_back")).toBe(true);
       expect(summaries.some((run) => run.outcome === "promoted")).toBe(true);
@@ -167,3 +201,96 @@ describe("fault injection through the real CLI", () => {
     expect(violating, "violations (re-run one with FAULT_SEED=<seed> FAULT_RUNS=1)").toEqual([]);
   }, 360_000); // 32 runs, 4 at a time, take about two minutes; the bound leaves room for a slow machine.
 });
+
+describe("a ledger unreachable before the start", () => {
+  const cases: [string, number, (target: { name: string; bucket: string }) => string[]][] = [
+    ["its bucket missing", 2, () => ["--ledger-bucket", "no-such-ledger-bucket"]],
+    [
+      "access to it denied",
+      2,
+      (target) => {
+        proxy.plan(target.name, { seed: 1, ledger: { refuse: true } });
+        return [];
+      },
+    ],
+    [
+      "S3 down for a minute",
+      4,
+      (target) => {
+        proxy.plan(target.name, {
+          seed: 1,
+          ledger: { outage: { atRequest: 1, durationMs: 60_000, mode: "reset" } },
+        });
+        return [];
+      },
+    ],
+  ];
+
+  test.each(cases)(
+    "%s: exit %i, and nothing changed in Lambda",
+    async (label, exitCode, breakIt) => {
+      const target = await createTarget(moto, `ledger-down-${cases.findIndex(([l]) => l === label)}`);
+      const before = await reader.read(target.name);
+      const extra = breakIt(target);
+      const run = await startCli(
+        moto,
+        [
+          "deploy",
+          ...["--function", target.name, "--alias", "live", "--zip", target.v2, "--bucket", target.bucket],
+          ...["--strategy", "AllAtOnce", "--json", ...extra],
+        ],
+        target.dir,
+        { AWS_ENDPOINT_URL: proxy.endpoint },
+      ).done;
+      proxy.clear(target.name);
+      const result = run.events.at(-1) as { outcome: string; exitCode: number; reason: string };
+      expect(run.code, run.stderr).toBe(exitCode);
+      expect(result).toMatchObject({ outcome: "failed", exitCode });
+      expect(result.reason).toMatch(/ledger|rollouts\//);
+      // Read straight from moto: the alias, its code, and no version published.
+      expect(await reader.read(target.name)).toEqual(before);
+      const versions = await clients(moto).lambda.send(
+        new ListVersionsByFunctionCommand({ FunctionName: target.name }),
+      );
+      expect(versions.Versions?.map((v) => v.Version)).toEqual(["$LATEST", "1"]);
+      expect(await codeShaOf(moto, target.name, "$LATEST")).toBe(before.codeSha256);
+      expect(await reader.readObject(target.bucket, headKeyOf(target.name))).toBeUndefined();
+    },
+    60_000,
+  );
+});
+
+test("the ledger down from just after the start: the roll-out goes on, and the result says what the record may miss", async () => {
+  const target = await createTarget(moto, "ledger-down-late");
+  // Request 1 reads the head (the live version's facts), 2-4 take the lock and create the record; from
+  // the 5th on, S3 answers nothing.
+  const faults = proxy.plan(target.name, {
+    seed: 1,
+    ledger: { outage: { atRequest: 5, durationMs: 120_000, mode: "503" } },
+  });
+  const run = await startCli(
+    moto,
+    [
+      "deploy",
+      ...["--function", target.name, "--alias", "live", "--zip", target.v2, "--bucket", target.bucket],
+      ...["--strategy", "AllAtOnce", "--restore-timeout", "3s", "--json"],
+    ],
+    target.dir,
+    { AWS_ENDPOINT_URL: proxy.endpoint },
+  ).done;
+  proxy.clear(target.name);
+  const result = run.events.at(-1) as Record<string, unknown> & { ledger: { incomplete?: string } };
+  expect(run.code, run.stderr).toBe(0);
+  expect(result).toMatchObject({ outcome: "promoted", toVersion: "2" });
+  expect(result.ledger.incomplete).toMatch(/record .* could not be saved .*; its lock could not be freed/);
+  const alias = await reader.read(target.name);
+  const record = { ...run, timedOut: false };
+  const packageSha256 = createHash("sha256")
+    .update(await readFile(target.v2))
+    .digest("base64");
+  expect(violationsOf(record, alias, { previousVersion: "1", packageSha256 })).toEqual([]);
+  const ledger = await readLedger(target, result, faults.ledgerAnsweredLast);
+  expect(ledger.record?.outcome).toBeNull();
+  expect(ledger.head?.holder).not.toBeNull();
+  expect(ledgerViolations(record, ledger)).toEqual([]);
+}, 60_000);

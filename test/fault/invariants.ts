@@ -2,7 +2,8 @@
  * The promise checked after every faulty run, from AWS state read by an independent client: botocore
  * (the AWS CLI v1's client library, in Python) or the AWS CLI itself, straight at moto, never through
  * the fault proxy. The alias ends whole, on the version the result names, and the exit code and the
- * result line tell the truth.
+ * result line tell the truth; the roll-out's ledger record says what the result line says, and the
+ * alias's lock is free, whenever the ledger could be written (else the result says what is missing).
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { join } from "node:path";
@@ -27,6 +28,8 @@ export interface RunRecord {
 
 export interface AliasReader {
   read(functionName: string, aliasName?: string): Promise<AliasSnapshot>;
+  /** An S3 object's text, or undefined when there is none. */
+  readObject(bucket: string, key: string): Promise<string | undefined>;
   stop(): Promise<void>;
 }
 
@@ -77,20 +80,27 @@ export function botocoreReader(moto: Moto): AliasReader {
       waiting.shift()?.(line);
     }
   });
-  return {
-    read(functionName, aliasName = "live") {
-      return new Promise((resolve, reject) => {
-        if (child.exitCode !== null) {
-          reject(new Error(`the botocore reader exited (${child.exitCode}): ${stderr}`));
-          return;
-        }
-        waiting.push((line) => {
-          const reply = JSON.parse(line) as RawAlias & { error?: string };
-          if (reply.error) reject(new Error(`reading ${functionName}:${aliasName}: ${reply.error}`));
-          else resolve(snapshotOf(reply));
-        });
-        child.stdin?.write(`${JSON.stringify({ function: functionName, alias: aliasName })}\n`);
+  const ask = <T>(request: object, what: string): Promise<T> =>
+    new Promise((resolve, reject) => {
+      if (child.exitCode !== null) {
+        reject(new Error(`the botocore reader exited (${child.exitCode}): ${stderr}`));
+        return;
+      }
+      waiting.push((line) => {
+        const reply = JSON.parse(line) as T & { error?: string };
+        if (reply.error) reject(new Error(`reading ${what}: ${reply.error}`));
+        else resolve(reply);
       });
+      child.stdin?.write(`${JSON.stringify(request)}\n`);
+    });
+  return {
+    async read(functionName, aliasName = "live") {
+      const request = { function: functionName, alias: aliasName };
+      return snapshotOf(await ask<RawAlias>(request, `${functionName}:${aliasName}`));
+    },
+    async readObject(bucket, key) {
+      const reply = await ask<{ body: string | null }>({ bucket, key }, `s3://${bucket}/${key}`);
+      return reply.body ?? undefined;
     },
     async stop() {
       if (child.exitCode !== null) return;
@@ -101,7 +111,7 @@ export function botocoreReader(moto: Moto): AliasReader {
   };
 }
 
-function awsCli(moto: Moto, args: string[]): Promise<unknown> {
+function awsCliText(moto: Moto, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       "aws",
@@ -109,11 +119,14 @@ function awsCli(moto: Moto, args: string[]): Promise<unknown> {
       { env: pythonEnv(), timeout: 60_000 },
       (error, stdout, stderr) => {
         if (error) reject(new Error(`aws ${args.join(" ")} failed: ${error.message}\n${stderr}`));
-        else resolve(JSON.parse(stdout));
+        else resolve(stdout);
       },
     );
   });
 }
+
+const awsCli = async (moto: Moto, args: string[]): Promise<unknown> =>
+  JSON.parse(await awsCliText(moto, args));
 
 /** The AWS CLI v1 itself, two commands per read (`FAULT_CHECK=aws-cli`): slower, same answers. */
 export function awsCliReader(moto: Moto): AliasReader {
@@ -139,6 +152,12 @@ export function awsCliReader(moto: Moto): AliasReader {
       const weights = alias.RoutingConfig?.AdditionalVersionWeights ?? {};
       return snapshotOf({ version, weights, codeSha256: config.CodeSha256 });
     },
+    async readObject(bucket, key) {
+      return await awsCliText(moto, ["s3", "cp", `s3://${bucket}/${key}`, "-"]).catch((error: Error) => {
+        if (/\(404\)|NoSuchKey|Not Found/.test(error.message)) return undefined;
+        throw error;
+      });
+    },
     stop: async () => {},
   };
 }
@@ -149,6 +168,51 @@ const EXIT_BY_OUTCOME: Record<string, readonly number[]> = {
   rolled_back: [1],
   failed: [2, 3, 4, 5],
 };
+
+/** What the ledger holds after a run, read by the independent client, and whether S3 answered its last request. */
+export interface LedgerSnapshot {
+  /** The record the result line names (`result.ledger.record`), parsed; undefined when absent or unnamed. */
+  record: { outcome: { outcome: string; exitCode: number } | null } | undefined;
+  /** The alias's head (its lock), parsed; undefined when there is none. */
+  head: { holder: { id: string } | null } | undefined;
+  /** False when a fault stood in for S3's answer to the run's last ledger request: unreachable at the end. */
+  reachableAtEnd: boolean;
+}
+
+/**
+ * The ledger's part of the promise: the record says what the result line says and the lock is free,
+ * unless the result says what the record may miss; a run that began no record leaves no lock behind.
+ * Both hold whenever the ledger was reachable at the end.
+ */
+export function ledgerViolations(run: RunRecord, ledger: LedgerSnapshot): string[] {
+  const result = [...run.events].reverse().find((event) => event.type === "result");
+  if (!result || run.timedOut) return [];
+  const named = result.ledger as { id: string; incomplete?: string } | undefined;
+  const found: string[] = [];
+  const holder = ledger.head?.holder;
+  if (!named) {
+    if (holder && ledger.reachableAtEnd)
+      found.push(
+        `no record in the result, but the lock is held by ${holder.id} (the ledger was reachable at the end)`,
+      );
+    return found;
+  }
+  const incomplete = named.incomplete ?? "";
+  const recordMissed = /could not be saved/.test(incomplete);
+  const lockMissed = /lock could not be freed/.test(incomplete);
+  if (incomplete && !recordMissed && !lockMissed)
+    found.push(`the result says the ledger missed "${incomplete}"`);
+  if (!recordMissed) {
+    const outcome = ledger.record?.outcome;
+    if (!ledger.record) found.push(`the record ${named.id} is missing`);
+    else if (outcome?.outcome !== result.outcome || outcome?.exitCode !== result.exitCode)
+      found.push(
+        `the record says ${outcome ? `${outcome.outcome} (exit ${outcome.exitCode})` : "no outcome"}, the result ${String(result.outcome)} (exit ${String(result.exitCode)})`,
+      );
+  }
+  if (!lockMissed && holder) found.push(`the lock is still held by ${holder.id}`);
+  return found;
+}
 
 /**
  * Everything wrong with one run. `previousVersion` is what the alias served before the run;

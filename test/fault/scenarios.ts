@@ -1,6 +1,6 @@
 /**
  * One fault-injection run, derived from its seed alone: the roll-out plan, the gates, when the alarm
- * fires, and the proxy's fault schedule. The same seed always gives the same scenario, so a failing run
+ * fires, and the proxy's fault schedule (the ledger's objects included). The same seed always gives the same scenario, so a failing run
  * is re-run with `FAULT_SEED=<seed> FAULT_RUNS=1`.
  */
 import { type FaultPlan, mulberry32, type OutagePlan } from "../support/fault-proxy.js";
@@ -111,6 +111,25 @@ export function scenarioFor(seed: number): Scenario {
   const outage = faults.outage
     ? ` + outage (${faults.outage.mode} ${faults.outage.durationMs}ms from UpdateAlias #${faults.outage.atUpdateAlias})`
     : "";
+  // The ledger's own faults, drawn last so the draws above stay what they were: odd seeds get 412s and
+  // lost replies on its writes, seeds 2 mod 4 an outage of the ledger alone from one of its first
+  // requests (the lock, the record, a shift, the outcome), its mode alternating.
+  if (seed % 2 === 1) faults.ledger = { error412: 0.15, lostResponse: 0.15 };
+  if (seed % 4 === 2) {
+    faults.ledger = {
+      outage: {
+        atRequest: 1 + Math.floor(random() * 8),
+        durationMs: 2_000 + Math.floor(random() * 4_000),
+        mode: Math.floor(seed / 4) % 2 === 0 ? "reset" : "503",
+      },
+    };
+  }
+  const ledgerOutage = faults.ledger?.outage;
+  const ledger = ledgerOutage
+    ? ` + ledger outage (${ledgerOutage.mode} ${ledgerOutage.durationMs}ms from ledger request #${ledgerOutage.atRequest})`
+    : faults.ledger
+      ? " + ledger 412s and lost replies"
+      : "";
   const gates = [
     alarm
       ? alarmAtWeight
@@ -129,6 +148,6 @@ export function scenarioFor(seed: number): Scenario {
     alarmAtWeight,
     smoke,
     faults,
-    label: `${planKind} (${plan.args.join(" ")}), ${profile}${outage}${gates.length ? `, ${gates.join(" + ")}` : ""}`,
+    label: `${planKind} (${plan.args.join(" ")}), ${profile}${outage}${ledger}${gates.length ? `, ${gates.join(" + ")}` : ""}`,
   };
 }

@@ -67,3 +67,21 @@ export function serverErrorReply(service: Service, status: 500 | 503): Reply {
     }
   }
 }
+
+/** S3's answer to a conditional write whose condition did not hold (If-None-Match / If-Match). */
+export function preconditionFailedReply(): Reply {
+  return {
+    status: 412,
+    headers: { "content-type": "application/xml" },
+    body: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-Match</Condition><RequestId>FAULTPROXY</RequestId></Error>',
+  };
+}
+
+/** S3 refusing a request by policy (a role without the grant). */
+export function accessDeniedReply(): Reply {
+  return {
+    status: 403,
+    headers: { "content-type": "application/xml" },
+    body: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>FAULTPROXY</RequestId></Error>',
+  };
+}

@@ -12,7 +12,18 @@ export interface Attribution {
   operation: string;
   functionName?: string | undefined;
   alarmNames?: string[] | undefined;
+  /**
+   * An object of the roll-out ledger (src/rollout/ledger/location.ts): an alias's head (its lock),
+   * named by function, or a roll-out's record, named by id only (the proxy learns whose it is).
+   */
+  ledger?: { kind: "head" } | { kind: "record"; id: string } | undefined;
 }
+
+/** Ledger keys: `…/aliases/ACCOUNT/REGION/FUNCTION/ALIAS.json` and `…/records/ID.json`. */
+const LEDGER_HEAD = /\/aliases\/\d{12}\/[a-z0-9-]+\/([^/]+)\/[^/]+\.json$/;
+// A one-function roll-out's record sits under its function (records/ACCOUNT/REGION/FUNCTION/ID.json),
+// a release's under releases/ID.json.
+const LEDGER_RECORD = /\/(?:records\/\d{12}\/[a-z0-9-]+\/([^/]+)|releases)\/(r-[0-9a-z]+-[0-9a-z]+)\.json$/;
 
 const LAMBDA_PATH = /^\/\d{4}-\d{2}-\d{2}\/functions(?:\/([^/?]+))?(?:\/([^/?]+))?(?:\/([^/?]+))?/;
 
@@ -98,6 +109,17 @@ export function attribute(
             : `S3:${method}`;
     // Path style: /BUCKET/PREFIX.../FUNCTION/SHA256.zip; the function is the folder of the object.
     const segments = path.split("/").filter(Boolean).map(decodeURIComponent);
+    const decoded = segments.join("/");
+    const record = LEDGER_RECORD.exec(decoded);
+    if (record)
+      return {
+        service: "s3",
+        operation,
+        ...(record[1] ? { functionName: record[1] } : {}),
+        ledger: { kind: "record", id: record[2] as string },
+      };
+    const head = LEDGER_HEAD.exec(decoded);
+    if (head) return { service: "s3", operation, functionName: head[1], ledger: { kind: "head" } };
     const functionName = segments.length >= 3 ? segments.at(-2) : undefined;
     return { service: "s3", operation, functionName };
   }

@@ -1,6 +1,6 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { GetAliasCommand, LambdaClient, UpdateAliasCommand } from "@aws-sdk/client-lambda";
-import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   attribute,
@@ -40,6 +40,28 @@ describe("attribution: which operation and which function a request is for", () 
       functionName: "fn-1",
     });
     expect(attribute("HEAD", "/bucket/fn-1/abc.zip", signed("s3"), "").operation).toBe("HeadObject");
+  });
+
+  test("ledger objects: a head and a record belong to their function, a release's record is named by its id", () => {
+    const head = "/bucket/rollouts/aliases/123456789012/us-east-1/fn-1/live.json?x-id=PutObject";
+    expect(attribute("PUT", head, signed("s3"), "")).toEqual({
+      service: "s3",
+      operation: "PutObject",
+      functionName: "fn-1",
+      ledger: { kind: "head" },
+    });
+    const record = "/bucket/p/rollouts/records/123456789012/us-east-1/fn-1/r-0abc-12zz.json";
+    expect(attribute("GET", record, signed("s3"), "")).toEqual({
+      service: "s3",
+      operation: "GetObject",
+      functionName: "fn-1",
+      ledger: { kind: "record", id: "r-0abc-12zz" },
+    });
+    expect(attribute("GET", "/bucket/p/rollouts/releases/r-0abc-12zz.json", signed("s3"), "")).toEqual({
+      service: "s3",
+      operation: "GetObject",
+      ledger: { kind: "record", id: "r-0abc-12zz" },
+    });
   });
 
   test("CloudWatch calls belong to the function whose alarms they name (JSON and query protocols)", () => {
@@ -94,6 +116,35 @@ describe("schedules", () => {
     expect(faults.decide(updateAlias, 0).action).toBe("forward");
     expect(faults.decide(updateAlias, 0)).toMatchObject({ action: "reply", kind: "throttle" });
     expect(faults.decide(getAlias, 0).action).toBe("forward");
+  });
+
+  test("ledger faults hit the ledger's requests only: 412s and lost replies on its writes, its own outage", () => {
+    const put = { service: "s3" as const, operation: "PutObject", functionName: "fn" };
+    const ledgerPut = { ...put, ledger: { kind: "head" as const } };
+    const ledgerGet = { ...ledgerPut, operation: "GetObject" };
+    const kinds = (plan: FaultPlan, request: typeof put, count: number) => {
+      const faults = new FunctionFaults("fn", plan, []);
+      return new Set(
+        Array.from({ length: count }, () => {
+          const decision = faults.decide(request, 0);
+          return decision.action === "forward" ? "forward" : decision.kind;
+        }),
+      );
+    };
+    const plan = { seed: 4, ledger: { error412: 0.4, lostResponse: 0.4 } };
+    expect(kinds(plan, ledgerPut, 40)).toEqual(new Set(["forward", "ledger-412", "ledger-lost-response"]));
+    expect(kinds(plan, ledgerGet, 40)).toEqual(new Set(["forward"]));
+    expect(kinds(plan, put, 40)).toEqual(new Set(["forward"]));
+
+    const outage = { atRequest: 2, durationMs: 1_000, mode: "503" as const };
+    const faults = new FunctionFaults("fn", { seed: 5, ledger: { outage } }, []);
+    expect(faults.decide(ledgerGet, 0).action).toBe("forward");
+    expect(faults.ledgerAnsweredLast).toBe(true);
+    expect(faults.decide(ledgerPut, 100)).toMatchObject({ action: "reply", kind: "ledger-outage" });
+    expect(faults.decide(put, 200).action).toBe("forward");
+    expect(faults.ledgerAnsweredLast).toBe(false);
+    expect(faults.decide(ledgerGet, 1_100).action).toBe("forward");
+    expect(faults.ledgerAnsweredLast).toBe(true);
   });
 
   test("a brownout applies writes without answering and fails reads, for its duration only", () => {
@@ -181,6 +232,25 @@ describe("against moto, through the SDK", () => {
     expect(await failure(lambda.send(weighted(0.2)))).toBe("ECONNRESET -");
     expect(await aliasOf(moto, target.name)).toEqual({ version: "1", weights: { "1": 0.2 } });
     expect(faults.stats.describe()).toBe("lost-response 1 (UpdateAlias 1)");
+  });
+
+  test("a release's ledger record is attributed to the function its body names; a 412 and a refusal are S3-shaped", async () => {
+    const target = await createTarget(moto, "proxy-ledger");
+    const faults = proxy.plan(target.name, { seed: 1, ledger: { error412: 1 } });
+    const { s3 } = sdk();
+    const key = "rollouts/releases/r-0abc-12zz.json";
+    const body = JSON.stringify({ schema: 1, targets: [{ function: target.name }] });
+    const put = new PutObjectCommand({ Bucket: target.bucket, Key: key, Body: body, IfNoneMatch: "*" });
+    expect(await failure(s3.send(put))).toBe("PreconditionFailed 412");
+    expect(await failure(s3.send(new GetObjectCommand({ Bucket: target.bucket, Key: key })))).toBe(
+      "NoSuchKey 404",
+    );
+    expect(faults.stats.describe()).toBe("ledger-412 1 (PutObject 1)");
+    proxy.plan(target.name, { seed: 1, ledger: { refuse: true } });
+    expect(await failure(s3.send(new GetObjectCommand({ Bucket: target.bucket, Key: key })))).toBe(
+      "AccessDenied 403",
+    );
+    proxy.clear(target.name);
   });
 
   test("5xx errors are service-shaped and never reach moto", async () => {

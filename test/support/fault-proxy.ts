@@ -6,12 +6,13 @@
  *
  * Faults are planned per Lambda function, so several deploys can run at once and each keeps its own
  * deterministic schedule: requests are attributed to a function by their URL (Lambda, S3 key) or by the
- * alarm names in their body (CloudWatch). Requests that belong to no planned function pass untouched.
+ * alarm names in their body (CloudWatch); a release's ledger record (`releases/ID.json`) by the function
+ * its body names when it is written. Requests that belong to no planned function pass untouched.
  */
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Reply } from "./aws-error-replies.js";
-import { attribute } from "./aws-requests.js";
+import { type Attribution, attribute } from "./aws-requests.js";
 import { type FaultPlan, FaultStats, FunctionFaults } from "./fault-schedule.js";
 
 export { type Attribution, attribute, isWrite, type Service } from "./aws-requests.js";
@@ -64,6 +65,25 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const byAlarm = new Map<string, FunctionFaults>();
   const planned: FunctionFaults[] = [];
   const sockets = new Set<Socket>();
+  /** Whose each release record is, learned from its body when written (its key names only an id). */
+  const recordOwners = new Map<string, string>();
+  const ownerOf = (attribution: Attribution, method: string, body: string): Attribution => {
+    const ledger = attribution.ledger;
+    // A one-function roll-out's record names its function in its key; a release's only by its body.
+    if (ledger?.kind !== "record" || attribution.functionName) return attribution;
+    if (method === "PUT") {
+      try {
+        const functions = ((JSON.parse(body) as { targets?: { function?: unknown }[] }).targets ?? [])
+          .map((target) => target.function)
+          .filter((name): name is string => typeof name === "string");
+        const owner = functions.find((name) => byFunction.has(name)) ?? functions[0];
+        if (owner) recordOwners.set(ledger.id, owner);
+      } catch {
+        // Not a record of ours: it stays unattributed.
+      }
+    }
+    return { ...attribution, functionName: recordOwners.get(ledger.id) };
+  };
 
   const forward = (req: IncomingMessage, body: Buffer): Promise<Upstream> =>
     new Promise((resolve, reject) => {
@@ -103,7 +123,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     const body = await readBody(req);
     const method = req.method ?? "GET";
     const url = req.url ?? "/";
-    const attribution = attribute(method, url, req.headers, body.toString("utf8"));
+    const text = body.toString("utf8");
+    const attribution = ownerOf(attribute(method, url, req.headers, text), method, text);
     const faults =
       (attribution.functionName ? byFunction.get(attribution.functionName) : undefined) ??
       attribution.alarmNames?.map((name) => byAlarm.get(name)).find((found) => found !== undefined);

@@ -2,7 +2,13 @@
  * Fault schedules for the fault proxy: what to inject, for which operations, from which moment, and
  * one seeded PRNG per function so that each function's sequence of faults is reproducible.
  */
-import { type Reply, serverErrorReply, throttleReply } from "./aws-error-replies.js";
+import {
+  accessDeniedReply,
+  preconditionFailedReply,
+  type Reply,
+  serverErrorReply,
+  throttleReply,
+} from "./aws-error-replies.js";
 import { type Attribution, isWrite } from "./aws-requests.js";
 
 /** Small, fast, seedable PRNG (mulberry32): the same seed gives the same fault sequence. */
@@ -26,7 +32,11 @@ export type FaultKind =
   | "latency"
   | "outage-reset"
   | "outage-503"
-  | "brownout-applied-unanswered";
+  | "brownout-applied-unanswered"
+  | "ledger-412"
+  | "ledger-lost-response"
+  | "ledger-outage"
+  | "ledger-refused";
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   "throttle",
@@ -37,6 +47,10 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   "outage-reset",
   "outage-503",
   "brownout-applied-unanswered",
+  "ledger-412",
+  "ledger-lost-response",
+  "ledger-outage",
+  "ledger-refused",
 ];
 
 export interface OutagePlan {
@@ -68,6 +82,20 @@ export interface FaultPlan {
   /** Per-request faults start once this many UpdateAlias requests have been seen (0: at once). */
   afterUpdateAlias?: number;
   outage?: OutagePlan;
+  /** Faults of the roll-out ledger's S3 requests only (drawn from a stream of their own). */
+  ledger?: LedgerFaultPlan;
+}
+
+/** What the ledger's objects suffer: conditional writes refused, replies lost, S3 down or refusing. */
+export interface LedgerFaultPlan {
+  /** Probability that a PutObject answers 412 PreconditionFailed without reaching S3. */
+  error412?: number;
+  /** Probability that a PutObject is applied and its reply dropped. */
+  lostResponse?: number;
+  /** From the Nth ledger request on (1 = the first), every ledger request fails for `durationMs`. */
+  outage?: { atRequest: number; durationMs: number; mode: "reset" | "503" };
+  /** Every ledger request answers 403 AccessDenied (a policy without the ledger's grants). */
+  refuse?: boolean;
 }
 
 /** Faults injected and requests seen, by kind and by operation. */
@@ -126,6 +154,11 @@ export class FunctionFaults {
   private readonly random: () => number;
   private updateAliases = 0;
   private outageStart: number | undefined;
+  private readonly ledgerRandom: () => number;
+  private ledgerRequests = 0;
+  private ledgerOutageStart: number | undefined;
+  /** Whether the last ledger request was answered by S3 (false: a fault stood in for the answer). */
+  ledgerAnsweredLast = true;
 
   constructor(
     readonly functionName: string,
@@ -133,13 +166,58 @@ export class FunctionFaults {
     readonly alarmNames: readonly string[],
   ) {
     this.random = mulberry32(plan.seed);
+    this.ledgerRandom = mulberry32((plan.seed ^ 0x1ed9e7) >>> 0);
   }
 
   /** Decides this request's fate. Always draws the same number of values, so sequences stay aligned. */
   decide(attribution: Attribution, now: number): Decision {
+    const decision = this.decideAny(attribution, now);
+    if (attribution.ledger) this.ledgerAnsweredLast = decision.action === "forward";
+    return decision;
+  }
+
+  /** A ledger request's own faults, before the function's: undefined to go on to those. */
+  private ledgerFault(attribution: Attribution, now: number): Decision | undefined {
+    const ledger = this.plan.ledger;
+    if (!ledger) return undefined;
+    const { operation, service } = attribution;
+    this.ledgerRequests += 1;
+    // One draw per ledger request, whatever happens to it, so the stream stays aligned.
+    const pick = this.ledgerRandom();
+    if (ledger.refuse) {
+      this.stats.count("ledger-refused", operation);
+      return { action: "reply", reply: accessDeniedReply(), kind: "ledger-refused", delayMs: 0 };
+    }
+    const { outage } = ledger;
+    if (outage && this.ledgerOutageStart === undefined && this.ledgerRequests === outage.atRequest) {
+      this.ledgerOutageStart = now;
+      this.stats.outagesStarted += 1;
+    }
+    const start = this.ledgerOutageStart;
+    if (outage && start !== undefined && now >= start && now < start + outage.durationMs) {
+      this.stats.count("ledger-outage", operation);
+      return outage.mode === "reset"
+        ? { action: "reset", kind: "ledger-outage", delayMs: 0 }
+        : { action: "reply", reply: serverErrorReply(service, 503), kind: "ledger-outage", delayMs: 0 };
+    }
+    if (operation !== "PutObject") return undefined;
+    if (pick < (ledger.error412 ?? 0)) {
+      this.stats.count("ledger-412", operation);
+      return { action: "reply", reply: preconditionFailedReply(), kind: "ledger-412", delayMs: 0 };
+    }
+    if (pick < (ledger.error412 ?? 0) + (ledger.lostResponse ?? 0)) {
+      this.stats.count("ledger-lost-response", operation);
+      return { action: "lose", kind: "ledger-lost-response", delayMs: 0 };
+    }
+    return undefined;
+  }
+
+  private decideAny(attribution: Attribution, now: number): Decision {
     const { operation, service } = attribution;
     const { plan } = this;
     this.stats.seen(operation);
+    const ledgerFault = attribution.ledger ? this.ledgerFault(attribution, now) : undefined;
+    if (ledgerFault) return ledgerFault;
     if (operation === "UpdateAlias") {
       this.updateAliases += 1;
       if (plan.outage && this.outageStart === undefined && this.updateAliases === plan.outage.atUpdateAlias) {

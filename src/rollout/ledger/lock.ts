@@ -7,12 +7,13 @@
  * its last write: the lock is taken over, with a warning. A lease that ran out on a split alias is left
  * to an operator (`rollback`/`promote` end it and free the lock; `unlock` frees it by hand).
  *
- * A write whose reply was lost (a reset after S3 applied it) is retried and answers 412: the lock is
- * then read back, and ours when it names our id.
+ * A write whose reply was lost (a reset after S3 applied it) is retried and answers 412, or fails: the
+ * lock is then read back, and ours when it names our id (own-write.ts).
  */
 import { ConflictError, InputError, LedgerRaceError } from "../../errors.js";
 import type { CallOptions, LedgerStore } from "../../ports.js";
 import { type AliasKey, headKey, type LedgerLocation } from "./location.js";
+import { ownWrite } from "./own-write.js";
 import { type AliasHead, describeActor, type Holder, parseDocument, RECENT_LIMIT, SCHEMA } from "./record.js";
 
 /** How long a lock holds without renewal; a running roll-out renews it every third of that. */
@@ -66,12 +67,26 @@ export async function acquire(
   const key = headKey(location, alias);
   const call = { signal: context.signal };
   const entry = { id: holder.id, startedAt: holder.since, record: holder.record };
+  /** The dead holder a take-over write replaced: kept across attempts, as its reply may have been lost. */
+  let tookOver: Holder | undefined;
+  const taken = (etag: string, head: AliasHead) => {
+    if (tookOver)
+      context.warn(
+        `Took over the lock of ${alias.function}:${alias.alias} from roll-out ${tookOver.id} (${describeActor(tookOver.actor)}): its runner is gone (its lease ran out, or its execution ended) and the alias is not split.`,
+      );
+    return { key, etag, head, tookOverFrom: tookOver };
+  };
   for (let attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
     const found = await store.get(location.bucket, key, call);
     if (!found) {
+      tookOver = undefined;
       const head: AliasHead = { schema: SCHEMA, ...alias, holder, recent: [entry] };
+      const body = serialize(head);
       try {
-        return { key, etag: await store.create(location.bucket, key, serialize(head), call), head };
+        const etag = await ownWrite(store, location.bucket, key, body, () =>
+          store.create(location.bucket, key, body, call),
+        );
+        return taken(etag, head);
       } catch (error) {
         if (error instanceof LedgerRaceError) continue;
         throw error;
@@ -80,23 +95,22 @@ export async function acquire(
     const current = parseDocument<AliasHead>(found.body);
     if (!current) throw foreignObject(location, key);
     // Our own write, whose reply was lost.
-    if (current.holder?.id === holder.id) return { key, etag: found.etag, head: current };
-    let tookOverFrom: Holder | undefined;
+    if (current.holder?.id === holder.id) return taken(found.etag, current);
+    tookOver = undefined;
     if (current.holder) {
       const expired = Date.parse(current.holder.leaseUntil) <= context.now;
       const gone = expired || ((await context.ended?.(current.holder)) ?? false);
       if (!gone || (await context.isSplit())) throw lockHeldError(alias, current.holder, expired);
-      tookOverFrom = current.holder;
+      tookOver = current.holder;
     }
     const recent = [...current.recent.filter((r) => r.id !== holder.id), entry].slice(-RECENT_LIMIT);
     const head: AliasHead = { ...current, holder, recent };
+    const body = serialize(head);
     try {
-      const etag = await store.replace(location.bucket, key, serialize(head), found.etag, call);
-      if (tookOverFrom)
-        context.warn(
-          `Took over the lock of ${alias.function}:${alias.alias} from roll-out ${tookOverFrom.id} (${describeActor(tookOverFrom.actor)}): its runner is gone (its lease ran out, or its execution ended) and the alias is not split.`,
-        );
-      return { key, etag, head, tookOverFrom };
+      const etag = await ownWrite(store, location.bucket, key, body, () =>
+        store.replace(location.bucket, key, body, found.etag, call),
+      );
+      return taken(etag, head);
     } catch (error) {
       if (error instanceof LedgerRaceError) continue;
       throw error;
@@ -123,8 +137,17 @@ export async function rewriteHead(
   for (let attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
     if (current.head.holder?.id !== id) return undefined;
     const next = change(current.head);
+    const { key, etag: expected } = current;
+    const body = serialize(next);
     try {
-      const etag = await store.replace(location.bucket, current.key, serialize(next), current.etag, options);
+      const etag = await ownWrite(
+        store,
+        location.bucket,
+        key,
+        body,
+        () => store.replace(location.bucket, key, body, expected, options),
+        options,
+      );
       return { key: current.key, etag, head: next };
     } catch (error) {
       if (!(error instanceof LedgerRaceError)) throw error;

@@ -20,6 +20,7 @@ import {
   recordPath,
 } from "./location.js";
 import { acquire, type HeldHead, LEASE_MS, rewriteHead } from "./lock.js";
+import { createOwn, ownWrite } from "./own-write.js";
 import {
   entryOf,
   type Holder,
@@ -55,6 +56,13 @@ export interface BeginContext extends CallOptions {
   describeExecution?: ((arn: string) => Promise<ExecutionState | undefined>) | undefined;
 }
 
+/** What a failed `begin` left in the ledger, by the error it threw (see {@link ledgerLeftBy}). */
+const leftBehind = new WeakMap<object, NonNullable<ResultEvent["ledger"]>>();
+
+/** For a run that failed to begin: the locks it took and could not free, for its result to say. */
+export const ledgerLeftBy = (error: unknown): ResultEvent["ledger"] =>
+  error instanceof Object ? leftBehind.get(error) : undefined;
+
 const serialize = (record: RolloutRecord) => `${JSON.stringify(record, null, 2)}\n`;
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -65,6 +73,8 @@ export class LedgerSession {
   private dirty = false;
   /** The last write that failed, kept until a later one succeeds. */
   private failure: string | undefined;
+  /** Set by `end`: past it, while writes fail, the writes still queued are not tried. */
+  private deadline: number | undefined;
   private renewedAt: number;
 
   private constructor(
@@ -139,14 +149,26 @@ export class LedgerSession {
         session.heads.push(held);
         if (held.tookOverFrom) await session.abandon(held.tookOverFrom, context);
       }
-      session.etag = await access.store.create(
+      session.etag = await createOwn(
+        access.store,
         access.location.bucket,
         session.key,
         serialize(record),
         context,
       );
     } catch (error) {
-      await session.unlock().catch(() => {});
+      const freed = await session.unlock().then(
+        () => true,
+        () => false,
+      );
+      // Locks taken but not freed (S3 went down after the take): the result must say so.
+      if (!freed && session.heads.length > 0 && error instanceof Object)
+        leftBehind.set(error, {
+          id: session.id,
+          record: session.where,
+          // Begin throws before (or at) the record's create: the record was not written either.
+          incomplete: `the ledger record ${session.where} could not be saved, and its lock could not be freed (the ledger failed while the roll-out began); \`lambda-rollout unlock\` frees it, or the next deploy once its lease ran out.`,
+        });
       throw error;
     }
     return session;
@@ -188,6 +210,7 @@ export class LedgerSession {
     for (const target of this.record.targets) target.state = states.get(target.aliasArn) ?? target.state;
     this.dirty = true;
     const deadline = this.clock.now() + timeoutMs;
+    this.deadline = deadline;
     for (let attempt = 0; ; attempt++) {
       this.flush();
       await this.queue;
@@ -242,13 +265,19 @@ export class LedgerSession {
 
   private async write(): Promise<void> {
     if (!this.dirty) return;
+    // Each failing write can take the adapter's whole retry budget: past end's deadline, the writes
+    // still queued from the run would hold the result back one budget each. The result says instead.
+    if (this.failure && this.deadline !== undefined && this.clock.now() > this.deadline) return;
     const { store, location } = this.access;
     this.dirty = false;
     try {
       for (let attempt = 0; attempt < 5; attempt++) {
         const body = serialize(this.record);
         try {
-          this.etag = await store.replace(location.bucket, this.key, body, this.etag);
+          const expected = this.etag;
+          this.etag = await ownWrite(store, location.bucket, this.key, body, () =>
+            store.replace(location.bucket, this.key, body, expected),
+          );
           this.failure = undefined;
           return;
         } catch (error) {
@@ -258,7 +287,11 @@ export class LedgerSession {
           const theirs = found && parseDocument<RolloutRecord>(found.body);
           if (!found || !theirs) throw error;
           this.etag = found.etag;
-          if (found.body === body) return;
+          // Ours: saved, whatever an earlier write failed with.
+          if (found.body === body) {
+            this.failure = undefined;
+            return;
+          }
           this.record = mergeRecords(this.record, theirs);
         }
       }
