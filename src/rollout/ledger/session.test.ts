@@ -169,6 +169,17 @@ describe("LedgerSession: notes, and end within its timeout", () => {
     expect(head()?.holder).toBeNull();
   });
 
+  test("access denied at the end is not waited out: end reports it at once", async () => {
+    const { begin, store, clock } = setup();
+    const session = await begin();
+    store.denied = true;
+    const started = clock.now();
+    const missing = await session.end(PROMOTED, new Map([[ARN, "promoted"]]), 2 * MINUTE);
+    expect(missing).toMatch(/could not be saved \(Access denied/);
+    // No backoff through the two minutes: retrying cannot mend a refusal (or expired credentials).
+    expect(clock.now() - started).toBeLessThan(10_000);
+  });
+
   test.each<LedgerFault>(["412", "lost", "lost-412"])(
     "every record write answering %s once: the record still ends whole",
     async (fault) => {

@@ -7,7 +7,7 @@
  * by the engine), a write that fails is kept for the next one, and only `end` waits, bounded, after the
  * alias is already settled. What the record may miss then is said in the result.
  */
-import { LedgerRaceError } from "../../errors.js";
+import { CredentialsExpiredError, InputError, LedgerRaceError } from "../../errors.js";
 import type { CallOptions, Clock, ExecutionState } from "../../ports.js";
 import type { ResultEvent, StampedEvent } from "../events.js";
 import { executionOutcome } from "./intent.js";
@@ -73,6 +73,8 @@ export class LedgerSession {
   private dirty = false;
   /** The last write that failed, kept until a later one succeeds. */
   private failure: string | undefined;
+  /** That failure is one retrying cannot mend (expired credentials, access denied). */
+  private hopeless = false;
   /** Set by `end`: past it, while writes fail, the writes still queued are not tried. */
   private deadline: number | undefined;
   private renewedAt: number;
@@ -214,7 +216,7 @@ export class LedgerSession {
     for (let attempt = 0; ; attempt++) {
       this.flush();
       await this.queue;
-      if (!this.failure || this.clock.now() >= deadline) break;
+      if (!this.failure || this.hopeless || this.clock.now() >= deadline) break;
       await this.clock.sleep(
         Math.min(1000 * 2 ** Math.min(attempt, 4), Math.max(0, deadline - this.clock.now())),
       );
@@ -279,6 +281,7 @@ export class LedgerSession {
             store.replace(location.bucket, this.key, body, expected),
           );
           this.failure = undefined;
+          this.hopeless = false;
           return;
         } catch (error) {
           if (!(error instanceof LedgerRaceError)) throw error;
@@ -290,6 +293,7 @@ export class LedgerSession {
           // Ours: saved, whatever an earlier write failed with.
           if (found.body === body) {
             this.failure = undefined;
+            this.hopeless = false;
             return;
           }
           this.record = mergeRecords(this.record, theirs);
@@ -298,6 +302,8 @@ export class LedgerSession {
       throw new LedgerRaceError(this.key);
     } catch (error) {
       this.failure = messageOf(error);
+      // Waiting cannot mend credentials that stopped working or a refusal: `end` does not retry those.
+      this.hopeless = error instanceof InputError || error instanceof CredentialsExpiredError;
       this.dirty = true;
     }
   }
