@@ -48,7 +48,7 @@ import { newReleaseId, parseLive, type VersionRecord } from "./progress.js";
 import { assertNoProvisionedConcurrency } from "./provisioned.js";
 import { pruneAfterPromotion } from "./prune-after.js";
 import { DEFAULT_UPDATE_TIMEOUT_MS, publishPackage, waitForActive } from "./publish.js";
-import { runServerSide } from "./server-side.js";
+import { assertStateMachineUsable, runServerSide } from "./server-side.js";
 
 export type DeploySource = { zip: string; bucket: string; prefix?: string | undefined } | { version: string };
 
@@ -254,6 +254,9 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       lambda.getFunction(functionName, undefined, call),
       alarms.length > 0 ? assertAlarmsExist(ports.alarms, alarms, signal) : Promise.resolve([]),
       assertNoProvisionedConcurrency(lambda, { functionName, aliasName, plan }, emit, signal),
+      request.engine
+        ? assertStateMachineUsable(ports.stepFunctions, request.engine, signal)
+        : Promise.resolve(),
     ] as const);
     let alias = found;
     fromVersion = alias.version;

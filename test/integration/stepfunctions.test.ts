@@ -9,11 +9,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeleteAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateRoleCommand } from "@aws-sdk/client-iam";
-import { UpdateAliasCommand } from "@aws-sdk/client-lambda";
+import { ListVersionsByFunctionCommand, UpdateAliasCommand } from "@aws-sdk/client-lambda";
 import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { stateMachineJson } from "../../src/stepfunctions/definition.js";
-import { aliasOf, clients, createTarget, runCli, setAlarm, startCli } from "../support/lambda-fixtures.js";
+import {
+  aliasOf,
+  clients,
+  codeShaOf,
+  createTarget,
+  runCli,
+  setAlarm,
+  startCli,
+} from "../support/lambda-fixtures.js";
 import { type Moto, queueInvokeResults, startMoto } from "../support/moto.js";
 
 let counter = 0;
@@ -247,6 +255,50 @@ describe("deploy --engine stepfunctions against moto", () => {
       expect((run.events.at(-1) as { reason: string }).reason).toContain("(bake)");
     }, 60_000);
   });
+
+  test("a well-formed ARN of a machine that does not exist, or is in another region: exit 2, nothing changed", async () => {
+    // No execution runs here, so one emulator serves both cases.
+    const moto = await emulator();
+    const target = await createTarget(moto, uniqueName("nomachine"), { aliasOn: "$LATEST" });
+    const latestCode = await codeShaOf(moto, target.name, "$LATEST");
+    const versions = async () =>
+      (
+        await clients(moto).lambda.send(new ListVersionsByFunctionCommand({ FunctionName: target.name }))
+      ).Versions?.map((v) => v.Version);
+    const before = await versions();
+    const expectNothingChanged = async () => {
+      expect(await aliasOf(moto, target.name)).toEqual({ version: "$LATEST", weights: {} });
+      expect(await versions()).toEqual(before);
+      expect(await codeShaOf(moto, target.name, "$LATEST")).toBe(latestCode);
+    };
+
+    const missing = "arn:aws:states:us-east-1:123456789012:stateMachine:no-such-rollout";
+    const gone = await runCli(moto, deployArgs({ ...target, stateMachine: missing }, "--steps", "10%:1s"));
+    expect(gone.code, gone.stderr).toBe(2);
+    expect(gone.stdout + gone.stderr).toContain(`The state machine ${missing} does not exist`);
+    await expectNothingChanged();
+
+    // A machine that exists, in us-west-2, for a function in us-east-1.
+    const west = new SFNClient({
+      endpoint: moto.endpoint,
+      region: "us-west-2",
+      credentials: moto.credentials,
+    });
+    const created = await west.send(
+      new CreateStateMachineCommand({
+        name: "lambda-rollout-west",
+        definition: stateMachineJson(),
+        roleArn: "arn:aws:iam::123456789012:role/lambda-rollout-state-machine",
+      }),
+    );
+    const elsewhere = created.stateMachineArn as string;
+    const far = await runCli(moto, deployArgs({ ...target, stateMachine: elsewhere }, "--steps", "10%:1s"));
+    expect(far.code, far.stderr).toBe(2);
+    expect(far.stdout + far.stderr).toContain(
+      `The state machine ${elsewhere} is in us-west-2, but the function is in us-east-1`,
+    );
+    await expectNothingChanged();
+  }, 60_000);
 
   test("alarmReadFailure: ignore is refused up front (exit 2): the state machine cannot honour it", async () => {
     const target = await setUp("ignore");
