@@ -381,6 +381,10 @@ describe("deploy --engine stepfunctions against moto", () => {
     expect(result).toMatchObject({ outcome: "started" });
     expect(result.hint).toContain(`lambda-rollout status --function ${target.name} --alias live`);
     expect(result.hint).toContain(`lambda-rollout rollback --function ${target.name} --alias live`);
+    // What the launcher says on the signal is true here too: nothing is rolled back.
+    expect(run.stderr).toContain("SIGTERM received");
+    expect(run.stderr).toContain("a Step Functions execution it follows carries on");
+    expect(run.stderr).not.toMatch(/rolling back/i);
     // Not stopped: the SIGKILL test above watches such an execution to its end.
     expect((await target.execution(result.executionArn as string)).status).not.toBe("ABORTED");
   }, 60_000);
