@@ -354,6 +354,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       {
         now: clock.now(),
         emit,
+        serverSide: true,
       },
     );
     if (request.dryRun) return noop("dry run: nothing was changed", true);
