@@ -221,6 +221,10 @@ export async function runServerSide(
         : end.error === FAILURE.smoke
           ? "smoke"
           : undefined;
+    if (gate === "alarms" && reader.alarmFailure)
+      return new GateFailedError(
+        `${reader.alarmFailure}, in execution ${arn}; the execution restored v${stable}.`,
+      );
     if (gate)
       return new GateFailedError(
         `Health gate "${gate}" failed in execution ${arn}: ${end.cause}; the execution restored v${stable}.`,

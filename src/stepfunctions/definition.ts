@@ -361,7 +361,8 @@ function gateStates(): Record<string, State> {
       Parameters: {
         error: FAILURE.alarm,
         "cause.$":
-          "States.Format('an alarm is in ALARM ({}): alarms {} {} are {} {}', $.run.phase, $.alarms.names, $.alarms.compositeNames, $.alarms.states, $.alarms.compositeStates)",
+          // Lists as JSON text: JSONPath has no way to pair each name with its state in one sentence.
+          "States.Format('an alarm is in ALARM ({}): the metric alarms {} are in the states {}, and the composite alarms {} in the states {}, in that order', $.run.phase, States.JsonToString($.alarms.names), States.JsonToString($.alarms.states), States.JsonToString($.alarms.compositeNames), States.JsonToString($.alarms.compositeStates))",
       },
       ResultPath: "$.failure",
       Next: guardStates(STATE.restore).read,
@@ -371,7 +372,7 @@ function gateStates(): Record<string, State> {
       Parameters: {
         error: FAILURE.alarmMissing,
         "cause.$":
-          "States.Format('an alarm no longer exists ({}): the roll-out watches {} but DescribeAlarms found only {} {}; a deleted or renamed alarm cannot gate', $.run.phase, $.plan.alarms, $.alarms.names, $.alarms.compositeNames)",
+          "States.Format('an alarm no longer exists ({}): the roll-out watches {} but DescribeAlarms found only the metric alarms {} and the composite alarms {}; a deleted or renamed alarm cannot gate', $.run.phase, States.JsonToString($.plan.alarms), States.JsonToString($.alarms.names), States.JsonToString($.alarms.compositeNames))",
       },
       ResultPath: "$.failure",
       Next: guardStates(STATE.restore).read,

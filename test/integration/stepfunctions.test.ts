@@ -167,11 +167,17 @@ describe("deploy --engine stepfunctions against moto", () => {
     expect(run.code, run.stderr).toBe(1);
     const result = run.events.at(-1) as Record<string, unknown>;
     expect(result).toMatchObject({ outcome: "rolled_back", fromVersion: "1", toVersion: "2" });
-    expect(result.reason).toContain('Health gate "alarms" failed');
-    expect(run.events.some((e) => e.type === "rollback")).toBe(true);
+    // Worded as the local engine words it, the alarm named with its state.
+    expect(result.reason).toMatch(
+      new RegExp(`^Health gate "alarms" failed at 10% \\(bake\\): in ALARM: ${target.alarm}, in execution `),
+    );
+    const rollback = run.events.find((e) => e.type === "rollback");
+    expect(rollback?.reason).toBe(`Health gate "alarms" failed at 10% (bake): in ALARM: ${target.alarm}`);
     const ended = await target.execution(result.executionArn as string);
     expect(ended.status).toBe("FAILED");
     expect(ended.error).toBe("lambda-rollout.AlarmGateFailed");
+    // The execution's own cause, for `status` and the console: each list said for what it is.
+    expect(ended.cause).toContain(`the metric alarms ["${target.alarm}"] are in the states ["ALARM"]`);
     expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
   }, 60_000);
 
