@@ -271,7 +271,9 @@ function bakeStates(): Record<string, State> {
       ResultPath: "$.run",
       Next: STATE.afterWait,
     },
-    [STATE.waitRest]: { Type: "Wait", SecondsPath: "$.run.remaining", Next: STATE.afterWait },
+    // The rest of a bake that is not a whole number of polls: waiting it out ends the bake (its Next
+    // must count it off, or the loop waits the same rest again, forever).
+    [STATE.waitRest]: { Type: "Wait", SecondsPath: "$.run.remaining", Next: STATE.restOfBakeDone },
     [STATE.afterWait]: {
       Type: "Choice",
       Comment: "The gates run after every wait but the last; the last one ends in the decision check.",

@@ -121,9 +121,12 @@ describe("deploy --engine stepfunctions against moto", () => {
     expect(projection(run.events)).toEqual(["shift:10", "shift:100", "promoted:", "result:promoted:0"]);
   }, 60_000);
 
-  test("two steps with a fractional weight: each guard reads back what the last write stored, and it promotes", async () => {
+  test("two steps with a fractional weight, bakes that are not whole polls: each guard reads back what the last write stored, and it promotes", async () => {
     const target = await setUp("steps");
-    const run = await runCli(target.moto, deployArgs(target, "--steps", "2.5%:1s,50%:1s"));
+    // A 2 s poll: the 1 s bake is one short wait, the 3 s bake a poll and a 1 s rest.
+    const args = deployArgs(target, "--steps", "2.5%:1s,50%:3s");
+    args.splice(args.indexOf("--interval"), 2, "--interval", "2s");
+    const run = await runCli(target.moto, args);
     expect(run.code, run.stderr).toBe(0);
     expect(projection(run.events)).toEqual([
       "shift:2.5",
