@@ -232,6 +232,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     if (request.engine)
       assertRunsServerSide(request.engine, request, {
         plan,
+        intervalMs: request.intervalMs ?? DEFAULT_INTERVAL_MS,
         customGates: ports.gates?.length ?? 0,
         manualApproval: request.manualApproval !== undefined,
         ignoresFiringAlarms: request.alarmsAlreadyFiring === "ignore",

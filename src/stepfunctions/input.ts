@@ -7,6 +7,7 @@ import type { GateSpecs } from "../health/gates.js";
 import type { Plan } from "../plan/plan.js";
 import { liveFacts, type VersionRecord } from "../rollout/progress.js";
 import type { ExecutionInput } from "./definition.js";
+import { assertWithinHistoryLimit, pollSecondsOf, wholeSeconds } from "./history-bound.js";
 
 /** `deploy --engine stepfunctions --state-machine ARN [--detach]`. */
 export interface StepFunctionsEngine {
@@ -92,12 +93,20 @@ function liveDescriptionLength(executionArn: string, version: string, facts: str
 /**
  * Refuses, before anything is written, what cannot run inside Step Functions: per-version metric
  * analysis, response-body expectations, hook commands without a CLI to run them (--detach), gates of
- * the library user's own, and a state machine whose ARN would not fit in the alias description.
+ * the library user's own, a plan whose execution could reach the history cap (history-bound.ts), and a
+ * state machine whose ARN would not fit in the alias description.
  */
 export function assertRunsServerSide(
   engine: StepFunctionsEngine,
   specs: GateSpecs,
-  facts: { plan: Plan; customGates: number; manualApproval?: boolean; ignoresFiringAlarms?: boolean },
+  facts: {
+    plan: Plan;
+    /** The poll interval: with the bakes, it sets how many history events the execution writes. */
+    intervalMs: number;
+    customGates: number;
+    manualApproval?: boolean;
+    ignoresFiringAlarms?: boolean;
+  },
 ): void {
   const match = STATE_MACHINE_ARN.exec(engine.stateMachineArn);
   if (!match) {
@@ -154,6 +163,12 @@ export function assertRunsServerSide(
       hint: "Use the local engine for custom gates, or express them as CloudWatch alarms.",
     });
   }
+  assertWithinHistoryLimit({
+    plan: facts.plan,
+    pollSeconds: pollSecondsOf(facts.intervalMs),
+    alarms,
+    smoke: specs.smoke?.length ?? 0,
+  });
   const example = executionArnOf(engine.stateMachineArn, EXAMPLE_NAME);
   if (stepDescriptionLength(example, facts.plan.steps.length + 1) > DESCRIPTION_LIMIT) {
     throw new InputError(
@@ -177,7 +192,6 @@ export function executionInput(args: {
   records: { stable?: VersionRecord | undefined; next?: VersionRecord | undefined };
   executionArn: string;
 }): ExecutionInput {
-  const seconds = (ms: number) => Math.ceil(ms / 1000);
   const { stableVersion, newVersion, executionArn } = args;
   // The version's facts only when the whole description still fits; they save the next deploy a read.
   const facts = (version: string, record: VersionRecord | undefined, replaced = "") => {
@@ -191,12 +205,12 @@ export function executionInput(args: {
     newVersion,
     steps: args.plan.steps.map((step) => ({
       weight: step.weight,
-      bakeSeconds: seconds(step.bakeMs),
+      bakeSeconds: wholeSeconds(step.bakeMs),
       // As the Lambda adapter converts it (percent, up to 6 decimals, to a fraction without float noise).
       routing: { AdditionalVersionWeights: { [newVersion]: Math.round(step.weight * 1e6) / 1e8 } },
     })),
-    finalBakeSeconds: seconds(args.plan.finalBakeMs),
-    pollSeconds: Math.max(1, seconds(args.intervalMs)),
+    finalBakeSeconds: wholeSeconds(args.plan.finalBakeMs),
+    pollSeconds: pollSecondsOf(args.intervalMs),
     // Each name once: the state machine compares how many DescribeAlarms returns with this count.
     alarms: [...new Set(args.specs.alarms ?? [])],
     smoke: (args.specs.smoke ?? []).map((check) =>

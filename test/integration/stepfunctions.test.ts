@@ -10,9 +10,16 @@ import { join } from "node:path";
 import { DeleteAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateRoleCommand } from "@aws-sdk/client-iam";
 import { ListVersionsByFunctionCommand, UpdateAliasCommand } from "@aws-sdk/client-lambda";
-import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SFNClient,
+} from "@aws-sdk/client-sfn";
 import { describe, expect, onTestFinished, test } from "vitest";
+import { buildPlan } from "../../src/plan/plan.js";
 import { stateMachineJson } from "../../src/stepfunctions/definition.js";
+import { executionEvents } from "../../src/stepfunctions/history-bound.js";
 import {
   aliasOf,
   clients,
@@ -56,7 +63,20 @@ async function setUp(label: string, on?: Moto) {
   );
   const execution = async (arn: string) =>
     await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
-  return { ...target, moto, execution, stateMachine: created.stateMachineArn as string };
+  /** Every event the execution wrote, all pages. */
+  const historyLength = async (arn: string) => {
+    let count = 0;
+    let nextToken: string | undefined;
+    do {
+      const page = await sfn.send(
+        new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000, nextToken }),
+      );
+      count += page.events?.length ?? 0;
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return count;
+  };
+  return { ...target, moto, execution, historyLength, stateMachine: created.stateMachineArn as string };
 }
 
 const deployArgs = (
@@ -103,17 +123,21 @@ const projection = (events: Record<string, unknown>[]) =>
 describe("deploy --engine stepfunctions against moto", () => {
   test("followed and healthy: the execution promotes, SUCCEEDED, with the local engine's events", async () => {
     const target = await setUp("follow");
-    const run = await runCli(target.moto, deployArgs(target, "--steps", "10%:2s"));
+    const run = await runCli(target.moto, deployArgs(target, "--steps", "10%:2s", "--alarm", target.alarm));
     expect(run.code, run.stderr).toBe(0);
     const result = run.events.at(-1) as Record<string, unknown>;
     expect(result).toMatchObject({ type: "result", outcome: "promoted", fromVersion: "1", toVersion: "2" });
     expect((await target.execution(result.executionArn as string)).status).toBe("SUCCEEDED");
+    // The history bound's constants (history-bound.ts), with alarms read at every check.
+    expect(await target.historyLength(result.executionArn as string)).toBe(
+      executionEvents({ plan: buildPlan({ steps: "10%:2s" }), pollSeconds: 1, alarms: 1, smoke: 0 }),
+    );
     expect(await aliasOf(target.moto, target.name)).toEqual({ version: "2", weights: {} });
     expect(run.events.some((e) => e.type === "bake")).toBe(true);
 
     // The same plan run by the local engine reports the same story.
     const local = await setUp("local", target.moto);
-    const localArgs = deployArgs(local, "--steps", "10%:2s");
+    const localArgs = deployArgs(local, "--steps", "10%:2s", "--alarm", local.alarm);
     localArgs.splice(localArgs.indexOf("--engine"), 4);
     const localRun = await runCli(target.moto, localArgs);
     expect(localRun.code, localRun.stderr).toBe(0);
@@ -128,6 +152,11 @@ describe("deploy --engine stepfunctions against moto", () => {
     args.splice(args.indexOf("--interval"), 2, "--interval", "2s");
     const run = await runCli(target.moto, args);
     expect(run.code, run.stderr).toBe(0);
+    // The history bound's constants (history-bound.ts) without alarms, short last waits included.
+    const arn = (run.events.at(-1) as { executionArn: string }).executionArn;
+    expect(await target.historyLength(arn)).toBe(
+      executionEvents({ plan: buildPlan({ steps: "2.5%:1s,50%:3s" }), pollSeconds: 2, alarms: 0, smoke: 0 }),
+    );
     expect(projection(run.events)).toEqual([
       "shift:2.5",
       "shift:50",
@@ -265,7 +294,7 @@ describe("deploy --engine stepfunctions against moto", () => {
     }, 60_000);
   });
 
-  test("a well-formed ARN of a machine that does not exist, or is in another region: exit 2, nothing changed", async () => {
+  test("exit 2, nothing changed: a well-formed ARN of a machine that does not exist or is in another region, a plan over the history cap", async () => {
     // No execution runs here, so one emulator serves both cases.
     const moto = await emulator();
     const target = await createTarget(moto, uniqueName("nomachine"), { aliasOn: "$LATEST" });
@@ -306,6 +335,20 @@ describe("deploy --engine stepfunctions against moto", () => {
     expect(far.stdout + far.stderr).toContain(
       `The state machine ${elsewhere} is in us-west-2, but the function is in us-east-1`,
     );
+    await expectNothingChanged();
+
+    // A plan whose execution could reach the 25,000-event history cap.
+    const long = await runCli(
+      moto,
+      deployArgs(
+        { ...target, stateMachine: missing },
+        ...["--steps", "10%:2h,50%:1h", "--final-bake", "1h", "--alarm", target.alarm],
+      ),
+    );
+    expect(long.code, long.stderr).toBe(2);
+    const refusal = long.events.at(-1) as { reason: string; hint: string };
+    expect(refusal.reason).toMatch(/could write up to \d+ history events/);
+    expect(refusal.hint).toMatch(/--interval \d+s or more/);
     await expectNothingChanged();
   }, 60_000);
 
