@@ -24,7 +24,11 @@ import {
   type StepFunctionsPort,
   systemClock,
 } from "../ports.js";
-import { assertRunsServerSide, type StepFunctionsEngine } from "../stepfunctions/input.js";
+import {
+  assertFiringAlarmsServerSide,
+  assertRunsServerSide,
+  type StepFunctionsEngine,
+} from "../stepfunctions/input.js";
 import { describeRouting } from "./alias-writer.js";
 import { assertApprovable, DEFAULT_APPROVAL_TIMEOUT_MS } from "./approval.js";
 import { type CommandVia, suggestedCommand } from "./commands.js";
@@ -235,7 +239,6 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         intervalMs: request.intervalMs ?? DEFAULT_INTERVAL_MS,
         customGates: ports.gates?.length ?? 0,
         manualApproval: request.manualApproval !== undefined,
-        ignoresFiringAlarms: request.alarmsAlreadyFiring === "ignore",
       });
     const alarms = request.alarms ?? [];
     assertFiringAlarmsAllowed(request, ports.gates);
@@ -262,6 +265,8 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     let alias = found;
     fromVersion = alias.version;
     const firingAtStart = alarmStates.filter((a) => a.state === "ALARM").map((a) => a.name);
+    if (request.engine && request.alarmsAlreadyFiring === "ignore")
+      assertFiringAlarmsServerSide(firingAtStart, alarms);
     if (request.alarmsAlreadyFiring === "ignore" && firingAtStart.length > 0) {
       emit({
         type: "warning",

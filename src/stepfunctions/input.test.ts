@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { ExitCode, InputError } from "../errors.js";
 import { buildPlan } from "../plan/plan.js";
-import { assertRunsServerSide, engineOf, executionArnOf, executionInput, executionName } from "./input.js";
+import {
+  assertFiringAlarmsServerSide,
+  assertRunsServerSide,
+  engineOf,
+  executionArnOf,
+  executionInput,
+  executionName,
+} from "./input.js";
 
 const ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:orders-rollout";
 const engine = { kind: "stepfunctions" as const, stateMachineArn: ARN, detach: false };
@@ -58,13 +65,16 @@ describe("what cannot run inside Step Functions is refused up front (exit 2)", (
   });
 
   it("smoke body expectations, custom gates, a bad ARN, a state machine name too long for the description", () => {
-    refusal(() =>
+    const body = refusal(() =>
       assertRunsServerSide(
         engine,
         { smoke: [{ payload: "{}", expect: { body: { ok: true } } }] },
         { plan, intervalMs: 10_000, customGates: 0 },
       ),
     );
+    // The ways to express it: statusCode server-side, or a hook given the version to invoke.
+    expect(body.hint).toContain("Keep expect.statusCode, which runs server-side");
+    expect(body.hint).toContain('--qualifier "$LAMBDA_ROLLOUT_NEW_VERSION"');
     refusal(() => assertRunsServerSide(engine, {}, { plan, intervalMs: 10_000, customGates: 1 }));
     refusal(() =>
       assertRunsServerSide(
@@ -95,14 +105,16 @@ describe("what cannot run inside Step Functions is refused up front (exit 2)", (
       assertRunsServerSide(engine, {}, { plan, intervalMs: 10_000, customGates: 0, manualApproval: true }),
     );
     expect(approval.message).toBe("Manual approval is not available with --engine stepfunctions.");
-    const firing = refusal(() =>
-      assertRunsServerSide(
-        engine,
-        {},
-        { plan, intervalMs: 10_000, customGates: 0, ignoresFiringAlarms: true },
-      ),
-    );
-    expect(firing.hint).toContain("--engine local");
+  });
+
+  it("--allow-firing-alarms: runs when no alarm fires at the start; refused naming the firing ones and the way around", () => {
+    expect(() => assertFiringAlarmsServerSide([], ["a", "b"])).not.toThrow();
+    const firing = refusal(() => assertFiringAlarmsServerSide(["a"], ["a", "b", "c"]));
+    expect(firing.message).toContain("while an alarm is in ALARM (now: a)");
+    expect(firing.hint).toContain("pass only the alarms that are not in ALARM (--alarm b --alarm c)");
+    expect(firing.hint).toContain("--smoke-payload");
+    expect(firing.hint).toContain("--engine local, which ignores a until it leaves ALARM");
+    expect(refusal(() => assertFiringAlarmsServerSide(["a"], ["a"])).hint).toContain("pass no --alarm");
   });
 
   it("more than 100 distinct alarms (one DescribeAlarms page), and alarmReadFailure: ignore", () => {

@@ -352,6 +352,27 @@ describe("deploy --engine stepfunctions against moto", () => {
     await expectNothingChanged();
   }, 60_000);
 
+  test("--allow-firing-alarms: refused (exit 2, nothing changed) while a named alarm fires, naming it; runs server-side once none does", async () => {
+    const target = await setUp("firing");
+    await setAlarm(target.moto, target.alarm, "ALARM");
+    const args = deployArgs(
+      target,
+      ...["--steps", "10%:1s", "--alarm", target.alarm, "--allow-firing-alarms", "--smoke-payload", "{}"],
+    );
+    const refused = await runCli(target.moto, args);
+    expect(refused.code, refused.stderr).toBe(2);
+    const result = refused.events.at(-1) as { reason: string; hint: string };
+    expect(result.reason).toContain(`while an alarm is in ALARM (now: ${target.alarm})`);
+    expect(result.hint).toContain("pass no --alarm");
+    expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
+
+    await setAlarm(target.moto, target.alarm, "OK");
+    await queueInvokeResults(target.moto, [JSON.stringify({ statusCode: 200, body: "ok" })]);
+    const run = await runCli(target.moto, args);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.events.at(-1)).toMatchObject({ outcome: "promoted", toVersion: "2" });
+  }, 60_000);
+
   test("alarmReadFailure: ignore is refused up front (exit 2): the state machine cannot honour it", async () => {
     const target = await setUp("ignore");
     const dir = await mkdtemp(join(tmpdir(), "sfn-ignore-"));
