@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Thin launcher: signals become an AbortSignal (the engine rolls back), the result becomes the exit code.
+// Thin launcher: signals become an AbortSignal (a local roll-out rolls back, a followed execution carries
+// on), the result becomes the exit code.
 // Nothing that happens to this process's output or terminal may cut a roll-out short: the alias must
 // end whole whatever the console does.
 import { brokenInstallMessage } from "./broken-install.js";
@@ -20,7 +21,7 @@ try {
 if (cli) await main(cli);
 
 /** @param {typeof import("../dist/cli.mjs")} cli */
-async function main({ runCli, crashLine }) {
+async function main({ runCli, crashLine, interruptionLine }) {
   const controller = new AbortController();
 
   /** A write to a closed pipe (`deploy --json | head`) or a vanished terminal must not kill the run. */
@@ -45,14 +46,8 @@ async function main({ runCli, crashLine }) {
 
   for (const name of ["SIGINT", "SIGTERM"]) {
     process.on(name, () => {
-      if (controller.signal.aborted) {
-        process.stderr.write(`\n${name} again: still restoring the alias, please wait.\n`);
-        return;
-      }
       // A followed Step Functions execution is not rolled back: only the following stops (server-side.ts).
-      process.stderr.write(
-        `\n${name} received: rolling back (a followed Step Functions execution carries on).\n`,
-      );
+      process.stderr.write(`\n${interruptionLine(name, controller.signal.aborted)}\n`);
       controller.abort(name);
     });
   }

@@ -301,8 +301,20 @@ export interface ExecutionEvent {
   cause?: string | undefined;
 }
 
+/** A state machine as DescribeStateMachine reports it. */
+export interface StateMachineState {
+  stateMachineArn: string;
+  /** ACTIVE or DELETING. */
+  status: string;
+}
+
 /** Step Functions, as far as server-side roll-outs use it. */
 export interface StepFunctionsPort {
+  /**
+   * A read before any write: InputError when the machine does not exist, or is in another region than
+   * the functions this port's clients reach.
+   */
+  describeStateMachine(stateMachineArn: string, options?: CallOptions): Promise<StateMachineState>;
   /** Throws ConflictError when an execution of that name exists, InputError for an unknown machine. */
   startExecution(
     stateMachineArn: string,

@@ -10,6 +10,7 @@ test("a detached server-side roll-out gives the execution ARN as the execution-a
   const lambda = new FakeLambda("fn", "live", { stableVersions: 2, aliasOn: "1" });
   const started: { machine: string; input: unknown }[] = [];
   const stepFunctions: StepFunctionsPort = {
+    describeStateMachine: async (stateMachineArn) => ({ stateMachineArn, status: "ACTIVE" }),
     startExecution: async (machine, name, input) => {
       started.push({ machine, input: JSON.parse(input) });
       return {

@@ -1,8 +1,9 @@
 /**
  * Entry point of the bundled Action (action/dist/index.js). Signals become an AbortSignal so a
- * cancelled workflow rolls the alias back, exactly as the CLI launcher does.
+ * cancelled workflow rolls the alias back (a followed execution carries on), as the CLI launcher does.
  */
 import * as core from "@actions/core";
+import { interruptionLine } from "../cli/output/interruption.js";
 import { ExitCode } from "../errors.js";
 import { inertLogText } from "./escape.js";
 import { githubHost } from "./host.js";
@@ -14,7 +15,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const controller = new AbortController();
 for (const name of ["SIGINT", "SIGTERM"] as const) {
   process.on(name, () => {
-    if (!controller.signal.aborted) process.stdout.write(`${name} received: rolling back.\n`);
+    if (!controller.signal.aborted) process.stdout.write(`${interruptionLine(name)}\n`);
     controller.abort(name);
   });
 }

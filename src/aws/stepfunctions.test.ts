@@ -1,4 +1,5 @@
 import {
+  DescribeStateMachineCommand,
   GetExecutionHistoryCommand,
   type HistoryEvent,
   SFNClient,
@@ -81,5 +82,20 @@ describe("AwsStepFunctions", () => {
     await expect(sfn.startExecution("arn:aws:states:us-east-1:1:stateMachine:x", "n", "{}")).rejects.toThrow(
       ConflictError,
     );
+  });
+
+  test("describeStateMachine: a machine in another region is refused without a call; a missing one is invalid input", async () => {
+    mock.on(DescribeStateMachineCommand).resolves({ status: "ACTIVE" });
+    const west = "arn:aws:states:us-west-2:123456789012:stateMachine:lr";
+    const refused = await sfn.describeStateMachine(west).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(InputError);
+    expect((refused as InputError).message).toContain("is in us-west-2, but the function is in us-east-1");
+    expect(mock.commandCalls(DescribeStateMachineCommand)).toHaveLength(0);
+
+    const east = "arn:aws:states:us-east-1:123456789012:stateMachine:lr";
+    expect(await sfn.describeStateMachine(east)).toEqual({ stateMachineArn: east, status: "ACTIVE" });
+    mock.reset();
+    mock.on(DescribeStateMachineCommand).rejects(serviceError("StateMachineDoesNotExist"));
+    await expect(sfn.describeStateMachine(east)).rejects.toThrow(InputError);
   });
 });

@@ -1,5 +1,6 @@
 import {
   DescribeExecutionCommand,
+  DescribeStateMachineCommand,
   GetExecutionHistoryCommand,
   type HistoryEvent,
   SFNClient,
@@ -8,7 +9,13 @@ import {
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { ConflictError, InputError, type RolloutError } from "../errors.js";
-import type { CallOptions, ExecutionEvent, ExecutionState, StepFunctionsPort } from "../ports.js";
+import type {
+  CallOptions,
+  ExecutionEvent,
+  ExecutionState,
+  StateMachineState,
+  StepFunctionsPort,
+} from "../ports.js";
 import type { SdkErrorInfo } from "./errors.js";
 import { type AdapterOptions, AwsCaller, clientDefaults } from "./retry.js";
 
@@ -79,6 +86,33 @@ export class AwsStepFunctions implements StepFunctionsPort {
       options,
     );
     return { executionArn: reply.executionArn ?? "", startDate: reply.startDate ?? new Date() };
+  }
+
+  async describeStateMachine(stateMachineArn: string, options?: CallOptions): Promise<StateMachineState> {
+    // The machine's SDK tasks (UpdateAlias, DescribeAlarms, Invoke) run in its own region only: Step
+    // Functions has no cross-region AWS SDK integration (AWS CDK's CallAwsServiceCrossRegion deploys a
+    // Lambda proxy for that; https://github.com/aws/aws-cdk/pull/30061). This client is the functions'.
+    const region = await this.client.config.region();
+    const machineRegion = stateMachineArn.split(":")[3];
+    if (machineRegion && machineRegion !== region) {
+      throw new InputError(
+        `The state machine ${stateMachineArn} is in ${machineRegion}, but the function is in ${region}: a state machine changes aliases in its own region only. Nothing was changed.`,
+        {
+          hint: `Create the state machine in ${region} (the Terraform module creates it beside the function) and pass its ARN with --state-machine, or deploy with --engine local.`,
+        },
+      );
+    }
+    const reply = await this.caller.run(
+      {
+        operation: "DescribeStateMachine",
+        resource: `state machine ${stateMachineArn}`,
+        translate: notFound(`The state machine ${stateMachineArn}`),
+      },
+      (abortSignal) =>
+        this.client.send(new DescribeStateMachineCommand({ stateMachineArn }), { abortSignal }),
+      options,
+    );
+    return { stateMachineArn, status: reply.status ?? "ACTIVE" };
   }
 
   async describeExecution(executionArn: string, options?: CallOptions): Promise<ExecutionState> {

@@ -28,6 +28,8 @@ export async function runCli(argv: string[], cliIo: CliIo): Promise<number> {
   }
 }
 
+export { interruptionLine } from "./output/interruption.js";
+
 /**
  * What the launcher prints when a bug escapes every catch (an uncaught exception or rejection): the
  * message, the stack with --debug. Its text can come from anywhere, so in a GitHub Actions job it is

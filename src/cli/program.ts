@@ -316,7 +316,7 @@ function declareIamPolicy(program: Command): Command {
     )
     .option(
       "--state-machine <arn>",
-      "state machine of --engine stepfunctions: adds StartExecution on it and Describe/GetHistory/Stop on its executions",
+      "state machine of --engine stepfunctions: adds DescribeStateMachine and StartExecution on it, Describe/GetHistory/Stop on its executions",
     )
     .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
     .option("--env <name>", "environment from the config (default: chosen by branch)");

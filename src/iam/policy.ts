@@ -236,9 +236,10 @@ export function deployerPolicy(target: DeployerTarget): PolicyDocument {
     const states = `arn:${partition}:states:${target.region}:${target.accountId}`;
     statements.push(
       {
+        // DescribeStateMachine: the read before any write that tells a missing machine (exit 2) apart.
         Sid: "StartRollouts",
         Effect: "Allow",
-        Action: ["states:StartExecution"],
+        Action: ["states:DescribeStateMachine", "states:StartExecution"],
         Resource: [`${states}:stateMachine:${target.stateMachineName}`],
       },
       {

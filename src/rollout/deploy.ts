@@ -24,7 +24,11 @@ import {
   type StepFunctionsPort,
   systemClock,
 } from "../ports.js";
-import { assertRunsServerSide, type StepFunctionsEngine } from "../stepfunctions/input.js";
+import {
+  assertFiringAlarmsServerSide,
+  assertRunsServerSide,
+  type StepFunctionsEngine,
+} from "../stepfunctions/input.js";
 import { describeRouting } from "./alias-writer.js";
 import { assertApprovable, DEFAULT_APPROVAL_TIMEOUT_MS } from "./approval.js";
 import { type CommandVia, suggestedCommand } from "./commands.js";
@@ -54,7 +58,7 @@ import { newReleaseId, parseLive, type VersionRecord } from "./progress.js";
 import { assertNoProvisionedConcurrency } from "./provisioned.js";
 import { pruneAfterPromotion } from "./prune-after.js";
 import { DEFAULT_UPDATE_TIMEOUT_MS, publishPackage, waitForActive } from "./publish.js";
-import { runServerSide } from "./server-side.js";
+import { assertStateMachineUsable, runServerSide } from "./server-side.js";
 
 export type DeploySource = { zip: string; bucket: string; prefix?: string | undefined } | { version: string };
 
@@ -238,9 +242,9 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     if (request.engine)
       assertRunsServerSide(request.engine, request, {
         plan,
+        intervalMs: request.intervalMs ?? DEFAULT_INTERVAL_MS,
         customGates: ports.gates?.length ?? 0,
         manualApproval: request.manualApproval !== undefined,
-        ignoresFiringAlarms: request.alarmsAlreadyFiring === "ignore",
       });
     const alarms = request.alarms ?? [];
     assertFiringAlarmsAllowed(request, ports.gates);
@@ -260,10 +264,15 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       lambda.getFunction(functionName, undefined, call),
       alarms.length > 0 ? assertAlarmsExist(ports.alarms, alarms, signal) : Promise.resolve([]),
       assertNoProvisionedConcurrency(lambda, { functionName, aliasName, plan }, emit, signal),
+      request.engine
+        ? assertStateMachineUsable(ports.stepFunctions, request.engine, signal)
+        : Promise.resolve(),
     ] as const);
     let alias = found;
     fromVersion = alias.version;
     const firingAtStart = alarmStates.filter((a) => a.state === "ALARM").map((a) => a.name);
+    if (request.engine && request.alarmsAlreadyFiring === "ignore")
+      assertFiringAlarmsServerSide(firingAtStart, alarms);
     if (request.alarmsAlreadyFiring === "ignore" && firingAtStart.length > 0) {
       emit({
         type: "warning",
@@ -357,6 +366,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       {
         now: clock.now(),
         emit,
+        serverSide: true,
       },
     );
     if (request.dryRun) return noop("dry run: nothing was changed", true);

@@ -91,12 +91,13 @@ describe("the worst-case duration of a plan", () => {
 
 describe("credentials against the worst case", () => {
   const worst = { totalMs: 87 * MINUTE, parts: [{ what: "bakes", ms: 87 * MINUTE }] };
-  const check = async (answer: CredentialsLifetime | undefined) => {
+  const check = async (answer: CredentialsLifetime | undefined, serverSide = true) => {
     const events: RolloutEvent[] = [];
     const port = answer ? new FakeCredentials(answer) : undefined;
     const outcome = await assertCredentialsOutlive(port, worst, {
       now: NOW,
       emit: (e) => events.push(e),
+      serverSide,
     }).then(
       () => "passed" as const,
       (error: unknown) => error,
@@ -128,8 +129,15 @@ describe("credentials against the worst case", () => {
     expect(error.hint).toContain("`role-duration-seconds: 6300`");
     expect(error.hint).toContain("deployer_max_session_duration_seconds");
     expect(error.hint).toContain("a shorter plan");
-    expect(error.hint).toContain("`--engine stepfunctions`");
-    expect(error.hint).toContain("planned, not available yet");
+    expect(error.hint).toContain("`--engine stepfunctions --state-machine ARN`");
+    expect(error.hint).toContain("only need to last until the execution has started");
+    expect(error.hint).not.toContain("not available");
+  });
+
+  test("a release (not run server-side yet) is not offered --engine stepfunctions", async () => {
+    const { outcome } = await check(expiringIn(60 * MINUTE), false);
+    expect((outcome as InputError).hint).not.toContain("--engine stepfunctions");
+    expect((outcome as InputError).hint).toContain("a shorter plan");
   });
 
   test("already expired: says how long ago", async () => {

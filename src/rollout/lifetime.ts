@@ -74,7 +74,13 @@ export function suggestedSessionSeconds(worst: WorstCase): number {
   return Math.max(3_600, quarters * 900);
 }
 
-function tooShortError(lifetime: CredentialsLifetime, expiration: Date, worst: WorstCase, now: number) {
+function tooShortError(
+  lifetime: CredentialsLifetime,
+  expiration: Date,
+  worst: WorstCase,
+  now: number,
+  serverSide: boolean,
+) {
   const left = expiration.getTime() - now;
   const when =
     left > 0
@@ -92,7 +98,11 @@ function tooShortError(lifetime: CredentialsLifetime, expiration: Date, worst: W
         "Any one of these fixes it:",
         `- ${session}`,
         "- a shorter plan: fewer or shorter steps, a shorter final bake, a shorter metrics maxExtension, hook timeout or --approval-timeout.",
-        "- `--engine stepfunctions`, which runs the roll-out inside AWS (planned, not available yet).",
+        ...(serverSide
+          ? [
+              "- `--engine stepfunctions --state-machine ARN`, which runs the roll-out inside AWS Step Functions: the credentials then only need to last until the execution has started (see the README, Long roll-outs without a CI runner).",
+            ]
+          : []),
       ].join("\n"),
     },
   );
@@ -106,7 +116,12 @@ function tooShortError(lifetime: CredentialsLifetime, expiration: Date, worst: W
 export async function assertCredentialsOutlive(
   credentials: CredentialsPort | undefined,
   worst: WorstCase,
-  context: { now: number; emit: (event: RolloutEvent) => void },
+  context: {
+    now: number;
+    emit: (event: RolloutEvent) => void;
+    /** Whether `--engine stepfunctions` can run this roll-out instead (one function; not a release yet). */
+    serverSide?: boolean | undefined;
+  },
 ): Promise<void> {
   if (!credentials) return;
   const { now, emit } = context;
@@ -128,7 +143,8 @@ export async function assertCredentialsOutlive(
     });
     return;
   }
-  if (!lifetime.refreshable) throw tooShortError(lifetime, expiration, worst, now);
+  if (!lifetime.refreshable)
+    throw tooShortError(lifetime, expiration, worst, now, context.serverSide ?? false);
   emit({
     type: "info",
     message: `AWS credentials from ${lifetime.source} expire at ${isoSeconds(expiration)}, before this roll-out may end (${describeWorstCase(worst)}); their provider renews them.`,

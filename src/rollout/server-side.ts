@@ -10,6 +10,7 @@ import {
   ConflictError,
   ExitCode,
   GateFailedError,
+  InputError,
   RollbackFailedError,
   type RolloutError,
 } from "../errors.js";
@@ -51,6 +52,27 @@ export interface ServerSidePorts {
   signal?: AbortSignal | undefined;
   cwd?: string | undefined;
   env?: NodeJS.ProcessEnv | undefined;
+}
+
+/**
+ * A well-formed ARN can still name a machine that does not exist, is being deleted, or lives in another
+ * region than the function (the adapter says so): all bad input, found by a read before any write.
+ */
+export async function assertStateMachineUsable(
+  stepFunctions: StepFunctionsPort | undefined,
+  engine: StepFunctionsEngine,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (!stepFunctions) throw new TypeError("--engine stepfunctions needs DeployPorts.stepFunctions");
+  const machine = await stepFunctions.describeStateMachine(engine.stateMachineArn, { signal });
+  if (machine.status !== "ACTIVE") {
+    throw new InputError(
+      `The state machine ${engine.stateMachineArn} is ${machine.status}, so it cannot start a roll-out. Nothing was changed.`,
+      {
+        hint: "Pass the ARN of an ACTIVE state machine (the Terraform module's state_machine_arn output), or deploy with --engine local.",
+      },
+    );
+  }
 }
 
 /** How often a follower reads the history: the poll interval, within 1-5 s. */
@@ -199,6 +221,10 @@ export async function runServerSide(
         : end.error === FAILURE.smoke
           ? "smoke"
           : undefined;
+    if (gate === "alarms" && reader.alarmFailure)
+      return new GateFailedError(
+        `${reader.alarmFailure}, in execution ${arn}; the execution restored v${stable}.`,
+      );
     if (gate)
       return new GateFailedError(
         `Health gate "${gate}" failed in execution ${arn}: ${end.cause}; the execution restored v${stable}.`,

@@ -271,7 +271,9 @@ function bakeStates(): Record<string, State> {
       ResultPath: "$.run",
       Next: STATE.afterWait,
     },
-    [STATE.waitRest]: { Type: "Wait", SecondsPath: "$.run.remaining", Next: STATE.afterWait },
+    // The rest of a bake that is not a whole number of polls: waiting it out ends the bake (its Next
+    // must count it off, or the loop waits the same rest again, forever).
+    [STATE.waitRest]: { Type: "Wait", SecondsPath: "$.run.remaining", Next: STATE.restOfBakeDone },
     [STATE.afterWait]: {
       Type: "Choice",
       Comment: "The gates run after every wait but the last; the last one ends in the decision check.",
@@ -361,7 +363,8 @@ function gateStates(): Record<string, State> {
       Parameters: {
         error: FAILURE.alarm,
         "cause.$":
-          "States.Format('an alarm is in ALARM ({}): alarms {} {} are {} {}', $.run.phase, $.alarms.names, $.alarms.compositeNames, $.alarms.states, $.alarms.compositeStates)",
+          // Lists as JSON text: JSONPath has no way to pair each name with its state in one sentence.
+          "States.Format('an alarm is in ALARM ({}): the metric alarms {} are in the states {}, and the composite alarms {} in the states {}, in that order', $.run.phase, States.JsonToString($.alarms.names), States.JsonToString($.alarms.states), States.JsonToString($.alarms.compositeNames), States.JsonToString($.alarms.compositeStates))",
       },
       ResultPath: "$.failure",
       Next: guardStates(STATE.restore).read,
@@ -371,7 +374,7 @@ function gateStates(): Record<string, State> {
       Parameters: {
         error: FAILURE.alarmMissing,
         "cause.$":
-          "States.Format('an alarm no longer exists ({}): the roll-out watches {} but DescribeAlarms found only {} {}; a deleted or renamed alarm cannot gate', $.run.phase, $.plan.alarms, $.alarms.names, $.alarms.compositeNames)",
+          "States.Format('an alarm no longer exists ({}): the roll-out watches {} but DescribeAlarms found only the metric alarms {} and the composite alarms {}; a deleted or renamed alarm cannot gate', $.run.phase, States.JsonToString($.plan.alarms), States.JsonToString($.alarms.names), States.JsonToString($.alarms.compositeNames))",
       },
       ResultPath: "$.failure",
       Next: guardStates(STATE.restore).read,

@@ -105,6 +105,14 @@ describe("HistoryReader: an execution's history as the local engine's events", (
     expect(
       after.read(event("TaskStateEntered", STATE.restore, { failure: { cause: "alarm" } })).events,
     ).toEqual([{ type: "rollback", reason: "alarm", routing: { version: "7" } }]);
+    // After a failed alarm verdict, the rollback says which alarm, as the local engine does.
+    after.read(verdict("bake", 1, true));
+    expect(after.alarmFailure).toBe(
+      `Health gate "alarms" failed at ${input.steps[0]?.weight}% (bake): in ALARM: orders-errors`,
+    );
+    expect(
+      after.read(event("TaskStateEntered", STATE.restore, { failure: { cause: "alarm" } })).events,
+    ).toMatchObject([{ type: "rollback", reason: after.alarmFailure }]);
     expect(
       after.read(event("ExecutionFailed", undefined, undefined, { error: FAILURE.alarm, cause: "c" })).ending,
     ).toEqual({

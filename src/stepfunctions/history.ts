@@ -40,6 +40,12 @@ export class HistoryReader {
   moved = false;
   /** True once the execution has made the new version 100%. */
   promoted = false;
+  /**
+   * The alarm gate's failure as the local engine words it (`Health gate "alarms" failed at 10% (bake):
+   * in ALARM: errors`), worked out from DescribeAlarms' answer: the execution's own cause can only
+   * print the alarms' names and states as two lists.
+   */
+  alarmFailure: string | undefined;
 
   constructor(private readonly input: ExecutionInput) {}
 
@@ -103,6 +109,7 @@ export class HistoryReader {
             : inAlarm.length > 0
               ? `in ALARM: ${inAlarm.join(", ")}`
               : `${names.length} alarm(s) not in ALARM: ${names.join(", ")}`;
+        if (failed) this.alarmFailure = `Health gate "alarms" failed at ${weight}% (${phase}): ${detail}`;
         return {
           events: [
             {
@@ -137,7 +144,7 @@ export class HistoryReader {
               events: [
                 {
                   type: "rollback",
-                  reason: doc.failure?.cause ?? "the execution failed",
+                  reason: this.alarmFailure ?? doc.failure?.cause ?? "the execution failed",
                   routing: { version: input.stableVersion },
                 },
               ],

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { ExitCode, InputError } from "../errors.js";
 import { buildPlan } from "../plan/plan.js";
-import { assertRunsServerSide, engineOf, executionArnOf, executionInput, executionName } from "./input.js";
+import {
+  assertFiringAlarmsServerSide,
+  assertRunsServerSide,
+  engineOf,
+  executionArnOf,
+  executionInput,
+  executionName,
+} from "./input.js";
 
 const ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:orders-rollout";
 const engine = { kind: "stepfunctions" as const, stateMachineArn: ARN, detach: false };
@@ -20,64 +27,121 @@ const refusal = (run: () => void) => {
 describe("what cannot run inside Step Functions is refused up front (exit 2)", () => {
   it("per-version metric analysis, with the advice to alarm on the per-version metric", () => {
     const error = refusal(() =>
-      assertRunsServerSide(engine, { metrics: { errorRate: { max: 1 } } as never }, { plan, customGates: 0 }),
+      assertRunsServerSide(
+        engine,
+        { metrics: { errorRate: { max: 1 } } as never },
+        { plan, intervalMs: 10_000, customGates: 0 },
+      ),
     );
     expect(error.hint).toContain("ExecutedVersion");
     expect(error.hint).toContain("--alarm");
   });
 
+  it("a plan whose execution could reach the history cap, at its interval and with its alarms", () => {
+    const long = buildPlan({ steps: "10%:2h,50%:1h", finalBake: "1h" });
+    const facts = { plan: long, intervalMs: 10_000, customGates: 0 };
+    expect(refusal(() => assertRunsServerSide(engine, { alarms: ["a"] }, facts)).message).toContain(
+      "history events",
+    );
+    expect(() =>
+      assertRunsServerSide(engine, { alarms: ["a"] }, { ...facts, intervalMs: 15_000 }),
+    ).not.toThrow();
+  });
+
   it("hook commands when detached, but not when followed", () => {
     const hooks = { preTraffic: ["./check.sh"] };
     expect(
-      refusal(() => assertRunsServerSide({ ...engine, detach: true }, { hooks }, { plan, customGates: 0 }))
-        .hint,
+      refusal(() =>
+        assertRunsServerSide(
+          { ...engine, detach: true },
+          { hooks },
+          { plan, intervalMs: 10_000, customGates: 0 },
+        ),
+      ).hint,
     ).toContain("Drop --detach");
-    expect(() => assertRunsServerSide(engine, { hooks }, { plan, customGates: 0 })).not.toThrow();
+    expect(() =>
+      assertRunsServerSide(engine, { hooks }, { plan, intervalMs: 10_000, customGates: 0 }),
+    ).not.toThrow();
   });
 
   it("smoke body expectations, custom gates, a bad ARN, a state machine name too long for the description", () => {
-    refusal(() =>
+    const body = refusal(() =>
       assertRunsServerSide(
         engine,
         { smoke: [{ payload: "{}", expect: { body: { ok: true } } }] },
-        { plan, customGates: 0 },
+        { plan, intervalMs: 10_000, customGates: 0 },
       ),
     );
-    refusal(() => assertRunsServerSide(engine, {}, { plan, customGates: 1 }));
+    // The ways to express it: statusCode server-side, or a hook given the version to invoke.
+    expect(body.hint).toContain("Keep expect.statusCode, which runs server-side");
+    expect(body.hint).toContain('--qualifier "$LAMBDA_ROLLOUT_NEW_VERSION"');
+    refusal(() => assertRunsServerSide(engine, {}, { plan, intervalMs: 10_000, customGates: 1 }));
     refusal(() =>
-      assertRunsServerSide({ ...engine, stateMachineArn: "orders-rollout" }, {}, { plan, customGates: 0 }),
+      assertRunsServerSide(
+        { ...engine, stateMachineArn: "orders-rollout" },
+        {},
+        { plan, intervalMs: 10_000, customGates: 0 },
+      ),
     );
     const long = `${ARN.replace("orders-rollout", "x".repeat(80))}`;
-    refusal(() => assertRunsServerSide({ ...engine, stateMachineArn: long }, {}, { plan, customGates: 0 }));
+    refusal(() =>
+      assertRunsServerSide(
+        { ...engine, stateMachineArn: long },
+        {},
+        { plan, intervalMs: 10_000, customGates: 0 },
+      ),
+    );
     expect(() =>
-      assertRunsServerSide(engine, { alarms: ["a"], smoke: [{ payload: "{}" }] }, { plan, customGates: 0 }),
+      assertRunsServerSide(
+        engine,
+        { alarms: ["a"], smoke: [{ payload: "{}" }] },
+        { plan, intervalMs: 10_000, customGates: 0 },
+      ),
     ).not.toThrow();
   });
 
   it("manual approval and already-firing alarms, which the state machine cannot honour", () => {
     const approval = refusal(() =>
-      assertRunsServerSide(engine, {}, { plan, customGates: 0, manualApproval: true }),
+      assertRunsServerSide(engine, {}, { plan, intervalMs: 10_000, customGates: 0, manualApproval: true }),
     );
     expect(approval.message).toBe("Manual approval is not available with --engine stepfunctions.");
-    const firing = refusal(() =>
-      assertRunsServerSide(engine, {}, { plan, customGates: 0, ignoresFiringAlarms: true }),
-    );
-    expect(firing.hint).toContain("--engine local");
+  });
+
+  it("--allow-firing-alarms: runs when no alarm fires at the start; refused naming the firing ones and the way around", () => {
+    expect(() => assertFiringAlarmsServerSide([], ["a", "b"])).not.toThrow();
+    const firing = refusal(() => assertFiringAlarmsServerSide(["a"], ["a", "b", "c"]));
+    expect(firing.message).toContain("while an alarm is in ALARM (now: a)");
+    expect(firing.hint).toContain("pass only the alarms that are not in ALARM (--alarm b --alarm c)");
+    expect(firing.hint).toContain("--smoke-payload");
+    expect(firing.hint).toContain("--engine local, which ignores a until it leaves ALARM");
+    expect(refusal(() => assertFiringAlarmsServerSide(["a"], ["a"])).hint).toContain("pass no --alarm");
   });
 
   it("more than 100 distinct alarms (one DescribeAlarms page), and alarmReadFailure: ignore", () => {
     const many = Array.from({ length: 101 }, (_, i) => `alarm-${i}`);
     expect(
-      refusal(() => assertRunsServerSide(engine, { alarms: many }, { plan, customGates: 0 })).hint,
+      refusal(() =>
+        assertRunsServerSide(engine, { alarms: many }, { plan, intervalMs: 10_000, customGates: 0 }),
+      ).hint,
     ).toContain("composite");
     const hundred = [...many.slice(0, 100), "alarm-0"];
-    expect(() => assertRunsServerSide(engine, { alarms: hundred }, { plan, customGates: 0 })).not.toThrow();
+    expect(() =>
+      assertRunsServerSide(engine, { alarms: hundred }, { plan, intervalMs: 10_000, customGates: 0 }),
+    ).not.toThrow();
     const ignore = refusal(() =>
-      assertRunsServerSide(engine, { alarms: ["a"], alarmReadFailure: "ignore" }, { plan, customGates: 0 }),
+      assertRunsServerSide(
+        engine,
+        { alarms: ["a"], alarmReadFailure: "ignore" },
+        { plan, intervalMs: 10_000, customGates: 0 },
+      ),
     );
     expect(ignore.message).toBe("alarmReadFailure: ignore is not available with --engine stepfunctions.");
     expect(() =>
-      assertRunsServerSide(engine, { alarms: ["a"], alarmReadFailure: "fail" }, { plan, customGates: 0 }),
+      assertRunsServerSide(
+        engine,
+        { alarms: ["a"], alarmReadFailure: "fail" },
+        { plan, intervalMs: 10_000, customGates: 0 },
+      ),
     ).not.toThrow();
   });
 

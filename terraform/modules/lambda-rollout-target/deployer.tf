@@ -101,10 +101,11 @@ data "aws_iam_policy_document" "deployer" {
   }
 
   dynamic "statement" {
+    # DescribeStateMachine: the read before any write that refuses a missing machine (exit 2).
     for_each = var.create_state_machine ? [1] : []
     content {
       sid       = "StartRollouts"
-      actions   = ["states:StartExecution"]
+      actions   = ["states:DescribeStateMachine", "states:StartExecution"]
       resources = [local.state_machine_arn]
     }
   }
