@@ -9,6 +9,7 @@ import type { DeployFlags } from "./commands/deploy.js";
 import type { HistoryFlags } from "./commands/history.js";
 import type { IamPolicyFlags } from "./commands/iam-policy.js";
 import type { PackageFlags } from "./commands/package.js";
+import type { PreviewFlags } from "./commands/preview.js";
 import type { PruneFlags } from "./commands/prune.js";
 import type { RehearseFlags } from "./commands/rehearse.js";
 import type { TargetFlags } from "./commands/target.js";
@@ -33,6 +34,9 @@ function createProgram(io: CliIo, choose: (run: CommandRun) => void): Command {
     .enablePositionalOptions();
   declareDeploy(program).action((flags: DeployFlags) =>
     choose(async () => (await import("./commands/deploy.js")).deployCommand(flags, io)),
+  );
+  declarePreview(program).action((flags: PreviewFlags) =>
+    choose(async () => (await import("./commands/preview.js")).previewCommand(flags, io)),
   );
   declareTarget(
     program
@@ -259,6 +263,58 @@ to run)`,
     );
 }
 
+/** Where the ledger is, for the commands that read it. */
+function ledgerOptions(command: Command): Command {
+  return command
+    .option("--ledger-bucket <bucket>", "S3 bucket of the roll-out ledger (default: the artifact bucket)")
+    .option(
+      "--ledger-prefix <prefix>",
+      "key prefix of the ledger (default: rollouts/, under the artifact prefix)",
+    );
+}
+
+function declarePreview(program: Command): Command {
+  const command = program
+    .command("preview")
+    .description(
+      "Say what a deploy would do, changing nothing: per function the code and settings that change (or noop), the plan and its worst case against the credentials, the ledger's lock, and the IAM policy diff.",
+    )
+    .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
+    .option("--env <name>", "environment from the config (default: chosen by branch)")
+    .option("--zip <file>", "the package a single-function environment would ship (a release names its own)")
+    .option("--function <name>", "Lambda function name or ARN (overrides the configuration)")
+    .option("--alias <name>", "alias that clients call (default: live)")
+    .option("--bucket <bucket>", "S3 bucket for the package")
+    .option("--prefix <prefix>", "key prefix inside the bucket")
+    .option("--strategy <preset>", "a plan preset instead of the configuration's")
+    .option("--steps <steps>", 'custom steps instead of the configuration\'s, e.g. "10%:5m,50%:5m"')
+    .option("--final-bake <duration>", "bake after 100% with the same gates, e.g. 5m")
+    .option("--alarm <name>", "CloudWatch alarm gate (repeatable)", collect)
+    .option("--region <region>", "AWS region (default: the environment's, then the SDK chain)");
+  return ledgerOptions(command)
+    .option(
+      "--format <format>",
+      "text (default), markdown (GitHub-flavoured, for a pull-request comment) or json",
+    )
+    .option(
+      "--policy <file>",
+      "the IAM policy your CI identity has: show what `iam-policy` would add to it or drop",
+    )
+    .addHelpText(
+      "after",
+      `
+Reads Lambda, CloudWatch and the ledger with the same validation as deploy; writes nothing, uploads
+nothing. \`lambda-rollout iam-policy --preview\` prints the read-only policy it needs.
+
+Examples:
+  lambda-rollout preview --config lambda-rollout.yml --env production --zip dist/orders.zip
+  lambda-rollout preview --env production --format markdown --policy ci-policy.json > preview.md
+
+Exit codes: 0 previewed (a function mid-roll-out or locked is reported, not an error) · 2 invalid input,
+as deploy would refuse it · 4 AWS error`,
+    );
+}
+
 /** The flags of `status`, `rollback`, `promote` and `approve`: they need nothing but what is in AWS. */
 function declareTarget(command: Command): Command {
   return command
@@ -348,6 +404,10 @@ function declareIamPolicy(program: Command): Command {
     .option(
       "--state-machine <arn>",
       "state machine of --engine stepfunctions: adds StartExecution on it and Describe/GetHistory/Stop on its executions",
+    )
+    .option(
+      "--preview",
+      "the read-only policy `preview` needs (a pull request's job), instead of the deployer's",
     )
     .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
     .option("--env <name>", "environment from the config (default: chosen by branch)");
