@@ -9,6 +9,7 @@ import { failedResult, type ResultEvent, type StampedEvent } from "../rollout/ev
 import { deployFromInputs, type RunOptions, type RunTarget } from "../run.js";
 import { deploymentSettingsFromEnv, gitHubDeploymentReporter } from "./github-deployment.js";
 import { type InputReader, parseBoolean, readInputs } from "./inputs.js";
+import { runPreview } from "./preview.js";
 import { isReleaseResult, releaseOutput } from "./release-summary.js";
 import { renderSummary } from "./summary.js";
 
@@ -94,8 +95,15 @@ function gitHubDeployment(host: ActionHost, env: NodeJS.ProcessEnv): RunOptions[
   return (target: RunTarget) => [gitHubDeploymentReporter(settings, target)];
 }
 
-/** Runs one deploy as the Action; resolves to the exit code (the CLI's contract: 0–5). */
+/** Runs one deploy (or, with `mode: preview`, a preview) as the Action; resolves to the exit code (0–5). */
 export async function runAction(host: ActionHost, options: ActionOptions = {}): Promise<ExitCodeValue> {
+  const mode = host.readInput("mode") || "deploy";
+  if (mode === "preview") return runPreview(host, options);
+  if (mode !== "deploy") {
+    host.error(`Input mode must be deploy or preview, not "${mode}".`, "lambda-rollout: invalid input");
+    host.setOutput("outcome", "failed");
+    return ExitCode.invalidInput;
+  }
   const events: StampedEvent[] = [];
   const emit = (event: StampedEvent) => {
     events.push(event);

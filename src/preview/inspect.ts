@@ -345,7 +345,7 @@ export async function preview(target: PreviewTarget, ports: PreviewPorts): Promi
   }
   const portsOf = perRegion(ports.portsFor);
   const [checked] = await Promise.all([
-    validate(request, portsOf, signal, { tolerateSplit: true }),
+    validate(request, portsOf, signal, { tolerateSplit: true, unlabelled: single !== undefined }),
     single
       ? assertNoProvisionedConcurrency(
           portsOf(request.functions[0]?.region).lambda,

@@ -336,3 +336,21 @@ export function previewMarkdown(
   const cut = fitted.slice(0, limit - note.length);
   return `${cut.slice(0, cut.lastIndexOf("\n"))}${note}`;
 }
+
+/** The comment when the preview itself was refused: what a deploy would say, and its exit code. */
+export function previewFailureMarkdown(
+  name: string,
+  failure: { message: string; hint?: string | undefined; exitCode: number },
+  options: { heading?: string; readAt?: string } = {},
+): string {
+  const lines = [
+    ...(options.heading ? [options.heading] : []),
+    `### lambda-rollout preview: ${markdownText(name)} (refused)`,
+    "",
+    `❌ **A deploy would stop here (exit ${failure.exitCode}):** ${markdownText(failure.message)}`,
+    ...(failure.hint ? ["", `**What to do:** ${markdownText(failure.hint)}`] : []),
+    "",
+    `<sub>\`lambda-rollout preview\`${options.readAt ? ` at ${options.readAt}` : ""} · nothing was changed</sub>`,
+  ];
+  return `${lines.join("\n")}\n`.slice(0, GITHUB_COMMENT_LIMIT);
+}

@@ -66,6 +66,8 @@ function waveIndexOf(request: ReleaseRequest, spec: ReleaseFunction): number {
 export interface ValidateOptions {
   /** `preview`: an alias mid-roll-out is reported by the caller, not refused (exit 3) here. */
   tolerateSplit?: boolean | undefined;
+  /** A single deploy validated as a release of one: its messages are the deploy's, without the label. */
+  unlabelled?: boolean | undefined;
 }
 
 /** Reads and checks every function, package and alarm, in every region, in parallel; writes nothing. */
@@ -119,7 +121,7 @@ export async function validate(
         stableRecord,
       };
     } catch (error) {
-      throw new Labelled(label, error);
+      throw options.unlabelled ? error : new Labelled(label, error);
     }
   });
   const settled = await Promise.allSettled([...functionChecks, ...alarmChecks]);

@@ -138,6 +138,8 @@ export interface EnvironmentOutputs {
   artifactKeyPrefix: string;
   /** JSON rendered by the module's aws_iam_policy_document. */
   deployerPolicy: string;
+  /** The read-only policy of `preview` (preview.tf), as rendered. */
+  previewPolicy: string;
   accessKeyId: string;
   secretAccessKey: string;
 }
@@ -168,6 +170,7 @@ interface RawSummary {
   alarm_names: string[];
   artifact_key_prefix: string;
   deployer_policy: string;
+  preview_policy: string;
 }
 
 interface RawOutputs {
@@ -194,6 +197,7 @@ function environmentOutputs(raw: RawOutputs, name: "production" | "staging"): En
     alarmNames: summary.alarm_names,
     artifactKeyPrefix: summary.artifact_key_prefix,
     deployerPolicy: summary.deployer_policy,
+    previewPolicy: summary.preview_policy,
     accessKeyId,
     secretAccessKey,
   };

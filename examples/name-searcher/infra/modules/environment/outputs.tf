@@ -13,6 +13,7 @@ output "summary" {
     artifact_key_prefix = module.function.artifact_key_prefix
     alarm_names         = module.function.alarm_names
     deployer_policy     = module.function.deployer_policy_json
+    preview_policy      = module.function.preview_policy_json
     deployer_user_name  = module.function.deployer_user_name
     deployer_role_arn   = module.function.deployer_role_arn
   }
