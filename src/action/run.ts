@@ -11,6 +11,7 @@ import { deploymentSettingsFromEnv, gitHubDeploymentReporter } from "./github-de
 import { type InputReader, parseBoolean, readInputs } from "./inputs.js";
 import { runPreview } from "./preview.js";
 import { isReleaseResult, releaseOutput } from "./release-summary.js";
+import { reportSummaryLine, writeRunReport } from "./report.js";
 import { renderSummary } from "./summary.js";
 
 /** What the Action needs from the runner; @actions/core in production (see ./host.ts). */
@@ -128,6 +129,15 @@ export async function runAction(host: ActionHost, options: ActionOptions = {}): 
   }
   host.info(describeEvent({ ...result, at: Date.now() }) ?? result.outcome);
   reportResult(host, result);
-  await host.writeSummary(renderSummary(events));
+  // The roll-out's report from its ledger record; the Mermaid chart stays in the summary.
+  const report = await writeRunReport(result, events, options);
+  let summary = renderSummary(events);
+  if (report && "path" in report) {
+    host.setOutput("report", report.path);
+    host.info(`Report of ${report.id}: ${report.path}`);
+    summary += reportSummaryLine(report, options.env ?? process.env);
+  } else if (report)
+    host.warning(`No report was written: ${report.problem}. The roll-out is not affected.`, "lambda-rollout");
+  await host.writeSummary(summary);
   return result.exitCode as ExitCodeValue;
 }

@@ -12,6 +12,7 @@ import type { PackageFlags } from "./commands/package.js";
 import type { PreviewFlags } from "./commands/preview.js";
 import type { PruneFlags } from "./commands/prune.js";
 import type { RehearseFlags } from "./commands/rehearse.js";
+import type { ReportFlags } from "./commands/report.js";
 import type { TargetFlags } from "./commands/target.js";
 import type { CliIo } from "./io.js";
 
@@ -90,7 +91,8 @@ Exit codes: 0 approved (or already approved) · 2 invalid input · 3 nothing is 
       .description(
         "What was deployed, when, by whom, and how it ended: the roll-outs of an alias (or of every function of a release environment), newest first, from the ledger.",
       )
-      .option("--limit <n>", "how many roll-outs to list (default 20)"),
+      .option("--limit <n>", "how many roll-outs to list (default 20)")
+      .option("--html", "with an id: the roll-out's report as one self-contained HTML page on stdout"),
   )
     .addHelpText(
       "after",
@@ -99,11 +101,35 @@ Examples:
   lambda-rollout history --function orders             # the alias's roll-outs, newest first
   lambda-rollout history --config lambda-rollout.yml --env production --limit 50
   lambda-rollout history r-mhx1k2ab-9f3c --env production   # one roll-out: shifts, gate verdicts, operators
+  lambda-rollout history r-mhx1k2ab-9f3c --env production --html > report.html
 
 Exit codes: 0 listed · 2 invalid input, no ledger configured, or no such roll-out · 4 AWS error`,
     )
     .action((id: string | undefined, flags: HistoryFlags) =>
       choose(async () => (await import("./commands/history.js")).historyCommand(id, flags, io)),
+    );
+  declareTarget(
+    program
+      .command("report")
+      .argument("<id>", "the roll-out's id (r-…), as `history` lists it")
+      .description(
+        "Draw one roll-out as a self-contained HTML page: traffic per version over time, gate verdicts with their values, each version's error rate and p99 from CloudWatch, operator actions and the outcome.",
+      )
+      .option("--out <file>", "where to write the page (default: ID.html)"),
+  )
+    .addHelpText(
+      "after",
+      `
+The page needs no network and runs no script: open it anywhere, attach it to a ticket.
+
+Examples:
+  lambda-rollout report r-mhx1k2ab-9f3c --env production --out report.html
+  lambda-rollout report r-mhx1k2ab-9f3c --ledger-bucket my-artifacts --region eu-west-1
+
+Exit codes: 0 written · 2 invalid input, no ledger configured, or no such roll-out · 4 AWS error`,
+    )
+    .action((id: string, flags: ReportFlags) =>
+      choose(async () => (await import("./commands/report.js")).reportCommand(id, flags, io)),
     );
   declareTarget(
     program

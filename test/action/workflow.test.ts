@@ -126,7 +126,7 @@ describe("action.yml", () => {
     expect(validateAction(standIn).errors).toEqual([]);
   });
 
-  it("mirrors the CLI's deploy options, adds the preview's, and has the seven outputs", async () => {
+  it("mirrors the CLI's deploy options, adds the preview's, and has the eight outputs", async () => {
     const action = parse(await read("action.yml")) as { inputs: object; outputs: object };
     expect(Object.keys(action.inputs)).toEqual([
       "config",
@@ -170,6 +170,7 @@ describe("action.yml", () => {
       "release-id",
       "release",
       "comment-url",
+      "report",
     ]);
   });
 });
