@@ -100,6 +100,18 @@ describe("the example workflow", () => {
     );
   });
 
+  it("uploads the roll-out's report (the Action's report output) as an artifact, whatever the outcome", async () => {
+    type Step = { uses?: string; if?: string; with?: Record<string, unknown> };
+    const steps =
+      (parse(await read(WORKFLOW)) as { jobs: Record<string, { steps: Step[] }> }).jobs.deploy?.steps ?? [];
+    const upload = steps.find(
+      (step) =>
+        step.uses?.startsWith("actions/upload-artifact@") && String(step.with?.path).includes("report"),
+    );
+    expect(upload?.if).toBe("always() && steps.rollout.outputs.report != ''");
+    expect(upload?.with?.path).toBe(["$", "{{ steps.rollout.outputs.report }}"].join(""));
+  });
+
   it("pins every action to a full commit SHA", async () => {
     const workflow = parse(await read(WORKFLOW)) as { jobs: Record<string, Job> };
     const uses = Object.values(workflow.jobs).flatMap((job) => job.steps.flatMap((step) => step.uses ?? []));
