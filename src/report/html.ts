@@ -184,13 +184,7 @@ function marks(lane: Lane, scale: Scale, top: number): string {
           ? `<text class="count" x="${fmt(x + 11)}" y="${fmt(y - 6)}">×${group.length}</text>`
           : "";
       const stem = `<line class="stem ${status}" x1="${fmt(x)}" y1="${fmt(y + 9)}" x2="${fmt(x)}" y2="${top + BAND_TOP + BAND_HEIGHT}"/>`;
-      // A failure says what failed right on the chart; every value is in the tooltip and the table.
-      const failed = group.find((mark) => mark.status === "fail");
-      const right = x > PLOT_RIGHT - 260;
-      const note = failed
-        ? `<text class="mark-note fail-text" x="${fmt(right ? x - 14 : x + 14)}" y="${fmt(y + 4)}" text-anchor="${right ? "end" : "start"}">${html(short(`${failed.gate}: ${failed.detail}`, 56))}</text>`
-        : "";
-      return `<g class="mark" data-mark="${status}" data-marks="${group.length}"><title>${html(title)}</title>${stem}${markShape(status, x, y)}<text class="glyph" x="${fmt(x)}" y="${fmt(y + 4)}" text-anchor="middle">${STATUS_GLYPH[status]}</text>${count}${note}</g>`;
+      return `<g class="mark" data-mark="${status}" data-marks="${group.length}"><title>${html(title)}</title>${stem}${markShape(status, x, y)}<text class="glyph" x="${fmt(x)}" y="${fmt(y + 4)}" text-anchor="middle">${STATUS_GLYPH[status]}</text>${count}</g>`;
     })
     .join("");
 }
@@ -201,13 +195,23 @@ function events(lane: Lane, scale: Scale, top: number): string {
     .filter((event) => event.kind !== "published")
     .map((event) => {
       const x = scale.x(event.at);
-      const right = x > PLOT_RIGHT - 150;
+      const right = x > PLOT_RIGHT - 300;
       const anchor = right ? "end" : "start";
       const tx = fmt(right ? x - 5 : x + 5);
       const title = `<title>${html(`+${offset(event.at - scale.start)} ${event.label}${event.detail ? `: ${event.detail}` : ""}`)}</title>`;
       switch (event.kind) {
-        case "rollback":
-          return `<g class="event" data-event="rollback">${title}<line class="rollback-line" x1="${fmt(x)}" y1="${top + BAND_TOP - 6}" x2="${fmt(x)}" y2="${bottom + 4}"/><text class="event-label fail-text" x="${tx}" y="${bottom + 16}" text-anchor="${anchor}">↩ ${html(event.label)}</text></g>`;
+        case "rollback": {
+          // What made it roll back, said where it happened: the failed verdict at that moment, if any.
+          const failed = lane.marks.find(
+            (mark) => mark.status === "fail" && Math.abs(mark.at - event.at) < 1000,
+          );
+          const why = failed ? ` · ${failed.gate}: ${failed.detail}` : "";
+          const label = short(
+            `${event.label}${why}`,
+            right ? 84 : Math.max(24, Math.floor((PLOT_RIGHT - x) / 6.6)),
+          );
+          return `<g class="event" data-event="rollback">${title}<line class="rollback-line" x1="${fmt(x)}" y1="${top + BAND_TOP - 6}" x2="${fmt(x)}" y2="${bottom + 4}"/><text class="event-label fail-text" x="${tx}" y="${bottom + 16}" text-anchor="${anchor}">↩ ${html(label)}</text></g>`;
+        }
         case "promoted":
           return `<g class="event" data-event="promoted">${title}<text class="event-label pass-text" x="${tx}" y="${bottom + 16}" text-anchor="${anchor}">✓ ${html(event.label)}</text></g>`;
         case "awaiting_approval":
@@ -349,8 +353,7 @@ svg .glyph { fill: ${c.white}; font-size: 11px; font-weight: 700; pointer-events
 svg .count { fill: ${c.muted}; font-size: 10px; font-weight: 600; }
 svg .event-label { fill: ${c.text}; font-size: 11.5px; font-weight: 600; }
 svg .event-label.pass-text, svg .lane-state.pass-text { fill: ${c.pass}; }
-svg .event-label.fail-text, svg .lane-state.fail-text, svg .mark-note.fail-text { fill: ${c.fail}; }
-svg .mark-note { font-size: 11.5px; font-weight: 600; }
+svg .event-label.fail-text, svg .lane-state.fail-text { fill: ${c.fail}; }
 svg .event-label.operator-text { fill: ${c.operator}; }
 svg .stem { stroke-width: 1; stroke-dasharray: 1 2; }
 svg .stem.pass { stroke: ${c.pass}; } svg .stem.fail { stroke: ${c.fail}; } svg .stem.inconclusive { stroke: ${c.inconclusive}; }
@@ -445,7 +448,8 @@ function verdicts(model: ReportModel): string {
 <tbody>${rows.join("\n")}</tbody></table></section>`;
 }
 
-const number = (value: number | undefined, digits = 0) => (value === undefined ? "—" : value.toFixed(digits));
+const number = (value: number | undefined) =>
+  value === undefined ? "—" : Math.round(value).toLocaleString("en-US");
 
 function health(model: ReportModel, found: Map<string, LaneHealth> | undefined): string {
   const lanes = model.waves.flatMap((wave) => wave.lanes);
@@ -456,7 +460,7 @@ function health(model: ReportModel, found: Map<string, LaneHealth> | undefined):
       return `<div class="health-fn">${html(lane.function)} <span class="muted">(${html(lane.region)})</span></div><p class="notes">No metrics read for this region.</p>`;
     const rows = data.versions.map(
       (v) =>
-        `<tr data-health="${v.role}"><td>v${html(v.version)} <span class="muted">${v.role}</span></td><td class="num">${number(v.invocations)}</td><td class="num">${number(v.errors)}</td><td class="num">${v.errorRate === undefined ? "—" : `${v.errorRate.toFixed(2)}%`}</td><td class="num">${v.p99Ms === undefined ? "—" : `${v.p99Ms.toFixed(0)} ms`}</td></tr>`,
+        `<tr data-health="${v.role}"><td>v${html(v.version)} <span class="muted">${v.role}</span></td><td class="num">${number(v.invocations)}</td><td class="num">${number(v.errors)}</td><td class="num">${v.errorRate === undefined ? "—" : `${v.errorRate.toFixed(2)}%`}</td><td class="num">${v.p99Ms === undefined ? "—" : `${number(v.p99Ms)} ms`}</td></tr>`,
     );
     return `<div class="health-fn">${html(lane.function)} <span class="muted">(${html(lane.region)})</span></div>
 <table><thead><tr><th>Version</th><th class="num">Requests</th><th class="num">Errors</th><th class="num">Error rate</th><th class="num">p99 duration</th></tr></thead><tbody>${rows.join("")}</tbody></table>

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { promotedRecord, releaseRecord, rolledBackRecord } from "../../test/support/report-records.js";
-import type { MetricQuery, MetricsPort } from "../ports.js";
+import {
+  promotedRecord,
+  releaseRecord,
+  rolledBackRecord,
+  versionMetrics,
+} from "../../test/support/report-records.js";
 import { healthWindow, laneHealth } from "./health.js";
 import { reportHtml } from "./html.js";
 import { reportModel } from "./model.js";
@@ -61,25 +65,15 @@ describe("the report's model of a record", () => {
   });
 });
 
-/** Per-version metrics by dimension: v42 with 3 % errors and p99 420 ms, v41 clean and fast. */
-function metricsByVersion(options: { percentiles: boolean }): MetricsPort & { calls: MetricQuery[][] } {
-  const calls: MetricQuery[][] = [];
-  const by: Record<string, Record<string, number>> = {
-    "42": { Invocations: 400, Errors: 12, Duration: 420 },
-    "41": { Invocations: 3600, Errors: 4, Duration: 190 },
-  };
-  return {
-    calls,
-    getMetrics: async (queries) => {
-      calls.push(queries);
-      if (!options.percentiles && queries.some((q) => q.stat.startsWith("p")))
-        throw new Error("CloudWatch answered HTTP 500 for GetMetricData");
-      return Object.fromEntries(
-        queries.map((q) => [q.id, by[q.dimensions.ExecutedVersion ?? ""]?.[q.metricName]]),
-      );
+/** v42 with 3 % errors and p99 420 ms, v41 clean and fast. */
+const metricsByVersion = (options: { percentiles: boolean }) =>
+  versionMetrics(
+    {
+      "42": { Invocations: 400, Errors: 12, Duration: 420 },
+      "41": { Invocations: 3600, Errors: 4, Duration: 190 },
     },
-  };
-}
+    options,
+  );
 
 describe("each version's health from CloudWatch", () => {
   it("error rate and p99 per version, through the alias, over the roll-out's whole minutes", async () => {

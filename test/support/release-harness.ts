@@ -32,6 +32,8 @@ export interface ReleaseHarnessOptions {
   functions?: [string, string][];
   /** The release's record and locks (default: none). */
   ledger?: LedgerAccess;
+  /** Default `r-test-0001`. */
+  releaseId?: string;
 }
 
 export function releaseHarness(options: ReleaseHarnessOptions = {}) {
@@ -103,7 +105,7 @@ export function releaseHarness(options: ReleaseHarnessOptions = {}) {
       portsFor,
       clock,
       emit: (event) => events.push(event),
-      releaseId: "r-test-0001",
+      releaseId: options.releaseId ?? "r-test-0001",
       ledger: options.ledger,
     });
   };

@@ -58,6 +58,38 @@ export function healthyMetrics(clock: FakeClock): MetricsPort {
   };
 }
 
+/** Requests, errors and the p99 duration (ms) of a version over the window. */
+export interface VersionNumbers {
+  Invocations: number;
+  Errors: number;
+  Duration: number;
+}
+
+/**
+ * CloudWatch in memory, per version (the ExecutedVersion dimension); without `percentiles`, a p99 query
+ * fails as an emulator's does. Every call is kept.
+ */
+export function versionMetrics(
+  by: Record<string, VersionNumbers>,
+  options: { percentiles: boolean } = { percentiles: true },
+): MetricsPort & { calls: MetricQuery[][] } {
+  const calls: MetricQuery[][] = [];
+  return {
+    calls,
+    getMetrics: async (queries) => {
+      calls.push(queries);
+      if (!options.percentiles && queries.some((q) => q.stat.startsWith("p")))
+        throw new Error("CloudWatch answered HTTP 500 for GetMetricData");
+      return Object.fromEntries(
+        queries.map((q) => [
+          q.id,
+          by[q.dimensions.ExecutedVersion ?? ""]?.[q.metricName as keyof VersionNumbers],
+        ]),
+      );
+    },
+  };
+}
+
 function single(name: string) {
   const lambda = new FakeLambda(name, "live", { stableVersions: 42, aliasOn: "41" });
   const clock = new FakeClock({ time: Date.parse("2026-03-10T14:02:07Z") });
@@ -128,6 +160,7 @@ export async function releaseRecord(): Promise<RolloutRecord> {
   const h = releaseHarness({
     clock,
     ledger: access,
+    releaseId: "r-mmks1b0c-4e2a",
     functions: [
       ["orders-api", "eu-west-1"],
       ["orders-worker", "eu-west-1"],
@@ -146,7 +179,7 @@ export async function releaseRecord(): Promise<RolloutRecord> {
         h.fake(key).setRouting({ version: "2" });
       await recordOperatorAction(
         access,
-        { id: "r-test-0001", record: "releases/r-test-0001.json" },
+        { id: "r-mmks1b0c-4e2a", record: "releases/r-mmks1b0c-4e2a.json" },
         {
           name: "promote",
           actor: { name: "alice", host: "alice-laptop" },
