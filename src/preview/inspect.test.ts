@@ -115,6 +115,17 @@ describe("preview of one function", () => {
     expect(later.functions[0]?.blocked).toBeNull();
   });
 
+  it("an alarm already in ALARM is said: a deploy's first gate would fail on it", async () => {
+    const { alarms, ports, ledger, clock } = setup();
+    alarms.states.set("errors", "ALARM");
+    const found = await preview(singleTarget(request(await packageFile()), undefined, undefined), {
+      portsFor: () => ports,
+      clock,
+      ledger,
+    });
+    expect(found.functions[0]?.firing).toEqual({ alarms: ["errors"], ignored: false });
+  });
+
   it("compares the worst case with the credentials: too short and not renewed is what deploy refuses", async () => {
     const clock = new FakeClock();
     const { ports, ledger } = setup({

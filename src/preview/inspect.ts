@@ -56,6 +56,11 @@ export interface FunctionPreview {
   };
   settings: SettingPreview[];
   gates: string[];
+  /**
+   * Its alarms in ALARM now: a deploy's first gate fails on them (unless `alarmsAlreadyFiring: ignore`,
+   * then `ignored` is true).
+   */
+  firing: { alarms: string[]; ignored: boolean };
   /** The ledger's word on the alias; null without a ledger. */
   ledger: {
     lock: { id: string; by: string; since: string; leaseUntil: string; expired: boolean } | null;
@@ -284,6 +289,8 @@ async function describeFunction(item: Checked, ports: PreviewPorts, now: number)
   if (!live && item.alias.version !== "$LATEST")
     live = await item.ports.lambda.getFunction(item.spec.functionName, item.alias.version, call);
   const ledger = await ledgerOf(ports.ledger, item, now, call);
+  const alarms = item.spec.alarms ?? [];
+  const states = alarms.length > 0 ? await item.ports.alarms.describeAlarms(alarms, call) : [];
   const settings = compared.kind === "release" ? compared.settings.map(showSetting) : [];
   return {
     function: item.spec.functionName,
@@ -304,6 +311,10 @@ async function describeFunction(item: Checked, ports: PreviewPorts, now: number)
     },
     settings,
     gates: gateSummary(item.spec),
+    firing: {
+      alarms: states.filter((alarm) => alarm.state === "ALARM").map((alarm) => alarm.name),
+      ignored: item.spec.alarmsAlreadyFiring === "ignore",
+    },
     ledger,
     blocked: blockedBy(item, ledger),
   };

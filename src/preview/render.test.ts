@@ -19,6 +19,7 @@ function fn(name: string, overrides: Partial<FunctionPreview> = {}): FunctionPre
     },
     settings: [{ name: "MemorySize", from: "128", to: "512" }],
     gates: ["alarm errors"],
+    firing: { alarms: [], ignored: false },
     ledger: { lock: null, running: null },
     blocked: null,
     ...overrides,
@@ -139,12 +140,16 @@ describe("the preview as text", () => {
             exitCode: 3,
             reason: "locked by roll-out r-1 (octocat, lease until 2030-01-01T00:00:00Z)",
           },
+          firing: { alarms: ["errors"], ignored: false },
         }),
       ]),
     );
     expect(text).toContain("orders:live (eu-west-1) wave 1: configuration; now 100% v3");
     expect(text).toContain("  BLOCKED (deploy would exit 3): locked by roll-out r-1");
     expect(text).toContain("  MemorySize 128 → 512");
+    expect(text).toContain(
+      "  alarms in ALARM now: errors; a deploy's first gate would fail on it and roll back",
+    );
     expect(text).toContain("Worst case: up to 17 min (bakes 17 min).");
   });
 });

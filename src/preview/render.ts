@@ -63,6 +63,13 @@ function describeLedger(fn: FunctionPreview): string {
   return parts.join("; ");
 }
 
+/** Alarms in ALARM now, and what a deploy would make of them. */
+function describeFiring(fn: FunctionPreview): string | undefined {
+  const { alarms, ignored } = fn.firing;
+  if (alarms.length === 0) return undefined;
+  return `in ALARM now: ${alarms.join(", ")}; ${ignored ? "ignored until they leave ALARM (alarmsAlreadyFiring: ignore)" : "a deploy's first gate would fail on it and roll back"}`;
+}
+
 function planLine(row: PlanRow): string {
   switch (row.what) {
     case "step":
@@ -131,6 +138,8 @@ export function previewText(report: PreviewReport): string {
     if (fn.blocked) lines.push(`  BLOCKED (deploy would exit ${fn.blocked.exitCode}): ${fn.blocked.reason}`);
     lines.push(`  code: ${describeCode(fn)}`);
     for (const setting of fn.settings) lines.push(`  ${describeSetting(setting)}`);
+    const firing = describeFiring(fn);
+    if (firing) lines.push(`  alarms ${firing}`);
     lines.push(`  ledger: ${describeLedger(fn)}`);
     if (fn.gates.length > 0) lines.push(`  gates: ${fn.gates.join(", ")}`);
   }
@@ -173,6 +182,9 @@ function summaryCell(fn: FunctionPreview): string {
       ? [`code ${formatBytes(fn.code.from.bytes)} → ${formatBytes(fn.code.to.bytes)}`]
       : []),
     ...(fn.blocked ? [`⛔ ${markdownText(fn.blocked.reason)}`] : []),
+    ...(fn.firing.alarms.length > 0 && !fn.firing.ignored
+      ? [`⚠️ in ALARM: ${markdownText(fn.firing.alarms.join(", "))}`]
+      : []),
   ];
   return details.join("<br>") || "—";
 }
@@ -190,6 +202,7 @@ function functionSection(report: PreviewReport, fn: FunctionPreview): string[] {
       : []),
     `- **Code:** ${markdownText(describeCode(fn))}`,
     ...fn.settings.map((setting) => `- **Setting:** ${describeSetting(setting, valueText(false, 200))}`),
+    ...(describeFiring(fn) ? [`- ⚠️ **Alarms** ${markdownText(describeFiring(fn) ?? "")}`] : []),
     `- **Ledger:** ${markdownText(describeLedger(fn))}`,
     `- **Gates:** ${fn.gates.length > 0 ? fn.gates.map(markdownText).join(", ") : "none"}`,
     "",
