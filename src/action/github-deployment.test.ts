@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { memoryHost } from "../../test/support/action-host.js";
 import { FakeAlarms, FakeArtifacts, FakeClock, FakeLambda } from "../../test/support/fakes.js";
 import { type Behaviour, type Recorder, startRecorder } from "../../test/support/http-recorder.js";
 import type { StampedEvent } from "../rollout/events.js";
 import type { Ports } from "../run.js";
 import { gitHubDeploymentReporter } from "./github-deployment.js";
-import { type ActionHost, runAction } from "./run.js";
+import { runAction } from "./run.js";
 
 /** The job's warnings, but the one these deploys all carry: they run without a ledger (--version, no bucket). */
 const deploymentWarning = (line: string) =>
@@ -26,25 +27,7 @@ const gitHub: Behaviour = (request) =>
 
 const TOKEN = "ghs_jobTokenNeverPrinted0123456789";
 
-/** An in-memory Action host; its log is everything the runner would show. */
-function host(inputs: Record<string, string>) {
-  const log: string[] = [];
-  const outputs: Record<string, string> = {};
-  const secrets: string[] = [];
-  const actionHost: ActionHost = {
-    readInput: (name) => inputs[name] ?? "",
-    info: (message) => log.push(message),
-    notice: (message) => log.push(`notice: ${message}`),
-    warning: (message) => log.push(`::warning ${message}`),
-    error: (message, title) => log.push(`error: ${title}: ${message}`),
-    setOutput: (name, value) => {
-      outputs[name] = value;
-    },
-    writeSummary: async () => {},
-    setSecret: (value) => secrets.push(value),
-  };
-  return { actionHost, log, outputs, secrets };
-}
+const host = memoryHost;
 
 /** v1 live, v2 published: the Action deploys v2 by version through fakes, on a fake clock. */
 function fakePorts(alarmState: "OK" | "ALARM" = "OK") {

@@ -53,7 +53,7 @@ export interface GitHubDeploymentOptions {
 }
 
 /** GitHub's `message` in an error reply, short; never the request (it holds the token). */
-function gitHubProblem(problem: string, text: string | undefined): string {
+export function gitHubProblem(problem: string, text: string | undefined): string {
   let message: unknown;
   try {
     message = (JSON.parse(text ?? "") as { message?: unknown }).message;
@@ -65,6 +65,17 @@ function gitHubProblem(problem: string, text: string | undefined): string {
 }
 
 const PERMISSION_HINT = " The job needs `permissions: deployments: write`.";
+
+/** The headers of every REST call made with the job's token. */
+export function gitHubHeaders(token: string): Record<string, string> {
+  return {
+    accept: "application/vnd.github+json",
+    authorization: `Bearer ${token}`,
+    "content-type": "application/json",
+    "user-agent": "lambda-rollout",
+    "x-github-api-version": "2022-11-28",
+  };
+}
 
 /** The environment a deployment is recorded for: the configuration's, else `FUNCTION:ALIAS`. */
 export function deploymentEnvironment(target: RunTarget): string {
@@ -80,13 +91,7 @@ export function gitHubDeploymentReporter(
     const post = options.post ?? fetchPost;
     const environment = deploymentEnvironment(target);
     const base = `${settings.apiUrl}/repos/${settings.repository}/deployments`;
-    const headers = {
-      accept: "application/vnd.github+json",
-      authorization: `Bearer ${settings.token}`,
-      "content-type": "application/json",
-      "user-agent": "lambda-rollout",
-      "x-github-api-version": "2022-11-28",
-    };
+    const headers = gitHubHeaders(settings.token);
     const flush = new AbortController();
     let chain: Promise<void> = Promise.resolve();
     let deploymentId: number | undefined;

@@ -9,7 +9,9 @@ import { failedResult, type ResultEvent, type StampedEvent } from "../rollout/ev
 import { deployFromInputs, type RunOptions, type RunTarget } from "../run.js";
 import { deploymentSettingsFromEnv, gitHubDeploymentReporter } from "./github-deployment.js";
 import { type InputReader, parseBoolean, readInputs } from "./inputs.js";
+import { runPreview } from "./preview.js";
 import { isReleaseResult, releaseOutput } from "./release-summary.js";
+import { reportSummaryLine, writeRunReport } from "./report.js";
 import { renderSummary } from "./summary.js";
 
 /** What the Action needs from the runner; @actions/core in production (see ./host.ts). */
@@ -94,8 +96,15 @@ function gitHubDeployment(host: ActionHost, env: NodeJS.ProcessEnv): RunOptions[
   return (target: RunTarget) => [gitHubDeploymentReporter(settings, target)];
 }
 
-/** Runs one deploy as the Action; resolves to the exit code (the CLI's contract: 0–5). */
+/** Runs one deploy (or, with `mode: preview`, a preview) as the Action; resolves to the exit code (0–5). */
 export async function runAction(host: ActionHost, options: ActionOptions = {}): Promise<ExitCodeValue> {
+  const mode = host.readInput("mode") || "deploy";
+  if (mode === "preview") return runPreview(host, options);
+  if (mode !== "deploy") {
+    host.error(`Input mode must be deploy or preview, not "${mode}".`, "lambda-rollout: invalid input");
+    host.setOutput("outcome", "failed");
+    return ExitCode.invalidInput;
+  }
   const events: StampedEvent[] = [];
   const emit = (event: StampedEvent) => {
     events.push(event);
@@ -120,6 +129,15 @@ export async function runAction(host: ActionHost, options: ActionOptions = {}): 
   }
   host.info(describeEvent({ ...result, at: Date.now() }) ?? result.outcome);
   reportResult(host, result);
-  await host.writeSummary(renderSummary(events));
+  // The roll-out's report from its ledger record; the Mermaid chart stays in the summary.
+  const report = await writeRunReport(result, events, options);
+  let summary = renderSummary(events);
+  if (report && "path" in report) {
+    host.setOutput("report", report.path);
+    host.info(`Report of ${report.id}: ${report.path}`);
+    summary += reportSummaryLine(report, options.env ?? process.env);
+  } else if (report)
+    host.warning(`No report was written: ${report.problem}. The roll-out is not affected.`, "lambda-rollout");
+  await host.writeSummary(summary);
   return result.exitCode as ExitCodeValue;
 }

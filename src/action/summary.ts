@@ -2,6 +2,7 @@
  * The GitHub job summary: outcome, a table of steps with their gate results, and a Mermaid chart of
  * the traffic weight over time. Pure: events in, Markdown out.
  */
+import { clockText } from "../plan/duration.js";
 import type { StampedEvent } from "../rollout/events.js";
 import { markdownText } from "./escape.js";
 import { isRelease, releaseSections } from "./release-summary.js";
@@ -51,13 +52,7 @@ export function packageText(artifact: NonNullable<Timeline["artifact"]>): string
 }
 
 /** `m:ss` (or `h:mm:ss`) since the start. */
-export function clock(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = String(seconds % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
-}
+export const clock = clockText;
 
 function gateCell(gates: readonly GateTally[]): string {
   if (gates.length === 0) return "—";

@@ -119,8 +119,42 @@ it within one poll: promoted by an operator (exit 0) or rolled back by an operat
         "one roll-out: shifts, gate verdicts with values, operator actions",
         "lambda-rollout history r-mhx1k2ab-9f3c --config lambda-rollout.yml --env production",
       ],
+      [
+        "the same as one HTML page",
+        "lambda-rollout history r-mhx1k2ab-9f3c --env production --html > report.html",
+      ],
     ],
     exitCodes: "0 listed · 2 invalid input, no ledger configured, or no such roll-out · 4 AWS error",
+  },
+  preview: {
+    about:
+      "Reads Lambda, CloudWatch and the ledger with the same validation as deploy; writes nothing, uploads nothing. `lambda-rollout iam-policy --preview` prints the read-only policy it needs.",
+    examples: [
+      [
+        "what the production deploy of this package would do",
+        "lambda-rollout preview --config lambda-rollout.yml --env production --zip dist/orders.zip",
+      ],
+      [
+        "as a pull-request comment, with the policy diff",
+        "lambda-rollout preview --env production --format markdown --policy ci-policy.json > preview.md",
+      ],
+    ],
+    exitCodes:
+      "0 previewed (a function mid-roll-out or locked is reported, not an error) · 2 invalid input, as deploy would refuse it · 4 AWS error",
+  },
+  report: {
+    about: "The page needs no network and runs no script: open it anywhere, attach it to a ticket.",
+    examples: [
+      [
+        "from the environment's ledger",
+        "lambda-rollout report r-mhx1k2ab-9f3c --env production --out report.html",
+      ],
+      [
+        "from a ledger named by hand",
+        "lambda-rollout report r-mhx1k2ab-9f3c --ledger-bucket my-artifacts --region eu-west-1",
+      ],
+    ],
+    exitCodes: "0 written · 2 invalid input, no ledger configured, or no such roll-out · 4 AWS error",
   },
   unlock: {
     about: `Takes ${TARGET_FLAGS}. A lock whose runner died is taken over by the next deploy once its lease ran out and the alias is whole; rollback and promote free it too. Use unlock when you know the holder is gone sooner.`,

@@ -9,8 +9,10 @@ import type { DeployFlags } from "./commands/deploy.js";
 import type { HistoryFlags } from "./commands/history.js";
 import type { IamPolicyFlags } from "./commands/iam-policy.js";
 import type { PackageFlags } from "./commands/package.js";
+import type { PreviewFlags } from "./commands/preview.js";
 import type { PruneFlags } from "./commands/prune.js";
 import type { RehearseFlags } from "./commands/rehearse.js";
+import type { ReportFlags } from "./commands/report.js";
 import type { TargetFlags } from "./commands/target.js";
 import { withHelp } from "./help.js";
 import type { CliIo } from "./io.js";
@@ -60,6 +62,9 @@ function createProgram(io: CliIo, choose: (run: CommandRun) => void): Command {
   declareDeploy(program).action((flags: DeployFlags) =>
     choose(async () => (await load(() => import("./commands/deploy.js"))).deployCommand(flags, io)),
   );
+  declarePreview(program).action((flags: PreviewFlags) =>
+    choose(async () => (await load(() => import("./commands/preview.js"))).previewCommand(flags, io)),
+  );
   declareTarget(
     program
       .command("status")
@@ -104,9 +109,21 @@ function createProgram(io: CliIo, choose: (run: CommandRun) => void): Command {
       .description(
         "What was deployed, when, by whom, and how it ended: the roll-outs of an alias (or of every function of a release environment), newest first, from the ledger.",
       )
-      .option("--limit <n>", "how many roll-outs to list (default: 20)"),
+      .option("--limit <n>", "how many roll-outs to list (default: 20)")
+      .option("--html", "with an id: the roll-out's report as one self-contained HTML page on stdout"),
   ).action((id: string | undefined, flags: HistoryFlags) =>
     choose(async () => (await load(() => import("./commands/history.js"))).historyCommand(id, flags, io)),
+  );
+  declareTarget(
+    program
+      .command("report")
+      .argument("<id>", "the roll-out's id (r-…), as `history` lists it")
+      .description(
+        "Draw one roll-out as a self-contained HTML page: traffic per version over time, gate verdicts with their values, each version's error rate and p99 from CloudWatch, operator actions and the outcome.",
+      )
+      .option("--out <file>", "where to write the page (default: ID.html)"),
+  ).action((id: string, flags: ReportFlags) =>
+    choose(async () => (await load(() => import("./commands/report.js"))).reportCommand(id, flags, io)),
   );
   declareTarget(
     program
@@ -238,6 +255,45 @@ function declareDeploy(program: Command): Command {
     .option("--dry-run", "validate and print the plan; change nothing");
 }
 
+/** Where the ledger is, for the commands that read it. */
+function ledgerOptions(command: Command): Command {
+  return command
+    .option("--ledger-bucket <bucket>", "S3 bucket of the roll-out ledger (default: the artifact bucket)")
+    .option(
+      "--ledger-prefix <prefix>",
+      "key prefix of the ledger (default: rollouts/, under the artifact prefix)",
+    );
+}
+
+function declarePreview(program: Command): Command {
+  const command = program
+    .command("preview")
+    .description(
+      "Say what a deploy would do, changing nothing: per function the code and settings that change (or noop), the plan and its worst case against the credentials, the ledger's lock, and the IAM policy diff.",
+    )
+    .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
+    .option("--env <name>", "environment from the config (default: chosen by branch)")
+    .option("--zip <file>", "the package a single-function environment would ship (a release names its own)")
+    .option("--function <name>", "Lambda function name or ARN (overrides the configuration)")
+    .option("--alias <name>", "alias that clients call (default: live)")
+    .option("--bucket <bucket>", "S3 bucket for the package")
+    .option("--prefix <prefix>", "key prefix inside the bucket")
+    .option("--strategy <preset>", "a plan preset instead of the configuration's")
+    .option("--steps <steps>", 'custom steps instead of the configuration\'s, e.g. "10%:5m,50%:5m"')
+    .option("--final-bake <duration>", "bake after 100% with the same gates, e.g. 5m")
+    .option("--alarm <name>", "CloudWatch alarm gate (repeatable)", collect)
+    .option("--region <region>", "AWS region (default: the environment's, then the SDK chain)");
+  return ledgerOptions(command)
+    .option(
+      "--format <format>",
+      "text (default), markdown (GitHub-flavoured, for a pull-request comment) or json",
+    )
+    .option(
+      "--policy <file>",
+      "the IAM policy your CI identity has: show what `iam-policy` would add to it or drop",
+    );
+}
+
 /** The flags of `status`, `rollback`, `promote` and `approve`: they need nothing but what is in AWS. */
 function declareTarget(command: Command): Command {
   return command
@@ -317,6 +373,10 @@ function declareIamPolicy(program: Command): Command {
     .option(
       "--state-machine <arn>",
       "state machine of --engine stepfunctions: adds DescribeStateMachine and StartExecution on it, Describe/GetHistory/Stop on its executions",
+    )
+    .option(
+      "--preview",
+      "the read-only policy `preview` needs (a pull request's job), instead of the deployer's",
     )
     .option("--config <file>", "lambda-rollout.yml (default: ./lambda-rollout.yml when --function is absent)")
     .option("--env <name>", "environment from the config (default: chosen by branch)");

@@ -261,6 +261,41 @@ export function deployerPolicy(target: DeployerTarget): PolicyDocument {
   return { Version: "2012-10-17", Statement: statements };
 }
 
+/**
+ * What `preview` reads, and nothing else: the function, its alias, versions and provisioned
+ * concurrency (the deploy's validation reads), the named alarms, and the ledger's locks and records of
+ * this function (and releases') to say whether a roll-out holds the alias. No write, no artifact, no
+ * invocation: a pull request's workflow may run with it.
+ */
+export const PREVIEW_LAMBDA_ACTIONS: readonly string[] = [
+  "lambda:GetAlias",
+  "lambda:GetFunction",
+  "lambda:GetFunctionConfiguration",
+  "lambda:GetProvisionedConcurrencyConfig",
+];
+
+export function previewPolicy(target: DeployerTarget): PolicyDocument {
+  validate(target);
+  const partition = target.partition ?? "aws";
+  const functionArn = `arn:${partition}:lambda:${target.region}:${target.accountId}:function:${target.functionName}`;
+  const alarmNames = [...new Set(target.alarmNames)].sort();
+  const [objects, releases, listing] = ledgerStatements(target, partition);
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "PreviewFunction",
+      Effect: "Allow",
+      Action: [...PREVIEW_LAMBDA_ACTIONS],
+      Resource: [functionArn, `${functionArn}:*`],
+    },
+    // The ledger read-only: the same objects the deployer writes, GetObject alone.
+    { ...(objects as PolicyStatement), Sid: "LedgerRead", Action: ["s3:GetObject"] },
+    releases as PolicyStatement,
+    listing as PolicyStatement,
+  ];
+  if (alarmNames.length > 0) statements.push(readAlarms(alarmNames, partition, target));
+  return { Version: "2012-10-17", Statement: statements };
+}
+
 export interface StateMachinePolicy {
   Version: "2012-10-17";
   Statement: (Omit<PolicyStatement, "Effect"> & { Effect: "Allow" | "Deny" })[];

@@ -4,17 +4,30 @@
  * statement, so a release grants nothing a deploy of each function alone would not.
  */
 import { InputError } from "../errors.js";
-import { type DeployerTarget, deployerPolicy, type PolicyDocument, type PolicyStatement } from "./policy.js";
+import {
+  type DeployerTarget,
+  deployerPolicy,
+  type PolicyDocument,
+  type PolicyStatement,
+  previewPolicy,
+} from "./policy.js";
 
 const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
 
 /** A release writes its own record (`releases/ID.json`), where each function's deployer only reads. */
-const releaseRecords = (statement: PolicyStatement | undefined): PolicyStatement | undefined =>
-  statement && { ...statement, Action: ["s3:GetObject", "s3:PutObject"] };
+const releaseRecords = (statement: PolicyStatement): PolicyStatement => ({
+  ...statement,
+  Action: ["s3:GetObject", "s3:PutObject"],
+});
 
-export function releasePolicy(targets: DeployerTarget[]): PolicyDocument {
-  if (targets.length === 0) throw new InputError("A release policy needs at least one function.");
-  const statements = targets.flatMap((target) => deployerPolicy(target).Statement);
+/**
+ * The statements of every target merged by Sid, in `order`: one statement per Sid with the union of
+ * their resources; ListBucket statements one per bucket, with the prefixes of that bucket's targets.
+ */
+function mergeBySid(
+  statements: PolicyStatement[],
+  order: { sid: string; listing?: boolean; change?: (s: PolicyStatement) => PolicyStatement }[],
+): PolicyStatement[] {
   const bySid = (sid: string) => statements.filter((statement) => statement.Sid === sid);
   const merged = (sid: string): PolicyStatement | undefined => {
     const all = bySid(sid);
@@ -42,15 +55,47 @@ export function releasePolicy(targets: DeployerTarget[]): PolicyDocument {
       }),
     );
   };
-  const result: PolicyStatement[] = [
-    merged("DeployFunction"),
-    merged("ArtifactObjects"),
-    ...listingsOf("ArtifactListing"),
-    merged("LedgerObjects"),
-    releaseRecords(merged("LedgerReleases")),
-    ...listingsOf("LedgerListing"),
-    merged("ReadAlarms"),
-    merged("ReadMetrics"),
-  ].filter((statement): statement is PolicyStatement => statement !== undefined);
-  return { Version: "2012-10-17", Statement: result };
+  return order.flatMap(({ sid, listing, change }) => {
+    if (listing) return listingsOf(sid);
+    const statement = merged(sid);
+    return statement ? [change ? change(statement) : statement] : [];
+  });
+}
+
+function requireTargets(targets: DeployerTarget[]): void {
+  if (targets.length === 0) throw new InputError("A release policy needs at least one function.");
+}
+
+export function releasePolicy(targets: DeployerTarget[]): PolicyDocument {
+  requireTargets(targets);
+  const statements = mergeBySid(
+    targets.flatMap((target) => deployerPolicy(target).Statement),
+    [
+      { sid: "DeployFunction" },
+      { sid: "ArtifactObjects" },
+      { sid: "ArtifactListing", listing: true },
+      { sid: "LedgerObjects" },
+      { sid: "LedgerReleases", change: releaseRecords },
+      { sid: "LedgerListing", listing: true },
+      { sid: "ReadAlarms" },
+      { sid: "ReadMetrics" },
+    ],
+  );
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/** What `preview` of a release reads: each function's read-only grants, merged as above. */
+export function releasePreviewPolicy(targets: DeployerTarget[]): PolicyDocument {
+  requireTargets(targets);
+  const statements = mergeBySid(
+    targets.flatMap((target) => previewPolicy(target).Statement),
+    [
+      { sid: "PreviewFunction" },
+      { sid: "LedgerRead" },
+      { sid: "LedgerReleases" },
+      { sid: "LedgerListing", listing: true },
+      { sid: "ReadAlarms" },
+    ],
+  );
+  return { Version: "2012-10-17", Statement: statements };
 }

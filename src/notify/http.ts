@@ -8,8 +8,13 @@ import { systemClock } from "../ports.js";
 export interface HttpRequest {
   url: string;
   headers: Record<string, string>;
-  body: string;
+  /** Absent for a GET. */
+  body?: string | undefined;
   signal: AbortSignal;
+  /** Default POST; the pull-request comment also lists (GET) and edits (PATCH). */
+  method?: "GET" | "POST" | "PATCH" | undefined;
+  /** How much of the reply to read (default 64 KiB): a page of comments may hold far more. */
+  maxReplyChars?: number | undefined;
 }
 
 export interface HttpResponse {
@@ -26,10 +31,10 @@ export type HttpPost = (request: HttpRequest) => Promise<HttpResponse>;
 /** Bytes of a reply worth reading: a GitHub deployment is ~2 KB; a hostile endpoint gets no more. */
 const MAX_REPLY_CHARS = 64 * 1024;
 
-export const fetchPost: HttpPost = async ({ url, headers, body, signal }) => {
+export const fetchPost: HttpPost = async ({ url, headers, body, signal, method, maxReplyChars }) => {
   // Redirects are not followed: a POST turned into a GET elsewhere would deliver nothing, silently.
-  const response = await fetch(url, { method: "POST", headers, body, signal, redirect: "manual" });
-  const text = (await response.text()).slice(0, MAX_REPLY_CHARS);
+  const response = await fetch(url, { method: method ?? "POST", headers, body, signal, redirect: "manual" });
+  const text = (await response.text()).slice(0, maxReplyChars ?? MAX_REPLY_CHARS);
   return { status: response.status, text, retryAfter: response.headers.get("retry-after") };
 };
 

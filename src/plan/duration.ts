@@ -45,3 +45,12 @@ export function formatDuration(ms: number): string {
   if (ms > 1_000) return `${(ms / 1_000).toFixed(1)}s`;
   return `${ms}ms`;
 }
+
+/** `m:ss` (or `h:mm:ss`): time since a roll-out's start, as the job summary and the report show it. */
+export function clockText(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = String(seconds % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}

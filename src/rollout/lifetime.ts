@@ -63,7 +63,7 @@ const JOB_SLACK_MS = 15 * MINUTE;
 const minutes = (ms: number, round: (n: number) => number) => `${round(ms / MINUTE)} min`;
 const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, "Z");
 
-function describeWorstCase(worst: WorstCase): string {
+export function describeWorstCase(worst: WorstCase): string {
   const parts = worst.parts.map((part) => `${part.what} ${minutes(part.ms, Math.ceil)}`).join(", ");
   return `up to ${minutes(worst.totalMs, Math.ceil)} (${parts})`;
 }
@@ -108,6 +108,38 @@ function tooShortError(
   );
 }
 
+/** How the credentials compare with a roll-out's worst case (what preview shows, what deploy acts on). */
+export type LifetimeVerdict =
+  /** Nothing says when they expire (long-lived keys, or a provider that does not tell). */
+  | { verdict: "unknown"; lifetime: CredentialsLifetime }
+  | {
+      verdict: "fits" | "renews" | "too_short";
+      lifetime: CredentialsLifetime;
+      expiration: Date;
+      leftMs: number;
+    };
+
+export function judgeLifetime(lifetime: CredentialsLifetime, worst: WorstCase, now: number): LifetimeVerdict {
+  const { expiration } = lifetime;
+  if (!expiration) return { verdict: "unknown", lifetime };
+  const leftMs = expiration.getTime() - now;
+  const verdict = leftMs >= worst.totalMs ? "fits" : lifetime.refreshable ? "renews" : "too_short";
+  return { verdict, lifetime, expiration, leftMs };
+}
+
+/** The refusal (exit 2) of a roll-out the credentials would not outlive. */
+export function tooShort(
+  judged: LifetimeVerdict,
+  worst: WorstCase,
+  now: number,
+  /** Whether `--engine stepfunctions` can run this roll-out instead (one function; not a release yet). */
+  serverSide = false,
+): InputError | undefined {
+  return judged.verdict === "too_short"
+    ? tooShortError(judged.lifetime, judged.expiration, worst, now, serverSide)
+    : undefined;
+}
+
 /**
  * Exit 2 before anything changes when the credentials would expire before the roll-out could end and
  * their provider cannot renew them; otherwise says what it found. Without a port (tests, embedders that
@@ -125,9 +157,9 @@ export async function assertCredentialsOutlive(
 ): Promise<void> {
   if (!credentials) return;
   const { now, emit } = context;
-  const lifetime = await credentials.lifetime();
-  const { expiration } = lifetime;
-  if (!expiration) {
+  const judged = judgeLifetime(await credentials.lifetime(), worst, now);
+  const { lifetime } = judged;
+  if (judged.verdict === "unknown") {
     if (lifetime.caveat)
       emit({
         type: "warning",
@@ -135,16 +167,16 @@ export async function assertCredentialsOutlive(
       });
     return;
   }
-  const left = expiration.getTime() - now;
-  if (left >= worst.totalMs) {
+  const { expiration, leftMs } = judged;
+  if (judged.verdict === "fits") {
     emit({
       type: "info",
-      message: `AWS credentials from ${lifetime.source} are valid until ${isoSeconds(expiration)} (${minutes(left, Math.floor)}); this roll-out takes ${describeWorstCase(worst)}.`,
+      message: `AWS credentials from ${lifetime.source} are valid until ${isoSeconds(expiration)} (${minutes(leftMs, Math.floor)}); this roll-out takes ${describeWorstCase(worst)}.`,
     });
     return;
   }
-  if (!lifetime.refreshable)
-    throw tooShortError(lifetime, expiration, worst, now, context.serverSide ?? false);
+  const refused = tooShort(judged, worst, now, context.serverSide ?? false);
+  if (refused) throw refused;
   emit({
     type: "info",
     message: `AWS credentials from ${lifetime.source} expire at ${isoSeconds(expiration)}, before this roll-out may end (${describeWorstCase(worst)}); their provider renews them.`,

@@ -13,6 +13,31 @@ import {
 import { configurationFingerprint, liveDescription, type VersionRecord } from "./progress.js";
 import { BASELINE_DESCRIPTION } from "./publish.js";
 
+/** One setting PublishVersion captures, as the live version has it and as `$LATEST` has it now. */
+export interface SettingChange {
+  name: string;
+  /** Canonical text (lambda-mapping.ts configurationOf); undefined when that side does not set it. */
+  from: string | undefined;
+  to: string | undefined;
+}
+
+/** What deploying a package would change against what the alias serves (see compareWithLive). */
+export type LiveComparison =
+  | { kind: "noop"; reason: string; live: FunctionState | undefined }
+  | {
+      kind: "release";
+      /** The changes in words, for the plan line: `code; configuration: MemorySize`. */
+      changes: string;
+      pinOnly: boolean;
+      record: VersionRecord | undefined;
+      /** The package differs from the live version's code. */
+      code: boolean;
+      /** The settings that differ, by name, sorted (empty when they are the same). */
+      settings: SettingChange[];
+      /** The version the alias serves, as read from Lambda (`$LATEST` itself when it points there); undefined when its record answered. */
+      live: FunctionState | undefined;
+    };
+
 /**
  * What deploying `artifact` would change, against what the alias serves now: its record in the alias
  * description when it has one (no extra call), else the live version read from Lambda. Noop when the
@@ -25,10 +50,7 @@ export async function compareWithLive(
   artifact: Artifact,
   recorded: VersionRecord | undefined,
   call: CallOptions,
-): Promise<
-  | { kind: "noop"; reason: string }
-  | { kind: "release"; changes: string; pinOnly: boolean; record: VersionRecord | undefined }
-> {
+): Promise<LiveComparison> {
   const onLatest = alias.version === "$LATEST";
   let live: FunctionState | undefined = onLatest
     ? latest
@@ -43,19 +65,33 @@ export async function compareWithLive(
     return {
       kind: "noop",
       reason: `${alias.functionName}:${alias.aliasName} already serves this package with the current configuration (v${alias.version}, CodeSha256 ${artifact.digest.base64}).`,
+      live,
     };
   }
   // Settings changed: read the live version after all, to say which.
   if (!sameSettings && !live) live = await lambda.getFunction(alias.functionName, alias.version, call);
-  const settings = live ? configurationChanges(live, latest) : [];
+  const names = live ? configurationChanges(live, latest) : [];
+  const settings = names.map((name) => ({
+    name,
+    from: live?.configuration?.[name],
+    to: latest.configuration?.[name],
+  }));
   // Through `$LATEST` already: pinning it is the whole release.
   const pinOnly = sameCode && sameSettings;
   const changes = pinOnly
     ? "none: $LATEST already holds this package; the alias is pinned to it, nothing else moves"
-    : [sameCode ? "" : "code", settings.length > 0 ? `configuration: ${settings.join(", ")}` : ""]
+    : [sameCode ? "" : "code", names.length > 0 ? `configuration: ${names.join(", ")}` : ""]
         .filter(Boolean)
         .join("; ");
-  return { kind: "release", changes, pinOnly, record: live && !onLatest ? recordOf(live) : undefined };
+  return {
+    kind: "release",
+    changes,
+    pinOnly,
+    record: live && !onLatest ? recordOf(live) : undefined,
+    code: !sameCode,
+    settings,
+    live,
+  };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { AliasState, Clock, FunctionState } from "../ports.js";
 import { AliasWriter } from "./alias-writer.js";
 import { isSplit, midRolloutError } from "./deploy.js";
 import type { RolloutEvent } from "./events.js";
-import { compareWithLive, pinBaseline, recordOf } from "./live.js";
+import { compareWithLive, type LiveComparison, pinBaseline, recordOf } from "./live.js";
 import { allSettledOrThrow } from "./lockstep.js";
 import { parseLive, type VersionRecord } from "./progress.js";
 import { DEFAULT_UPDATE_TIMEOUT_MS, publishPackage, type VersionRelease } from "./publish.js";
@@ -25,11 +25,27 @@ export interface Checked {
   artifact: Artifact;
   /** Undefined when its package is live already: it takes no part in the release. */
   unchanged: string | undefined;
+  /** What its package changes against what the alias serves (live.ts). */
+  compared: LiveComparison;
   stableRecord: VersionRecord | undefined;
   writer?: AliasWriter;
   newVersion?: string;
   next?: VersionRecord | undefined;
   restored?: boolean;
+}
+
+/** One set of adapters per region (undefined: the SDK's default), built on first use. */
+export function perRegion<T>(make: (region: string | undefined) => T): (region: string | undefined) => T {
+  const made = new Map<string, T>();
+  return (region) => {
+    const key = region ?? "";
+    let found = made.get(key);
+    if (found === undefined) {
+      found = make(region);
+      made.set(key, found);
+    }
+    return found;
+  };
 }
 
 export const where = (region: string | undefined) => (region ? ` (${region})` : "");
@@ -47,11 +63,19 @@ function waveIndexOf(request: ReleaseRequest, spec: ReleaseFunction): number {
   return index;
 }
 
+export interface ValidateOptions {
+  /** `preview`: an alias mid-roll-out is reported by the caller, not refused (exit 3) here. */
+  tolerateSplit?: boolean | undefined;
+  /** A single deploy validated as a release of one: its messages are the deploy's, without the label. */
+  unlabelled?: boolean | undefined;
+}
+
 /** Reads and checks every function, package and alarm, in every region, in parallel; writes nothing. */
 export async function validate(
   request: ReleaseRequest,
   portsOf: (region: string | undefined) => RegionPorts,
   signal: AbortSignal | undefined,
+  options: ValidateOptions = {},
 ): Promise<Checked[]> {
   const call = { signal };
   const alarmsByRegion = new Map<string, { region: string | undefined; names: Set<string> }>();
@@ -80,7 +104,7 @@ export async function validate(
         regionPorts.lambda.getAlias(spec.functionName, spec.aliasName, call),
         regionPorts.lambda.getFunction(spec.functionName, undefined, call),
       ])) as [Artifact, AliasState, FunctionState];
-      if (isSplit(alias)) throw midRolloutError(alias);
+      if (isSplit(alias) && !options.tolerateSplit) throw midRolloutError(alias);
       if (latest.handler) assertHandlerPresent(artifact, latest.handler, latest.runtime);
       let stableRecord = parseLive(alias.description, alias.version);
       const compared = await compareWithLive(regionPorts.lambda, alias, latest, artifact, stableRecord, call);
@@ -93,10 +117,11 @@ export async function validate(
         latest,
         artifact,
         unchanged: compared.kind === "noop" ? `v${alias.version} already has this package` : undefined,
+        compared,
         stableRecord,
       };
     } catch (error) {
-      throw new Labelled(label, error);
+      throw options.unlabelled ? error : new Labelled(label, error);
     }
   });
   const settled = await Promise.allSettled([...functionChecks, ...alarmChecks]);

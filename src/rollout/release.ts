@@ -37,7 +37,7 @@ import {
 import { assertCredentialsOutlive, type WorstCase } from "./lifetime.js";
 import { allSettledOrThrow, runWave, type WaveMember } from "./lockstep.js";
 import { liveDescription, newReleaseId, parseReplaced } from "./progress.js";
-import { type Checked, messageOf, publish, validate } from "./release-prepare.js";
+import { type Checked, messageOf, perRegion, publish, validate } from "./release-prepare.js";
 import type { ReleaseRequest } from "./release-request.js";
 import { OperatorDecision, type WatchedMember, watchRelease } from "./release-watch.js";
 
@@ -103,16 +103,7 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       at: clock.now(),
       ...(spec ? { function: spec.functionName, region: spec.region ?? null } : {}),
     } as Parameters<EventSink>[0]);
-  const regionPorts = new Map<string, RegionPorts>();
-  const portsOf = (region: string | undefined) => {
-    const key = region ?? "";
-    let found = regionPorts.get(key);
-    if (!found) {
-      found = ports.portsFor(region);
-      regionPorts.set(key, found);
-    }
-    return found;
-  };
+  const portsOf = perRegion(ports.portsFor);
   let checked: Checked[] = [];
   let changed = false;
   /** Each configured wave's place among the waves with something to ship (1-based), as descriptions say. */

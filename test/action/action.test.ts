@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -7,6 +7,9 @@ import { aliasOf, createTarget, setAlarm } from "../support/lambda-fixtures.js";
 import { type Moto, queueInvokeResults, startMoto } from "../support/moto.js";
 import { commandLines } from "../support/runner-commands.js";
 import { annotations, startAction } from "./support.js";
+
+/** The report the Action writes (RUNNER_TEMP, else the workspace), named after the roll-out. */
+const REPORT = /\/lambda-rollout-report-r-[0-9a-z]+-[0-9a-z]+\.html$/;
 
 let moto: Moto;
 let counter = 0;
@@ -60,7 +63,12 @@ describe("the bundled Action, run as GitHub runs it, against moto", () => {
     const run = await startAction(moto, ws.dir, { config: "lambda-rollout.yml", zip: ws.zip }, "develop")
       .done;
     expect(run.code, run.stdout).toBe(0);
-    expect(run.outputs).toEqual({ outcome: "promoted", version: "2", "previous-version": "1" });
+    expect(run.outputs).toEqual({
+      outcome: "promoted",
+      version: "2",
+      "previous-version": "1",
+      report: expect.stringMatching(REPORT),
+    });
     expect(run.stdout).toContain('Environment: staging (branch "develop" matches pattern "develop"');
     expect(run.stdout).toContain("step 1/1: 100% of traffic on v2");
     expect(await aliasOf(moto, ws.staging.name)).toEqual({ version: "2", weights: {} });
@@ -72,7 +80,12 @@ describe("the bundled Action, run as GitHub runs it, against moto", () => {
     const ws = await workspace("50%:1s");
     const run = await startAction(moto, ws.dir, { config: "lambda-rollout.yml", zip: ws.zip }, "main").done;
     expect(run.code, run.stdout).toBe(0);
-    expect(run.outputs).toEqual({ outcome: "promoted", version: "2", "previous-version": "1" });
+    expect(run.outputs).toEqual({
+      outcome: "promoted",
+      version: "2",
+      "previous-version": "1",
+      report: expect.stringMatching(REPORT),
+    });
     expect(run.stdout).toContain("step 1/2: 50% of traffic on v2");
     expect(run.stdout).toContain("step 2/2: 100% of traffic on v2");
     expect(await aliasOf(moto, ws.production.name)).toEqual({ version: "2", weights: {} });
@@ -84,6 +97,13 @@ describe("the bundled Action, run as GitHub runs it, against moto", () => {
     expect(run.summary).toMatch(/\| promote \(100%\) \| 100% \|/);
     expect(run.summary).toContain("```mermaid\nxychart-beta\n");
     expect(run.summary).toMatch(/ {2}line \[0, .*50, .*100\]/);
+    // The roll-out's report, from its ledger record, beside the chart.
+    const report = await readFile(run.outputs.report ?? "", "utf8");
+    expect(report).toContain(`<div class="head"><h1>${ws.production.name}:live · v1 → v2</h1>`);
+    expect(report).toContain('data-lane="');
+    expect(run.summary).toMatch(
+      /📊 \*\*Report:\*\* `lambda-rollout-report-r-[0-9a-z-]+\.html` \(the `report` output\)/,
+    );
   });
 
   test("an alarm going off during the bake fails the step and rolls the alias back", async () => {
@@ -93,7 +113,12 @@ describe("the bundled Action, run as GitHub runs it, against moto", () => {
     await setAlarm(moto, ws.production.alarm, "ALARM");
     const run = await action.done;
     expect(run.code, run.stdout).toBe(1);
-    expect(run.outputs).toEqual({ outcome: "rolled_back", version: "2", "previous-version": "1" });
+    expect(run.outputs).toEqual({
+      outcome: "rolled_back",
+      version: "2",
+      "previous-version": "1",
+      report: expect.stringMatching(REPORT),
+    });
     expect(await aliasOf(moto, ws.production.name)).toEqual({ version: "1", weights: {} });
     expect(annotations(run.stdout)).toEqual([
       {
@@ -209,7 +234,12 @@ environments:
     expect(annotations(run.stdout)[0]?.message.replaceAll("\u200B", "")).toContain(
       "::set-output name=injected::yes",
     );
-    expect(run.outputs).toEqual({ outcome: "rolled_back", version: "2", "previous-version": "1" });
+    expect(run.outputs).toEqual({
+      outcome: "rolled_back",
+      version: "2",
+      "previous-version": "1",
+      report: expect.stringMatching(REPORT),
+    });
     // The summary shows the text, not markup: no live HTML tags, links or emphasis from the function.
     expect(run.summary).not.toMatch(/<img/i);
     expect(run.summary).not.toContain("[click](");

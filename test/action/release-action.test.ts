@@ -3,6 +3,7 @@
  * with INPUT_* variables and the GITHUB_* files), against moto: three functions, two regions, two
  * waves. What a workflow reads afterwards: the outputs, the annotations, the log and the job summary.
  */
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Moto, startMoto } from "../support/moto.js";
 import {
@@ -88,8 +89,12 @@ describe("a release through the bundled Action", () => {
     const id = run.outputs["release-id"] ?? "";
     expect(id).toMatch(/^r-[0-9a-z]+-[0-9a-z]+$/);
     expect(run.stdout).toContain(`Release ${id}: every function serves its new version.`);
-    expect(Object.keys(run.outputs).sort()).toEqual(["outcome", "release", "release-id"]);
+    expect(Object.keys(run.outputs).sort()).toEqual(["outcome", "release", "release-id", "report"]);
     expect(run.outputs.outcome).toBe("promoted");
+    // Its report: one lane per function, grouped by wave.
+    const report = await readFile(run.outputs.report ?? "", "utf8");
+    expect(report.match(/<g class="lane" data-lane=/g)).toHaveLength(functions.length);
+    expect(report).toContain(`Release <b>${id}</b>`);
     expect(JSON.parse(run.outputs.release ?? "")).toEqual(releaseEntries(functions, "promoted"));
 
     for (const fn of functions) {
@@ -134,7 +139,7 @@ describe("a release through the bundled Action", () => {
     expect(run.code, run.stdout).toBe(1);
     for (const fn of functions) expect((await releaseAliasOf(moto, fn)).version).toBe("1");
 
-    expect(Object.keys(run.outputs).sort()).toEqual(["outcome", "release", "release-id"]);
+    expect(Object.keys(run.outputs).sort()).toEqual(["outcome", "release", "release-id", "report"]);
     expect(run.outputs.outcome).toBe("rolled_back");
     expect(JSON.parse(run.outputs.release ?? "")).toEqual(releaseEntries(functions, "rolled_back"));
 

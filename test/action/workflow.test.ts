@@ -25,7 +25,7 @@ describe("the example workflow", () => {
     expect(validateWorkflow(broken).errors).not.toEqual([]);
   });
 
-  it("grants nothing at the top and least permissions per job; only deploy gets an OIDC token", async () => {
+  it("grants nothing at the top and least permissions per job; only deploy and preview get an OIDC token", async () => {
     const workflow = parse(await read(WORKFLOW)) as { permissions: unknown; jobs: Record<string, Job> };
     expect(workflow.permissions).toEqual({});
     expect(workflow.jobs.test?.permissions).toEqual({ contents: "read" });
@@ -35,6 +35,39 @@ describe("the example workflow", () => {
       "id-token": "write",
       deployments: "write",
     });
+    expect(workflow.jobs.preview?.permissions).toEqual({
+      contents: "read",
+      "id-token": "write",
+      "pull-requests": "write",
+    });
+  });
+
+  it("previews pull requests to main and develop with the read-only role, for the environment they target", async () => {
+    type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
+    const workflow = parse(await read(WORKFLOW)) as {
+      on: Record<string, unknown>;
+      jobs: Record<string, { if?: string; steps: Step[] }>;
+    };
+    expect(Object.keys(workflow.on)).toContain("pull_request");
+    const preview = workflow.jobs.preview;
+    expect(preview?.if).toBe(
+      "github.event_name == 'pull_request' && (github.base_ref == 'main' || github.base_ref == 'develop')",
+    );
+    const steps = preview?.steps ?? [];
+    const credentials = steps.find((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+    expect(String(credentials?.with?.["role-to-assume"])).toMatch(/vars\.PREVIEW_ROLE_ARN_PRODUCTION/);
+    expect(String(credentials?.with?.["role-to-assume"])).not.toMatch(/DEPLOY_ROLE/);
+    const rollout = steps.find((step) => step.uses?.startsWith("lambda-rollout/lambda-rollout@"));
+    expect(rollout?.with).toMatchObject({
+      mode: "preview",
+      config: "lambda-rollout.yml",
+      zip: "dist/name-searcher.zip",
+    });
+    expect(rollout?.with?.env).toBe(
+      ["$", "{{ github.base_ref == 'main' && 'production' || 'staging' }}"].join(""),
+    );
+    // It packages the same zip the deploy would ship, so the code comparison is the deploy's.
+    expect(steps.map((step) => step.run)).toContain("npm run package");
   });
 
   it("asks for deployments: write exactly where a step records a GitHub Deployment", async () => {
@@ -67,6 +100,18 @@ describe("the example workflow", () => {
     );
   });
 
+  it("uploads the roll-out's report (the Action's report output) as an artifact, whatever the outcome", async () => {
+    type Step = { uses?: string; if?: string; with?: Record<string, unknown> };
+    const steps =
+      (parse(await read(WORKFLOW)) as { jobs: Record<string, { steps: Step[] }> }).jobs.deploy?.steps ?? [];
+    const upload = steps.find(
+      (step) =>
+        step.uses?.startsWith("actions/upload-artifact@") && String(step.with?.path).includes("report"),
+    );
+    expect(upload?.if).toBe("always() && steps.rollout.outputs.report != ''");
+    expect(upload?.with?.path).toBe(["$", "{{ steps.rollout.outputs.report }}"].join(""));
+  });
+
   it("pins every action to a full commit SHA", async () => {
     const workflow = parse(await read(WORKFLOW)) as { jobs: Record<string, Job> };
     const uses = Object.values(workflow.jobs).flatMap((job) => job.steps.flatMap((step) => step.uses ?? []));
@@ -93,7 +138,7 @@ describe("action.yml", () => {
     expect(validateAction(standIn).errors).toEqual([]);
   });
 
-  it("mirrors the CLI's deploy options and has the six outputs", async () => {
+  it("mirrors the CLI's deploy options, adds the preview's, and has the eight outputs", async () => {
     const action = parse(await read("action.yml")) as { inputs: object; outputs: object };
     expect(Object.keys(action.inputs)).toEqual([
       "config",
@@ -128,6 +173,8 @@ describe("action.yml", () => {
       "detach",
       "ledger-bucket",
       "ledger-prefix",
+      "mode",
+      "policy",
     ]);
     expect(Object.keys(action.outputs)).toEqual([
       "outcome",
@@ -136,6 +183,8 @@ describe("action.yml", () => {
       "execution-arn",
       "release-id",
       "release",
+      "comment-url",
+      "report",
     ]);
   });
 });

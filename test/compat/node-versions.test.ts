@@ -98,7 +98,13 @@ describe.each(versions)("Node %s", (version) => {
     const promoted = await startAction(moto, target.dir, inputs(target.v2, "50%:300ms"), "main", options)
       .done;
     expect(promoted.code, promoted.stdout).toBe(0);
-    expect(promoted.outputs).toEqual({ outcome: "promoted", version: "2", "previous-version": "1" });
+    // The report of the roll-out, drawn by this Node.js too.
+    expect(promoted.outputs).toEqual({
+      outcome: "promoted",
+      version: "2",
+      "previous-version": "1",
+      report: expect.stringMatching(/lambda-rollout-report-r-[0-9a-z-]+\.html$/),
+    });
     expect(promoted.summary).toContain(`## lambda-rollout: ${target.name}:live — ✅ promoted`);
     expect(promoted.summary).toMatch(/\| step 1\/2 \| 50% \|[^\n]*alarms ✅[^\n]*\| ✅ passed \|/);
     expect(promoted.summary).toContain("```mermaid\nxychart-beta\n");
@@ -110,7 +116,12 @@ describe.each(versions)("Node %s", (version) => {
     await setAlarm(moto, target.alarm, "ALARM");
     const rolledBack = await action.done;
     expect(rolledBack.code, rolledBack.stdout).toBe(1);
-    expect(rolledBack.outputs).toEqual({ outcome: "rolled_back", version: "3", "previous-version": "2" });
+    expect(rolledBack.outputs).toEqual({
+      outcome: "rolled_back",
+      version: "3",
+      "previous-version": "2",
+      report: expect.stringMatching(/lambda-rollout-report-r-[0-9a-z-]+\.html$/),
+    });
     expect(annotations(rolledBack.stdout).map((a) => a.title)).toContain(`${target.name}:live rolled back`);
     expect(rolledBack.summary).toContain("↩️ rolled back");
     expect(rolledBack.summary).toMatch(/\| step 1\/2 \| 50% \|[^\n]*alarms ❌[^\n]*\| ❌ failed \|/);

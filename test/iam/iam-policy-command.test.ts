@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 import { parseCommandLine } from "../../src/cli/program.js";
 import { InputError } from "../../src/errors.js";
-import { deployerPolicy } from "../../src/iam/policy.js";
+import { deployerPolicy, type PolicyDocument, previewPolicy } from "../../src/iam/policy.js";
 
 let dir: string;
 
@@ -97,6 +97,29 @@ describe("lambda-rollout iam-policy", () => {
       "arn:aws:s3:::myapp-eu-west-1/rel/orders-get/*",
       "arn:aws:s3:::myapp-us-east-1/rel/orders-get/*",
     ]);
+  });
+
+  it("--preview prints the read-only policy of `preview`, for one function or a release", async () => {
+    const one = JSON.parse((await run(["--env", "staging", "--preview"])).stdout) as PolicyDocument;
+    expect(one).toEqual(
+      previewPolicy({
+        functionName: "name-searcher-staging",
+        aliasName: "live",
+        region: "eu-west-1",
+        accountId: "*",
+        bucket: "name-searcher-artifacts",
+        prefix: "artifacts",
+        alarmNames: ["name-searcher-staging-live-errors"],
+      }),
+    );
+    const release = JSON.parse((await run(["--env", "release", "--preview"])).stdout) as PolicyDocument;
+    const actions = release.Statement.flatMap((statement) => statement.Action);
+    expect(
+      actions.filter(
+        (action) => !/^(lambda:Get|s3:GetObject|s3:ListBucket|cloudwatch:Describe)/.test(action),
+      ),
+    ).toEqual([]);
+    expect(release.Statement[0]?.Resource).toContain("arn:aws:lambda:us-east-1:*:function:orders-get:*");
   });
 
   it("for a release, refuses flags that name one function (exit 2)", async () => {

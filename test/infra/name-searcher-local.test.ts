@@ -12,7 +12,7 @@ import { HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } fro
 import { strToU8, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { policyGrants } from "../../src/iam/grants.js";
-import { deployerPolicy } from "../../src/iam/policy.js";
+import { deployerPolicy, previewPolicy } from "../../src/iam/policy.js";
 import { type Moto, startMoto } from "../support/moto.js";
 import { applyLocalStack, type EnvironmentOutputs, type LocalStack, REPO } from "./support/terraform.js";
 
@@ -97,22 +97,27 @@ describe("examples/name-searcher/infra/local applied to moto", () => {
     expect(environments.production.apiId).not.toBe(environments.staging.apiId);
   });
 
-  it.each(ENVIRONMENTS)(
-    "renders for %s the same grants as `lambda-rollout iam-policy` (no drift)",
-    (name) => {
-      const env = stack.outputs.environments[name];
-      const fromTypeScript = deployerPolicy({
-        functionName: env.functionName,
-        aliasName: env.aliasName,
-        region: stack.outputs.region,
-        accountId: stack.outputs.accountId,
-        bucket: stack.outputs.artifactBucket,
-        prefix: stack.outputs.artifactPrefix,
-        alarmNames: env.alarmNames,
-      });
-      expect(policyGrants(env.deployerPolicy)).toEqual(policyGrants(fromTypeScript));
-    },
-  );
+  it.each(
+    ENVIRONMENTS.flatMap(
+      (name) =>
+        [
+          [name, "iam-policy", "deployerPolicy", deployerPolicy],
+          [name, "iam-policy --preview", "previewPolicy", previewPolicy],
+        ] as const,
+    ),
+  )("renders for %s the same grants as `lambda-rollout %s` (no drift)", (name, _, output, render) => {
+    const env = stack.outputs.environments[name];
+    const fromTypeScript = render({
+      functionName: env.functionName,
+      aliasName: env.aliasName,
+      region: stack.outputs.region,
+      accountId: stack.outputs.accountId,
+      bucket: stack.outputs.artifactBucket,
+      prefix: stack.outputs.artifactPrefix,
+      alarmNames: env.alarmNames,
+    });
+    expect(policyGrants(env[output])).toEqual(policyGrants(fromTypeScript));
+  });
 
   it("lets each deployer key upload under its own prefix only (moto IAM enforcement)", async () => {
     const { artifactBucket: bucket, environments } = stack.outputs;

@@ -9,6 +9,7 @@ import { sha256 } from "../../src/artifact/hash.js";
 import { buildPlan } from "../../src/plan/plan.js";
 import type { CredentialsPort } from "../../src/ports.js";
 import type { StampedEvent } from "../../src/rollout/events.js";
+import type { LedgerAccess } from "../../src/rollout/ledger/location.js";
 import { type RegionPorts, release } from "../../src/rollout/release.js";
 import type { ReleaseFunction, ReleaseRequest } from "../../src/rollout/release-request.js";
 import { FakeAlarms, FakeArtifacts, FakeClock, FakeLambda } from "./fakes.js";
@@ -24,17 +25,31 @@ async function packageFile(): Promise<string> {
   return zip;
 }
 
-export function releaseHarness(options: { credentials?: CredentialsPort; clock?: FakeClock } = {}) {
+export interface ReleaseHarnessOptions {
+  credentials?: CredentialsPort;
+  clock?: FakeClock;
+  /** The functions, as [name, region]; default `a` and `b` in eu-west-1, `a` in us-east-1. */
+  functions?: [string, string][];
+  /** The release's record and locks (default: none). */
+  ledger?: LedgerAccess;
+  /** Default `r-test-0001`. */
+  releaseId?: string;
+}
+
+export function releaseHarness(options: ReleaseHarnessOptions = {}) {
   const clock = options.clock ?? new FakeClock();
   const base64 = sha256(packageBytes("v2")).base64;
   const fakes = new Map<string, FakeLambda>();
   const alarms = new Map<string, FakeAlarms>();
-  const specs: ReleaseFunction[] = [
+  const functions = options.functions ?? [
     ["a", "eu-west-1"],
     ["b", "eu-west-1"],
     ["a", "us-east-1"],
-  ].map(([name, region], index) => {
+  ];
+  const specs: ReleaseFunction[] = functions.map(([name, region], index) => {
     const fake = new FakeLambda(name, "live", { handler: "index.handler" });
+    // The alias's ARN names its region, as Lambda's does (the ledger keys its lock by it).
+    fake.alias.aliasArn = `arn:aws:lambda:${region}:123456789012:function:${name}:live`;
     fake.shaFor = () => base64;
     fakes.set(`${name}@${region}`, fake);
     return {
@@ -48,7 +63,8 @@ export function releaseHarness(options: { credentials?: CredentialsPort; clock?:
     };
   });
   const portsFor = (region: string | undefined): RegionPorts => {
-    const regionAlarms = alarms.get(region ?? "") ?? new FakeAlarms(["a-errors", "b-errors"]);
+    const regionAlarms =
+      alarms.get(region ?? "") ?? new FakeAlarms([...new Set(functions.map(([name]) => `${name}-errors`))]);
     alarms.set(region ?? "", regionAlarms);
     const lambdaOf = (name: string) => fakes.get(`${name}@${region}`) as FakeLambda;
     return {
@@ -92,7 +108,8 @@ export function releaseHarness(options: { credentials?: CredentialsPort; clock?:
       portsFor,
       clock,
       emit: (event) => events.push(event),
-      releaseId: "r-test-0001",
+      releaseId: options.releaseId ?? "r-test-0001",
+      ledger: options.ledger,
     });
   };
   const fake = (key: string) => fakes.get(key) as FakeLambda;

@@ -19,6 +19,11 @@ output "deployer_policies" {
   sensitive   = true
 }
 
+output "preview_policies" {
+  description = "Per environment: the read-only IAM policy of `preview` (JSON). `terraform output -json preview_policies` prints it."
+  value       = module.stack.preview_policies
+}
+
 output "deployer_access_key_ids" {
   description = "Per environment: access key id of the deployer (store as a CI secret)."
   value       = module.stack.deployer_access_key_ids

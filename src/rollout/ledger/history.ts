@@ -108,7 +108,7 @@ export function formatHistory(records: RolloutRecord[], now: number): string {
   return [line(header), ...rows.map(line)].join("\n");
 }
 
-function describeEntry(entry: TimelineEntry): string {
+export function describeEntry(entry: TimelineEntry): string {
   const who = entry.function ? `[${entry.function}${entry.region ? ` ${entry.region}` : ""}] ` : "";
   switch (entry.type) {
     case "published":

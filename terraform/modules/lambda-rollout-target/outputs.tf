@@ -93,3 +93,13 @@ output "state_machine_arn" {
   description = "ARN of the roll-out state machine (deploy --engine stepfunctions --state-machine ARN); null unless create_state_machine."
   value       = var.create_state_machine ? aws_sfn_state_machine.rollout[0].arn : null
 }
+
+output "preview_policy_json" {
+  description = "The read-only policy of `lambda-rollout preview`; equals `lambda-rollout iam-policy --preview` for the same target."
+  value       = local.preview_policy_json
+}
+
+output "preview_role_arn" {
+  description = "ARN of the read-only role pull requests assume for `lambda-rollout preview` (create_preview_role), else null."
+  value       = var.create_preview_role ? aws_iam_role.preview[0].arn : null
+}

@@ -258,3 +258,13 @@ variable "state_machine_name" {
     error_message = "state_machine_name must be 1-50 letters, digits, '-' or '_'."
   }
 }
+
+# ---------------------------------------------------------------------------------------------------
+# Pull-request previews (lambda-rollout preview; preview.tf)
+# ---------------------------------------------------------------------------------------------------
+
+variable "create_preview_role" {
+  description = "Create a read-only role that github_repository's pull_request workflows may assume (OIDC) to run `lambda-rollout preview` for this function. Needs github_oidc_provider_arn and github_repository."
+  type        = bool
+  default     = false
+}

@@ -140,6 +140,8 @@ export interface EnvironmentOutputs {
   artifactKeyPrefix: string;
   /** JSON rendered by the module's aws_iam_policy_document. */
   deployerPolicy: string;
+  /** The read-only policy of `preview` (preview.tf), as rendered. */
+  previewPolicy: string;
   accessKeyId: string;
   secretAccessKey: string;
 }
@@ -176,6 +178,7 @@ interface RawOutputs {
   artifact_prefix: { value: string };
   environments: { value: Record<string, RawSummary> };
   deployer_policies: { value: Record<string, string> };
+  preview_policies: { value: Record<string, string> };
   deployer_access_key_ids: { value: Record<string, string> };
   deployer_secret_access_keys: { value: Record<string, string> };
 }
@@ -185,7 +188,8 @@ function environmentOutputs(raw: RawOutputs, name: "production" | "staging"): En
   const accessKeyId = raw.deployer_access_key_ids.value[name];
   const secretAccessKey = raw.deployer_secret_access_keys.value[name];
   const deployerPolicy = raw.deployer_policies.value[name];
-  if (!summary || !accessKeyId || !secretAccessKey || !deployerPolicy)
+  const previewPolicy = raw.preview_policies.value[name];
+  if (!summary || !accessKeyId || !secretAccessKey || !deployerPolicy || !previewPolicy)
     throw new Error(`terraform outputs lack environment ${name}`);
   return {
     functionName: summary.function_name,
@@ -197,6 +201,7 @@ function environmentOutputs(raw: RawOutputs, name: "production" | "staging"): En
     alarmNames: summary.alarm_names,
     artifactKeyPrefix: summary.artifact_key_prefix,
     deployerPolicy,
+    previewPolicy,
     accessKeyId,
     secretAccessKey,
   };

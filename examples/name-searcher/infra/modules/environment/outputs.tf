@@ -22,6 +22,11 @@ output "deployer_policy" {
   value       = module.function.deployer_policy_json
 }
 
+output "preview_policy" {
+  description = "The read-only IAM policy of `preview` (JSON), what `lambda-rollout iam-policy --preview` prints for this environment."
+  value       = module.function.preview_policy_json
+}
+
 output "deployer_access_key_id" {
   description = "Access key id of the environment's deployer user (ci_identity = iam_user)."
   value       = module.function.deployer_access_key_id

@@ -18,6 +18,11 @@ output "deployer_policies" {
   value       = { for name, env in module.environment : name => env.deployer_policy }
 }
 
+output "preview_policies" {
+  description = "Per environment: the read-only IAM policy of `preview` (JSON)."
+  value       = { for name, env in module.environment : name => env.preview_policy }
+}
+
 output "deployer_access_key_ids" {
   description = "Per environment: access key id of the deployer user (ci_identity = iam_user)."
   value       = { for name, env in module.environment : name => env.deployer_access_key_id }
