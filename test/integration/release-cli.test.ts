@@ -5,7 +5,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runCli, startCli } from "../support/lambda-fixtures.js";
 import { type Moto, startMoto } from "../support/moto.js";
-import { type RecordingProxy, startRecordingProxy } from "../support/recording-proxy.js";
 import {
   createReleaseFunction,
   objectsUnder,
@@ -17,15 +16,13 @@ import {
 } from "../support/release-fixtures.js";
 
 let moto: Moto;
-let proxy: RecordingProxy;
 let counter = 0;
 
 beforeAll(async () => {
-  moto = await startMoto();
-  proxy = await startRecordingProxy(moto.endpoint);
+  // Behind the guards proxy: RevisionId and CodeSha256 enforced as Lambda does; every request recorded.
+  moto = await startMoto({}, { guards: true });
 });
 afterAll(async () => {
-  await proxy?.stop();
   await moto?.stop();
 });
 
@@ -60,20 +57,19 @@ async function everyAlias(functions: ReleaseFunctionFixture[]) {
   return await Promise.all(functions.map(async (fn) => (await releaseAliasOf(moto, fn)).version));
 }
 
-const viaProxy = { AWS_ENDPOINT_URL: "" };
-
 describe("a release of three functions in two regions", () => {
   test("waves run in order; within a wave every function shifts in lockstep; all end on the new version", async () => {
     const { functions, prefix } = await release3("order");
     const dir = await writeReleaseConfig({ functions, prefix, waves: WAVES });
     const names = new Set(functions.map((fn) => fn.name));
-    const from = proxy.requests.length;
-    const run = await runCli(moto, args(dir), dir, { ...viaProxy, AWS_ENDPOINT_URL: proxy.endpoint });
+    const requests = moto.proxy?.requests ?? [];
+    const from = requests.length;
+    const run = await runCli(moto, args(dir), dir);
     expect(run.code, run.stderr).toBe(0);
     expect(run.events.at(-1)).toMatchObject({ type: "result", outcome: "promoted", exitCode: 0 });
     expect(await everyAlias(functions)).toEqual(["2", "2", "2"]);
 
-    const writes = proxy.requests
+    const writes = requests
       .slice(from)
       .filter((r) => r.operation === "UpdateAlias" && names.has(r.functionName ?? ""));
     const steps = writes.map(
