@@ -99,11 +99,11 @@ export class AliasWriter {
   }
 
   /**
-   * Takes a fresh read of the alias between writes (every bake poll, and before each write). The
-   * routing must still be the one this run last set: anything else is someone else's change
-   * (ForeignChangeError, which the engine examines: an operator's `promote` or `rollback` ends the run
-   * as they chose). A RevisionId or description that moved on its own (an `approve`, a description
-   * edited by hand or by Terraform) is adopted, so the next write carries the new RevisionId.
+   * Takes a fresh read of the alias between writes (a bake poll). The routing must still be the one
+   * this run last set: anything else is someone else's change (ForeignChangeError, which the engine
+   * examines: an operator's `promote` or `rollback` ends the run as they chose). A RevisionId or
+   * description that moved on its own (an `approve`, a description edited by hand or by Terraform) is
+   * adopted, so the next write carries the new RevisionId.
    */
   observe(live: AliasState): AliasState {
     if (!sameRouting(live, this.current)) {
@@ -123,10 +123,13 @@ export class AliasWriter {
   }
 
   /**
-   * Sets `routing`. A failed precondition is examined, not trusted: when the alias already routes as
-   * asked, our write landed (its reply was lost); when only the RevisionId moved and the routing is
-   * still ours (a description edited by hand or by Terraform), the write is retried on the new
-   * revision; anything else is someone else's change (ForeignChangeError, exit 3).
+   * Sets `routing`, with no read first: the write carries the RevisionId last seen, and Lambda refuses
+   * it (PreconditionFailedException, a ConflictError from the adapter) if anyone changed the alias
+   * since (https://docs.aws.amazon.com/lambda/latest/api/API_UpdateAlias.html). Only then is the alias
+   * read, to say whose change it was: when it already routes as asked, our write landed (its reply was
+   * lost); when only the RevisionId moved and the routing is still ours (a description edited by hand
+   * or by Terraform, an `approve`), the write is retried on the new revision; anything else is someone
+   * else's change (ForeignChangeError: an operator's promote or rollback, or a conflict, exit 3).
    */
   async write(routing: AliasRouting, options: WriteOptions = {}) {
     const { signal, note, description } = options;
@@ -162,10 +165,12 @@ export class AliasWriter {
   }
 
   /**
-   * Puts 100% back on `stableVersion` with no routing left. Reads the alias first, every time: a write
-   * whose reply was lost may have landed, so no cached state is trusted. Throttling and outages are
-   * waited out for `timeoutMs`, saying what it waits for. A routing this run never asked for is
-   * someone else's: left alone (ForeignChangeError, exit 3). Otherwise failure is RollbackFailedError
+   * Puts 100% back on `stableVersion` with no routing left. The write carries the RevisionId last seen,
+   * so no cached routing is trusted: if anything moved the alias since (a write of ours whose reply was
+   * lost, an operator, anyone), Lambda refuses it, and only then is the alias read. Already restored:
+   * done; a routing this run asked for: written again on the new revision; a routing this run never
+   * asked for is someone else's: left alone (ForeignChangeError, exit 3). Throttling and outages are
+   * waited out for `timeoutMs`, saying what it waits for; otherwise failure is RollbackFailedError
    * (exit 5) with the exact command to run.
    */
   async restore(stableVersion: string, why: string, options: RestoreOptions): Promise<AliasState> {
@@ -175,25 +180,39 @@ export class AliasWriter {
     this.requested.push(target);
     const deadline = clock.now() + options.timeoutMs;
     let delay = RESTORE_FIRST_DELAY_MS;
+    /** Set by a failed precondition: the alias moved since it was last seen, so it is read first. */
+    let moved = false;
     for (;;) {
       const remaining = deadline - clock.now();
       const signal = AbortSignal.timeout(Math.max(1, remaining));
       try {
-        const live = await this.lambda.getAlias(functionName, aliasName, { signal });
-        this.current = live;
-        if (sameRouting(live, target)) return live;
-        if (!this.isOwn(live)) {
-          throw new ForeignChangeError(live, `a routing this run wrote`, "before it could be restored");
+        if (moved) {
+          const live = await this.lambda.getAlias(functionName, aliasName, { signal });
+          this.current = live;
+          if (sameRouting(live, target)) return live;
+          if (!this.isOwn(live)) {
+            throw new ForeignChangeError(live, `a routing this run wrote`, "before it could be restored");
+          }
+          moved = false;
         }
-        this.current = await this.lambda.updateAlias(functionName, aliasName, target, live.revisionId, {
-          signal,
-          description: options.description,
-        });
+        this.current = await this.lambda.updateAlias(
+          functionName,
+          aliasName,
+          target,
+          this.current.revisionId,
+          {
+            signal,
+            description: options.description,
+          },
+        );
         return this.current;
       } catch (error) {
         if (error instanceof ForeignChangeError) throw error;
-        // A failed precondition means the alias moved since the read: read it again at once.
-        if (error instanceof ConflictError && clock.now() < deadline) continue;
+        // A failed precondition means the alias moved since it was last seen: read it at once.
+        if (error instanceof ConflictError && clock.now() < deadline) {
+          moved = true;
+          continue;
+        }
         if (error instanceof CredentialsExpiredError) {
           throw expiredCredentialsRollbackError(this.current, stableVersion, why, error);
         }

@@ -1,8 +1,12 @@
 /**
  * The promise, stated once and checked against generated adversity: random plans, random gate
  * verdicts, random port failures (failed calls, writes applied but unanswered, reads failing, errors
- * no retry can fix) and aborts at random moments. Whatever happens, the alias ends 100% on one
- * version and the result says which; a shrunk counterexample is the minimal story that breaks it.
+ * no retry can fix), aborts at random moments, and other writers of the alias (an operator's promote or
+ * rollback, a description edited, someone else's routing). Whatever happens, the alias ends 100% on one
+ * version and the result says which, or it ends exactly as someone else set it; a shrunk
+ * counterexample is the minimal story that breaks it. The in-memory Lambda enforces RevisionId as
+ * Lambda does: the engine reads before no write, so only the precondition catches a change made after
+ * its last poll.
  */
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
@@ -31,6 +35,8 @@ import { resolveSplit } from "./manage.js";
 
 type Fault = "none" | "transient" | "lost" | "permanent" | "abort";
 
+type OtherWriter = "promote" | "rollback" | "edit" | "foreign";
+
 interface Scenario {
   plan: Plan;
   aliasOnLatest: boolean;
@@ -41,13 +47,20 @@ interface Scenario {
   abortAtCheck: number | undefined;
   inconclusive: { outcome: "pass" | "fail"; maxExtensionMs: number };
   finalBake: boolean;
-  /** An operator's `promote` or `rollback` from another terminal during the n-th gate check, if split. */
-  operator: { atCheck: number; action: "promote" | "rollback" } | undefined;
+  /**
+   * Another writer, during the n-th gate check or right before the run's (n mod 4)-th UpdateAlias
+   * (after its last read: only the RevisionId can catch it): an operator's `promote` or `rollback` from
+   * another terminal (if split), a description edited by hand (the RevisionId moves, the routing does
+   * not), or someone else's routing.
+   */
+  operator: { atCheck: number; moment: "check" | "write"; action: OtherWriter } | undefined;
   /** Manual approval (plans with a step), given by `approve` at the n-th check of the wait, if set. */
   approval: { timeoutMs: number; approveAtCheck: number | undefined } | undefined;
 }
 
 const MINUTE = 60_000;
+/** Someone else's routing: no weight this run writes (its weights are whole percents). */
+const FOREIGN: AliasRouting = { version: "1", additional: { version: "2", weight: 42.5 } };
 
 const planArb: fc.Arbitrary<Plan> = fc
   .uniqueArray(fc.integer({ min: 1, max: 99 }), { maxLength: 3 })
@@ -91,7 +104,8 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   operator: fc.option(
     fc.record({
       atCheck: fc.integer({ min: 0, max: 12 }),
-      action: fc.constantFrom("promote" as const, "rollback" as const),
+      moment: fc.constantFrom("check" as const, "write" as const),
+      action: fc.constantFrom("promote" as const, "rollback" as const, "edit" as const, "foreign" as const),
     }),
     { nil: undefined },
   ),
@@ -109,10 +123,13 @@ const WRITES = new Set(["updateAlias", "publishVersion", "updateFunctionCode"]);
 /** A LambdaPort in front of the in-memory one that fails calls as the scenario says. */
 class FaultyLambda implements LambdaPort {
   private calls = 0;
+  private updates = 0;
   constructor(
     private readonly inner: FakeLambda,
     private readonly faults: Fault[],
     private readonly abort: () => void,
+    /** Someone else's turn right before the run's n-th UpdateAlias (0-based) reaches Lambda. */
+    private readonly beforeUpdate: (n: number) => Promise<void>,
   ) {}
 
   private async call<T>(op: string, run: () => Promise<T>): Promise<T> {
@@ -139,7 +156,10 @@ class FaultyLambda implements LambdaPort {
     rev: string,
     o?: AliasUpdateOptions,
   ): Promise<AliasState> {
-    return this.call("updateAlias", () => this.inner.updateAlias(f, a, r, rev, o));
+    return this.call("updateAlias", async () => {
+      await this.beforeUpdate(this.updates++);
+      return await this.inner.updateAlias(f, a, r, rev, o);
+    });
   }
   getFunction(f: string, q?: string, _o?: CallOptions): Promise<FunctionState> {
     return this.call("getFunction", () => this.inner.getFunction(f, q));
@@ -186,18 +206,33 @@ async function play(scenario: Scenario) {
   const controller = new AbortController();
   const abort = () => controller.abort("SIGTERM");
   let checks = 0;
-  let operatorActed = false;
+  /** Which other writer acted (an operator only when the alias was split). */
+  let acted: OtherWriter | undefined;
   let waitChecks = 0;
+  /** Straight to the in-memory Lambda: the other writer's calls are not this run's, and do not fail. */
+  const otherWriter = async (moment: "check" | "write", n: number) => {
+    const other = scenario.operator;
+    if (acted || other?.moment !== moment || (moment === "check" ? other.atCheck : other.atCheck % 4) !== n)
+      return;
+    if ((other.action === "promote" || other.action === "rollback") && lambda.alias.additional) {
+      await resolveSplit(lambda, "fn", "live", other.action);
+      acted = other.action;
+    }
+    if (other.action === "edit") {
+      lambda.touchRevision();
+      acted = other.action;
+    }
+    if (other.action === "foreign") {
+      lambda.setRouting(FOREIGN);
+      acted = other.action;
+    }
+  };
   const scripted: HealthGate = {
     name: "scripted",
     async check(context): Promise<GateVerdict> {
       const index = checks++;
       if (index === scenario.abortAtCheck) abort();
-      // Straight to the in-memory Lambda: the operator's calls are not this run's, and do not fail.
-      if (index === scenario.operator?.atCheck && lambda.alias.additional) {
-        await resolveSplit(lambda, "fn", "live", scenario.operator.action);
-        operatorActed = true;
-      }
+      await otherWriter("check", index);
       if (context.phase === "awaiting-approval" && waitChecks++ === scenario.approval?.approveAtCheck) {
         await approve(lambda, "fn", "live", clock.now());
       }
@@ -220,7 +255,7 @@ async function play(scenario: Scenario) {
           : undefined,
     },
     {
-      lambda: new FaultyLambda(lambda, scenario.faults, abort),
+      lambda: new FaultyLambda(lambda, scenario.faults, abort, (n) => otherWriter("write", n)),
       alarms: new FakeAlarms(),
       artifacts: new FakeArtifacts(),
       clock,
@@ -228,7 +263,19 @@ async function play(scenario: Scenario) {
       gates: [scripted],
     },
   );
-  return { lambda, result, operatorActed };
+  return { lambda, result, acted };
+}
+
+/**
+ * Someone else's routing is never written over, whatever the run was doing (shifting, baking,
+ * restoring), and never reported as an operator's decision.
+ */
+function checkUntouched(lambda: FakeLambda, result: ResultEvent): void {
+  expect(
+    { version: lambda.alias.version, additional: lambda.alias.additional },
+    String(result.reason),
+  ).toEqual(FOREIGN);
+  expect(result.exitCode, String(result.reason)).not.toBe(2);
 }
 
 /** The invariant: a whole alias, and a result that says truthfully which version it serves. */
@@ -279,19 +326,21 @@ function checkPromise(lambda: FakeLambda, result: ResultEvent, scenario: Scenari
 }
 
 describe("the alias always ends whole, and the result says which version", () => {
-  test("over generated plans, verdicts, port failures and aborts", async () => {
+  test("over generated plans, verdicts, port failures, aborts and other writers", async () => {
     const seen = new Map<string, number>();
     const approvals = new Set<string>();
     const isApproval = (call: { op: string; args: unknown[] }) =>
       call.op === "updateAlias" && String(call.args[2]).includes("; approved at ");
     await fc.assert(
       fc.asyncProperty(scenarioArb, async (scenario) => {
-        const { lambda, result, operatorActed } = await play(scenario);
-        checkPromise(lambda, result, scenario);
+        const { lambda, result, acted } = await play(scenario);
         const byOperator = /^(promoted|rolled back) by an operator/.test(result.reason ?? "");
         // Only an operator's action is ever reported as one.
-        if (byOperator) expect(operatorActed).toBe(true);
-        const key = `${result.outcome}/${result.exitCode}${byOperator ? "/operator" : ""}`;
+        if (byOperator) expect(acted === "promote" || acted === "rollback").toBe(true);
+        if (acted === "foreign") checkUntouched(lambda, result);
+        else checkPromise(lambda, result, scenario);
+        const by = byOperator ? "/operator" : acted === "foreign" || acted === "edit" ? `/${acted}` : "";
+        const key = `${result.outcome}/${result.exitCode}${by}`;
         seen.set(key, (seen.get(key) ?? 0) + 1);
         if (/^No approval within/.test(result.reason ?? "")) approvals.add("timed out");
         if (result.outcome === "promoted" && !byOperator && lambda.calls.some(isApproval))
@@ -300,12 +349,20 @@ describe("the alias always ends whole, and the result says which version", () =>
       { numRuns: 1_000, seed: Number(process.env.PROPERTY_SEED ?? 20261127) },
     );
     // The generator must reach every ending, or the property proves less than it claims.
+    // (`/edit` and `/foreign`: after a description edit or someone else's routing; the other endings
+    // with them are AWS faults and interruptions, with the foreign routing left as it was set.)
     expect([...seen.keys()].sort()).toEqual([
+      "failed/3/foreign",
       "failed/4",
+      "failed/4/edit",
+      "failed/4/foreign",
       "failed/5",
       "promoted/0",
+      "promoted/0/edit",
       "promoted/0/operator",
       "rolled_back/1",
+      "rolled_back/1/edit",
+      "rolled_back/1/foreign",
       "rolled_back/1/operator",
     ]);
     expect([...approvals].sort()).toEqual(["approved", "timed out"]);
@@ -318,7 +375,8 @@ describe("the alias always ends whole, and the result says which version", () =>
       plan: { strategy: "custom", steps: [{ weight: 1, bakeMs: MINUTE }], finalBakeMs: 0 },
       aliasOnLatest: false,
       verdicts: [],
-      faults: ["none", "none", "none", "none", "none", "lost"],
+      // getAlias, getFunction($LATEST), getFunction(2), getFunction(2) (Active?), then the first shift.
+      faults: ["none", "none", "none", "none", "lost"],
       abortAtCheck: undefined,
       inconclusive: { outcome: "pass", maxExtensionMs: 0 },
       finalBake: false,

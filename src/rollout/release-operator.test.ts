@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FakeClock, type FakeLambda } from "../../test/support/fakes.js";
 import { releaseHarness } from "../../test/support/release-harness.js";
 import { AwsError } from "../errors.js";
+import { buildPlan } from "../plan/plan.js";
 import { endRelease } from "./release-manage.js";
 
 const KEYS = ["a@eu-west-1", "b@eu-west-1", "a@us-east-1"];
@@ -84,6 +85,44 @@ describe("a running release obeys the operator's rollback or promote of the rele
     expect(KEYS.map((key) => served(h.fake(key)))).toEqual(["1", "1", "1"]);
     expect(weights(h.fake("a@us-east-1"))).toEqual([10, 50, "v1"]);
     expect(weights(h.fake("a@eu-west-1"))).toEqual([10, 50, "v2", "v1"]);
+  });
+
+  it("a rollback landing right before a lockstep write: refused by the RevisionId, the release read once, exit 1", async () => {
+    const h = harness();
+    const a = h.fake("a@eu-west-1");
+    // Wave 1's second write reaches Lambda just after the operator's rollback set every function back.
+    a.failWhen = (op, n) => {
+      if (op === "updateAlias" && n === 2)
+        for (const key of ["a@eu-west-1", "b@eu-west-1"]) h.fake(key).setRouting({ version: "1" });
+      return undefined;
+    };
+    const result = await h.run();
+    expect(result).toMatchObject({ outcome: "rolled_back", exitCode: 1 });
+    expect(result.reason).toMatch(/^rolled back by an operator: .* while wave 1\/2 was at 10%/);
+    expect(weights(a)).toEqual([10, 50]);
+    expect(served(a)).toBe("1");
+    expect(served(h.fake("b@eu-west-1"))).toBe("1");
+    expect(h.fake("a@us-east-1").writes()).toEqual([]);
+  });
+
+  it("no read before a lockstep write: a healthy release reads an alias only to validate and to poll", async () => {
+    const h = harness();
+    h.request.plan = buildPlan({ strategy: "AllAtOnce" });
+    h.request.waves = [
+      { regions: ["eu-west-1"], bakeMs: 0 },
+      { regions: ["us-east-1"], bakeMs: 0 },
+    ];
+    const result = await h.run();
+    expect(result).toMatchObject({ outcome: "promoted", exitCode: 0 });
+    const ops = (key: string) =>
+      h
+        .fake(key)
+        .calls.map((c) => c.op)
+        .filter((op) => op === "getAlias" || op === "updateAlias");
+    // Wave 2's function: validation, its one write. Wave 1's: validation, its write, the read of the
+    // earlier waves before wave 2's first write (a rollback between waves moves only those).
+    expect(ops("a@us-east-1")).toEqual(["getAlias", "updateAlias"]);
+    expect(ops("a@eu-west-1")).toEqual(["getAlias", "updateAlias", "getAlias"]);
   });
 
   it("a rollback between waves is seen before wave 2's first write: wave 2 never moves", async () => {

@@ -22,7 +22,8 @@ let counter = 0;
 const uniqueName = (label: string) => `${label}-${++counter}`;
 
 beforeAll(async () => {
-  moto = await startMoto();
+  // Behind the guards proxy: RevisionId and CodeSha256 enforced as Lambda does; every request recorded.
+  moto = await startMoto({}, { guards: true });
 });
 afterAll(async () => {
   await moto?.stop();
@@ -306,6 +307,42 @@ describe("deploy against moto, through the real binary", () => {
     const run = await first.done;
     expect(run.code, run.stderr).toBe(0);
     expect(await aliasOf(moto, target.name)).toEqual({ version: "2", weights: {} });
+  });
+});
+
+describe("requests: Lambda's own guards instead of reads before writes", () => {
+  /** The Lambda operations one run made for `name`, sorted (validation reads run in parallel). */
+  const lambdaRequests = async (name: string, args: string[]) => {
+    const requests = moto.proxy?.requests ?? [];
+    const from = requests.length;
+    const run = await runCli(moto, args);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.events.at(-1)).toMatchObject({ outcome: "promoted" });
+    return requests
+      .slice(from)
+      .filter((r) => r.service === "lambda" && r.functionName === name)
+      .map((r) => r.operation)
+      .sort();
+  };
+
+  test("a healthy all-at-once deploy: 6 Lambda requests, 5 once the ledger recorded what the live version is", async () => {
+    const target = await createTarget(moto, uniqueName("floor"));
+    // v1 was published by hand: what it is made of is read once (GetFunction of v1).
+    expect(
+      await lambdaRequests(target.name, deployArgs(target, target.v2, "--strategy", "AllAtOnce")),
+    ).toEqual([
+      "GetAlias",
+      "GetFunction",
+      "GetFunction",
+      "PublishVersion",
+      "UpdateAlias",
+      "UpdateFunctionCode",
+    ]);
+    // v2's record says it: GetFunction($LATEST), GetAlias, UpdateFunctionCode, PublishVersion, UpdateAlias.
+    expect(
+      await lambdaRequests(target.name, deployArgs(target, target.v3, "--strategy", "AllAtOnce")),
+    ).toEqual(["GetAlias", "GetFunction", "PublishVersion", "UpdateAlias", "UpdateFunctionCode"]);
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "3", weights: {} });
   });
 });
 
