@@ -35,6 +35,9 @@ const CPU_TIME = pathToFileURL(join(ROOT, "bench/cpu-time.mjs")).href;
 const CLI_BUNDLE = join(ROOT, "dist/cli.mjs");
 const SECTION = "## Deploy floor: lambda-rollout vs the bare SDK (issue 10)";
 const FLOOR = ["PutObject", "UpdateFunctionCode", "PublishVersion", "UpdateAlias"];
+/** Lambda's share of a run's requests (issue 20 counts S3 apart): all but S3's object calls. */
+const lambdaOf = (operations: string[]) =>
+  operations.filter((op) => !/^(HeadObject|PutObject|GetObject|S3:)/.test(op));
 
 interface Timed {
   /** Wall time from spawn to exit. */
@@ -148,6 +151,8 @@ async function main() {
     };
 
     const A: Timed[] = [];
+    /** A's warm-up deploy: the first to the function, so no record says what the live version is. */
+    let firstA: Timed | undefined;
     const B: Timed[] = [];
     const help: Timed[] = [];
     const node: Timed[] = [];
@@ -166,7 +171,7 @@ async function main() {
         if (i >= 0) {
           A.push(pair[0] as Timed);
           B.push(pair[1] as Timed);
-        }
+        } else firstA = pair[0];
       }
       if (i < STARTS) {
         const started = [await timed([BIN, "--help"]), await timed(["-e", "0"])];
@@ -217,6 +222,8 @@ async function main() {
       `| \`node -e 0\` (Node's own start-up) | ${wall(node)} | ${cpu(node)} | |`,
       "",
       `Requests of A: **${requestsA}** (target ≤ 7): ${listOperations(common.operations)} (this sequence in ${common.runs} of ${RUNS} runs).`,
+      "",
+      `Lambda requests of A (issue 20: target ≤ 6, and 5 after a previous lambda-rollout deploy): **${lambdaOf(common.operations).length}** (${listOperations(lambdaOf(common.operations))}); the first deploy to the function, with no record of what its live version is: **${lambdaOf(firstA?.operations ?? []).length}** (${listOperations(lambdaOf(firstA?.operations ?? []))}).`,
       "",
     ].join("\n");
     process.stdout.write(`${block}\n`);
