@@ -45,7 +45,13 @@ import {
 import { newReleaseId, parseLive, type VersionRecord } from "./progress.js";
 import { assertNoProvisionedConcurrency } from "./provisioned.js";
 import { pruneAfterPromotion } from "./prune-after.js";
-import { DEFAULT_UPDATE_TIMEOUT_MS, publishPackage, waitForActive } from "./publish.js";
+import {
+  type CheckedPackage,
+  checkPackage,
+  DEFAULT_UPDATE_TIMEOUT_MS,
+  publishPackage,
+  waitForActive,
+} from "./publish.js";
 import { runServerSide } from "./server-side.js";
 
 export type DeploySource = { zip: string; bucket: string; prefix?: string | undefined } | { version: string };
@@ -290,6 +296,12 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       ({ changes, pinOnly } = compared);
       stableRecord = compared.record ?? stableRecord;
     }
+    // The artifact bucket is read before the first write (the ledger's lock, a baseline, the upload):
+    // a missing bucket is exit 2 with nothing changed, and the upload below uses this answer.
+    const checked: CheckedPackage | undefined =
+      artifact && "zip" in request.source
+        ? await checkPackage(ports.artifacts, functionName, request.source, artifact)
+        : undefined;
     const onLatest = alias.version === "$LATEST";
     if (onLatest) {
       emit({
@@ -380,6 +392,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
           stableVersion: alias.version,
           latestCodeSha256: latest.codeSha256,
           updateTimeoutMs,
+          checked,
         },
         { lambda, artifacts: ports.artifacts, clock, emit, signal, activate },
       );

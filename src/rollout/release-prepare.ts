@@ -11,7 +11,13 @@ import type { RolloutEvent } from "./events.js";
 import { compareWithLive, pinBaseline, recordOf } from "./live.js";
 import { allSettledOrThrow } from "./lockstep.js";
 import { parseLive, type VersionRecord } from "./progress.js";
-import { DEFAULT_UPDATE_TIMEOUT_MS, publishPackage, type VersionRelease } from "./publish.js";
+import {
+  type CheckedPackage,
+  checkPackage,
+  DEFAULT_UPDATE_TIMEOUT_MS,
+  publishPackage,
+  type VersionRelease,
+} from "./publish.js";
 import type { RegionPorts } from "./release.js";
 import type { ReleaseFunction, ReleaseRequest } from "./release-request.js";
 
@@ -26,6 +32,8 @@ export interface Checked {
   /** Undefined when its package is live already: it takes no part in the release. */
   unchanged: string | undefined;
   stableRecord: VersionRecord | undefined;
+  /** What S3 holds at the package's key, read in validation (a missing bucket is exit 2 there). */
+  checked?: CheckedPackage | undefined;
   writer?: AliasWriter;
   newVersion?: string;
   next?: VersionRecord | undefined;
@@ -85,6 +93,10 @@ export async function validate(
       let stableRecord = parseLive(alias.description, alias.version);
       const compared = await compareWithLive(regionPorts.lambda, alias, latest, artifact, stableRecord, call);
       if (compared.kind === "release") stableRecord = compared.record ?? stableRecord;
+      const checked =
+        compared.kind === "release"
+          ? await checkPackage(regionPorts.artifacts, spec.functionName, spec, artifact)
+          : undefined;
       return {
         spec,
         ports: regionPorts,
@@ -94,6 +106,7 @@ export async function validate(
         artifact,
         unchanged: compared.kind === "noop" ? `v${alias.version} already has this package` : undefined,
         stableRecord,
+        checked,
       };
     } catch (error) {
       throw new Labelled(label, error);
@@ -158,6 +171,7 @@ export async function publish(
       latestCodeSha256: item.latest.codeSha256,
       updateTimeoutMs: request.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS,
       release: tag,
+      checked: item.checked,
     },
     { lambda, artifacts, clock, signal, emit: (event) => context.emitFor(event, who) },
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { FakeLambda } from "../../test/support/fakes.js";
+import type { FakeArtifacts, FakeLambda } from "../../test/support/fakes.js";
 import { releaseHarness as harness } from "../../test/support/release-harness.js";
 import { AwsError, ConflictError } from "../errors.js";
 import { parseLive, parseReleaseMark, parseStep } from "./progress.js";
@@ -35,6 +35,19 @@ describe("release engine (fake clock)", () => {
       "a@us-east-1:50",
       "a@us-east-1:100",
     ]);
+  });
+
+  it("a missing artifact bucket in wave 2's region: exit 2 in validation, wave 1 never moves", async () => {
+    const h = harness();
+    const us = h.portsFor("us-east-1").artifacts as FakeArtifacts;
+    us.missingBuckets.add("artifacts-us-east-1");
+    const result = await h.run();
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 2 });
+    expect(result.reason).toContain("S3 bucket artifacts-us-east-1 does not exist.");
+    for (const key of ["a@eu-west-1", "b@eu-west-1", "a@us-east-1"]) {
+      expect(h.fake(key).writes()).toEqual([]);
+      expect(h.fake(key).calls.filter((c) => c.op === "publishVersion")).toEqual([]);
+    }
   });
 
   it("an AWS error publishing wave 2 restores the promoted wave 1 (exit 4)", async () => {

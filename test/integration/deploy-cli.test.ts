@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { sha256 } from "../../src/artifact/hash.js";
 import {
@@ -343,6 +344,28 @@ describe("requests: Lambda's own guards instead of reads before writes", () => {
       await lambdaRequests(target.name, deployArgs(target, target.v3, "--strategy", "AllAtOnce")),
     ).toEqual(["GetAlias", "GetFunction", "PublishVersion", "UpdateAlias", "UpdateFunctionCode"]);
     expect(await aliasOf(moto, target.name)).toEqual({ version: "3", weights: {} });
+  });
+});
+
+describe("bad input found before the first write", () => {
+  test("an artifact bucket that does not exist (the ledger elsewhere): exit 2, nothing changed, nothing recorded", async () => {
+    const target = await createTarget(moto, uniqueName("no-bucket"));
+    const requests = moto.proxy?.requests ?? [];
+    const from = requests.length;
+    const run = await runCli(moto, [
+      ...deployArgs({ ...target, bucket: "no-such-artifacts" }, target.v2),
+      ...["--ledger-bucket", target.bucket],
+    ]);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.events.at(-1)).toMatchObject({
+      outcome: "failed",
+      reason: "S3 bucket no-such-artifacts does not exist.",
+    });
+    const writes = ["UpdateAlias", "PublishVersion", "UpdateFunctionCode", "PutObject"];
+    expect(requests.slice(from).filter((r) => writes.includes(r.operation))).toEqual([]);
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "1", weights: {} });
+    const ledger = await clients(moto).s3.send(new ListObjectsV2Command({ Bucket: target.bucket }));
+    expect(ledger.KeyCount).toBe(0);
   });
 });
 

@@ -29,6 +29,8 @@ export function releaseHarness(options: { credentials?: CredentialsPort; clock?:
   const base64 = sha256(packageBytes("v2")).base64;
   const fakes = new Map<string, FakeLambda>();
   const alarms = new Map<string, FakeAlarms>();
+  /** One artifact store per region, kept across calls (a test may take a bucket away). */
+  const artifacts = new Map<string, FakeArtifacts>();
   const specs: ReleaseFunction[] = [
     ["a", "eu-west-1"],
     ["b", "eu-west-1"],
@@ -50,6 +52,8 @@ export function releaseHarness(options: { credentials?: CredentialsPort; clock?:
   const portsFor = (region: string | undefined): RegionPorts => {
     const regionAlarms = alarms.get(region ?? "") ?? new FakeAlarms(["a-errors", "b-errors"]);
     alarms.set(region ?? "", regionAlarms);
+    const regionArtifacts = artifacts.get(region ?? "") ?? new FakeArtifacts();
+    artifacts.set(region ?? "", regionArtifacts);
     const lambdaOf = (name: string) => fakes.get(`${name}@${region}`) as FakeLambda;
     return {
       lambda: {
@@ -69,7 +73,7 @@ export function releaseHarness(options: { credentials?: CredentialsPort; clock?:
         putScalingConfig: (name, version, scaling) => lambdaOf(name).putScalingConfig(name, version, scaling),
         runningDurableExecutions: (name, version) => lambdaOf(name).runningDurableExecutions(name, version),
       },
-      artifacts: new FakeArtifacts(),
+      artifacts: regionArtifacts,
       alarms: regionAlarms,
       credentials: options.credentials,
     };
