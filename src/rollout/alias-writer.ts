@@ -27,18 +27,28 @@ function isPassing(error: unknown): boolean {
   return error instanceof AwsError && error.retryable;
 }
 
+/**
+ * ` in REGION` for a message and ` --region REGION` for a command, when the alias's region was named
+ * (a release's functions, where one name may live in several regions); nothing otherwise.
+ */
+export function regionWords(region: string | undefined): { in: string; flag: string } {
+  return region ? { in: ` in ${region}`, flag: ` --region ${region}` } : { in: "", flag: "" };
+}
+
 /** Someone else changed the alias's routing: this run must not touch it again. */
 export class ForeignChangeError extends ConflictError {
   constructor(
     readonly found: AliasState,
     expected: string,
     whileDoing: string,
+    region?: string,
   ) {
+    const words = regionWords(region);
     super(
-      `Alias ${found.functionName}:${found.aliasName} was changed by someone else ${whileDoing} (expected ${expected}, found ${describeRouting(found)}). This run leaves it as they set it.`,
+      `Alias ${found.functionName}:${found.aliasName}${words.in} was changed by someone else ${whileDoing} (expected ${expected}, found ${describeRouting(found)}). This run leaves it as they set it.`,
       {
         context: { functionName: found.functionName, alias: found.aliasName },
-        hint: `Inspect it with \`lambda-rollout status --function ${found.functionName} --alias ${found.aliasName}\`, then use \`rollback\` or \`promote\` if it is still split.`,
+        hint: `Inspect it with \`lambda-rollout status --function ${found.functionName} --alias ${found.aliasName}${words.flag}\`, then use \`rollback\` or \`promote\` if it is still split.`,
       },
     );
   }
@@ -76,9 +86,11 @@ export class AliasWriter {
   private current: AliasState;
   private readonly requested: AliasRouting[];
 
+  /** `region`: named in its conflicts (a release's functions), with `--region` in their hints. */
   constructor(
     private readonly lambda: LambdaPort,
     initial: AliasState,
+    private readonly region?: string,
   ) {
     this.current = initial;
     this.requested = [{ version: initial.version, additional: initial.additional }];
@@ -107,7 +119,7 @@ export class AliasWriter {
    */
   observe(live: AliasState): AliasState {
     if (!sameRouting(live, this.current)) {
-      throw new ForeignChangeError(live, describeRouting(this.current), "during the roll-out");
+      throw new ForeignChangeError(live, describeRouting(this.current), "during the roll-out", this.region);
     }
     this.current = live;
     return live;
@@ -154,7 +166,12 @@ export class AliasWriter {
           return live;
         }
         if (!sameRouting(live, this.current) || attempt >= REVISION_RETRIES) {
-          throw new ForeignChangeError(live, describeRouting(this.current), "during the roll-out");
+          throw new ForeignChangeError(
+            live,
+            describeRouting(this.current),
+            "during the roll-out",
+            this.region,
+          );
         }
         note?.(
           `The alias's RevisionId changed but its routing is still ${describeRouting(live)} (its description was probably edited); continuing on the new revision.`,
@@ -191,7 +208,12 @@ export class AliasWriter {
           this.current = live;
           if (sameRouting(live, target)) return live;
           if (!this.isOwn(live)) {
-            throw new ForeignChangeError(live, `a routing this run wrote`, "before it could be restored");
+            throw new ForeignChangeError(
+              live,
+              `a routing this run wrote`,
+              "before it could be restored",
+              this.region,
+            );
           }
           moved = false;
         }

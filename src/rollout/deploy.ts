@@ -24,7 +24,7 @@ import {
   systemClock,
 } from "../ports.js";
 import { assertRunsServerSide, type StepFunctionsEngine } from "../stepfunctions/input.js";
-import { describeRouting } from "./alias-writer.js";
+import { describeRouting, regionWords } from "./alias-writer.js";
 import { assertApprovable, DEFAULT_APPROVAL_TIMEOUT_MS } from "./approval.js";
 import { reportDurableExecutionsLeft } from "./durable.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS, runRollout } from "./engine.js";
@@ -118,12 +118,14 @@ export function isSplit(alias: AliasState): boolean {
   return alias.additional !== undefined;
 }
 
-export function midRolloutError(alias: AliasState): ConflictError {
+/** `region`: named in the message, and `--region` in the hint (a release's functions). */
+export function midRolloutError(alias: AliasState, region?: string): ConflictError {
+  const words = regionWords(region);
   return new ConflictError(
-    `Alias ${alias.functionName}:${alias.aliasName} is mid-roll-out (${describeRouting(alias)}); this run changed nothing.`,
+    `Alias ${alias.functionName}:${alias.aliasName}${words.in} is mid-roll-out (${describeRouting(alias)}); this run changed nothing.`,
     {
       context: { functionName: alias.functionName, alias: alias.aliasName },
-      hint: `Inspect it with \`lambda-rollout status --function ${alias.functionName} --alias ${alias.aliasName}\`, then finish it with \`promote\` or undo it with \`rollback\`.`,
+      hint: `Inspect it with \`lambda-rollout status --function ${alias.functionName} --alias ${alias.aliasName}${words.flag}\`, then finish it with \`promote\` or undo it with \`rollback\`.`,
     },
   );
 }

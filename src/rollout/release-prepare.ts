@@ -88,7 +88,7 @@ export async function validate(
         regionPorts.lambda.getAlias(spec.functionName, spec.aliasName, call),
         regionPorts.lambda.getFunction(spec.functionName, undefined, call),
       ])) as [Artifact, AliasState, FunctionState];
-      if (isSplit(alias)) throw midRolloutError(alias);
+      if (isSplit(alias)) throw midRolloutError(alias, spec.region);
       if (latest.handler) assertHandlerPresent(artifact, latest.handler, latest.runtime);
       let stableRecord = parseLive(alias.description, alias.version);
       const compared = await compareWithLive(regionPorts.lambda, alias, latest, artifact, stableRecord, call);
@@ -161,7 +161,7 @@ export async function publish(
     );
   }
   // The writer exists from here on: whatever this release writes to the alias, it can restore.
-  item.writer = new AliasWriter(lambda, item.alias);
+  item.writer = new AliasWriter(lambda, item.alias, item.spec.region);
   const next = await publishPackage(
     {
       functionName: item.spec.functionName,

@@ -83,7 +83,12 @@ const at = (seen: Seen, side: OperatorResolution) =>
   seen.live.version === (side === "promoted" ? seen.member.newVersion : seen.member.stable);
 
 const conflictOf = (seen: Seen) =>
-  new ForeignChangeError(seen.live, describeRouting(seen.member.writer.state), "during the release");
+  new ForeignChangeError(
+    seen.live,
+    describeRouting(seen.member.writer.state),
+    "during the release",
+    seen.member.region,
+  );
 
 /** Throws ForeignChangeError for a change no operator's release command makes. */
 function verdictOf(seen: Seen[]): Verdict {

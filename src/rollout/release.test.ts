@@ -85,6 +85,32 @@ describe("release engine (fake clock)", () => {
     expect(other.alias.additional?.weight).toBe(33);
   });
 
+  it("a conflict names the function's region, and its hint's command carries --region", async () => {
+    const h = harness();
+    const usA = h.fake("a@us-east-1");
+    // `a` lives in two regions: someone else splits the one in us-east-1 between the release's writes.
+    usA.failWhen = (op, n) => {
+      if (op === "updateAlias" && n === 2)
+        usA.setRouting({ version: "1", additional: { version: "2", weight: 33 } });
+      return undefined;
+    };
+    const result = await h.run();
+    expect(result.exitCode).toBe(3);
+    expect(result.reason).toContain("Alias a:live in us-east-1 was changed by someone else");
+    expect(result.hint).toContain("`lambda-rollout status --function a --alias live --region us-east-1`");
+    expect(usA.alias.additional?.weight).toBe(33);
+  });
+
+  it("a function found mid-roll-out in validation: exit 3 naming its region, --region in the hint", async () => {
+    const h = harness();
+    h.fake("b@eu-west-1").setRouting({ version: "1", additional: { version: "2", weight: 33 } });
+    const result = await h.run();
+    expect(result.exitCode).toBe(3);
+    expect(result.reason).toContain("Alias b:live in eu-west-1 is mid-roll-out (67% v1 / 33% v2)");
+    expect(result.hint).toContain("`lambda-rollout status --function b --alias live --region eu-west-1`");
+    for (const key of ["a@eu-west-1", "b@eu-west-1", "a@us-east-1"]) expect(h.fake(key).writes()).toEqual([]);
+  });
+
   it("a restore AWS keeps refusing ends with exit 5 and the command to run", async () => {
     const h = harness();
     const a = h.fake("a@eu-west-1");
