@@ -84,7 +84,7 @@ export async function validate(
     try {
       const wave = waveIndexOf(request, spec);
       const [artifact, alias, latest] = (await allSettledOrThrow<unknown>([
-        readArtifact(spec.zip),
+        readArtifact(spec.zip, `${spec.path}.zip (a path relative to the configuration file)`),
         regionPorts.lambda.getAlias(spec.functionName, spec.aliasName, call),
         regionPorts.lambda.getFunction(spec.functionName, undefined, call),
       ])) as [Artifact, AliasState, FunctionState];

@@ -101,6 +101,20 @@ describe("release engine (fake clock)", () => {
     expect(usA.alias.additional?.weight).toBe(33);
   });
 
+  it("a missing package: exit 2 naming the function's config key, whose zip the hint says to fix (not --zip)", async () => {
+    const h = harness();
+    (h.request.functions[1] as { zip: string }).zip = "/nonexistent/dist/b.zip";
+    const result = await h.run();
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 2 });
+    expect(result.reason).toBe(
+      "environments.production.functions[1] (b (eu-west-1)): Package not found: /nonexistent/dist/b.zip",
+    );
+    expect(result.hint).toContain(
+      "to environments.production.functions[1].zip (a path relative to the configuration file).",
+    );
+    expect(result.hint).not.toContain("--zip");
+  });
+
   it("a function found mid-roll-out in validation: exit 3 naming its region, --region in the hint", async () => {
     const h = harness();
     h.fake("b@eu-west-1").setRouting({ version: "1", additional: { version: "2", weight: 33 } });

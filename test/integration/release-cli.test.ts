@@ -213,6 +213,9 @@ describe("a release of three functions in two regions", () => {
     const reason = String(run.events.at(-1)?.reason);
     expect(reason).toContain("environments.production.functions[1]");
     expect(reason).toContain("no-such-alarm");
+    // The missing package is fixed in the configuration: the hint names its key, not --zip.
+    expect(String(run.events.at(-1)?.hint)).toContain("environments.production.functions[1].zip");
+    expect(String(run.events.at(-1)?.hint)).not.toContain("--zip");
     expect(await everyAlias(functions)).toEqual(["1", "1", "1"]);
     for (const fn of functions) expect(await versionsOf(moto, fn)).toEqual(["1"]);
     expect(await objectsUnder(moto, EU, prefix)).toBe(0);
