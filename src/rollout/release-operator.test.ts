@@ -3,6 +3,7 @@ import { FakeClock, type FakeLambda } from "../../test/support/fakes.js";
 import { releaseHarness } from "../../test/support/release-harness.js";
 import { AwsError } from "../errors.js";
 import { buildPlan } from "../plan/plan.js";
+import { resolveSplit } from "./manage.js";
 import { endRelease } from "./release-manage.js";
 
 const KEYS = ["a@eu-west-1", "b@eu-west-1", "a@us-east-1"];
@@ -170,8 +171,12 @@ describe("a running release obeys the operator's rollback or promote of the rele
     );
     const started = h.clock.now();
     const result = await h.run();
-    // endRelease promotes what it can and says the rest never started (exit 4).
+    // endRelease promotes what it can and says the rest never started (exit 4). Without a ledger it
+    // cannot tell whether the release still runs, so it says what happens either way.
     expect(operatorResult).toMatchObject({ outcome: "failed", exitCode: 4 });
+    expect(operatorResult?.hint).toMatch(
+      /^If the release is still running, it ships them itself under its plan/,
+    );
     expect(result).toMatchObject({ outcome: "promoted", exitCode: 0 });
     expect(result.reason).toContain("wave 1 promoted by an operator");
     expect(weights(h.fake("a@eu-west-1"))).toEqual([10, "v2"]);
@@ -219,6 +224,20 @@ describe("a running release obeys the operator's rollback or promote of the rele
     expect(result.outcome).toBe("failed");
     expect(served(a)).toBe("2");
     expect(served(b)).toBe("1");
+  });
+
+  it("a one-alias `promote` of the current wave's only function is the wave's promote: the release ends promoted", async () => {
+    const h = harness();
+    const us = h.fake("a@us-east-1");
+    h.clock.operatorActs(
+      () => us.writes().length === 1,
+      // `lambda-rollout promote --function a --region us-east-1`: one alias, not the release.
+      () => resolveSplit(h.portsFor("us-east-1").lambda, "a", "live", "promote"),
+    );
+    const result = await h.run();
+    expect(result).toMatchObject({ outcome: "promoted", exitCode: 0 });
+    expect(result.reason).toMatch(/^promoted by an operator: every function of wave 2\/2/);
+    expect(KEYS.map((key) => served(h.fake(key)))).toEqual(["2", "2", "2"]);
   });
 
   it("one function set forward and another set back is no operator's command: a conflict at once (exit 3)", async () => {

@@ -200,6 +200,25 @@ describe("a release of three functions in two regions", () => {
     for (const fn of functions) expect((await releaseAliasOf(moto, fn)).weights).toEqual({});
   }, 60_000);
 
+  test("`promote --config --env` during wave 1 of a running release says the release ships the rest; it does (exit 0)", async () => {
+    const { functions, prefix } = await release3("promote-w1");
+    const dir = await writeReleaseConfig({ functions, prefix, waves: WAVES, steps: "50%:5s" });
+    const run = startCli(moto, args(dir), dir);
+    await run.waitFor((e) => e.type === "bake" && e.weight === 50);
+    const promote = await runCli(moto, args(dir, "promote"), dir);
+    expect(promote.code, promote.stderr).toBe(0);
+    const said = promote.events.at(-1);
+    expect(said).toMatchObject({ outcome: "promoted", exitCode: 0 });
+    expect(String(said?.reason)).toMatch(
+      /waves 2\.\.2 are not published yet, and the running release \(started by .*\) ships them under its plan\.$/,
+    );
+    expect(String(said?.hint)).not.toContain("deploy");
+    const done = await run.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(String(done.events.at(-1)?.reason)).toContain("wave 1 promoted by an operator");
+    expect(await everyAlias(functions)).toEqual(["2", "2", "2"]);
+  }, 60_000);
+
   test("bad input in one function changes nothing anywhere (exit 2, every problem named)", async () => {
     const { functions, prefix } = await release3("bad");
     const [a, b, c] = functions as [ReleaseFunctionFixture, ReleaseFunctionFixture, ReleaseFunctionFixture];
