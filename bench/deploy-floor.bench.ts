@@ -37,7 +37,7 @@ const SECTION = "## Deploy floor: lambda-rollout vs the bare SDK (issue 10)";
 const FLOOR = ["PutObject", "UpdateFunctionCode", "PublishVersion", "UpdateAlias"];
 /** Lambda's share of a run's requests (issue 20 counts S3 apart): all but S3's object calls. */
 const lambdaOf = (operations: string[]) =>
-  operations.filter((op) => !/^(HeadObject|PutObject|GetObject|S3:)/.test(op));
+  operations.filter((op) => !/^(HeadObject|PutObject|GetObject|ListObjectsV2|S3:)/.test(op));
 
 interface Timed {
   /** Wall time from spawn to exit. */
