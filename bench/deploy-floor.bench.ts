@@ -47,6 +47,9 @@ const CPU_TIME = pathToFileURL(join(ROOT, "bench/cpu-time.mjs")).href;
 const CLI_BUNDLE = join(ROOT, "dist/cli.mjs");
 const SECTION = "## Deploy floor: lambda-rollout vs the bare SDK (issue 10)";
 const FLOOR = ["PutObject", "UpdateFunctionCode", "PublishVersion", "UpdateAlias"];
+/** Lambda's share of a run's requests (issue 20 counts S3 apart): all but S3's object calls. */
+const lambdaOf = (operations: string[]) =>
+  operations.filter((op) => !/^(HeadObject|PutObject|GetObject|ListObjectsV2|S3:)/.test(op));
 
 interface Timed {
   /** Wall time from spawn to exit. */
@@ -190,6 +193,8 @@ async function main() {
     const A: Timed[] = [];
     const withLedger: Timed[] = [];
     const withoutLedger: Timed[] = [];
+    /** A's warm-up deploy: the first to the function, so no record says what the live version is. */
+    let firstA: Timed | undefined;
     const B: Timed[] = [];
     const help: Timed[] = [];
     const node: Timed[] = [];
@@ -208,7 +213,7 @@ async function main() {
         if (i >= 0) {
           A.push(pair[0] as Timed);
           B.push(pair[1] as Timed);
-        }
+        } else firstA = pair[0];
         const zipOn = join(c.dir, `on-${i}.zip`);
         const zipOff = join(c.dir, `off-${i}.zip`);
         await writeFile(zipOn, packageBytes(`floor-c-on-${i}`));
@@ -308,6 +313,8 @@ async function main() {
       serviceRow("**B** bare SDK script", B),
       "",
       `Lambda control-plane requests of L+ and L−: **the same in all ${RUNS} pairs** (${listOperations(lambdaSequence.operations)}; checked pair by pair, the run fails otherwise). The ledger's requests: ${listOperations(ledgerSequence.operations)} (this sequence in ${ledgerSequence.runs} of ${RUNS} runs). Wall time: L+ ${wall(withLedger)}, L− ${wall(withoutLedger)}; per pair, L+ − L− = ${ledgerCost}.`,
+      "",
+      `Lambda requests of A (issue 20: target ≤ 6, and 5 after a previous lambda-rollout deploy): **${lambdaOf(common.operations).length}** (${listOperations(lambdaOf(common.operations))}); the first deploy to the function, with no record of what its live version is: **${lambdaOf(firstA?.operations ?? []).length}** (${listOperations(lambdaOf(firstA?.operations ?? []))}).`,
       "",
     ].join("\n");
     process.stdout.write(`${block}\n`);

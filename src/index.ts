@@ -9,7 +9,7 @@ export { createSmokeGate, type SmokeCheck, type SmokeExpectation } from "./healt
 export type { DeliveryPolicy, HttpPost, HttpRequest, HttpResponse } from "./notify/http.js";
 export { NOTIFYING_EVENTS, type Notification, notificationOf } from "./notify/message.js";
 export { type Reporter, type ReporterFactory, reportingSink } from "./notify/reporter.js";
-export { redactUrl } from "./notify/urls.js";
+export { redactUrl, type WebhookUrl } from "./notify/urls.js";
 export { type WebhookOptions, webhookReporter } from "./notify/webhook.js";
 export { formatDuration, parseDuration } from "./plan/duration.js";
 export { buildPlan, describePlan, type Plan, PRESET_NAMES, PRESETS, type Step } from "./plan/plan.js";

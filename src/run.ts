@@ -5,6 +5,7 @@ import { createAwsPorts } from "./aws/index.js";
 import { ExitCode, RolloutError } from "./errors.js";
 import { INTERRUPTED_FLUSH_MS, type ReporterFactory, reportingSink } from "./notify/reporter.js";
 import { credentialValues } from "./notify/secrets.js";
+import type { WebhookUrl } from "./notify/urls.js";
 import { webhookReporter } from "./notify/webhook.js";
 import type {
   AlarmPort,
@@ -70,7 +71,7 @@ export async function deployFromInputs(inputs: DeployInputs, options: RunOptions
   const emit = guardSink(options.emit ?? (() => {}));
   const now = () => options.clock?.now() ?? Date.now();
   /** The output with `--notify` webhooks and the caller's reporters around it; a dry run tells nobody. */
-  const reportingFor = (notify: URL[], target: RunTarget, dryRun: boolean) => {
+  const reportingFor = (notify: WebhookUrl[], target: RunTarget, dryRun: boolean) => {
     const reporters: ReporterFactory[] = dryRun
       ? []
       : [

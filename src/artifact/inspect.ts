@@ -10,8 +10,11 @@ export interface Artifact {
   entries: string[];
 }
 
-/** Reads a deployment package and checks that it is a readable zip. Throws InputError otherwise. */
-export async function readArtifact(path: string): Promise<Artifact> {
+/**
+ * Reads a deployment package and checks that it is a readable zip. Throws InputError otherwise, whose
+ * hint names `from`: where the path was given (`--zip`, or a release's `….functions[1].zip` key).
+ */
+export async function readArtifact(path: string, from = "--zip"): Promise<Artifact> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -21,7 +24,7 @@ export async function readArtifact(path: string): Promise<Artifact> {
       code === "ENOENT" ? `Package not found: ${path}` : `Cannot read package ${path} (${code ?? "error"}).`,
       {
         cause: error,
-        hint: "Pass the path of a .zip built by `lambda-rollout package` (or any Lambda zip) to --zip.",
+        hint: `Pass the path of a .zip built by \`lambda-rollout package\` (or any Lambda zip) to ${from}.`,
       },
     );
   }

@@ -216,10 +216,14 @@ describe("S3 artifacts and code from S3", () => {
     expect(await store.head(BUCKET, key)).toEqual({ sha256Base64: sha(bytes) });
   });
 
-  test("a missing bucket is an InputError", async () => {
+  test("a missing bucket is an InputError, to head (whose 404 alone cannot say it) as to put", async () => {
     await expect(store.put("no-such-bucket", "k.zip", zip("1"), sha(zip("1")))).rejects.toBeInstanceOf(
       InputError,
     );
+    await expect(store.head("no-such-bucket", "fn/k.zip")).rejects.toThrow(
+      "S3 bucket no-such-bucket does not exist.",
+    );
+    expect(await store.head(BUCKET, "fn/not-uploaded-yet.zip")).toBeUndefined();
   });
 });
 

@@ -1,4 +1,11 @@
-import { HeadObjectCommand, NoSuchBucket, NotFound, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  NoSuchBucket,
+  NotFound,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, expect, test } from "vitest";
 import { FakeClock } from "../../test/support/fakes.js";
@@ -41,12 +48,33 @@ test("an object stored without a SHA-256 checksum (or with a composite one) has 
   expect(await store.head("b", "k")).toEqual({ sha256Base64: undefined });
 });
 
-test("HeadObject 404 means the object does not exist, without retries", async () => {
+test("HeadObject 404 in a bucket that exists means the object does not, without retries", async () => {
   mock
     .on(HeadObjectCommand)
     .rejects(new NotFound({ message: "NotFound", $metadata: { httpStatusCode: 404 } }));
+  mock.on(ListObjectsV2Command).resolves({ KeyCount: 0 });
   expect(await store.head("b", "k")).toBeUndefined();
   expect(mock.commandCalls(HeadObjectCommand)).toHaveLength(1);
+  // The one request that tells a missing object from a missing bucket: the key itself, as a prefix.
+  expect(mock.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input)).toEqual([
+    { Bucket: "b", Prefix: "k", MaxKeys: 1 },
+  ]);
+});
+
+test("HeadObject 404 in a bucket that does not exist is an InputError naming the bucket (exit 2)", async () => {
+  mock
+    .on(HeadObjectCommand)
+    .rejects(new NotFound({ message: "NotFound", $metadata: { httpStatusCode: 404 } }));
+  mock.on(ListObjectsV2Command).rejects(
+    new NoSuchBucket({
+      message: "The specified bucket does not exist",
+      $metadata: { httpStatusCode: 404 },
+    }),
+  );
+  const error = await store.head("artifacts-x", "k").catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(InputError);
+  expect((error as InputError).message).toBe("S3 bucket artifacts-x does not exist.");
+  expect((error as InputError).exitCode).toBe(2);
 });
 
 test("HeadObject 403 is an AwsError that explains the ListBucket permission", async () => {

@@ -1,4 +1,10 @@
-import { HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import {
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from "@aws-sdk/client-s3";
 import { AwsError, InputError, NotFoundError, type RolloutError } from "../errors.js";
 import type { ArtifactStore, StoredObject } from "../ports.js";
 import type { SdkErrorInfo } from "./errors.js";
@@ -33,7 +39,11 @@ export class S3ArtifactStore implements ArtifactStore {
 
   /**
    * HeadObject with `ChecksumMode: ENABLED`, which returns the SHA-256 the object was uploaded with. It
-   * needs no permission beyond s3:GetObject (plus kms:Decrypt for an SSE-KMS bucket).
+   * needs no permission beyond s3:GetObject (plus kms:Decrypt for an SSE-KMS bucket). A HEAD reply has
+   * no body, so its 404 cannot say whether the object or the whole bucket is missing
+   * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html): on a 404, one
+   * ListObjectsV2 of the key itself tells them apart (a missing bucket is NoSuchBucket, an InputError).
+   * It is the s3:ListBucket the deployer policy grants on the key's prefix.
    */
   async head(bucket: string, key: string): Promise<StoredObject | undefined> {
     const resource = `s3://${bucket}/${key}`;
@@ -64,8 +74,12 @@ export class S3ArtifactStore implements ArtifactStore {
       const composite = reply.ChecksumType === "COMPOSITE" || /-\d+$/.test(reply.ChecksumSHA256 ?? "");
       return { sha256Base64: composite ? undefined : reply.ChecksumSHA256 };
     } catch (error) {
-      if (error instanceof NotFoundSignal) return undefined;
-      throw error;
+      if (!(error instanceof NotFoundSignal)) throw error;
+      await this.caller.run(
+        { operation: "ListObjectsV2", resource: `s3://${bucket}/${key}`, translate: bucketErrors(bucket) },
+        () => this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 })),
+      );
+      return undefined;
     }
   }
 

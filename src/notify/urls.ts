@@ -1,6 +1,7 @@
 /**
  * Webhook URLs are secrets: a Slack incoming-webhook URL is its own credential. They are checked before
- * anything runs (exit 2 naming the flag or key), and shown anywhere only as their origin.
+ * anything runs (exit 2 naming the flag or key), and shown anywhere only as where they were given
+ * (flag or key, with its index) and their origin.
  */
 import { InputError } from "../errors.js";
 
@@ -49,7 +50,27 @@ export function parseWebhookUrl(text: string, where: string): URL {
       hint: "Notifications are POSTed over HTTPS (or HTTP); give an https:// URL.",
     });
   }
+  // fetch refuses a URL with user info ("If parsedURL includes credentials, then throw a TypeError",
+  // https://fetch.spec.whatwg.org/#dom-request): every delivery would fail, so it is bad input now.
+  if (url.username !== "" || url.password !== "") {
+    throw new InputError(
+      `${where} carries credentials (user:password@ before the host), which HTTP clients refuse to send.`,
+      {
+        hint: "Remove user:password@ from the URL; give the secret the way the webhook expects it (Slack and Teams URLs carry it in their path).",
+      },
+    );
+  }
   return url;
+}
+
+/**
+ * A validated webhook URL and its name in warnings: where it was given, with its index
+ * (`--notify #2`, `notify[1] of environment "production"`), since its path is a secret and its origin
+ * alone does not say which of several URLs on one host failed.
+ */
+export interface WebhookUrl {
+  url: URL;
+  name: string;
 }
 
 /**
@@ -60,15 +81,16 @@ export function resolveWebhookUrls(
   flags: string[] | undefined,
   configured: { urls: string[]; where: (index: number) => string } | undefined,
   env: NodeJS.ProcessEnv,
-): URL[] {
+): WebhookUrl[] {
   if (flags && flags.length > 0) {
-    return flags.map((text, index) =>
-      parseWebhookUrl(text, flags.length > 1 ? `--notify #${index + 1}` : "--notify"),
-    );
+    return flags.map((text, index) => ({
+      url: parseWebhookUrl(text, flags.length > 1 ? `--notify #${index + 1}` : "--notify"),
+      name: `--notify #${index + 1}`,
+    }));
   }
   if (!configured) return [];
   return configured.urls.map((text, index) => {
     const where = configured.where(index);
-    return parseWebhookUrl(expandVariables(text, env, where), where);
+    return { url: parseWebhookUrl(expandVariables(text, env, where), where), name: where };
   });
 }

@@ -3,6 +3,7 @@ import { type Recorder, startRecorder } from "../../test/support/http-recorder.j
 import { buildPlan } from "../plan/plan.js";
 import type { RolloutEvent, StampedEvent } from "../rollout/events.js";
 import { reportingSink } from "./reporter.js";
+import { resolveWebhookUrls } from "./urls.js";
 import { webhookReporter } from "./webhook.js";
 
 const servers: Recorder[] = [];
@@ -51,10 +52,8 @@ async function run(
   const sink = reportingSink(
     (event) => output.push(event),
     [
-      webhookReporter(
-        urls.map((u) => new URL(u)),
-        options,
-      ),
+      // As the CLI resolves `--notify` flags: each URL named by its flag and index.
+      webhookReporter(resolveWebhookUrls(urls, undefined, {}), options),
     ],
     {
       flushMs,
@@ -124,7 +123,7 @@ describe("webhook notifications against a real HTTP server", () => {
     expect(output.filter((event) => event.type === "warning")).toEqual([]);
   });
 
-  it("does not retry a 4xx: one request, one warning naming only the host", async () => {
+  it("does not retry a 4xx: one request, one warning naming the flag, its index and the host only", async () => {
     const hook = await server(() => ({ status: 404 }));
     const { output } = await run(promoted.slice(0, 1), [`${hook.url}/services/SECRET?token=abc`], {
       policy: fast,
@@ -132,7 +131,7 @@ describe("webhook notifications against a real HTTP server", () => {
     expect(hook.requests).toHaveLength(1);
     expect(output.filter((event) => event.type === "warning")).toEqual([
       expect.objectContaining({
-        message: `Notification "plan" to ${hook.url}/… failed after 1 attempt(s): HTTP 404. The roll-out is not affected.`,
+        message: `Notification "plan" to --notify #1 (${hook.url}/…) failed after 1 attempt(s): HTTP 404. The roll-out is not affected.`,
       }),
     ]);
   });
@@ -147,12 +146,43 @@ describe("webhook notifications against a real HTTP server", () => {
     expect(output.at(-1)).toMatchObject({ outcome: "promoted", exitCode: 0 });
     const warnings = output.filter((event) => event.type === "warning").map((event) => event.message);
     expect(warnings[0]).toBe(
-      `Notification "plan" to ${hook.url}/… failed after 3 attempt(s): timed out. The roll-out is not affected.`,
+      `Notification "plan" to --notify #1 (${hook.url}/…) failed after 3 attempt(s): timed out. The roll-out is not affected.`,
     );
     expect(warnings.at(-1)).toMatch(
-      /^\d notification\(s\) to http:\/\/127\.0\.0\.1:\d+\/… were still undelivered/,
+      /^\d notification\(s\) to --notify #1 \(http:\/\/127\.0\.0\.1:\d+\/…\) were still undelivered/,
     );
     expect(JSON.stringify(output)).not.toContain("SECRET");
+  });
+
+  it("of two URLs on one host, the warning says which failed by its index; never its path", async () => {
+    const hook = await server((request) => (request.path.includes("B1") ? { status: 404 } : { status: 200 }));
+    const { output } = await run(
+      promoted.slice(0, 1),
+      [`${hook.url}/services/T0/B0/x`, `${hook.url}/services/T0/B1/y`],
+      {
+        policy: fast,
+      },
+    );
+    const warnings = output.filter((event) => event.type === "warning").map((event) => event.message);
+    expect(warnings).toEqual([
+      `Notification "plan" to --notify #2 (${hook.url}/…) failed after 1 attempt(s): HTTP 404. The roll-out is not affected.`,
+    ]);
+    expect(warnings.join()).not.toContain("B1");
+  });
+
+  it("a URL given to the library bare is named by its place in the list", async () => {
+    const hook = await server(() => ({ status: 404 }));
+    const output: StampedEvent[] = [];
+    const sink = reportingSink(
+      (event) => output.push(event),
+      [webhookReporter([new URL(`${hook.url}/a`), new URL(`${hook.url}/b`)], { policy: fast })],
+    );
+    sink.emit(stamp(promoted[0] as RolloutEvent));
+    await sink.close();
+    expect(output.filter((event) => event.type === "warning").map((event) => event.message)).toEqual([
+      expect.stringContaining(`to URL #1 (${hook.url}/…)`),
+      expect.stringContaining(`to URL #2 (${hook.url}/…)`),
+    ]);
   });
 
   it("gives a URL up after two failed deliveries, and keeps serving the others", async () => {
@@ -166,9 +196,9 @@ describe("webhook notifications against a real HTTP server", () => {
     expect(good.requests).toHaveLength(4);
     const warnings = output.filter((event) => event.type === "warning").map((event) => event.message);
     expect(warnings).toEqual([
-      `Notification "plan" to http://${closed}/… failed after 1 attempt(s): network error (ECONNREFUSED). The roll-out is not affected.`,
+      `Notification "plan" to --notify #1 (http://${closed}/…) failed after 1 attempt(s): network error (ECONNREFUSED). The roll-out is not affected.`,
       expect.stringContaining('Notification "shift"'),
-      `No more notifications go to http://${closed}/… in this run (2 failed in a row).`,
+      `No more notifications go to --notify #1 (http://${closed}/…) in this run (2 failed in a row).`,
     ]);
   });
 

@@ -7,7 +7,7 @@ import type { StampedEvent } from "../rollout/events.js";
 import { type DeliveryPolicy, deliver, fetchPost, type HttpPost } from "./http.js";
 import { type Notification, notificationOf, type Target } from "./message.js";
 import type { Reporter, ReporterFactory } from "./reporter.js";
-import { redactUrl } from "./urls.js";
+import { redactUrl, type WebhookUrl } from "./urls.js";
 
 export interface WebhookOptions {
   post?: HttpPost | undefined;
@@ -46,15 +46,21 @@ interface Endpoint {
   dropped: number;
 }
 
-/** A reporter POSTing to each of `urls`; `urls` were validated up front (see resolveWebhookUrls). */
-export function webhookReporter(urls: URL[], options: WebhookOptions = {}): ReporterFactory {
+/**
+ * A reporter POSTing to each of `urls`; `urls` were validated up front (see resolveWebhookUrls). A
+ * warning names a URL by its name (`--notify #2`; a bare URL: `URL #2`) and its origin.
+ */
+export function webhookReporter(urls: (URL | WebhookUrl)[], options: WebhookOptions = {}): ReporterFactory {
+  const named = urls.map((item, index) =>
+    item instanceof URL ? { url: item, name: `URL #${index + 1}` } : item,
+  );
   return (warn): Reporter => {
     const post = options.post ?? fetchPost;
     const giveUpAfter = options.giveUpAfter ?? 2;
-    const secrets = [...(options.secrets ?? []), ...urls.map((url) => url.href)];
-    const endpoints: Endpoint[] = urls.map((url) => ({
+    const secrets = [...(options.secrets ?? []), ...named.map(({ url }) => url.href)];
+    const endpoints: Endpoint[] = named.map(({ url, name }) => ({
       url,
-      shown: redactUrl(url),
+      shown: `${name} (${redactUrl(url)})`,
       chain: Promise.resolve(),
       failures: 0,
       givenUp: false,

@@ -38,6 +38,14 @@ function isPassing(error: unknown): boolean {
   return error instanceof AwsError && error.retryable;
 }
 
+/**
+ * ` in REGION` for a message and ` --region REGION` for a command, when the alias's region was named
+ * (a release's functions, where one name may live in several regions); nothing otherwise.
+ */
+export function regionWords(region: string | undefined): { in: string; flag: string } {
+  return region ? { in: ` in ${region}`, flag: ` --region ${region}` } : { in: "", flag: "" };
+}
+
 /** Someone else changed the alias's routing: this run must not touch it again. */
 export class ForeignChangeError extends ConflictError {
   constructor(
@@ -46,8 +54,9 @@ export class ForeignChangeError extends ConflictError {
     whileDoing: string,
     via: CommandVia = {},
   ) {
+    const words = regionWords(via.region);
     super(
-      `Alias ${found.functionName}:${found.aliasName} was changed by someone else ${whileDoing} (expected ${expected}, found ${describeRouting(found)}). This run leaves it as they set it.`,
+      `Alias ${found.functionName}:${found.aliasName}${words.in} was changed by someone else ${whileDoing} (expected ${expected}, found ${describeRouting(found)}). This run leaves it as they set it.`,
       {
         context: { functionName: found.functionName, alias: found.aliasName },
         hint: `Inspect it with \`${suggestedCommand("status", found.functionName, found.aliasName, via)}\`, then use \`rollback\` or \`promote\` if it is still split.`,
@@ -88,6 +97,7 @@ export class AliasWriter {
   private current: AliasState;
   private readonly requested: AliasRouting[];
 
+  /** `region`: named in its conflicts (a release's functions), with `--region` in their hints. */
   constructor(
     private readonly lambda: LambdaPort,
     initial: AliasState,
@@ -113,11 +123,11 @@ export class AliasWriter {
   }
 
   /**
-   * Takes a fresh read of the alias between writes (every bake poll, and before each write). The
-   * routing must still be the one this run last set: anything else is someone else's change
-   * (ForeignChangeError, which the engine examines: an operator's `promote` or `rollback` ends the run
-   * as they chose). A RevisionId or description that moved on its own (an `approve`, a description
-   * edited by hand or by Terraform) is adopted, so the next write carries the new RevisionId.
+   * Takes a fresh read of the alias between writes (a bake poll). The routing must still be the one
+   * this run last set: anything else is someone else's change (ForeignChangeError, which the engine
+   * examines: an operator's `promote` or `rollback` ends the run as they chose). A RevisionId or
+   * description that moved on its own (an `approve`, a description edited by hand or by Terraform) is
+   * adopted, so the next write carries the new RevisionId.
    */
   observe(live: AliasState): AliasState {
     if (!sameRouting(live, this.current)) {
@@ -137,10 +147,13 @@ export class AliasWriter {
   }
 
   /**
-   * Sets `routing`. A failed precondition is examined, not trusted: when the alias already routes as
-   * asked, our write landed (its reply was lost); when only the RevisionId moved and the routing is
-   * still ours (a description edited by hand or by Terraform), the write is retried on the new
-   * revision; anything else is someone else's change (ForeignChangeError, exit 3).
+   * Sets `routing`, with no read first: the write carries the RevisionId last seen, and Lambda refuses
+   * it (PreconditionFailedException, a ConflictError from the adapter) if anyone changed the alias
+   * since (https://docs.aws.amazon.com/lambda/latest/api/API_UpdateAlias.html). Only then is the alias
+   * read, to say whose change it was: when it already routes as asked, our write landed (its reply was
+   * lost); when only the RevisionId moved and the routing is still ours (a description edited by hand
+   * or by Terraform, an `approve`), the write is retried on the new revision; anything else is someone
+   * else's change (ForeignChangeError: an operator's promote or rollback, or a conflict, exit 3).
    */
   async write(routing: AliasRouting, options: WriteOptions = {}) {
     const { signal, note, description } = options;
@@ -176,10 +189,12 @@ export class AliasWriter {
   }
 
   /**
-   * Puts 100% back on `stableVersion` with no routing left. Reads the alias first, every time: a write
-   * whose reply was lost may have landed, so no cached state is trusted. Throttling and outages are
-   * waited out for `timeoutMs`, saying what it waits for. A routing this run never asked for is
-   * someone else's: left alone (ForeignChangeError, exit 3). Otherwise failure is RollbackFailedError
+   * Puts 100% back on `stableVersion` with no routing left. The write carries the RevisionId last seen,
+   * so no cached routing is trusted: if anything moved the alias since (a write of ours whose reply was
+   * lost, an operator, anyone), Lambda refuses it, and only then is the alias read. Already restored:
+   * done; a routing this run asked for: written again on the new revision; a routing this run never
+   * asked for is someone else's: left alone (ForeignChangeError, exit 3). Throttling and outages are
+   * waited out for `timeoutMs`, saying what it waits for; otherwise failure is RollbackFailedError
    * (exit 5) with the exact command to run.
    */
   async restore(stableVersion: string, why: string, options: RestoreOptions): Promise<AliasState> {
@@ -189,30 +204,44 @@ export class AliasWriter {
     this.requested.push(target);
     const deadline = clock.now() + options.timeoutMs;
     let delay = RESTORE_FIRST_DELAY_MS;
+    /** Set by a failed precondition: the alias moved since it was last seen, so it is read first. */
+    let moved = false;
     for (;;) {
       const remaining = deadline - clock.now();
       const signal = AbortSignal.timeout(Math.max(1, remaining));
       try {
-        const live = await this.lambda.getAlias(functionName, aliasName, { signal });
-        this.current = live;
-        if (sameRouting(live, target)) return live;
-        if (!this.isOwn(live)) {
-          throw new ForeignChangeError(
-            live,
-            `a routing this run wrote`,
-            "before it could be restored",
-            this.via,
-          );
+        if (moved) {
+          const live = await this.lambda.getAlias(functionName, aliasName, { signal });
+          this.current = live;
+          if (sameRouting(live, target)) return live;
+          if (!this.isOwn(live)) {
+            throw new ForeignChangeError(
+              live,
+              `a routing this run wrote`,
+              "before it could be restored",
+              this.via,
+            );
+          }
+          moved = false;
         }
-        this.current = await this.lambda.updateAlias(functionName, aliasName, target, live.revisionId, {
-          signal,
-          description: options.description,
-        });
+        this.current = await this.lambda.updateAlias(
+          functionName,
+          aliasName,
+          target,
+          this.current.revisionId,
+          {
+            signal,
+            description: options.description,
+          },
+        );
         return this.current;
       } catch (error) {
         if (error instanceof ForeignChangeError) throw error;
-        // A failed precondition means the alias moved since the read: read it again at once.
-        if (error instanceof ConflictError && clock.now() < deadline) continue;
+        // A failed precondition means the alias moved since it was last seen: read it at once.
+        if (error instanceof ConflictError && clock.now() < deadline) {
+          moved = true;
+          continue;
+        }
         if (error instanceof CredentialsExpiredError) {
           throw expiredCredentialsRollbackError(this.current, stableVersion, why, error, this.via);
         }

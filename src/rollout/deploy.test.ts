@@ -59,6 +59,26 @@ describe("the package", () => {
     expect(events.find((e) => e.type === "artifact")).toMatchObject({ uploaded: true });
   });
 
+  test("its key is read once: what validation found there is what the upload goes by", async () => {
+    const { artifacts, run } = setup();
+    await run();
+    expect(artifacts.calls.map((c) => c.op)).toEqual(["head", "put"]);
+  });
+
+  test("a missing artifact bucket: exit 2 before any write, even the baseline of an alias on $LATEST", async () => {
+    const { lambda, artifacts, run } = setup({ aliasOn: "$LATEST" });
+    artifacts.missingBuckets.add("artifacts");
+    const result = await run();
+    expect(result).toMatchObject({
+      outcome: "failed",
+      exitCode: 2,
+      reason: "S3 bucket artifacts does not exist.",
+    });
+    const writes = ["updateAlias", "publishVersion", "updateFunctionCode"];
+    expect(lambda.calls.filter((c) => writes.includes(c.op))).toEqual([]);
+    expect(artifacts.calls.map((c) => c.op)).toEqual(["head"]);
+  });
+
   test("already in S3 (a re-run after a rollback): the upload is skipped", async () => {
     const { artifacts, events, run } = setup();
     artifacts.objects.set(`artifacts/builds/fn/${zipSha.hex}.zip`, new Uint8Array());

@@ -29,7 +29,7 @@ import {
   assertRunsServerSide,
   type StepFunctionsEngine,
 } from "../stepfunctions/input.js";
-import { describeRouting } from "./alias-writer.js";
+import { describeRouting, regionWords } from "./alias-writer.js";
 import { assertApprovable, DEFAULT_APPROVAL_TIMEOUT_MS } from "./approval.js";
 import { type CommandVia, suggestedCommand } from "./commands.js";
 import { reportDurableExecutionsLeft } from "./durable.js";
@@ -57,7 +57,13 @@ import {
 import { newReleaseId, parseLive, type VersionRecord } from "./progress.js";
 import { assertNoProvisionedConcurrency } from "./provisioned.js";
 import { pruneAfterPromotion } from "./prune-after.js";
-import { DEFAULT_UPDATE_TIMEOUT_MS, publishPackage, waitForActive } from "./publish.js";
+import {
+  type CheckedPackage,
+  checkPackage,
+  DEFAULT_UPDATE_TIMEOUT_MS,
+  publishPackage,
+  waitForActive,
+} from "./publish.js";
 import { assertStateMachineUsable, runServerSide } from "./server-side.js";
 
 export type DeploySource = { zip: string; bucket: string; prefix?: string | undefined } | { version: string };
@@ -132,9 +138,11 @@ export function isSplit(alias: AliasState): boolean {
   return alias.additional !== undefined;
 }
 
+/** `via.region`: named in the message, and `--region` in the hint (a release's functions). */
 export function midRolloutError(alias: AliasState, via?: CommandVia): ConflictError {
+  const words = regionWords(via?.region);
   return new ConflictError(
-    `Alias ${alias.functionName}:${alias.aliasName} is mid-roll-out (${describeRouting(alias)}); this run changed nothing.`,
+    `Alias ${alias.functionName}:${alias.aliasName}${words.in} is mid-roll-out (${describeRouting(alias)}); this run changed nothing.`,
     {
       context: { functionName: alias.functionName, alias: alias.aliasName },
       hint: `Inspect it with \`${suggestedCommand("status", alias.functionName, alias.aliasName, via)}\`, then finish it with \`promote\` or undo it with \`rollback\`.`,
@@ -333,6 +341,12 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       ({ changes, pinOnly } = compared);
       stableRecord = compared.record ?? stableRecord;
     }
+    // The artifact bucket is read before the first write (the ledger's lock, a baseline, the upload):
+    // a missing bucket is exit 2 with nothing changed, and the upload below uses this answer.
+    const checked: CheckedPackage | undefined =
+      artifact && "zip" in request.source
+        ? await checkPackage(ports.artifacts, functionName, request.source, artifact)
+        : undefined;
     const onLatest = alias.version === "$LATEST";
     if (onLatest) {
       // The normal first deploy after Terraform created the alias: said, not warned about.
@@ -425,6 +439,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
           stableVersion: alias.version,
           latestCodeSha256: latest.codeSha256,
           updateTimeoutMs,
+          checked,
         },
         { lambda, artifacts: ports.artifacts, clock, emit, signal, activate },
       );

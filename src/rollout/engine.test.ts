@@ -47,11 +47,18 @@ describe("a healthy roll-out", () => {
     expect(events.at(-1)).toMatchObject({ type: "result", outcome: "promoted" });
   });
 
-  test("every UpdateAlias carries the RevisionId read just before it", async () => {
-    const { lambda, run } = setup();
+  test("every UpdateAlias carries the RevisionId last seen, and no write is preceded by a read", async () => {
+    const { lambda, run } = setup(buildPlan({ steps: "10%:1m" }));
     await run();
     const revisions = lambda.calls.filter((c) => c.op === "updateAlias").map((c) => c.args[1]);
-    expect(revisions).toEqual(["rev-1", "rev-2", "rev-3"]);
+    expect(revisions).toEqual(["rev-1", "rev-2"]);
+    // Validation's read, then a one-minute bake polled once a minute: one read, none before a write.
+    expect(lambda.calls.map((c) => c.op).filter((op) => op === "getAlias" || op === "updateAlias")).toEqual([
+      "getAlias",
+      "updateAlias",
+      "getAlias",
+      "updateAlias",
+    ]);
   });
 });
 
@@ -273,7 +280,7 @@ describe("conflicts", () => {
     expect(lambda.writes()).toEqual([]);
   });
 
-  test("someone else changing the alias during a bake: exit 3, their state untouched", async () => {
+  test("someone else changing the alias after the last poll: the next write is refused by its RevisionId, exit 3, theirs untouched", async () => {
     const { lambda, run } = setup();
     const theirs = { version: "1", additional: { version: "2", weight: 33 } };
     const gate: HealthGate = {
@@ -286,12 +293,17 @@ describe("conflicts", () => {
     const result = await run({ gates: [gate] });
     expect(result).toMatchObject({ outcome: "failed", exitCode: 3 });
     expect(result.reason).toContain("changed by someone else");
-    // The read before the second write saw it: nothing was written after the first shift.
-    expect(lambda.writes()).toHaveLength(1);
-    expect(lambda.alias).toMatchObject(theirs);
+    // The second write carried the first write's revision: refused, and only then was the alias read.
+    const ops = lambda.calls.map((c) => c.op).filter((op) => op === "getAlias" || op === "updateAlias");
+    expect(ops.slice(-3)).toEqual(["getAlias", "updateAlias", "getAlias"]);
+    expect(lambda.calls.filter((c) => c.op === "updateAlias").map((c) => c.args[1])).toEqual([
+      "rev-1",
+      "rev-2",
+    ]);
+    expect(lambda.alias).toMatchObject({ ...theirs, revisionId: "rev-3" });
   });
 
-  test("a change landing between the read and the write is refused by the RevisionId, exit 3", async () => {
+  test("a change landing inside the write's own request is refused by the RevisionId, exit 3", async () => {
     const { lambda, run } = setup();
     const theirs = { version: "1", additional: { version: "2", weight: 33 } };
     lambda.failWhen = (op, n) => {

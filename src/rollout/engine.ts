@@ -98,16 +98,16 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
   const checkInterrupted = () => {
     if (signal?.aborted) throw interrupted();
   };
-  /** Reads the alias between writes, so an operator's promote or rollback is seen within one poll. */
-  const watch = async () =>
-    writer.observe(await ports.lambda.getAlias(alias.functionName, alias.aliasName, { signal }));
   /**
-   * The read of a poll: one that fails after the adapter's retries (throttling, an outage) is skipped,
-   * not fatal, since nothing is written on it; the next poll and the read before each write try again.
+   * The read of a bake poll, so an operator's promote or rollback is seen within one poll. Writes are
+   * not preceded by a read: each carries the RevisionId last seen, and Lambda refuses it if the alias
+   * changed since (AliasWriter.write then reads once to say whose change it was). A poll's read that
+   * fails after the adapter's retries (throttling, an outage) is skipped, not fatal, since nothing is
+   * written on it; the next poll tries again.
    */
   const pollAlias = async (): Promise<AliasState | undefined> => {
     try {
-      return await watch();
+      return writer.observe(await ports.lambda.getAlias(alias.functionName, alias.aliasName, { signal }));
     } catch (error) {
       if (!(error instanceof AwsError) || !error.retryable || signal?.aborted) throw error;
       emit({
@@ -213,7 +213,6 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
       step < steps
         ? stepDescription({ step, steps, weight, toVersion: newVersion, fromVersion: stable }, clock.now())
         : liveDescription(request.records?.next, newVersion, clock.now(), stable);
-    await watch();
     await writer.write(routing, { signal, note, description });
     stepStartedAt = clock.now();
     emit({ type: "shift", fromVersion: stable, toVersion: newVersion, weight, step, steps });
@@ -229,7 +228,6 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
     const progress = { step, steps, weight, toVersion: newVersion, fromVersion: stable };
     const routing = { version: stable, additional: { version: newVersion, weight } };
     checkInterrupted();
-    await watch();
     await writer.write(routing, {
       signal,
       note,

@@ -10,6 +10,7 @@ import {
   type FunctionState,
   type LambdaPort,
 } from "../ports.js";
+import { AliasWriter } from "./alias-writer.js";
 import { configurationFingerprint, liveDescription, type VersionRecord } from "./progress.js";
 import { BASELINE_DESCRIPTION } from "./publish.js";
 
@@ -115,15 +116,11 @@ export async function pinBaseline(
   );
   const baseline = activate ? await activate(published) : published;
   const record = recordOf(baseline);
-  const pinned = await lambda.updateAlias(
-    alias.functionName,
-    alias.aliasName,
+  // Guarded by the RevisionId validation read, like every write of a roll-out: a description edited
+  // meanwhile is carried on through, anyone else's routing is a conflict (exit 3).
+  const pinned = await new AliasWriter(lambda, alias).write(
     { version: baseline.version },
-    alias.revisionId,
-    {
-      ...options,
-      description: liveDescription(record, baseline.version, now),
-    },
+    { signal: options.signal, description: liveDescription(record, baseline.version, now) },
   );
   return { alias: pinned, record };
 }

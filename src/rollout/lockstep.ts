@@ -9,10 +9,11 @@ import type { GateContext, GatePhase, GateVerdict, HealthGate, InconclusivePolic
 import type { GateSet } from "../health/gates.js";
 import type { Plan } from "../plan/plan.js";
 import type { AliasRouting, Clock } from "../ports.js";
+import { ForeignChangeError } from "./alias-writer.js";
 import { afterDecision } from "./engine.js";
 import type { RolloutEvent } from "./events.js";
 import { liveDescription, type ReleaseTag, stepDescription, type VersionRecord } from "./progress.js";
-import type { WatchedMember } from "./release-watch.js";
+import type { WatchedMember, WatchMoment } from "./release-watch.js";
 
 /** One function of the wave, published and validated, with its own writer and gates. */
 export interface WaveMember extends Omit<WatchedMember, "lambda"> {
@@ -36,11 +37,11 @@ export interface WavePorts {
   emit: (event: RolloutEvent, member?: WaveMember) => void;
   signal?: AbortSignal | undefined;
   /**
-   * Reads the aliases between writes (every bake poll, and before each write), so an operator's
-   * `promote` or `rollback` of the release is seen within one poll (release-watch.ts); it throws to
-   * end the wave.
+   * Reads the aliases on every bake poll, so an operator's `promote` or `rollback` of the release is
+   * seen within one poll, after a write refused by its RevisionId, to say whose change it was, and
+   * the earlier waves' before the wave's first write (release-watch.ts); it throws to end the wave.
    */
-  watch?: ((moment: "poll" | "write", weight: number) => Promise<void>) | undefined;
+  watch?: ((moment: WatchMoment, weight: number) => Promise<void>) | undefined;
 }
 
 /** Throws the first rejection in list order after every promise settled (no write is left in flight). */
@@ -125,12 +126,15 @@ export async function runWave(request: WaveRequest, ports: WavePorts): Promise<v
     }
   };
 
-  /** One UpdateAlias per member, all in parallel, at the same weight. */
+  /**
+   * One UpdateAlias per member, all in parallel, at the same weight, with no read first: each carries
+   * the RevisionId its member last saw, and Lambda refuses it if anyone changed that alias since. Only
+   * then is the release read, to tell an operator's rollback or promote of the release from a conflict.
+   */
   const shift = async (routingOf: (member: WaveMember) => AliasRouting, step: number, steps: number) => {
     checkInterrupted();
-    await ports.watch?.("write", written);
     const now = clock.now();
-    await allSettledOrThrow(
+    const writes = allSettledOrThrow(
       members.map(async (member) => {
         const description =
           step < steps
@@ -151,11 +155,19 @@ export async function runWave(request: WaveRequest, ports: WavePorts): Promise<v
         );
       }),
     );
+    try {
+      await writes;
+    } catch (error) {
+      if (error instanceof ForeignChangeError && ports.watch) await ports.watch("write", written);
+      throw error;
+    }
     written = weight;
     stepStartedAt = clock.now();
   };
 
   checkInterrupted();
+  // An operator's rollback of the release since the earlier waves shipped moved none of this wave's aliases.
+  await ports.watch?.("wave", 0);
   await runGates((set) => set.preTraffic, "pre-traffic");
   const total = plan.steps.length;
   for (const [index, step] of plan.steps.entries()) {

@@ -55,7 +55,7 @@ describe("an operator's promote during a bake", () => {
     expect(result.reason).toMatch(/this run wrote nothing more\.$/);
   });
 
-  test("landing between the read before a write and the write: the RevisionId catches it, promoted", async () => {
+  test("landing between the last poll and a write: the RevisionId refuses the write, the read says promoted", async () => {
     const { lambda, run } = deployHarness();
     lambda.failWhen = (op, n) => {
       if (op === "updateAlias" && n === 2) lambda.setRouting({ version: "2" });

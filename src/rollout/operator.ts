@@ -1,7 +1,7 @@
 /**
  * A running roll-out obeys `promote` and `rollback` from anywhere. The deploy reads the alias on every
- * bake poll and before each write; when it finds the alias whole on one of its own two versions, set by
- * someone else, that is an operator's decision, not a conflict: the hotfix fast-forward (100% on the
+ * bake poll, and when a write is refused by its RevisionId (someone changed the alias since this run
+ * last saw it); when it finds the alias whole on one of its own two versions, set by someone else, that is an operator's decision, not a conflict: the hotfix fast-forward (100% on the
  * new version) or the emergency stop (100% on the stable one). The run then ends as they chose and
  * writes nothing more. Any other change (another version, another split) stays a conflict (exit 3).
  */

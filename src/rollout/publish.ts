@@ -1,7 +1,7 @@
 import type { Artifact } from "../artifact/inspect.js";
 import { artifactKey } from "../artifact/key.js";
 import { AwsError } from "../errors.js";
-import type { ArtifactStore, Clock, FunctionState, LambdaPort } from "../ports.js";
+import type { ArtifactStore, Clock, FunctionState, LambdaPort, StoredObject } from "../ports.js";
 import type { RolloutEvent } from "./events.js";
 
 export interface PublishRequest {
@@ -14,6 +14,29 @@ export interface PublishRequest {
   updateTimeoutMs?: number | undefined;
   /** The release (and its wave) this version belongs to, recorded in its description (see release.ts). */
   release?: VersionRelease | undefined;
+  /** What validation found at the package's key (checkPackage); read here when absent. */
+  checked?: CheckedPackage | undefined;
+}
+
+/** The package's key in the artifact bucket, and what S3 holds there already. */
+export interface CheckedPackage {
+  key: string;
+  stored: StoredObject | undefined;
+}
+
+/**
+ * Reads what S3 holds at the package's key. Validation calls it before the first write of a deploy
+ * (the ledger's lock, a baseline, the upload), so a missing bucket is bad input with nothing changed
+ * (exit 2), and publishPackage then uses its answer instead of asking again.
+ */
+export async function checkPackage(
+  artifacts: ArtifactStore,
+  functionName: string,
+  source: { bucket: string; prefix?: string | undefined },
+  artifact: Artifact,
+): Promise<CheckedPackage> {
+  const key = artifactKey(source.prefix, functionName, artifact.digest.hex);
+  return { key, stored: await artifacts.head(source.bucket, key) };
 }
 
 export interface PublishPorts {
@@ -75,9 +98,9 @@ export async function publishPackage(request: PublishRequest, ports: PublishPort
   const { lambda, artifacts, clock, emit, signal } = ports;
   const { functionName, artifact } = request;
   const bucket = request.source.bucket;
-  const key = artifactKey(request.source.prefix, functionName, artifact.digest.hex);
   // The key names the content, but only S3's own checksum proves the object holds it.
-  const stored = await artifacts.head(bucket, key);
+  const { key, stored } =
+    request.checked ?? (await checkPackage(artifacts, functionName, request.source, artifact));
   const reason =
     stored === undefined
       ? undefined

@@ -12,7 +12,7 @@ import type { LedgerAccess } from "./ledger/location.js";
 import { aliasKeyOf } from "./ledger/location.js";
 import { type HeldHead, readHead } from "./ledger/lock.js";
 import { readRecord, recordOperatorAction } from "./ledger/read.js";
-import type { RolloutRecord } from "./ledger/record.js";
+import { describeActor, type RolloutRecord } from "./ledger/record.js";
 import { liveDescription, parseReleaseMark, type ReleaseMark } from "./progress.js";
 import { releaseOfVersion } from "./publish.js";
 
@@ -339,11 +339,27 @@ export async function endRelease(
     );
   }
   if (resolution === "promote" && (before.reached ?? 0) < (before.waves ?? 0)) {
+    const rest = `waves ${(before.reached ?? 0) + 1}..${before.waves}`;
+    const shipped = `the functions of waves 1..${before.reached} now serve their new versions`;
+    // Its runner still holds the locks (within their lease): it carries on with those waves itself
+    // (release.ts, after an operator's promote of an earlier wave). Read before this command wrote.
+    const runner = recorded && runnerOf(recorded, now());
+    if (runner) {
+      return result(
+        "promoted",
+        ExitCode.ok,
+        `Release ${id}: ${shipped}; ${rest} are not published yet, and the running release (started by ${runner}) ships them under its plan.${unrecorded}`,
+        "Follow it with `lambda-rollout status --config … --env …`; `lambda-rollout rollback --config … --env …` undoes the whole release.",
+        after.functions,
+      );
+    }
     return result(
       "failed",
       ExitCode.awsError,
-      `Release ${id}: waves ${(before.reached ?? 0) + 1}..${before.waves} never started (their packages were not published), so they cannot be promoted; the functions of waves 1..${before.reached} now serve their new versions.`,
-      `Run \`lambda-rollout deploy ${targetFlags}\` again to ship the remaining waves, or \`rollback\` to undo the release.`,
+      `Release ${id}: ${rest} never started (their packages were not published), so they cannot be promoted; ${shipped}.`,
+      recorded
+        ? `Its runner is gone (its locks' lease ran out): run \`lambda-rollout deploy ${targetFlags}\` again to ship the remaining waves, or \`rollback\` to undo the release.`
+        : `If the release is still running, it ships them itself under its plan (follow it with \`lambda-rollout status ${targetFlags}\`); if its runner is gone, run \`lambda-rollout deploy ${targetFlags}\` again to ship them, or \`rollback\` to undo the release.`,
       after.functions,
     );
   }
@@ -356,4 +372,14 @@ export async function endRelease(
     null,
     after.functions,
   );
+}
+
+/** Who runs the release, when a lock of its aliases is still held by it within its lease. */
+function runnerOf(recorded: { record: RolloutRecord; heads: HeldHead[] }, now: number): string | undefined {
+  const { record } = recorded;
+  if (record.outcome) return undefined;
+  const held = recorded.heads.some(
+    ({ head }) => head.holder?.id === record.id && Date.parse(head.holder.leaseUntil) > now,
+  );
+  return held ? describeActor(record.actor) : undefined;
 }

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { FakeClock, type FakeLambda } from "../../test/support/fakes.js";
 import { releaseHarness } from "../../test/support/release-harness.js";
 import { AwsError } from "../errors.js";
+import { buildPlan } from "../plan/plan.js";
+import { resolveSplit } from "./manage.js";
 import { endRelease } from "./release-manage.js";
 
 const KEYS = ["a@eu-west-1", "b@eu-west-1", "a@us-east-1"];
@@ -86,6 +88,44 @@ describe("a running release obeys the operator's rollback or promote of the rele
     expect(weights(h.fake("a@eu-west-1"))).toEqual([10, 50, "v2", "v1"]);
   });
 
+  it("a rollback landing right before a lockstep write: refused by the RevisionId, the release read once, exit 1", async () => {
+    const h = harness();
+    const a = h.fake("a@eu-west-1");
+    // Wave 1's second write reaches Lambda just after the operator's rollback set every function back.
+    a.failWhen = (op, n) => {
+      if (op === "updateAlias" && n === 2)
+        for (const key of ["a@eu-west-1", "b@eu-west-1"]) h.fake(key).setRouting({ version: "1" });
+      return undefined;
+    };
+    const result = await h.run();
+    expect(result).toMatchObject({ outcome: "rolled_back", exitCode: 1 });
+    expect(result.reason).toMatch(/^rolled back by an operator: .* while wave 1\/2 was at 10%/);
+    expect(weights(a)).toEqual([10, 50]);
+    expect(served(a)).toBe("1");
+    expect(served(h.fake("b@eu-west-1"))).toBe("1");
+    expect(h.fake("a@us-east-1").writes()).toEqual([]);
+  });
+
+  it("no read before a lockstep write: a healthy release reads an alias only to validate and to poll", async () => {
+    const h = harness();
+    h.request.plan = buildPlan({ strategy: "AllAtOnce" });
+    h.request.waves = [
+      { regions: ["eu-west-1"], bakeMs: 0 },
+      { regions: ["us-east-1"], bakeMs: 0 },
+    ];
+    const result = await h.run();
+    expect(result).toMatchObject({ outcome: "promoted", exitCode: 0 });
+    const ops = (key: string) =>
+      h
+        .fake(key)
+        .calls.map((c) => c.op)
+        .filter((op) => op === "getAlias" || op === "updateAlias");
+    // Wave 2's function: validation, its one write. Wave 1's: validation, its write, the read of the
+    // earlier waves before wave 2's first write (a rollback between waves moves only those).
+    expect(ops("a@us-east-1")).toEqual(["getAlias", "updateAlias"]);
+    expect(ops("a@eu-west-1")).toEqual(["getAlias", "updateAlias", "getAlias"]);
+  });
+
   it("a rollback between waves is seen before wave 2's first write: wave 2 never moves", async () => {
     const h = harness();
     const wave2 = h.fake("a@us-east-1");
@@ -131,8 +171,12 @@ describe("a running release obeys the operator's rollback or promote of the rele
     );
     const started = h.clock.now();
     const result = await h.run();
-    // endRelease promotes what it can and says the rest never started (exit 4).
+    // endRelease promotes what it can and says the rest never started (exit 4). Without a ledger it
+    // cannot tell whether the release still runs, so it says what happens either way.
     expect(operatorResult).toMatchObject({ outcome: "failed", exitCode: 4 });
+    expect(operatorResult?.hint).toMatch(
+      /^If the release is still running, it ships them itself under its plan/,
+    );
     expect(result).toMatchObject({ outcome: "promoted", exitCode: 0 });
     expect(result.reason).toContain("wave 1 promoted by an operator");
     expect(weights(h.fake("a@eu-west-1"))).toEqual([10, "v2"]);
@@ -180,6 +224,20 @@ describe("a running release obeys the operator's rollback or promote of the rele
     expect(result.outcome).toBe("failed");
     expect(served(a)).toBe("2");
     expect(served(b)).toBe("1");
+  });
+
+  it("a one-alias `promote` of the current wave's only function is the wave's promote: the release ends promoted", async () => {
+    const h = harness();
+    const us = h.fake("a@us-east-1");
+    h.clock.operatorActs(
+      () => us.writes().length === 1,
+      // `lambda-rollout promote --function a --region us-east-1`: one alias, not the release.
+      () => resolveSplit(h.portsFor("us-east-1").lambda, "a", "live", "promote"),
+    );
+    const result = await h.run();
+    expect(result).toMatchObject({ outcome: "promoted", exitCode: 0 });
+    expect(result.reason).toMatch(/^promoted by an operator: every function of wave 2\/2/);
+    expect(KEYS.map((key) => served(h.fake(key)))).toEqual(["2", "2", "2"]);
   });
 
   it("one function set forward and another set back is no operator's command: a conflict at once (exit 3)", async () => {

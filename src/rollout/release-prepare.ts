@@ -11,7 +11,13 @@ import type { RolloutEvent } from "./events.js";
 import { compareWithLive, type LiveComparison, pinBaseline, recordOf } from "./live.js";
 import { allSettledOrThrow } from "./lockstep.js";
 import { parseLive, type VersionRecord } from "./progress.js";
-import { DEFAULT_UPDATE_TIMEOUT_MS, publishPackage, type VersionRelease } from "./publish.js";
+import {
+  type CheckedPackage,
+  checkPackage,
+  DEFAULT_UPDATE_TIMEOUT_MS,
+  publishPackage,
+  type VersionRelease,
+} from "./publish.js";
 import type { RegionPorts } from "./release.js";
 import type { ReleaseFunction, ReleaseRequest } from "./release-request.js";
 
@@ -28,6 +34,8 @@ export interface Checked {
   /** What its package changes against what the alias serves (live.ts). */
   compared: LiveComparison;
   stableRecord: VersionRecord | undefined;
+  /** What S3 holds at the package's key, read in validation (a missing bucket is exit 2 there). */
+  checked?: CheckedPackage | undefined;
   writer?: AliasWriter;
   newVersion?: string;
   next?: VersionRecord | undefined;
@@ -100,15 +108,19 @@ export async function validate(
     try {
       const wave = waveIndexOf(request, spec);
       const [artifact, alias, latest] = (await allSettledOrThrow<unknown>([
-        readArtifact(spec.zip),
+        readArtifact(spec.zip, `${spec.path}.zip (a path relative to the configuration file)`),
         regionPorts.lambda.getAlias(spec.functionName, spec.aliasName, call),
         regionPorts.lambda.getFunction(spec.functionName, undefined, call),
       ])) as [Artifact, AliasState, FunctionState];
-      if (isSplit(alias) && !options.tolerateSplit) throw midRolloutError(alias);
+      if (isSplit(alias) && !options.tolerateSplit) throw midRolloutError(alias, { region: spec.region });
       if (latest.handler) assertHandlerPresent(artifact, latest.handler, latest.runtime);
       let stableRecord = parseLive(alias.description, alias.version);
       const compared = await compareWithLive(regionPorts.lambda, alias, latest, artifact, stableRecord, call);
       if (compared.kind === "release") stableRecord = compared.record ?? stableRecord;
+      const checked =
+        compared.kind === "release"
+          ? await checkPackage(regionPorts.artifacts, spec.functionName, spec, artifact)
+          : undefined;
       return {
         spec,
         ports: regionPorts,
@@ -119,6 +131,7 @@ export async function validate(
         unchanged: compared.kind === "noop" ? `v${alias.version} already has this package` : undefined,
         compared,
         stableRecord,
+        checked,
       };
     } catch (error) {
       throw options.unlabelled ? error : new Labelled(label, error);
@@ -173,7 +186,7 @@ export async function publish(
     );
   }
   // The writer exists from here on: whatever this release writes to the alias, it can restore.
-  item.writer = new AliasWriter(lambda, item.alias);
+  item.writer = new AliasWriter(lambda, item.alias, { region: item.spec.region });
   const next = await publishPackage(
     {
       functionName: item.spec.functionName,
@@ -183,6 +196,7 @@ export async function publish(
       latestCodeSha256: item.latest.codeSha256,
       updateTimeoutMs: request.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS,
       release: tag,
+      checked: item.checked,
     },
     { lambda, artifacts, clock, signal, emit: (event) => context.emitFor(event, who) },
   );

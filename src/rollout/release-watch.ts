@@ -1,8 +1,11 @@
 /**
  * A running release obeys `rollback` and `promote` of the release from anywhere (release-manage.ts
  * `endRelease`), as a single-function deploy obeys them (operator.ts). On every bake poll the release
- * reads the alias of every function of the current wave, in parallel, and before each lockstep write
- * it reads those of the earlier waves too. What it finds, set by someone else:
+ * reads the alias of every function of the current wave, in parallel. Its lockstep writes are not
+ * preceded by a read: each carries its RevisionId, and when Lambda refuses one (someone changed that
+ * alias), the release reads every alias it moved, the earlier waves' too. Before a wave's first write
+ * it reads the earlier waves' aliases once: a rollback of the release between waves changes only
+ * those, which no RevisionId of the new wave can tell. What it finds, set by someone else:
  * - every function of the current wave 100% on its pre-release version, and every function of the
  *   earlier waves back on its own: an operator's rollback of the release; it ends `rolled_back` (exit 1)
  *   and writes nothing more;
@@ -60,8 +63,11 @@ export interface ReleaseWatchContext {
   warn: (message: string) => void;
 }
 
-/** "poll": a bake poll (a failed read is a warning); "write": right before a lockstep write. */
-export type WatchMoment = "poll" | "write";
+/**
+ * "poll": a bake poll (a failed read is a warning); "write": a lockstep write was refused by its
+ * RevisionId; "wave": before a wave's first write, the earlier waves only.
+ */
+export type WatchMoment = "poll" | "write" | "wave";
 
 interface Seen {
   member: WatchedMember;
@@ -77,7 +83,9 @@ const at = (seen: Seen, side: OperatorResolution) =>
   seen.live.version === (side === "promoted" ? seen.member.newVersion : seen.member.stable);
 
 const conflictOf = (seen: Seen) =>
-  new ForeignChangeError(seen.live, describeRouting(seen.member.writer.state), "during the release");
+  new ForeignChangeError(seen.live, describeRouting(seen.member.writer.state), "during the release", {
+    region: seen.member.region,
+  });
 
 /** Throws ForeignChangeError for a change no operator's release command makes. */
 function verdictOf(seen: Seen[]): Verdict {
@@ -114,7 +122,13 @@ export function watchRelease(context: ReleaseWatchContext) {
       let seen: Seen[];
       let verdict: Verdict;
       try {
-        seen = await read(moment === "write" ? [...context.current, ...context.earlier] : context.current);
+        seen = await read(
+          moment === "write"
+            ? [...context.current, ...context.earlier]
+            : moment === "wave"
+              ? context.earlier
+              : context.current,
+        );
         verdict = verdictOf(seen);
         // A rollback of the release puts the earlier waves back too: check them before believing it.
         if (verdict === "rolled_back" && moment === "poll" && context.earlier.length > 0) {
@@ -123,7 +137,7 @@ export function watchRelease(context: ReleaseWatchContext) {
         }
       } catch (error) {
         // Nothing is written on a poll: a read that failed after the adapter's retries is tried again
-        // at the next poll (and before the next write, where a failure stops the release).
+        // at the next poll (after a refused write, a failure stops the release).
         if (moment === "poll" && error instanceof AwsError && error.retryable && !signal?.aborted) {
           context.warn(
             `Could not read every alias of wave ${context.wave}/${context.waves} during the bake (${error.message}); reading them again at the next poll.`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { FakeLambda } from "../../test/support/fakes.js";
+import type { FakeArtifacts, FakeLambda } from "../../test/support/fakes.js";
 import { releaseHarness as harness } from "../../test/support/release-harness.js";
 import { AwsError, ConflictError } from "../errors.js";
 import { parseLive, parseReleaseMark, parseStep } from "./progress.js";
@@ -37,6 +37,19 @@ describe("release engine (fake clock)", () => {
     ]);
   });
 
+  it("a missing artifact bucket in wave 2's region: exit 2 in validation, wave 1 never moves", async () => {
+    const h = harness();
+    const us = h.portsFor("us-east-1").artifacts as FakeArtifacts;
+    us.missingBuckets.add("artifacts-us-east-1");
+    const result = await h.run();
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 2 });
+    expect(result.reason).toContain("S3 bucket artifacts-us-east-1 does not exist.");
+    for (const key of ["a@eu-west-1", "b@eu-west-1", "a@us-east-1"]) {
+      expect(h.fake(key).writes()).toEqual([]);
+      expect(h.fake(key).calls.filter((c) => c.op === "publishVersion")).toEqual([]);
+    }
+  });
+
   it("an AWS error publishing wave 2 restores the promoted wave 1 (exit 4)", async () => {
     const h = harness();
     h.fake("a@us-east-1").failWhen = (op) =>
@@ -70,6 +83,46 @@ describe("release engine (fake clock)", () => {
     expect(result.exitCode).toBe(3);
     expect(served(h.fake("a@eu-west-1"))).toBe("1");
     expect(other.alias.additional?.weight).toBe(33);
+  });
+
+  it("a conflict names the function's region, and its hint's command carries --region", async () => {
+    const h = harness();
+    const usA = h.fake("a@us-east-1");
+    // `a` lives in two regions: someone else splits the one in us-east-1 between the release's writes.
+    usA.failWhen = (op, n) => {
+      if (op === "updateAlias" && n === 2)
+        usA.setRouting({ version: "1", additional: { version: "2", weight: 33 } });
+      return undefined;
+    };
+    const result = await h.run();
+    expect(result.exitCode).toBe(3);
+    expect(result.reason).toContain("Alias a:live in us-east-1 was changed by someone else");
+    expect(result.hint).toContain("`lambda-rollout status --function a --alias live --region us-east-1`");
+    expect(usA.alias.additional?.weight).toBe(33);
+  });
+
+  it("a missing package: exit 2 naming the function's config key, whose zip the hint says to fix (not --zip)", async () => {
+    const h = harness();
+    (h.request.functions[1] as { zip: string }).zip = "/nonexistent/dist/b.zip";
+    const result = await h.run();
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 2 });
+    expect(result.reason).toBe(
+      "environments.production.functions[1] (b (eu-west-1)): Package not found: /nonexistent/dist/b.zip",
+    );
+    expect(result.hint).toContain(
+      "to environments.production.functions[1].zip (a path relative to the configuration file).",
+    );
+    expect(result.hint).not.toContain("--zip");
+  });
+
+  it("a function found mid-roll-out in validation: exit 3 naming its region, --region in the hint", async () => {
+    const h = harness();
+    h.fake("b@eu-west-1").setRouting({ version: "1", additional: { version: "2", weight: 33 } });
+    const result = await h.run();
+    expect(result.exitCode).toBe(3);
+    expect(result.reason).toContain("Alias b:live in eu-west-1 is mid-roll-out (67% v1 / 33% v2)");
+    expect(result.hint).toContain("`lambda-rollout status --function b --alias live --region eu-west-1`");
+    for (const key of ["a@eu-west-1", "b@eu-west-1", "a@us-east-1"]) expect(h.fake(key).writes()).toEqual([]);
   });
 
   it("a restore AWS keeps refusing ends with exit 5 and the command to run", async () => {

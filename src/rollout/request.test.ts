@@ -297,7 +297,9 @@ describe("a release (functions:)", () => {
     const resolved = await resolve({ env: "release" });
     expect(resolved.kind).toBe("release");
     if (resolved.kind !== "release") return;
-    expect(resolved.notify.map(String)).toEqual(["https://hooks.example.com/services/T0/B0/secret"]);
+    expect(resolved.notify.map(({ url }) => String(url))).toEqual([
+      "https://hooks.example.com/services/T0/B0/secret",
+    ]);
     expect(resolved.request.functions.map((item) => item.functionName)).toEqual(["orders-get", "orders-put"]);
   });
 

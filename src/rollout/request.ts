@@ -9,7 +9,7 @@ import {
 import { InputError } from "../errors.js";
 import { metricGateOptionsFromConfig } from "../health/metrics-config.js";
 import type { SmokeCheck } from "../health/smoke.js";
-import { resolveWebhookUrls } from "../notify/urls.js";
+import { resolveWebhookUrls, type WebhookUrl } from "../notify/urls.js";
 import { parseDuration } from "../plan/duration.js";
 import { buildPlan, type Step } from "../plan/plan.js";
 import { engineOf } from "../stepfunctions/input.js";
@@ -112,7 +112,7 @@ export type ResolvedDeploy =
       kind: "release";
       request: ReleaseRequest;
       /** Where notifications go, validated (http/https only). */
-      notify: URL[];
+      notify: WebhookUrl[];
       environment: { name: string; reason: string };
       /** Where the release's record and its aliases' locks live; undefined: no ledger. */
       ledger: LedgerLocation | undefined;
@@ -122,7 +122,7 @@ export type ResolvedDeploy =
       request: DeployRequest;
       region: string | undefined;
       /** Where notifications go, validated (http/https only). */
-      notify: URL[];
+      notify: WebhookUrl[];
       /** The environment picked from the configuration, and why. */
       environment: { name: string; reason: string } | undefined;
       /** Where the roll-out's record and the alias's lock live; undefined: no ledger. */

@@ -29,8 +29,8 @@ function expectWhole(lambda: FakeLambda, version: string) {
   expect(lambda.alias.additional).toBeUndefined();
 }
 
-describe("restore reads the alias first (defect 3)", () => {
-  test("the first shift applied but its reply lost, retries failing: the split is found and undone", async () => {
+describe("restore trusts no cached routing: its write carries the RevisionId last seen (defect 3)", () => {
+  test("the first shift applied but its reply lost, retries failing: the refused restore reads, finds the split, undoes it", async () => {
     const { lambda, run } = setup();
     lambda.loseReplyWhen = (op, n) =>
       op === "updateAlias" && n === 1 ? new AwsError("socket hang up") : undefined;
@@ -38,6 +38,19 @@ describe("restore reads the alias first (defect 3)", () => {
     expect(result).toMatchObject({ outcome: "failed", exitCode: 4 });
     expectWhole(lambda, "1");
     expect(lambda.writes().at(-1)).toEqual({ version: "1" });
+    // The restore's first write carried the pre-shift revision: refused, then one read, then the write.
+    const ops = lambda.calls.map((c) => c.op).filter((op) => op === "getAlias" || op === "updateAlias");
+    expect(ops.slice(1)).toEqual(["updateAlias", "updateAlias", "getAlias", "updateAlias"]);
+  });
+
+  test("a gate failure with nothing changed since the last poll: the restore is one write, no read", async () => {
+    const { lambda, run } = setup();
+    const result = await run({ gates: [failAt(10)] });
+    expect(result).toMatchObject({ outcome: "rolled_back", exitCode: 1 });
+    expectWhole(lambda, "1");
+    const ops = lambda.calls.map((c) => c.op).filter((op) => op === "getAlias" || op === "updateAlias");
+    // Validation's read, the 10% shift, the restore: the gate failed at the first check after the shift.
+    expect(ops).toEqual(["getAlias", "updateAlias", "getAlias", "updateAlias"]);
   });
 });
 

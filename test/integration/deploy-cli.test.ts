@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { sha256 } from "../../src/artifact/hash.js";
 import {
@@ -22,7 +23,8 @@ let counter = 0;
 const uniqueName = (label: string) => `${label}-${++counter}`;
 
 beforeAll(async () => {
-  moto = await startMoto();
+  // Behind the guards proxy: RevisionId and CodeSha256 enforced as Lambda does; every request recorded.
+  moto = await startMoto({}, { guards: true });
 });
 afterAll(async () => {
   await moto?.stop();
@@ -306,6 +308,64 @@ describe("deploy against moto, through the real binary", () => {
     const run = await first.done;
     expect(run.code, run.stderr).toBe(0);
     expect(await aliasOf(moto, target.name)).toEqual({ version: "2", weights: {} });
+  });
+});
+
+describe("requests: Lambda's own guards instead of reads before writes", () => {
+  /** The Lambda operations one run made for `name`, sorted (validation reads run in parallel). */
+  const lambdaRequests = async (name: string, args: string[]) => {
+    const requests = moto.proxy?.requests ?? [];
+    const from = requests.length;
+    const run = await runCli(moto, args);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.events.at(-1)).toMatchObject({ outcome: "promoted" });
+    return requests
+      .slice(from)
+      .filter((r) => r.service === "lambda" && r.functionName === name)
+      .map((r) => r.operation)
+      .sort();
+  };
+
+  test("a healthy all-at-once deploy: 6 Lambda requests, 5 once the ledger recorded what the live version is", async () => {
+    const target = await createTarget(moto, uniqueName("floor"));
+    // v1 was published by hand: what it is made of is read once (GetFunction of v1).
+    expect(
+      await lambdaRequests(target.name, deployArgs(target, target.v2, "--strategy", "AllAtOnce")),
+    ).toEqual([
+      "GetAlias",
+      "GetFunction",
+      "GetFunction",
+      "PublishVersion",
+      "UpdateAlias",
+      "UpdateFunctionCode",
+    ]);
+    // v2's record says it: GetFunction($LATEST), GetAlias, UpdateFunctionCode, PublishVersion, UpdateAlias.
+    expect(
+      await lambdaRequests(target.name, deployArgs(target, target.v3, "--strategy", "AllAtOnce")),
+    ).toEqual(["GetAlias", "GetFunction", "PublishVersion", "UpdateAlias", "UpdateFunctionCode"]);
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "3", weights: {} });
+  });
+});
+
+describe("bad input found before the first write", () => {
+  test("an artifact bucket that does not exist (the ledger elsewhere): exit 2, nothing changed, nothing recorded", async () => {
+    const target = await createTarget(moto, uniqueName("no-bucket"));
+    const requests = moto.proxy?.requests ?? [];
+    const from = requests.length;
+    const run = await runCli(moto, [
+      ...deployArgs({ ...target, bucket: "no-such-artifacts" }, target.v2),
+      ...["--ledger-bucket", target.bucket],
+    ]);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.events.at(-1)).toMatchObject({
+      outcome: "failed",
+      reason: "S3 bucket no-such-artifacts does not exist.",
+    });
+    const writes = ["UpdateAlias", "PublishVersion", "UpdateFunctionCode", "PutObject"];
+    expect(requests.slice(from).filter((r) => writes.includes(r.operation))).toEqual([]);
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "1", weights: {} });
+    const ledger = await clients(moto).s3.send(new ListObjectsV2Command({ Bucket: target.bucket }));
+    expect(ledger.KeyCount).toBe(0);
   });
 });
 

@@ -191,6 +191,21 @@ describe("deploy --notify, through the real binary against moto", () => {
     expect(await aliasOf(moto, target.name)).toEqual({ version: "1", weights: {} });
   });
 
+  test("a URL with credentials (fetch refuses it) is exit 2 naming the flag, with nothing changed and nothing sent", async () => {
+    const target = await createTarget(moto, `notify-userinfo-${++counter}`);
+    const hook = await server();
+    const withCredentials = hook.url.replace("http://", "http://bot:SECRET-PW@");
+    const run = await runCli(moto, deployArgs(target, target.v2, "--notify", `${withCredentials}/hook`));
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.events.at(-1)).toMatchObject({
+      reason:
+        "--notify carries credentials (user:password@ before the host), which HTTP clients refuse to send.",
+    });
+    expect(run.stdout + run.stderr).not.toContain("SECRET-PW");
+    expect(hook.requests).toEqual([]);
+    expect(await aliasOf(moto, target.name)).toEqual({ version: "1", weights: {} });
+  });
+
   test("the configuration's notify: list, with $\u007bVAR} read from the environment", async () => {
     const target = await createTarget(moto, `notify-config-${++counter}`);
     const hook = await server();

@@ -20,7 +20,8 @@ let counter = 0;
 const uniqueName = (label: string) => `${label}-${++counter}`;
 
 beforeAll(async () => {
-  moto = await startMoto();
+  // Behind the guards proxy: UpdateAlias's RevisionId is enforced as Lambda enforces it.
+  moto = await startMoto({}, { guards: true });
 });
 afterAll(async () => {
   await moto?.stop();

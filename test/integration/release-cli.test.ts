@@ -5,7 +5,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runCli, startCli } from "../support/lambda-fixtures.js";
 import { type Moto, startMoto } from "../support/moto.js";
-import { type RecordingProxy, startRecordingProxy } from "../support/recording-proxy.js";
 import {
   createReleaseFunction,
   objectsUnder,
@@ -17,15 +16,13 @@ import {
 } from "../support/release-fixtures.js";
 
 let moto: Moto;
-let proxy: RecordingProxy;
 let counter = 0;
 
 beforeAll(async () => {
-  moto = await startMoto();
-  proxy = await startRecordingProxy(moto.endpoint);
+  // Behind the guards proxy: RevisionId and CodeSha256 enforced as Lambda does; every request recorded.
+  moto = await startMoto({}, { guards: true });
 });
 afterAll(async () => {
-  await proxy?.stop();
   await moto?.stop();
 });
 
@@ -60,20 +57,19 @@ async function everyAlias(functions: ReleaseFunctionFixture[]) {
   return await Promise.all(functions.map(async (fn) => (await releaseAliasOf(moto, fn)).version));
 }
 
-const viaProxy = { AWS_ENDPOINT_URL: "" };
-
 describe("a release of three functions in two regions", () => {
   test("waves run in order; within a wave every function shifts in lockstep; all end on the new version", async () => {
     const { functions, prefix } = await release3("order");
     const dir = await writeReleaseConfig({ functions, prefix, waves: WAVES });
     const names = new Set(functions.map((fn) => fn.name));
-    const from = proxy.requests.length;
-    const run = await runCli(moto, args(dir), dir, { ...viaProxy, AWS_ENDPOINT_URL: proxy.endpoint });
+    const requests = moto.proxy?.requests ?? [];
+    const from = requests.length;
+    const run = await runCli(moto, args(dir), dir);
     expect(run.code, run.stderr).toBe(0);
     expect(run.events.at(-1)).toMatchObject({ type: "result", outcome: "promoted", exitCode: 0 });
     expect(await everyAlias(functions)).toEqual(["2", "2", "2"]);
 
-    const writes = proxy.requests
+    const writes = requests
       .slice(from)
       .filter((r) => r.operation === "UpdateAlias" && names.has(r.functionName ?? ""));
     const steps = writes.map(
@@ -204,6 +200,25 @@ describe("a release of three functions in two regions", () => {
     for (const fn of functions) expect((await releaseAliasOf(moto, fn)).weights).toEqual({});
   }, 60_000);
 
+  test("`promote --config --env` during wave 1 of a running release says the release ships the rest; it does (exit 0)", async () => {
+    const { functions, prefix } = await release3("promote-w1");
+    const dir = await writeReleaseConfig({ functions, prefix, waves: WAVES, steps: "50%:5s" });
+    const run = startCli(moto, args(dir), dir);
+    await run.waitFor((e) => e.type === "bake" && e.weight === 50);
+    const promote = await runCli(moto, args(dir, "promote"), dir);
+    expect(promote.code, promote.stderr).toBe(0);
+    const said = promote.events.at(-1);
+    expect(said).toMatchObject({ outcome: "promoted", exitCode: 0 });
+    expect(String(said?.reason)).toMatch(
+      /waves 2\.\.2 are not published yet, and the running release \(started by .*\) ships them under its plan\.$/,
+    );
+    expect(String(said?.hint)).not.toContain("deploy");
+    const done = await run.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(String(done.events.at(-1)?.reason)).toContain("wave 1 promoted by an operator");
+    expect(await everyAlias(functions)).toEqual(["2", "2", "2"]);
+  }, 60_000);
+
   test("bad input in one function changes nothing anywhere (exit 2, every problem named)", async () => {
     const { functions, prefix } = await release3("bad");
     const [a, b, c] = functions as [ReleaseFunctionFixture, ReleaseFunctionFixture, ReleaseFunctionFixture];
@@ -217,6 +232,9 @@ describe("a release of three functions in two regions", () => {
     const reason = String(run.events.at(-1)?.reason);
     expect(reason).toContain("environments.production.functions[1]");
     expect(reason).toContain("no-such-alarm");
+    // The missing package is fixed in the configuration: the hint names its key, not --zip.
+    expect(String(run.events.at(-1)?.hint)).toContain("environments.production.functions[1].zip");
+    expect(String(run.events.at(-1)?.hint)).not.toContain("--zip");
     expect(await everyAlias(functions)).toEqual(["1", "1", "1"]);
     for (const fn of functions) expect(await versionsOf(moto, fn)).toEqual(["1"]);
     expect(await objectsUnder(moto, EU, prefix)).toBe(0);

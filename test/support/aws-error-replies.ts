@@ -11,14 +11,27 @@ export interface Reply {
   body: string;
 }
 
+/** Lambda's REST-JSON error: the code in `x-amzn-errortype`, `Type` and `message` in the body. */
+export function lambdaErrorReply(
+  status: number,
+  code: string,
+  body: { Type: "User" | "Service"; message: string; Reason?: string },
+): Reply {
+  return {
+    status,
+    headers: { "content-type": "application/json", "x-amzn-errortype": code },
+    body: JSON.stringify(body),
+  };
+}
+
 export function throttleReply(service: Service): Reply {
   switch (service) {
     case "lambda":
-      return {
-        status: 429,
-        headers: { "content-type": "application/json", "x-amzn-errortype": "TooManyRequestsException" },
-        body: JSON.stringify({ Reason: "CallerRateLimitExceeded", Type: "User", message: "Rate exceeded" }),
-      };
+      return lambdaErrorReply(429, "TooManyRequestsException", {
+        Reason: "CallerRateLimitExceeded",
+        Type: "User",
+        message: "Rate exceeded",
+      });
     case "s3":
       return {
         status: 503,
@@ -41,11 +54,10 @@ export function throttleReply(service: Service): Reply {
 export function serverErrorReply(service: Service, status: 500 | 503): Reply {
   switch (service) {
     case "lambda":
-      return {
-        status,
-        headers: { "content-type": "application/json", "x-amzn-errortype": "ServiceException" },
-        body: JSON.stringify({ Type: "Service", message: "An internal error occurred (fault proxy)." }),
-      };
+      return lambdaErrorReply(status, "ServiceException", {
+        Type: "Service",
+        message: "An internal error occurred (fault proxy).",
+      });
     case "s3": {
       const code = status === 503 ? "ServiceUnavailable" : "InternalError";
       return {

@@ -104,9 +104,11 @@ export function attribute(
         ? "HeadObject"
         : method === "PUT"
           ? "PutObject"
-          : method === "GET"
-            ? "GetObject"
-            : `S3:${method}`;
+          : method === "GET" && /[?&]list-type=2(&|$)/.test(url)
+            ? "ListObjectsV2"
+            : method === "GET"
+              ? "GetObject"
+              : `S3:${method}`;
     // Path style: /BUCKET/PREFIX.../FUNCTION/SHA256.zip; the function is the folder of the object.
     const segments = path.split("/").filter(Boolean).map(decodeURIComponent);
     const decoded = segments.join("/");

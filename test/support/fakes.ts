@@ -303,11 +303,21 @@ export class FakeArtifacts implements ArtifactStore {
   readonly objects = new Map<string, Uint8Array>();
   /** The SHA-256 (base64) each object was uploaded with, as S3 keeps it; absent for unchecked uploads. */
   readonly checksums = new Map<string, string>();
+  /** Buckets that do not exist: head and put answer as the S3 adapter does (InputError, exit 2). */
+  readonly missingBuckets = new Set<string>();
+  readonly calls: { op: "head" | "put"; bucket: string; key: string }[] = [];
+  private assertBucket(bucket: string): void {
+    if (this.missingBuckets.has(bucket)) throw new InputError(`S3 bucket ${bucket} does not exist.`);
+  }
   async head(bucket: string, key: string): Promise<{ sha256Base64: string | undefined } | undefined> {
+    this.calls.push({ op: "head", bucket, key });
+    this.assertBucket(bucket);
     const id = `${bucket}/${key}`;
     return this.objects.has(id) ? { sha256Base64: this.checksums.get(id) } : undefined;
   }
   async put(bucket: string, key: string, body: Uint8Array, sha256Base64: string): Promise<void> {
+    this.calls.push({ op: "put", bucket, key });
+    this.assertBucket(bucket);
     this.objects.set(`${bucket}/${key}`, body);
     this.checksums.set(`${bucket}/${key}`, sha256Base64);
   }

@@ -40,6 +40,9 @@ describe("attribution: which operation and which function a request is for", () 
       functionName: "fn-1",
     });
     expect(attribute("HEAD", "/bucket/fn-1/abc.zip", signed("s3"), "").operation).toBe("HeadObject");
+    expect(
+      attribute("GET", "/bucket?list-type=2&prefix=fn-1%2Fabc.zip&max-keys=1", signed("s3"), "").operation,
+    ).toBe("ListObjectsV2");
   });
 
   test("ledger objects: a head and a record belong to their function, a release's record is named by its id", () => {

@@ -9,11 +9,12 @@
  * alarm names in their body (CloudWatch); a release's ledger record (`releases/ID.json`) by the function
  * its body names when it is written. Requests that belong to no planned function pass untouched.
  */
-import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Reply } from "./aws-error-replies.js";
 import { type Attribution, attribute } from "./aws-requests.js";
 import { type FaultPlan, FaultStats, FunctionFaults } from "./fault-schedule.js";
+import { bufferedForward, readBody, sendReply } from "./proxy-forward.js";
 
 export { type Attribution, attribute, isWrite, type Service } from "./aws-requests.js";
 export {
@@ -38,29 +39,11 @@ export interface FaultProxy {
   stop(): Promise<void>;
 }
 
-interface Upstream {
-  status: number;
-  headers: Record<string, string | string[]>;
-  body: Buffer;
-}
-
-const HOP_BY_HOP = new Set(["transfer-encoding", "connection", "keep-alive"]);
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts the proxy on a free loopback port, forwarding to `upstream` (moto's endpoint). */
 export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
-  const target = new URL(upstream);
-  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  const forward = bufferedForward(upstream, 32);
   const byFunction = new Map<string, FunctionFaults>();
   const byAlarm = new Map<string, FunctionFaults>();
   const planned: FunctionFaults[] = [];
@@ -84,30 +67,6 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     }
     return { ...attribution, functionName: recordOwners.get(ledger.id) };
   };
-
-  const forward = (req: IncomingMessage, body: Buffer): Promise<Upstream> =>
-    new Promise((resolve, reject) => {
-      const headers = { ...req.headers };
-      delete headers.connection;
-      delete headers["keep-alive"];
-      const outgoing = request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
-          response.on("end", () => {
-            const kept: Record<string, string | string[]> = {};
-            for (const [key, value] of Object.entries(response.headers)) {
-              if (value !== undefined && !HOP_BY_HOP.has(key)) kept[key] = value;
-            }
-            resolve({ status: response.statusCode ?? 502, headers: kept, body: Buffer.concat(chunks) });
-          });
-          response.on("error", reject);
-        },
-      );
-      outgoing.on("error", reject);
-      outgoing.end(body);
-    });
 
   const send = (req: IncomingMessage, res: ServerResponse, reply: Reply) => {
     const body = Buffer.from(reply.body);
@@ -140,16 +99,13 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       send(req, res, decision.reply);
       return;
     }
-    const upstreamReply = await forward(req, body);
+    const upstreamReply = await forward({ method, url, headers: req.headers, body });
     if (decision.action === "lose") {
       // The request was applied upstream; the client never learns it.
       req.socket.destroy();
       return;
     }
-    // Buffered, so the length is known (moto's HEAD replies keep the object's own Content-Length).
-    if (method !== "HEAD") upstreamReply.headers["content-length"] = String(upstreamReply.body.length);
-    res.writeHead(upstreamReply.status, upstreamReply.headers);
-    res.end(method === "HEAD" ? undefined : upstreamReply.body);
+    sendReply(req, res, upstreamReply);
   };
 
   const server = createServer((req, res) => {
@@ -183,7 +139,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     async stop() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      agent.destroy();
+      forward.destroy();
     },
   };
 }

@@ -1,8 +1,14 @@
 import { type Emulator, freeLoopbackPort, startEmulator } from "../../src/local/emulator.js";
+import { type RecordingProxy, startRecordingProxy } from "./recording-proxy.js";
 
 /** A moto server on a free loopback port, started and stopped by the test that needs it. */
 export interface Moto extends Emulator {
   reset(): Promise<void>;
+  /**
+   * With `guards`: the proxy the endpoint points at, enforcing Lambda's RevisionId and CodeSha256
+   * guards (lambda-guards.ts) and recording every request (`proxy.requests`).
+   */
+  proxy?: RecordingProxy | undefined;
 }
 
 export const freePort = freeLoopbackPort;
@@ -10,17 +16,34 @@ export const freePort = freeLoopbackPort;
 /**
  * Starts `python3 -m moto.server` through the same launcher as the demo (Lambda set not to use Docker
  * before any resource exists). `extraEnv` goes to the moto process, e.g. IAM enforcement settings;
- * `stepFunctions` makes it execute state machines (MOTO_PORT set, execute_state_machine on).
+ * `stepFunctions` makes it execute state machines (MOTO_PORT set, execute_state_machine on); `guards`
+ * puts moto behind a proxy that enforces what Lambda enforces and moto ignores (UpdateAlias's
+ * RevisionId, PublishVersion's CodeSha256): `endpoint` and `env` then point at that proxy.
  */
 export async function startMoto(
   extraEnv: Record<string, string> = {},
-  options: { stepFunctions?: boolean } = {},
+  options: { stepFunctions?: boolean; guards?: boolean } = {},
 ): Promise<Moto> {
-  const emulator = await startEmulator({ env: extraEnv, ...options });
+  const { guards, ...launch } = options;
+  const emulator = await startEmulator({ env: extraEnv, ...launch });
+  const reset = async () => {
+    await fetch(`${emulator.endpoint}/moto-api/reset`, { method: "POST" });
+  };
+  if (!guards) return { ...emulator, reset };
+  const proxy = await startRecordingProxy(emulator.endpoint, { guards: true });
   return {
     ...emulator,
+    endpoint: proxy.endpoint,
+    env: { ...emulator.env, AWS_ENDPOINT_URL: proxy.endpoint },
+    proxy,
     async reset() {
-      await fetch(`${emulator.endpoint}/moto-api/reset`, { method: "POST" });
+      await reset();
+      proxy.guards?.reset();
+      proxy.requests.length = 0;
+    },
+    async stop() {
+      await proxy.stop();
+      await emulator.stop();
     },
   };
 }

@@ -1,12 +1,15 @@
 /**
  * A pass-through proxy in front of moto that records every request as moto receives it: when, which
  * region (from the signing scope), which operation and function, and for UpdateAlias the routing asked
- * for. Tests use it to see lockstep shifts and wave order; the release benchmark counts requests per
- * second with it.
+ * for. Tests use it to see lockstep shifts and wave order and to count requests; the release benchmark
+ * counts requests per second with it. With `guards`, it also enforces what Lambda enforces and moto
+ * ignores (lambda-guards.ts): that is how `startMoto({ guards: true })` makes moto faithful.
  */
-import { Agent, createServer, type IncomingMessage, request } from "node:http";
+import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { attribute, type Service } from "./aws-requests.js";
+import { LambdaGuards } from "./lambda-guards.js";
+import { bufferedForward, readBody, sendReply } from "./proxy-forward.js";
 
 export interface RecordedRequest {
   /** When the request reached the proxy (epoch ms). */
@@ -22,6 +25,8 @@ export interface RecordedRequest {
 export interface RecordingProxy {
   endpoint: string;
   requests: RecordedRequest[];
+  /** Present when started with `guards`. */
+  guards: LambdaGuards | undefined;
   stop(): Promise<void>;
 }
 
@@ -44,18 +49,20 @@ function routingOf(body: string): RecordedRequest["routing"] {
   }
 }
 
-export async function startRecordingProxy(upstream: string): Promise<RecordingProxy> {
-  const target = new URL(upstream);
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+export async function startRecordingProxy(
+  upstream: string,
+  options: { guards?: boolean } = {},
+): Promise<RecordingProxy> {
+  const forward = bufferedForward(upstream);
+  const guards = options.guards ? new LambdaGuards(forward) : undefined;
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks);
+    void (async () => {
+      const body = await readBody(req);
       const method = req.method ?? "GET";
-      const attribution = attribute(method, req.url ?? "/", req.headers, body.toString("utf8"));
+      const url = req.url ?? "/";
+      const attribution = attribute(method, url, req.headers, body.toString("utf8"));
       requests.push({
         at: Date.now(),
         service: attribution.service,
@@ -64,19 +71,9 @@ export async function startRecordingProxy(upstream: string): Promise<RecordingPr
         functionName: attribution.functionName,
         ...(attribution.operation === "UpdateAlias" ? { routing: routingOf(body.toString("utf8")) } : {}),
       });
-      const headers = { ...req.headers };
-      delete headers.connection;
-      delete headers["keep-alive"];
-      const outgoing = request(
-        { host: target.hostname, port: target.port, method, path: req.url, headers, agent },
-        (response) => {
-          res.writeHead(response.statusCode ?? 502, response.headers);
-          response.pipe(res);
-        },
-      );
-      outgoing.on("error", () => req.socket.destroy());
-      outgoing.end(body);
-    });
+      const proxied = { method, url, headers: req.headers, body };
+      sendReply(req, res, await (guards ? guards.handle(proxied) : forward(proxied)));
+    })().catch(() => req.socket.destroy());
   });
   server.on("connection", (socket) => {
     sockets.add(socket);
@@ -87,10 +84,11 @@ export async function startRecordingProxy(upstream: string): Promise<RecordingPr
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
+    guards,
     async stop() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      agent.destroy();
+      forward.destroy();
     },
   };
 }

@@ -41,6 +41,8 @@ export function releaseHarness(options: ReleaseHarnessOptions = {}) {
   const base64 = sha256(packageBytes("v2")).base64;
   const fakes = new Map<string, FakeLambda>();
   const alarms = new Map<string, FakeAlarms>();
+  /** One artifact store per region, kept across calls (a test may take a bucket away). */
+  const artifacts = new Map<string, FakeArtifacts>();
   const functions = options.functions ?? [
     ["a", "eu-west-1"],
     ["b", "eu-west-1"],
@@ -66,6 +68,8 @@ export function releaseHarness(options: ReleaseHarnessOptions = {}) {
     const regionAlarms =
       alarms.get(region ?? "") ?? new FakeAlarms([...new Set(functions.map(([name]) => `${name}-errors`))]);
     alarms.set(region ?? "", regionAlarms);
+    const regionArtifacts = artifacts.get(region ?? "") ?? new FakeArtifacts();
+    artifacts.set(region ?? "", regionArtifacts);
     const lambdaOf = (name: string) => fakes.get(`${name}@${region}`) as FakeLambda;
     return {
       lambda: {
@@ -85,7 +89,7 @@ export function releaseHarness(options: ReleaseHarnessOptions = {}) {
         putScalingConfig: (name, version, scaling) => lambdaOf(name).putScalingConfig(name, version, scaling),
         runningDurableExecutions: (name, version) => lambdaOf(name).runningDurableExecutions(name, version),
       },
-      artifacts: new FakeArtifacts(),
+      artifacts: regionArtifacts,
       alarms: regionAlarms,
       credentials: options.credentials,
     };
@@ -103,7 +107,8 @@ export function releaseHarness(options: ReleaseHarnessOptions = {}) {
   const events: StampedEvent[] = [];
   const run = async () => {
     const path = await packageFile();
-    for (const spec of request.functions) spec.zip = path;
+    // A test may have given a function a package of its own (a missing one, say).
+    for (const spec of request.functions) spec.zip ||= path;
     return await release(request, {
       portsFor,
       clock,
