@@ -300,9 +300,12 @@ export async function endRelease(
       }
     }),
   );
-  // The record gets the operator's action and, unless some function could not be set, the outcome;
-  // every alias's lock is freed with it.
+  // The record gets the operator's action and, unless some function could not be set or waves are
+  // still to ship (a running release ships them; a later deploy does), the outcome; every alias's lock
+  // is freed with it.
   let unrecorded = "";
+  const unfinished = resolution === "promote" && (before.reached ?? 0) < (before.waves ?? 0);
+  const ends = failures.length === 0 && !unfinished;
   if (ledger && recorded) {
     const outcome = resolution === "rollback" ? "rolled_back" : "promoted";
     await recordOperatorAction(
@@ -313,17 +316,16 @@ export async function endRelease(
         actor: ledger.actor,
         detail: `${resolution} of the release${failures.length > 0 ? `; ${failures.length} function(s) could not be set` : ""}`,
         now: now(),
-        outcome:
-          failures.length > 0
-            ? undefined
-            : {
-                outcome,
-                exitCode: outcome === "promoted" ? 0 : 1,
-                reason: `${outcome === "promoted" ? "Promoted" : "Rolled back"} by an operator.`,
-                hint: null,
-              },
+        outcome: ends
+          ? {
+              outcome,
+              exitCode: outcome === "promoted" ? 0 : 1,
+              reason: `${outcome === "promoted" ? "Promoted" : "Rolled back"} by an operator.`,
+              hint: null,
+            }
+          : undefined,
       },
-      failures.length > 0 ? [] : recorded.heads,
+      ends ? recorded.heads : [],
     ).catch((error: unknown) => {
       unrecorded = ` The ledger record could not be updated (${error instanceof Error ? error.message : String(error)}).`;
     });
@@ -338,7 +340,7 @@ export async function endRelease(
       after.functions,
     );
   }
-  if (resolution === "promote" && (before.reached ?? 0) < (before.waves ?? 0)) {
+  if (unfinished) {
     const rest = `waves ${(before.reached ?? 0) + 1}..${before.waves}`;
     const shipped = `the functions of waves 1..${before.reached} now serve their new versions`;
     // Its runner still holds the locks (within their lease): it carries on with those waves itself
@@ -349,7 +351,7 @@ export async function endRelease(
         "promoted",
         ExitCode.ok,
         `Release ${id}: ${shipped}; ${rest} are not published yet, and the running release (started by ${runner}) ships them under its plan.${unrecorded}`,
-        "Follow it with `lambda-rollout status --config … --env …`; `lambda-rollout rollback --config … --env …` undoes the whole release.",
+        `Follow it with \`lambda-rollout status ${targetFlags}\`; \`lambda-rollout rollback ${targetFlags}\` undoes the whole release.`,
         after.functions,
       );
     }

@@ -2,6 +2,7 @@
  * Releases through the real binary against moto: two regions, three functions (one name in both
  * regions). Every outcome is checked with a client of its own, not from what the tool says.
  */
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runCli, startCli } from "../support/lambda-fixtures.js";
 import { type Moto, startMoto } from "../support/moto.js";
@@ -9,6 +10,7 @@ import {
   createReleaseFunction,
   objectsUnder,
   type ReleaseFunctionFixture,
+  regionClients,
   releaseAliasOf,
   setRegionAlarm,
   versionsOf,
@@ -213,10 +215,33 @@ describe("a release of three functions in two regions", () => {
       /waves 2\.\.2 are not published yet, and the running release \(started by .*\) ships them under its plan\.$/,
     );
     expect(String(said?.hint)).not.toContain("deploy");
+    // The release still runs: its locks stay held (a second roll-out of these aliases must wait).
+    const [first] = functions as [ReleaseFunctionFixture];
+    const head = await regionClients(moto, first.region).s3.send(
+      new GetObjectCommand({
+        Bucket: `artifacts-${first.region}`,
+        Key: `${prefix}/rollouts/aliases/123456789012/${first.region}/${first.name}/live.json`,
+      }),
+    );
+    expect(JSON.parse((await head.Body?.transformToString()) ?? "{}").holder).not.toBeNull();
     const done = await run.done;
     expect(done.code, done.stderr).toBe(0);
     expect(String(done.events.at(-1)?.reason)).toContain("wave 1 promoted by an operator");
     expect(await everyAlias(functions)).toEqual(["2", "2", "2"]);
+    // The operator's promote did not end the release's record early: its runner wrote the outcome,
+    // and the operator's action is in the timeline.
+    const history = JSON.parse((await runCli(moto, args(dir, "history"), dir)).stdout) as {
+      rollouts: {
+        kind: string;
+        outcome: { outcome: string; reason: string } | null;
+        timeline: { type: string }[];
+      }[];
+    };
+    const [release] = history.rollouts;
+    expect(release?.kind).toBe("release");
+    expect(release?.outcome?.outcome).toBe("promoted");
+    expect(release?.outcome?.reason).toContain("every function serves its new version");
+    expect(release?.timeline.some((entry) => entry.type === "operator")).toBe(true);
   }, 60_000);
 
   test("bad input in one function changes nothing anywhere (exit 2, every problem named)", async () => {
