@@ -65,7 +65,7 @@ const EXAMPLE = `module "example" {
 ${IDS}}
 `;
 const CASES = {
-  immutable_environment: `${IDS}  github_environment = "production"`,
+  immutable_environment: `${IDS}  github_environment = "production"\n  create_preview_role = true`,
   immutable_branch: `${IDS}  github_branch = "main"`,
   name_environment: `  github_environment = "production"`,
   name_branch: `  github_branch = "main"`,
@@ -153,8 +153,8 @@ afterAll(async () => {
 });
 
 /** The `sub` values of the role's trust policy in `module` (an address), exactly as planned. */
-function subjects(module: string): unknown {
-  const address = `${module.startsWith("module.") ? module : `module.${module}`}.aws_iam_role.deployer[0]`;
+function subjects(module: string, name = "deployer"): unknown {
+  const address = `${module.startsWith("module.") ? module : `module.${module}`}.aws_iam_role.${name}[0]`;
   const role = resourcesOf(plan.planned_values.root_module).find((r) => r.address === address);
   if (!role?.values.assume_role_policy) throw new Error(`no planned trust policy at ${address}`);
   const policy = JSON.parse(role.values.assume_role_policy) as {
@@ -172,6 +172,12 @@ describe("the GitHub OIDC trust policy (terraform plan against moto)", () => {
   it("with the ids, trusts exactly the immutable subject of the environment, nothing else", () => {
     expect(subjects("immutable_environment")).toEqual([
       "repo:octo@123456/shop@456789:environment:production",
+    ]);
+  });
+
+  it("with the ids, the read-only preview role trusts the immutable subject of pull requests", () => {
+    expect(subjects("immutable_environment", "preview")).toEqual([
+      "repo:octo@123456/shop@456789:pull_request",
     ]);
   });
 

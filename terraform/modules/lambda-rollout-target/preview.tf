@@ -1,7 +1,8 @@
 # The optional read-only role of `lambda-rollout preview` on pull requests: it reads the function, its
 # alias and versions, its alarms and the roll-out ledger, and nothing else (no write, no artifact, no
 # invocation). src/iam/policy.ts (previewPolicy, `lambda-rollout iam-policy --preview`) renders the same
-# grants. Trusted by one repository's pull_request workflows (sub = repo:OWNER/NAME:pull_request).
+# grants. Trusted by one repository's pull_request workflows (sub = repo:OWNER/NAME:pull_request, or
+# with github_owner_id and github_repository_id the immutable repo:OWNER@ID/NAME@ID:pull_request).
 
 locals {
   # The deployer's ledger and alarm statements are the preview's too: the ledger's objects read only.
@@ -46,7 +47,8 @@ data "aws_iam_policy_document" "preview_trust" {
     condition {
       test     = "StringEquals"
       variable = "token.actions.githubusercontent.com:sub"
-      values   = ["repo:${coalesce(var.github_repository, "-")}:pull_request"]
+      # The same repository form as the deployer's trust: the immutable one when the ids are set.
+      values = ["repo:${local.github_subject_repo}:pull_request"]
     }
   }
 }
