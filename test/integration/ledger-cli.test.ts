@@ -63,6 +63,12 @@ async function keysUnder(bucket: string, prefix: string): Promise<string[]> {
 
 const headKeyOf = (name: string) => `rollouts/aliases/123456789012/us-east-1/${name}/live.json`;
 
+/** True once a roll-out holds the alias's lock and its record is written. */
+async function lockedWithRecord(bucket: string, name: string): Promise<boolean> {
+  const head = JSON.parse((await objectText(bucket, headKeyOf(name))) ?? "{}");
+  return Boolean(head.holder) && (await objectText(bucket, `rollouts/${head.holder.record}`)) !== undefined;
+}
+
 describe("deploy keeps a record and holds the alias's lock", () => {
   test("a promoted deploy leaves its record (shifts, outcome, actor) and frees the lock", async () => {
     const target = await createTarget(moto, uniqueName("ledger-ok"));
@@ -262,10 +268,8 @@ describe("what the ledger fixes", () => {
       ...ledger,
     ]);
     await deploy.waitFor((event) => event.type === "plan");
-    // Wait until the lock is held: the record exists before the hook runs.
-    await until(async () =>
-      (await objectText(target.bucket, headKeyOf(target.name)))?.includes('"holder": {'),
-    );
+    // Wait until the lock is held and the record written (both before the hook runs).
+    await until(() => lockedWithRecord(target.bucket, target.name));
     const prune = await runCli(moto, [
       "prune",
       "--function",
@@ -470,9 +474,8 @@ describe("what the ledger fixes", () => {
       undefined,
       { USER: "frank" },
     );
-    await until(async () =>
-      (await objectText(target.bucket, headKeyOf(target.name)))?.includes('"holder": {'),
-    );
+    // Killed once its lock is taken and its record written (both come before the hook runs).
+    await until(() => lockedWithRecord(target.bucket, target.name));
     running.child.kill("SIGKILL");
     await running.done;
     const refused = await runCli(moto, [
