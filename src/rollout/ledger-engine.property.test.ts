@@ -10,6 +10,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
+import { checkPromise } from "../../test/support/alias-promise.js";
 import { FakeLedgerStore, type LedgerFault } from "../../test/support/fake-ledger.js";
 import { FakeAlarms, FakeArtifacts, FakeClock, FakeLambda } from "../../test/support/fakes.js";
 import { AwsError } from "../errors.js";
@@ -308,53 +309,6 @@ function checkLedger(ledger: FakeLedgerStore, result: ResultEvent): void {
     expect(head?.holder ?? null, story()).toBeNull();
     expect(record?.outcome ?? null, story()).toBeNull();
   }
-}
-
-/** The invariant: a whole alias, and a result that says truthfully which version it serves. */
-function checkPromise(lambda: FakeLambda, result: ResultEvent, scenario: Scenario): void {
-  const alias = lambda.alias;
-  // `started` belongs to detached server-side roll-outs: the local engine never ends with it.
-  const expectedExit = {
-    promoted: [0],
-    noop: [0],
-    rolled_back: [1],
-    failed: [2, 3, 4, 5],
-    started: [] as number[],
-    approved: [] as number[],
-    unlocked: [] as number[],
-  }[result.outcome];
-  expect(expectedExit, `outcome ${result.outcome} with exit ${result.exitCode}`).toContain(result.exitCode);
-  // Nobody else writes and nothing is bad input here: a conflict or "invalid input" would be a lie.
-  expect(result.exitCode, String(result.reason)).not.toBe(2);
-  expect(result.exitCode, String(result.reason)).not.toBe(3);
-  if (result.exitCode === 5) {
-    expect(result.hint).toContain("lambda-rollout rollback --function fn --alias live");
-    // Exit 5 only when AWS refused the restore for good (an error no retry can fix).
-    expect(scenario.faults).toContain("permanent");
-    return;
-  }
-  expect(
-    alias.additional,
-    `split left behind: ${JSON.stringify(alias)} after ${result.reason}`,
-  ).toBeUndefined();
-  if (result.outcome === "promoted") {
-    expect(alias.version).toBe("2");
-    expect(result.toVersion).toBe("2");
-    return;
-  }
-  // rolled back or failed: the version it started from (the baseline of $LATEST, when it was on $LATEST)
-  const from = result.fromVersion;
-  if (scenario.aliasOnLatest && alias.version !== "$LATEST") {
-    expect(lambda.versions.find((v) => v.version === alias.version)?.codeSha256).toBe(
-      lambda.latest.codeSha256,
-    );
-  } else {
-    expect(alias.version).toBe(scenario.aliasOnLatest ? "$LATEST" : "1");
-  }
-  // null: the run failed before it could read the alias, and says nothing it does not know.
-  expect(from === null || from === alias.version || (from === "$LATEST" && scenario.aliasOnLatest)).toBe(
-    true,
-  );
 }
 
 describe("the alias always ends whole, and the record says what the result says, through ledger faults", () => {
