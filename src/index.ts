@@ -15,19 +15,19 @@ export { formatDuration, parseDuration } from "./plan/duration.js";
 export { buildPlan, describePlan, type Plan, PRESET_NAMES, PRESETS, type Step } from "./plan/plan.js";
 export type * from "./ports.js";
 export { systemClock } from "./ports.js";
-export { approve } from "./rollout/approval.js";
-export { type DeployPorts, type DeployRequest, type DeploySource, deploy } from "./rollout/deploy.js";
+export { type DeployPorts, type DeployRequest, type DeploySource, deploy } from "./rollout/deploy/deploy.js";
+export { approve } from "./rollout/engine/approval.js";
 export type { EventSink, Outcome, ResultEvent, RolloutEvent, StampedEvent } from "./rollout/events.js";
-export { type AliasStatus, resolveSplit, status } from "./rollout/manage.js";
+export { type AliasStatus, resolveSplit, status } from "./rollout/manage/manage.js";
 export {
   type PrunePlan,
   type PruneReport,
   type PruneRequest,
   planPrune,
   prune,
-} from "./rollout/prune.js";
-export { type DeployInputs, type ResolvedDeploy, resolveDeploy } from "./rollout/request.js";
-export { stopExecutionFirst } from "./rollout/server-side-manage.js";
+} from "./rollout/manage/prune.js";
+export { stopExecutionFirst } from "./rollout/manage/server-side-manage.js";
+export { type DeployInputs, type ResolvedDeploy, resolveDeploy } from "./rollout/request/request.js";
 export { deployFromInputs, type Ports, type RunOptions, type RunTarget } from "./run.js";
 export {
   type ExecutionInput,
@@ -38,8 +38,8 @@ export {
 export type { StepFunctionsEngine } from "./stepfunctions/input.js";
 
 import type { LambdaPort } from "./ports.js";
-import { reportDurableExecutionsLeft } from "./rollout/durable.js";
-import { resolveSplit } from "./rollout/manage.js";
+import { resolveSplit } from "./rollout/manage/manage.js";
+import { reportDurableExecutionsLeft } from "./rollout/prepare/durable.js";
 
 /**
  * Undoes a split alias: 100% on the primary (stable) version, routing removed. For a durable function,

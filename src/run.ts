@@ -17,12 +17,12 @@ import type {
   MetricsPort,
   StepFunctionsPort,
 } from "./ports.js";
-import { deploy } from "./rollout/deploy.js";
+import { deploy } from "./rollout/deploy/deploy.js";
+import { release } from "./rollout/deploy/release.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent } from "./rollout/events.js";
 import type { LedgerAccess, LedgerLocation } from "./rollout/ledger/location.js";
 import { actorFrom } from "./rollout/ledger/record.js";
-import { release } from "./rollout/release.js";
-import { type DeployInputs, type ResolvedDeploy, resolveDeploy } from "./rollout/request.js";
+import { type DeployInputs, type ResolvedDeploy, resolveDeploy } from "./rollout/request/request.js";
 
 export interface Ports {
   lambda: LambdaPort;

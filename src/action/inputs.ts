@@ -3,7 +3,7 @@
  * of lists and booleans is decided here; every meaning is the library's.
  */
 import { InputError } from "../errors.js";
-import { type DeployInputs, scalarInputs } from "../rollout/request.js";
+import { type DeployInputs, scalarInputs } from "../rollout/request/request.js";
 
 /** Reads one input by its action.yml name; "" when not given (as @actions/core's getInput). */
 export type InputReader = (name: string) => string;

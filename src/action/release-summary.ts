@@ -2,8 +2,9 @@
  * The job summary of a release: the outcome, one table per function (its steps and gates), and the
  * traffic chart per wave (every function of a wave shifts in lockstep, so one chart says it all).
  */
+
+import type { ReleaseFunctionResult, ReleaseResultEvent } from "../rollout/deploy/release.js";
 import type { ResultEvent, StampedEvent } from "../rollout/events.js";
-import type { ReleaseFunctionResult, ReleaseResultEvent } from "../rollout/release.js";
 import { buildTimeline, type Timeline } from "./timeline.js";
 
 export interface ReleaseSummaryParts {

@@ -3,7 +3,7 @@ import { FakeAlarms, FakeArtifacts, FakeClock, FakeLambda } from "../../test/sup
 import { ExitCode } from "../errors.js";
 import { buildPlan } from "../plan/plan.js";
 import type { AlarmState } from "../ports.js";
-import { type DeployRequest, deploy } from "../rollout/deploy.js";
+import { type DeployRequest, deploy } from "../rollout/deploy/deploy.js";
 import type { StampedEvent } from "../rollout/events.js";
 
 /**

@@ -7,9 +7,9 @@ import { FakeAlarms, FakeArtifacts, FakeClock, FakeLambda } from "../../test/sup
 import { sha256 } from "../artifact/hash.js";
 import { ExitCode } from "../errors.js";
 import { buildPlan } from "../plan/plan.js";
-import { type DeployRequest, deploy } from "../rollout/deploy.js";
+import { type DeployRequest, deploy } from "../rollout/deploy/deploy.js";
 import type { StampedEvent } from "../rollout/events.js";
-import { resolveDeploy } from "../rollout/request.js";
+import { resolveDeploy } from "../rollout/request/request.js";
 import { gatelessWarning } from "./gateless.js";
 
 const canary = buildPlan({ steps: "10%:20s,50%:20s" });

@@ -16,7 +16,7 @@ import type { MetricGateOptions } from "../health/metrics.js";
 import type { SmokeCheck } from "../health/smoke.js";
 import type { Plan } from "../plan/plan.js";
 import { type Clock, type LambdaPort, systemClock } from "../ports.js";
-import { deploy } from "../rollout/deploy.js";
+import { deploy } from "../rollout/deploy/deploy.js";
 import type { ResultEvent, StampedEvent } from "../rollout/events.js";
 import { startAlarmDriver } from "./alarm-driver.js";
 import { EmulatorAlarmWriter } from "./aws/alarm-writer.js";

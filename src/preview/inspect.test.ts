@@ -8,7 +8,7 @@ import { MemoryLedgerStore } from "../../test/support/ledger-store.js";
 import { InputError } from "../errors.js";
 import { buildPlan } from "../plan/plan.js";
 import type { CredentialsLifetime } from "../ports.js";
-import type { DeployRequest } from "../rollout/deploy.js";
+import type { DeployRequest } from "../rollout/deploy/deploy.js";
 import type { LedgerAccess } from "../rollout/ledger/location.js";
 import { LedgerSession, recordTarget } from "../rollout/ledger/session.js";
 import { type PreviewRegionPorts, planRows, preview, showSetting, singleTarget } from "./inspect.js";

@@ -7,7 +7,7 @@ import { describeGrant, type PolicyDiff } from "../iam/diff.js";
 import type { PolicyDocument } from "../iam/policy.js";
 import { codeSpan, markdownText } from "../markdown.js";
 import { formatDuration } from "../plan/duration.js";
-import { describeWorstCase } from "../rollout/lifetime.js";
+import { describeWorstCase } from "../rollout/prepare/lifetime.js";
 import type { FunctionPreview, PlanRow, Preview, SettingPreview } from "./inspect.js";
 
 /** GitHub refuses a comment body longer than this (characters). */

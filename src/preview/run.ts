@@ -11,7 +11,7 @@ import { generatePolicy } from "../iam/configured.js";
 import { diffPolicies } from "../iam/diff.js";
 import { policyGrants } from "../iam/grants.js";
 import { type Clock, systemClock } from "../ports.js";
-import { type DeployInputs, resolveDeploy } from "../rollout/request.js";
+import { type DeployInputs, resolveDeploy } from "../rollout/request/request.js";
 import { ledgerAccess } from "../run.js";
 import { type PreviewRegionPorts, type PreviewTarget, preview, singleTarget } from "./inspect.js";
 import type { PreviewReport } from "./render.js";

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { FakeClock, FakeLambda } from "../../test/support/fakes.js";
 import { buildPlan } from "../plan/plan.js";
-import { runRollout } from "./engine.js";
+import { runRollout } from "./engine/engine.js";
 import { executionOf, liveDescription, parseLive, parseReplaced, parseStep } from "./progress.js";
 
 const record = { version: "8", codeSha256: `${"A".repeat(43)}=`, config: "0123456789abcdef" };

@@ -6,8 +6,8 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { worstCaseOf } from "../../src/rollout/deploy.js";
-import { resolveDeploy } from "../../src/rollout/request.js";
+import { worstCaseOf } from "../../src/rollout/deploy/deploy.js";
+import { resolveDeploy } from "../../src/rollout/request/request.js";
 
 const root = new URL("../../", import.meta.url);
 const read = (path: string) => readFile(new URL(path, root), "utf8");

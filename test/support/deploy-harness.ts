@@ -1,6 +1,6 @@
 import type { HealthGate } from "../../src/health/gate.js";
 import { buildPlan, type Plan } from "../../src/plan/plan.js";
-import { type DeployPorts, type DeployRequest, deploy } from "../../src/rollout/deploy.js";
+import { type DeployPorts, type DeployRequest, deploy } from "../../src/rollout/deploy/deploy.js";
 import type { StampedEvent } from "../../src/rollout/events.js";
 import { FakeAlarms, FakeArtifacts, FakeClock, FakeLambda } from "./fakes.js";
 

@@ -8,10 +8,10 @@ import { join } from "node:path";
 import { sha256 } from "../../src/artifact/hash.js";
 import { buildPlan } from "../../src/plan/plan.js";
 import type { CredentialsPort } from "../../src/ports.js";
+import { type RegionPorts, release } from "../../src/rollout/deploy/release.js";
 import type { StampedEvent } from "../../src/rollout/events.js";
 import type { LedgerAccess } from "../../src/rollout/ledger/location.js";
-import { type RegionPorts, release } from "../../src/rollout/release.js";
-import type { ReleaseFunction, ReleaseRequest } from "../../src/rollout/release-request.js";
+import type { ReleaseFunction, ReleaseRequest } from "../../src/rollout/request/release-request.js";
 import { FakeAlarms, FakeArtifacts, FakeClock, FakeLambda } from "./fakes.js";
 import { packageBytes } from "./lambda-fixtures.js";
 

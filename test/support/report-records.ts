@@ -8,7 +8,7 @@
  */
 import { buildPlan } from "../../src/plan/plan.js";
 import type { MetricQuery, MetricsPort } from "../../src/ports.js";
-import { deploy } from "../../src/rollout/deploy.js";
+import { deploy } from "../../src/rollout/deploy/deploy.js";
 import type { LedgerAccess } from "../../src/rollout/ledger/location.js";
 import { recordOperatorAction } from "../../src/rollout/ledger/read.js";
 import type { RolloutRecord } from "../../src/rollout/ledger/record.js";

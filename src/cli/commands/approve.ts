@@ -1,4 +1,4 @@
-import { approve } from "../../rollout/approval.js";
+import { approve } from "../../rollout/engine/approval.js";
 import type { CliIo } from "../io.js";
 import { resultLineCommand } from "./result-line.js";
 import {

@@ -1,4 +1,4 @@
-import { scalarInputs } from "../../rollout/request.js";
+import { scalarInputs } from "../../rollout/request/request.js";
 import { deployFromInputs } from "../../run.js";
 import type { CliIo } from "../io.js";
 import { createSink } from "../output/sink.js";

@@ -1,7 +1,7 @@
-import { reportDurableExecutionsLeft } from "../../rollout/durable.js";
-import { resolveSplit } from "../../rollout/manage.js";
-import { endRelease } from "../../rollout/release-manage.js";
-import { stopExecutionFirst } from "../../rollout/server-side-manage.js";
+import { resolveSplit } from "../../rollout/manage/manage.js";
+import { endRelease } from "../../rollout/manage/release-manage.js";
+import { stopExecutionFirst } from "../../rollout/manage/server-side-manage.js";
+import { reportDurableExecutionsLeft } from "../../rollout/prepare/durable.js";
 import type { CliIo } from "../io.js";
 import { resultLineCommand } from "./result-line.js";
 import {

@@ -1,7 +1,7 @@
 import { InputError } from "../../errors.js";
 import { previewMarkdown, previewText } from "../../preview/render.js";
 import { previewFromInputs } from "../../preview/run.js";
-import { scalarInputs } from "../../rollout/request.js";
+import { scalarInputs } from "../../rollout/request/request.js";
 import type { CliIo } from "../io.js";
 
 export type PreviewFlags = Record<string, string | string[] | boolean | undefined>;

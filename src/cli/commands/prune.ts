@@ -1,6 +1,6 @@
 import { environmentFromFlags } from "../../config/index.js";
 import { ExitCode, InputError } from "../../errors.js";
-import { checkKeep, formatBytes, type PruneReport, prune, pruneFailure } from "../../rollout/prune.js";
+import { checkKeep, formatBytes, type PruneReport, prune, pruneFailure } from "../../rollout/manage/prune.js";
 import type { CliIo } from "../io.js";
 import {
   awsLambda,

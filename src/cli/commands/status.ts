@@ -1,5 +1,5 @@
-import { status } from "../../rollout/manage.js";
-import { type ReleaseStatus, releaseStatus } from "../../rollout/release-manage.js";
+import { status } from "../../rollout/manage/manage.js";
+import { type ReleaseStatus, releaseStatus } from "../../rollout/manage/release-manage.js";
 import type { CliIo } from "../io.js";
 import {
   awsLambda,

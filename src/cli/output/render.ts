@@ -1,4 +1,4 @@
-import { versionLabel } from "../../rollout/alias-writer.js";
+import { versionLabel } from "../../rollout/engine/alias-writer.js";
 import type { StampedEvent } from "../../rollout/events.js";
 import { inertJson } from "../../workflow-text.js";
 import type { OutputStream } from "../io.js";

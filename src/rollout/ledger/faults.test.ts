@@ -9,7 +9,7 @@ import { FakeLedgerStore, type LedgerCall, type LedgerFault } from "../../../tes
 import type { FakeClock } from "../../../test/support/fakes.js";
 import type { GateVerdict, HealthGate } from "../../health/gate.js";
 import type { AliasRouting } from "../../ports.js";
-import { DEFAULT_RESTORE_TIMEOUT_MS } from "../engine.js";
+import { DEFAULT_RESTORE_TIMEOUT_MS } from "../engine/engine.js";
 import type { LedgerAccess } from "./location.js";
 import type { AliasHead, RolloutRecord } from "./record.js";
 

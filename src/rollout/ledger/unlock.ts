@@ -5,7 +5,7 @@
  */
 import { ExitCode } from "../../errors.js";
 import type { LambdaPort } from "../../ports.js";
-import { describeRouting } from "../alias-writer.js";
+import { describeRouting } from "../engine/alias-writer.js";
 import type { ResultEvent } from "../events.js";
 import { intentOf } from "./intent.js";
 import type { LedgerAccess } from "./location.js";

@@ -1,0 +1,309 @@
+/**
+ * `deploy --engine stepfunctions`: after the usual validation, upload and publish (deploy.ts), the plan
+ * is handed to a Step Functions execution of the generic definition (src/stepfunctions/definition.ts).
+ * Detached, the CLI returns at once (outcome `started`). Following, it reads the execution's history
+ * and reports the local engine's events, result and exit codes. The roll-out itself never depends on
+ * this process: a signal, a dead runner or lost credentials stop the following, not the execution.
+ */
+import {
+  AwsError,
+  ConflictError,
+  ExitCode,
+  GateFailedError,
+  InputError,
+  RollbackFailedError,
+  type RolloutError,
+} from "../../errors.js";
+import { buildGates, type GateSpecs } from "../../health/gates.js";
+import type { Plan } from "../../plan/plan.js";
+import type { AlarmPort, AliasState, Clock, LambdaPort, StepFunctionsPort } from "../../ports.js";
+import { FAILURE } from "../../stepfunctions/definition.js";
+import { type Ending, HistoryReader } from "../../stepfunctions/history.js";
+import {
+  executionArnOf,
+  executionInput,
+  executionName,
+  type StepFunctionsEngine,
+} from "../../stepfunctions/input.js";
+import { type CommandVia, suggestedCommand } from "../commands.js";
+import { describeRouting } from "../engine/alias-writer.js";
+import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "../events.js";
+import { liveDescription, type VersionRecord } from "../progress.js";
+
+export interface ServerSideRequest {
+  engine: StepFunctionsEngine;
+  /** The alias as validated: 100% on the stable version. */
+  alias: AliasState;
+  newVersion: string;
+  plan: Plan;
+  specs: GateSpecs;
+  intervalMs: number;
+  records: { stable?: VersionRecord | undefined; next?: VersionRecord | undefined };
+  /** How the user named the target: the commands the run suggests name it the same way. */
+  via?: CommandVia | undefined;
+}
+
+export interface ServerSidePorts {
+  lambda: LambdaPort;
+  alarms: AlarmPort;
+  stepFunctions: StepFunctionsPort;
+  clock: Clock;
+  emit: EventSink;
+  signal?: AbortSignal | undefined;
+  cwd?: string | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+}
+
+/**
+ * A well-formed ARN can still name a machine that does not exist, is being deleted, or lives in another
+ * region than the function (the adapter says so): all bad input, found by a read before any write.
+ */
+export async function assertStateMachineUsable(
+  stepFunctions: StepFunctionsPort | undefined,
+  engine: StepFunctionsEngine,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (!stepFunctions) throw new TypeError("--engine stepfunctions needs DeployPorts.stepFunctions");
+  const machine = await stepFunctions.describeStateMachine(engine.stateMachineArn, { signal });
+  if (machine.status !== "ACTIVE") {
+    throw new InputError(
+      `The state machine ${engine.stateMachineArn} is ${machine.status}, so it cannot start a roll-out. Nothing was changed.`,
+      {
+        hint: "Pass the ARN of an ACTIVE state machine (the Terraform module's state_machine_arn output), or deploy with --engine local.",
+      },
+    );
+  }
+}
+
+/** How often a follower reads the history: the poll interval, within 1-5 s. */
+const followIntervalMs = (intervalMs: number) => Math.min(Math.max(intervalMs, 1000), 5000);
+
+export async function runServerSide(
+  request: ServerSideRequest,
+  ports: ServerSidePorts,
+): Promise<ResultEvent> {
+  const { alias, newVersion, engine } = request;
+  const { clock, signal, lambda, stepFunctions } = ports;
+  const sink = guardSink(ports.emit);
+  const emit = (event: RolloutEvent) => sink({ ...event, at: clock.now() });
+  const stable = alias.version;
+  const { functionName, aliasName } = alias;
+  const target = { function: functionName, alias: aliasName, fromVersion: stable, toVersion: newVersion };
+  const commands = suggestedCommand("status", functionName, aliasName, request.via);
+  const rollbackCommand = suggestedCommand("rollback", functionName, aliasName, request.via);
+  const result = (
+    outcome: ResultEvent["outcome"],
+    exitCode: number,
+    reason: string,
+    hint: string | null,
+    executionArn?: string,
+  ): ResultEvent => ({ type: "result", outcome, ...target, reason, hint, exitCode, executionArn });
+
+  // Hook commands run here, so only a followed execution has them (input.ts refuses them detached).
+  const hooks = buildGates(
+    { hooks: request.specs.hooks },
+    { lambda, alarms: ports.alarms, clock, cwd: ports.cwd, env: ports.env },
+  );
+  const runHooks = async (phase: "pre-traffic" | "post-traffic", weight: number) => {
+    for (const gate of phase === "pre-traffic" ? hooks.preTraffic : hooks.postTraffic) {
+      const verdict = await gate.check({
+        functionName,
+        aliasName,
+        stableVersion: stable,
+        newVersion,
+        weight,
+        phase,
+        stepStartedAt: clock.now(),
+        now: clock.now(),
+        signal,
+      });
+      emit({ type: "gate", phase, weight, verdict });
+      if (verdict.status === "fail") {
+        return new GateFailedError(
+          `Health gate "${verdict.gate}" failed at ${weight}% (${phase}): ${verdict.detail}`,
+        );
+      }
+    }
+    return undefined;
+  };
+
+  const preTraffic = await runHooks("pre-traffic", 0);
+  if (preTraffic) return failedResult(target, preTraffic);
+  if (signal?.aborted) {
+    return result(
+      "rolled_back",
+      ExitCode.rolledBack,
+      `Interrupted (${String(signal.reason)}) before the execution started; no traffic moved.`,
+      null,
+    );
+  }
+
+  const name = executionName(clock.now());
+  const executionArn = executionArnOf(engine.stateMachineArn, name);
+  const input = executionInput({
+    functionName,
+    aliasName,
+    stableVersion: stable,
+    newVersion,
+    plan: request.plan,
+    intervalMs: request.intervalMs,
+    specs: request.specs,
+    records: request.records,
+    executionArn,
+  });
+  // Not cancelled by the signal: once asked for, the start must be known, or the execution is orphaned.
+  const started = await stepFunctions.startExecution(engine.stateMachineArn, name, JSON.stringify(input));
+  const arn = started.executionArn || executionArn;
+  emit({ type: "info", message: `Step Functions execution started: ${arn}` });
+  if (engine.detach) {
+    return result(
+      "started",
+      ExitCode.ok,
+      `Execution ${arn} runs the roll-out of v${newVersion} (from v${stable}) in Step Functions.`,
+      `Follow it with \`${commands}\`; stop and undo it with \`${rollbackCommand}\`.`,
+      arn,
+    );
+  }
+
+  const unfollowed = (why: string) =>
+    result(
+      "started",
+      ExitCode.conflict,
+      `${why}: execution ${arn} carries on in Step Functions; the alias stays mid-roll-out until it ends.`,
+      `Check it with \`${commands}\`; stop and undo it with \`${rollbackCommand}\`.`,
+      arn,
+    );
+  const reader = new HistoryReader(input);
+  let lastId = 0;
+  let postTrafficDone = false;
+  for (;;) {
+    await clock.sleep(followIntervalMs(request.intervalMs), signal);
+    if (signal?.aborted) return unfollowed(`Stopped following on ${String(signal.reason)}`);
+    let events: Awaited<ReturnType<StepFunctionsPort["historySince"]>>;
+    try {
+      events = await stepFunctions.historySince(arn, lastId, { signal });
+    } catch (error) {
+      if (signal?.aborted) return unfollowed(`Stopped following on ${String(signal.reason)}`);
+      return unfollowed(
+        `Lost track of the execution (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
+    for (const event of events) {
+      lastId = event.id;
+      const read = reader.read(event);
+      for (const rolloutEvent of read.events) emit(rolloutEvent);
+      if (read.ending) return await ending(read.ending);
+    }
+    if (reader.promoted && !postTrafficDone && hooks.postTraffic.length > 0) {
+      postTrafficDone = true;
+      const failure = await runHooks("post-traffic", 100);
+      if (failure) return await undoAfterHook(failure);
+    }
+  }
+
+  async function ending(end: Ending): Promise<ResultEvent> {
+    if (end.kind === "succeeded") {
+      return result("promoted", ExitCode.ok, `Execution ${arn} promoted v${newVersion}.`, null, arn);
+    }
+    if (end.kind === "failed") {
+      const error = failureOf(end);
+      if (error) return { ...failedResult(target, error), executionArn: arn };
+    }
+    return await judgeAlias(
+      end.kind === "failed" ? `failed (${end.error}: ${end.cause})` : `ended ${end.status}`,
+    );
+  }
+
+  function failureOf(end: Extract<Ending, { kind: "failed" }>): RolloutError | undefined {
+    const gate =
+      end.error === FAILURE.alarm || end.error === FAILURE.alarmMissing
+        ? "alarms"
+        : end.error === FAILURE.smoke
+          ? "smoke"
+          : undefined;
+    if (gate === "alarms" && reader.alarmFailure)
+      return new GateFailedError(
+        `${reader.alarmFailure}, in execution ${arn}; the execution restored v${stable}.`,
+      );
+    if (gate)
+      return new GateFailedError(
+        `Health gate "${gate}" failed in execution ${arn}: ${end.cause}; the execution restored v${stable}.`,
+      );
+    if (end.error === FAILURE.foreign) {
+      // As the local engine does: the other party's routing is theirs; nothing is restored over it.
+      return new ConflictError(
+        `Execution ${arn} stopped: ${end.cause}. Nothing was restored over that change.`,
+        {
+          hint: `Check the alias with \`${commands}\`; if the change was not meant to stay, run \`${rollbackCommand}\`.`,
+        },
+      );
+    }
+    if (end.error === FAILURE.task) {
+      return new AwsError(`Execution ${arn} failed: ${end.cause}; the alias was restored to v${stable}.`);
+    }
+    if (end.error === FAILURE.restore) {
+      return new RollbackFailedError(`Execution ${arn} could not restore v${stable}: ${end.cause}`, {
+        hint: `Run \`${rollbackCommand}\`.`,
+      });
+    }
+    return undefined;
+  }
+
+  /** An execution that ended some other way (stopped by someone, timed out): the alias says how it ended. */
+  async function judgeAlias(how: string): Promise<ResultEvent> {
+    const now = await lambda.getAlias(functionName, aliasName);
+    const serves = describeRouting(now);
+    if (!now.additional && now.version === newVersion) {
+      return result(
+        "promoted",
+        ExitCode.ok,
+        `Execution ${arn} ${how}; the alias serves ${serves}.`,
+        null,
+        arn,
+      );
+    }
+    if (!now.additional && now.version === stable) {
+      return result(
+        "rolled_back",
+        ExitCode.rolledBack,
+        `Execution ${arn} ${how}; the alias serves ${serves}.`,
+        null,
+        arn,
+      );
+    }
+    return result(
+      "failed",
+      ExitCode.rollbackFailed,
+      `Execution ${arn} ${how}; the alias is left at ${serves}.`,
+      `Run \`${rollbackCommand}\`.`,
+      arn,
+    );
+  }
+
+  /** A post-traffic hook failed: stop the execution (its final bake) and put 100% back on stable. */
+  async function undoAfterHook(failure: GateFailedError): Promise<ResultEvent> {
+    try {
+      await stepFunctions.stopExecution(
+        arn,
+        "lambda-rollout.PostTrafficHookFailed",
+        failure.message.slice(0, 32_000),
+      );
+      const now = await lambda.getAlias(functionName, aliasName);
+      emit({ type: "rollback", reason: failure.message, routing: { version: stable } });
+      await lambda.updateAlias(functionName, aliasName, { version: stable }, now.revisionId, {
+        description: liveDescription(request.records.stable, stable, clock.now()),
+      });
+    } catch (error) {
+      return failedResult(
+        target,
+        new RollbackFailedError(
+          `${failure.message}; restoring v${stable} then failed: ${error instanceof Error ? error.message : String(error)}`,
+          {
+            hint: `Run \`${rollbackCommand}\`.`,
+          },
+        ),
+      );
+    }
+    return { ...failedResult(target, failure), executionArn: arn };
+  }
+}
