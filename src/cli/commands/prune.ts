@@ -2,6 +2,7 @@ import { environmentFromFlags } from "../../config/index.js";
 import { ExitCode, InputError } from "../../errors.js";
 import { checkKeep, formatBytes, type PruneReport, prune, pruneFailure } from "../../rollout/manage/prune.js";
 import type { CliIo } from "../io.js";
+import { sweepEndedAlarms } from "./owned-alarms.js";
 import {
   awsLambda,
   awsLedgerStore,
@@ -59,6 +60,9 @@ export async function pruneCommand(
     { signal: io.signal },
     ledgerFor(target.ledger, target.region, io, ledgerStoreFor),
   );
+  // An environment rolled out server-side may hold alarms of ended roll-outs (any alias of the function).
+  if (environment?.engine === "stepfunctions" && !flags.dryRun)
+    await sweepEndedAlarms(io, { functionName: target.functionName, region: target.region });
   if (flags.json) io.stdout.write(`${JSON.stringify(report)}\n`);
   else io.stdout.write(describe(report));
   for (const skipped of report.skipped)
