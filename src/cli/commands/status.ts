@@ -55,8 +55,7 @@ export async function statusCommand(
     ledgerFor(target.ledger, target.region, io, ledgerStoreFor),
   );
   // A server-side roll-out of this alias may have left its metric gate's alarm (detached, or killed).
-  if (report.execution)
-    await sweepEndedAlarms(io, target, { stepFunctionsFor });
+  if (report.execution) await sweepEndedAlarms(io, target, { stepFunctionsFor });
   if (flags.json) io.stdout.write(`${JSON.stringify(report)}\n`);
   else
     io.stdout.write(
