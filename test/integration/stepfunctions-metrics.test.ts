@@ -160,4 +160,25 @@ describe("metrics: with --engine stepfunctions, through an alarm the roll-out ow
     );
     expect(await target.ownedAlarm()).toBeUndefined();
   }, 60_000);
+
+  test("detached: the execution keeps its alarm; rollback stops it and deletes the alarm", async () => {
+    const target = await metricTarget("rollback");
+    const run = await runCli(target.moto, [...target.args("10%:30s"), "--detach"]);
+    expect(run.code, run.stderr).toBe(0);
+    const arn = (run.events.at(-1) as { executionArn: string }).executionArn;
+    expect(await target.ownedAlarm()).toBeDefined();
+    const deadline = Date.now() + 30_000;
+    while (
+      JSON.stringify(await aliasOf(target.moto, target.name)) ===
+      JSON.stringify({ version: "1", weights: {} })
+    ) {
+      if (Date.now() > deadline) throw new Error("the execution never shifted");
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const rollback = await runCli(target.moto, ["rollback", "--function", target.name, "--json"]);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(await target.status(arn)).toBe("ABORTED");
+    expect(await aliasOf(target.moto, target.name)).toEqual({ version: "1", weights: {} });
+    expect(await target.ownedAlarm()).toBeUndefined();
+  }, 60_000);
 });
