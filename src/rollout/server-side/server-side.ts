@@ -151,6 +151,8 @@ export async function runServerSide(
   const name = executionName(clock.now());
   const executionArn = executionArnOf(engine.stateMachineArn, name);
   // The metric gate as an alarm of this roll-out's own (owned-alarms.ts); earlier ones that ended go first.
+  // Not before the first Lambda write: its ExecutedVersion dimension is the number PublishVersion gave.
+  // What it cannot express was refused with the other input (input.ts), before any write.
   const owned = ownedAlarmsFor(
     request.specs.metrics,
     { functionName, aliasName, stableVersion: stable, newVersion },
