@@ -4,6 +4,7 @@ import type { MetricMathAlarm } from "../ports.js";
 import {
   ALARM_NAME_LIMIT,
   metricAlarmOf,
+  num,
   ownedAlarmName,
   ownedAlarmPrefix,
   ownerOf,
@@ -240,6 +241,14 @@ describe("the metric gate as an alarm", () => {
       );
     }
     expect(failing).toBeGreaterThan(50);
+  });
+
+  test("numbers as metric math reads them: no exponent, no float noise", () => {
+    expect(num(0.05)).toBe("0.05");
+    expect(num(0.1 + 0.2)).toBe("0.3");
+    expect(num(1e-7)).toBe("0.0000001");
+    expect(num(2e21)).toBe("2000000000000000000000");
+    expect(num(800)).toBe("800");
   });
 
   test("refused up front: reportOnly, a period other than a minute, no threshold at all", () => {

@@ -87,8 +87,11 @@ export function ownerOf(description: string | undefined): AlarmOwner | undefined
 }
 
 /** Numbers as metric math reads them: no exponent, no float noise. */
-function num(value: number): string {
-  return String(Number(value.toPrecision(12)));
+export function num(value: number): string {
+  const text = String(Number(value.toPrecision(12)));
+  if (!text.includes("e")) return text;
+  // 1e-7 or 1e+21: written out, with the trailing zeros of the fixed form dropped.
+  return Math.abs(value) < 1 ? value.toFixed(20).replace(/\.?0+$/, "") : BigInt(Math.round(value)).toString();
 }
 
 /**
