@@ -21,6 +21,7 @@ import {
   type FunctionState,
   type LambdaPort,
   type MetricsPort,
+  type OwnedAlarmsPort,
   type StepFunctionsPort,
   systemClock,
 } from "../../ports.js";
@@ -113,6 +114,8 @@ export interface DeployPorts {
   metrics?: MetricsPort | undefined;
   /** Needed when the request's engine is Step Functions. */
   stepFunctions?: StepFunctionsPort | undefined;
+  /** Needed for metric analysis with Step Functions: the metric gate's own alarm. */
+  ownedAlarms?: OwnedAlarmsPort | undefined;
   clock?: Clock | undefined;
   emit?: EventSink | undefined;
   signal?: AbortSignal | undefined;
