@@ -3,7 +3,8 @@
  * the roll-out's own, the state machine watches it, and it is deleted when the roll-out ends (by the
  * follower, or by the next command after a kill). moto stores the metric math but never evaluates it:
  * the tests drive the alarm with SetAlarmState (the math is unit-tested in src/health/metric-alarm.test.ts).
- * One emulator per test: moto 5.2.1 runs one execution per process (see stepfunctions.test.ts).
+ * One emulator for the file, reset before each test: moto 5.2.1 runs one execution per backend, and a
+ * reset gives it a new one (see stepfunctions.test.ts).
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,19 +12,31 @@ import { join } from "node:path";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateRoleCommand } from "@aws-sdk/client-iam";
 import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
-import { describe, expect, onTestFinished, test } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, onTestFinished, test } from "vitest";
 import { stateMachineJson } from "../../src/stepfunctions/definition.js";
 import { aliasOf, clients, createTarget, runCli, setAlarm, startCli } from "../support/lambda-fixtures.js";
 import { type Moto, startMoto } from "../support/moto.js";
 
 let counter = 0;
 
+let moto: Moto;
+beforeAll(async () => {
+  moto = await startMoto({}, { stepFunctions: true });
+});
+afterAll(async () => {
+  await moto?.stop();
+});
+beforeEach(async () => {
+  await moto.reset();
+  // createTarget creates the functions' role once per process; a reset takes it away.
+  await clients(moto).iam.send(
+    new CreateRoleCommand({ RoleName: "lambda-exec", AssumeRolePolicyDocument: "{}" }),
+  );
+});
+
 /** A function, its state machine, and a configuration whose environment has a metric gate. */
 async function metricTarget(label: string) {
-  const moto: Moto = await startMoto({}, { stepFunctions: true });
-  onTestFinished(() => moto.stop());
   const aws = clients(moto);
-  await aws.iam.send(new CreateRoleCommand({ RoleName: "lambda-exec", AssumeRolePolicyDocument: "{}" }));
   const target = await createTarget(moto, `sfn-metrics-${label}-${++counter}`);
   const sfn = new SFNClient({ endpoint: moto.endpoint, region: moto.region, credentials: moto.credentials });
   const machine = await sfn.send(
