@@ -14,9 +14,9 @@ const shape = (steps: string, finalBake: string | undefined, pollSeconds: number
 describe("the history events of a plan's execution", () => {
   it("match what the emulator wrote for the same plans (moto 5.2.1, GetExecutionHistory)", () => {
     // Measured once by hand; test/integration/stepfunctions.test.ts compares live runs with the formula.
-    expect(executionEvents(shape("10%:3s,50%:2s", "2s", 1))).toBe(256);
-    expect(executionEvents(shape("10%:3s,50%:2s", "2s", 1, 0))).toBe(184);
-    expect(executionEvents(shape("10%:1s", undefined, 1, 0))).toBe(74);
+    expect(executionEvents(shape("10%:3s,50%:2s", "2s", 1))).toBe(258);
+    expect(executionEvents(shape("10%:3s,50%:2s", "2s", 1, 0))).toBe(186);
+    expect(executionEvents(shape("10%:1s", undefined, 1, 0))).toBe(76);
   });
 
   it("grow by 21 per poll with alarms (8 for the wait, 13 for the check), 12 without", () => {
