@@ -3,6 +3,7 @@ import {
   DescribeStateMachineCommand,
   GetExecutionHistoryCommand,
   type HistoryEvent,
+  SendTaskSuccessCommand,
   SFNClient,
   type SFNClientConfig,
   StartExecutionCommand,
@@ -190,5 +191,30 @@ export class AwsStepFunctions implements StepFunctionsPort {
         this.client.send(new StopExecutionCommand({ executionArn, error, cause }), { abortSignal }),
       options,
     );
+  }
+
+  async sendTaskSuccess(taskToken: string, output: string, options?: CallOptions): Promise<"sent" | "stale"> {
+    // https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html: TaskTimedOut
+    // "the task token has either expired or the task associated with the token has already been closed".
+    const stale = new Set(["TaskTimedOut", "InvalidToken", "TaskDoesNotExist"]);
+    let result: "sent" | "stale" = "sent";
+    await this.caller
+      .run(
+        {
+          operation: "SendTaskSuccess",
+          resource: "an approval task token",
+          translate: (info) => {
+            if (!stale.has(info.code)) return undefined;
+            result = "stale";
+            return new ConflictError(`The approval task token is stale: ${info.message}`);
+          },
+        },
+        (abortSignal) => this.client.send(new SendTaskSuccessCommand({ taskToken, output }), { abortSignal }),
+        options,
+      )
+      .catch((error: unknown) => {
+        if (result !== "stale") throw error;
+      });
+    return result;
   }
 }

@@ -8,14 +8,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeleteAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import { CreateRoleCommand } from "@aws-sdk/client-iam";
 import { ListVersionsByFunctionCommand, UpdateAliasCommand } from "@aws-sdk/client-lambda";
-import {
-  CreateStateMachineCommand,
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  SFNClient,
-} from "@aws-sdk/client-sfn";
+import { CreateStateMachineCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { buildPlan } from "../../src/plan/plan.js";
 import { stateMachineJson } from "../../src/stepfunctions/definition.js";
@@ -29,91 +23,8 @@ import {
   setAlarm,
   startCli,
 } from "../support/lambda-fixtures.js";
-import { type Moto, queueInvokeResults, startMoto } from "../support/moto.js";
-
-let counter = 0;
-const uniqueName = (label: string) => `sfn-${label}-${++counter}`;
-
-/**
- * One emulator per test: moto 5.2.1 deep-copies a state machine (and, through it, its backend) on
- * every StartExecution, and fails with HTTP 500 ("cannot pickle '_thread.RLock'") once an earlier
- * execution in the same process has run. Starting moto takes well under a second.
- */
-async function emulator(): Promise<Moto> {
-  const moto = await startMoto({}, { stepFunctions: true });
-  onTestFinished(() => moto.stop());
-  // createTarget creates the functions' role in the first emulator only; each new one needs it too.
-  await clients(moto).iam.send(
-    new CreateRoleCommand({ RoleName: "lambda-exec", AssumeRolePolicyDocument: "{}" }),
-  );
-  return moto;
-}
-
-/** A function to deploy (see createTarget) and the state machine, as the Terraform module creates it. */
-async function setUp(label: string, on?: Moto) {
-  const moto = on ?? (await emulator());
-  const sfn = new SFNClient({ endpoint: moto.endpoint, region: moto.region, credentials: moto.credentials });
-  const target = await createTarget(moto, uniqueName(label));
-  const created = await sfn.send(
-    new CreateStateMachineCommand({
-      name: `lambda-rollout-${target.name}`,
-      definition: stateMachineJson(),
-      roleArn: "arn:aws:iam::123456789012:role/lambda-rollout-state-machine",
-    }),
-  );
-  const execution = async (arn: string) =>
-    await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
-  /** Every event the execution wrote, all pages. */
-  const historyLength = async (arn: string) => {
-    let count = 0;
-    let nextToken: string | undefined;
-    do {
-      const page = await sfn.send(
-        new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000, nextToken }),
-      );
-      count += page.events?.length ?? 0;
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return count;
-  };
-  return { ...target, moto, execution, historyLength, stateMachine: created.stateMachineArn as string };
-}
-
-const deployArgs = (
-  target: { name: string; bucket: string; alarm: string; v2: string; stateMachine: string },
-  ...extra: string[]
-) => [
-  "deploy",
-  "--function",
-  target.name,
-  "--zip",
-  target.v2,
-  "--bucket",
-  target.bucket,
-  "--interval",
-  "1s",
-  "--engine",
-  "stepfunctions",
-  "--state-machine",
-  target.stateMachine,
-  "--json",
-  ...extra,
-];
-
-async function until<T>(
-  what: string,
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 30_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+import { type Moto, queueInvokeResults } from "../support/moto.js";
+import { deployArgs, emulator, setUp, uniqueName, until } from "../support/stepfunctions-fixtures.js";
 
 const projection = (events: Record<string, unknown>[]) =>
   events
