@@ -132,13 +132,13 @@ export async function approveServerSide(
     // Three poll intervals and half a minute: a stale token is replaced within one interval.
     const deadline = now() + (3 * token.pollSeconds + 30) * 1000;
     let sent: string | undefined;
+    let tried: string | undefined;
     for (;;) {
-      if (
-        token &&
-        token.token !== sent &&
-        (await stepFunctions.sendTaskSuccess(token.token, output)) === "sent"
-      )
-        sent = token.token;
+      // Each token once: a stale one is replaced by the next wait's, read below.
+      if (token && token.token !== tried) {
+        tried = token.token;
+        if ((await stepFunctions.sendTaskSuccess(token.token, output)) === "sent") sent = token.token;
+      }
       const live = await lambda.getAlias(functionName, aliasName);
       const state = (await stepFunctions.describeExecution(executionArn)).status;
       if (sent && (!live.additional || state !== "RUNNING")) {
