@@ -79,7 +79,15 @@ describe("approve of a server-side roll-out", () => {
     } as unknown as StepFunctionsPort;
     let now = Date.parse("2026-12-02T10:05:00Z");
     const result = await approveServerSide(
-      { lambda, stepFunctions, ledger, now: () => now, sleep: async (ms) => void (now += ms) },
+      {
+        lambda,
+        stepFunctions,
+        ledger,
+        now: () => now,
+        sleep: async (ms) => {
+          now += ms;
+        },
+      },
       "fn",
       "live",
     );
