@@ -371,6 +371,11 @@ export interface StepFunctionsPort {
   historySince(executionArn: string, afterId: number, options?: CallOptions): Promise<ExecutionEvent[]>;
   /** Stops a running execution; one that already ended is left as it is. */
   stopExecution(executionArn: string, error: string, cause: string, options?: CallOptions): Promise<void>;
+  /**
+   * Completes a task waiting for a callback (manual approval). `stale` when the token's task already
+   * ended (TaskTimedOut) or is unknown (InvalidToken, TaskDoesNotExist).
+   */
+  sendTaskSuccess(taskToken: string, output: string, options?: CallOptions): Promise<"sent" | "stale">;
 }
 
 /** An object of the ledger (ledger/): its text and the ETag a conditional write must name. */

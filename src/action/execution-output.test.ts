@@ -23,6 +23,7 @@ test("a detached server-side roll-out gives the execution ARN as the execution-a
     },
     historySince: async () => [],
     stopExecution: async () => {},
+    sendTaskSuccess: async () => "sent",
   };
   const inputs: Record<string, string> = {
     function: "fn",

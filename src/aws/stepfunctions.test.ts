@@ -2,6 +2,7 @@ import {
   DescribeStateMachineCommand,
   GetExecutionHistoryCommand,
   type HistoryEvent,
+  SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
@@ -97,5 +98,25 @@ describe("AwsStepFunctions", () => {
     mock.reset();
     mock.on(DescribeStateMachineCommand).rejects(serviceError("StateMachineDoesNotExist"));
     await expect(sfn.describeStateMachine(east)).rejects.toThrow(InputError);
+  });
+
+  test("SendTaskSuccess: sent; a token whose task ended or is unknown is stale; anything else is an error", async () => {
+    mock
+      .on(SendTaskSuccessCommand, { taskToken: "ok" })
+      .resolves({})
+      .on(SendTaskSuccessCommand, { taskToken: "late" })
+      .rejects(serviceError("TaskTimedOut"))
+      .on(SendTaskSuccessCommand, { taskToken: "unknown" })
+      .rejects(serviceError("InvalidToken"))
+      .on(SendTaskSuccessCommand, { taskToken: "denied" })
+      .rejects(serviceError("AccessDeniedException"));
+    expect(await sfn.sendTaskSuccess("ok", "{}")).toBe("sent");
+    expect(mock.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input).toEqual({
+      taskToken: "ok",
+      output: "{}",
+    });
+    expect(await sfn.sendTaskSuccess("late", "{}")).toBe("stale");
+    expect(await sfn.sendTaskSuccess("unknown", "{}")).toBe("stale");
+    await expect(sfn.sendTaskSuccess("denied", "{}")).rejects.toThrow(/AccessDenied/);
   });
 });

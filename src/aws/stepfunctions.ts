@@ -3,6 +3,7 @@ import {
   DescribeStateMachineCommand,
   GetExecutionHistoryCommand,
   type HistoryEvent,
+  SendTaskSuccessCommand,
   SFNClient,
   type SFNClientConfig,
   StartExecutionCommand,
@@ -16,8 +17,11 @@ import type {
   StateMachineState,
   StepFunctionsPort,
 } from "../ports.js";
-import type { SdkErrorInfo } from "./errors.js";
+import { describeSdkError, type SdkErrorInfo } from "./errors.js";
 import { type AdapterOptions, AwsCaller, clientDefaults } from "./retry.js";
+
+/** SendTaskSuccess's answers for a token whose task already ended, or that it does not know. */
+const STALE_TOKEN = new Set(["TaskTimedOut", "InvalidToken", "TaskDoesNotExist"]);
 
 /** GetExecutionHistory returns at most 1000 events per page. */
 const PAGE = 1000;
@@ -188,6 +192,26 @@ export class AwsStepFunctions implements StepFunctionsPort {
       },
       (abortSignal) =>
         this.client.send(new StopExecutionCommand({ executionArn, error, cause }), { abortSignal }),
+      options,
+    );
+  }
+
+  async sendTaskSuccess(taskToken: string, output: string, options?: CallOptions): Promise<"sent" | "stale"> {
+    // https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html: TaskTimedOut
+    // "the task token has either expired or the task associated with the token has already been closed";
+    // InvalidToken here is the task token, not the credentials (as S3's is): read before the caller's
+    // classification sees it.
+    return await this.caller.run(
+      { operation: "SendTaskSuccess", resource: "an approval task token" },
+      async (abortSignal) => {
+        try {
+          await this.client.send(new SendTaskSuccessCommand({ taskToken, output }), { abortSignal });
+          return "sent" as const;
+        } catch (error) {
+          if (STALE_TOKEN.has(describeSdkError(error).code)) return "stale" as const;
+          throw error;
+        }
+      },
       options,
     );
   }

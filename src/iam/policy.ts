@@ -266,6 +266,15 @@ export function deployerPolicy(target: DeployerTarget): PolicyDocument {
         Action: ["cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:PutMetricAlarm"],
         Resource: [ownedAlarmsArn(target, partition)],
       },
+      {
+        // `approve` of a server-side roll-out sends back the task token its execution wrote in the ledger.
+        // SendTaskSuccess takes no resource ARN (the Service Authorization Reference lists it as
+        // wildcard-only): what scopes it is the token, readable only from this function's records above.
+        Sid: "ApproveRollouts",
+        Effect: "Allow",
+        Action: ["states:SendTaskSuccess"],
+        Resource: ["*"],
+      },
     );
   }
   statements.push({
@@ -322,7 +331,8 @@ export interface StateMachinePolicy {
  * The policy of the role the state machine runs as (Terraform `create_state_machine`): UpdateAlias and
  * GetAlias on the function and its alias only, InvokeFunction on its published versions only (the alias,
  * `$LATEST` and the unqualified function are denied: IAM wildcards cannot say "digits"), DescribeAlarms
- * on the named alarms and the function's own metric-gate alarms only. The Terraform module renders the same statements.
+ * on the named alarms and the function's own metric-gate alarms only, PutObject of approval tokens beside
+ * this function's ledger records only. The Terraform module renders the same statements.
  */
 export function stateMachineRolePolicy(target: DeployerTarget): StateMachinePolicy {
   validate(target);
@@ -357,5 +367,22 @@ export function stateMachineRolePolicy(target: DeployerTarget): StateMachinePoli
     },
   ];
   if (alarmNames.length > 0) statements.push(readAlarms(alarmNames, partition, target));
+  statements.push(approvalTokens(target, partition));
   return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * Manual approval: the execution writes its task token beside the roll-out's record
+ * (rollout/server-side/approval.ts), this function's records only, and nothing else in the ledger.
+ */
+function approvalTokens(target: DeployerTarget, partition: string): StateMachinePolicy["Statement"][number] {
+  const ledger = target.ledger ?? (ledgerLocation(undefined, target) as LedgerLocation);
+  return {
+    Sid: "ApprovalTokens",
+    Effect: "Allow",
+    Action: ["s3:PutObject"],
+    Resource: [
+      `arn:${partition}:s3:::${ledger.bucket}/${ledger.prefix}records/${target.accountId}/${target.region}/${target.functionName}/*.approval.json`,
+    ],
+  };
 }

@@ -15,7 +15,7 @@ import { DEFAULT_INTERVAL_MS, type DeployRequest, isSplit, worstCaseOf } from ".
 import type { RegionPorts } from "../rollout/deploy/release.js";
 import { releaseWorstCase } from "../rollout/deploy/release.js";
 import { describeRouting } from "../rollout/engine/alias-writer.js";
-import { assertApprovable } from "../rollout/engine/approval.js";
+import { assertApprovable, DEFAULT_APPROVAL_TIMEOUT_MS } from "../rollout/engine/approval.js";
 import { aliasKeyOf, type LedgerAccess } from "../rollout/ledger/location.js";
 import { aliasLedger } from "../rollout/ledger/read.js";
 import { gateSummary } from "../rollout/ledger/record.js";
@@ -350,7 +350,10 @@ export async function preview(target: PreviewTarget, ports: PreviewPorts): Promi
         plan: single.plan,
         intervalMs: single.intervalMs ?? DEFAULT_INTERVAL_MS,
         customGates: 0,
-        manualApproval: single.manualApproval !== undefined,
+        approval: single.manualApproval && {
+          timeoutMs: single.manualApproval.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+          ledger: ports.ledger !== undefined,
+        },
       });
     assertFiringAlarmsAllowed(single);
   }

@@ -33,8 +33,53 @@ describe("the Step Functions definition", () => {
       "arn:aws:states:::aws-sdk:cloudwatch:describeAlarms",
       "arn:aws:states:::aws-sdk:lambda:getAlias",
       "arn:aws:states:::aws-sdk:lambda:updateAlias",
+      "arn:aws:states:::aws-sdk:s3:putObject.waitForTaskToken",
       "arn:aws:states:::lambda:invoke",
     ]);
+  });
+
+  it("manual approval: bounded waits for a token written to the ledger, the gates between them, then the promotion or the restore", () => {
+    const all = states();
+    // Without an approval in the plan, the last step goes straight to the promotion's guard.
+    expect(all[STATE.nextStep]?.Default).toBe(STATE.approvalNeeded);
+    expect(all[STATE.approvalNeeded]).toMatchObject({
+      Choices: [{ Variable: "$.plan.approval", IsPresent: true, Next: STATE.startApproval }],
+      Default: guardStates(STATE.promote).read,
+    });
+    const wait = all[STATE.awaitApproval] as Record<string, unknown>;
+    expect(wait).toMatchObject({
+      Resource: "arn:aws:states:::aws-sdk:s3:putObject.waitForTaskToken",
+      // One poll interval per wait: the gates run between two waits, as in a bake.
+      TimeoutSecondsPath: "$.plan.pollSeconds",
+      Parameters: { "Bucket.$": "$.plan.approval.bucket", "Key.$": "$.plan.approval.key" },
+      Next: STATE.approved,
+    });
+    expect((wait.Parameters as Record<string, string>)["Body.$"]).toContain("$$.Task.Token");
+    expect(wait.Catch).toEqual([
+      { ErrorEquals: ["States.Timeout"], ResultPath: "$.approvalPoll", Next: STATE.afterApprovalPoll },
+      { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: STATE.recordFailure },
+    ]);
+    expect(all[STATE.approvalLeft]).toMatchObject({
+      Choices: [{ Variable: "$.run.remaining", NumericLessThanEquals: 0, Next: STATE.approvalExpired }],
+      Default: STATE.gates,
+    });
+    expect(all[STATE.approvalExpired]).toMatchObject({
+      Parameters: { error: FAILURE.approval, "cause.$": "$.plan.approval.expiredReason" },
+      Next: guardStates(STATE.restore).read,
+    });
+    // After a wait the gates lead back to the next wait; after the approval, to the promotion.
+    const passed = (all[STATE.gatesPassed] as { Choices: { StringEquals: string; Next: string }[] }).Choices;
+    expect(passed).toContainEqual({
+      Variable: "$.run.phase",
+      StringEquals: "approval",
+      Next: STATE.awaitApproval,
+    });
+    expect(passed).toContainEqual({
+      Variable: "$.run.phase",
+      StringEquals: "approved",
+      Next: guardStates(STATE.promote).read,
+    });
+    expect(all[STATE.approved]).toMatchObject({ Next: STATE.gates });
   });
 
   it("catches every task that can change or read the alias, so any failure goes through Restore", () => {

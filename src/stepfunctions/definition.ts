@@ -6,7 +6,7 @@
  * Shape (JSONPath only: the emulator has no JSONata):
  *   Init -> alarms (pre-traffic) -> Smoke (Map over payloads) -> for each step (an index walked with
  *   States.ArrayGetItem / States.MathAdd, not a Map): Shift, bake loop (Wait poll interval + alarms)
- *   -> Promote -> final bake loop -> Succeed.
+ *   -> manual approval when asked (approvalStates) -> Promote -> final bake loop -> Succeed.
  *   Any gate failure or task error after retries -> RecordFailure -> Restore (100% stable, routing
  *   removed) -> Fail with the failure's error name.
  *   Every alias write (Shift, Promote, Restore) is preceded by a guard (GetAlias + checks, see
@@ -39,6 +39,12 @@ export interface ExecutionInput {
   /** ` [code=... config=...]` of each version (see progress.ts), or "" when unknown. */
   stableFacts: string;
   newFacts: string;
+  /**
+   * Manual approval (approvalStates): after the last step's bake, wait for `lambda-rollout approve`
+   * (SendTaskSuccess with the token written at `key` in the ledger bucket) for at most
+   * `timeoutSeconds`, then fail with `expiredReason`.
+   */
+  approval?: { bucket: string; key: string; timeoutSeconds: number; expiredReason: string };
 }
 
 /** Error names the execution fails with; the CLI maps them to outcomes and exit codes. */
@@ -54,6 +60,8 @@ export const FAILURE = {
    * ends without writing again, leaving the other party's routing as it is (the local engine's exit 3).
    */
   foreign: "lambda-rollout.ForeignChange",
+  /** No `lambda-rollout approve` within the approval timeout: the stable version was restored. */
+  approval: "lambda-rollout.ApprovalTimedOut",
 } as const;
 
 /** State names the follower reads in the execution history. */
@@ -91,6 +99,13 @@ export const STATE = {
   startBake: "StartBake",
   afterPromote: "AfterPromote",
   foreignChange: "ForeignChange",
+  approvalNeeded: "ApprovalNeeded",
+  startApproval: "StartApproval",
+  awaitApproval: "AwaitApproval",
+  afterApprovalPoll: "AfterApprovalPoll",
+  approvalLeft: "ApprovalLeft",
+  approvalExpired: "ApprovalExpired",
+  approved: "Approved",
 } as const;
 
 /** The states that read and check the alias before a write (see {@link aliasGuard}). */
@@ -385,6 +400,8 @@ function gateStates(): Record<string, State> {
         { Variable: "$.run.phase", StringEquals: "pre-traffic", Next: STATE.anySmoke },
         { Variable: "$.run.phase", StringEquals: "bake", Next: STATE.bakeLoop },
         { Variable: "$.run.phase", StringEquals: "decision", Next: STATE.advance },
+        { Variable: "$.run.phase", StringEquals: "approval", Next: STATE.awaitApproval },
+        { Variable: "$.run.phase", StringEquals: "approved", Next: guardStates(STATE.promote).read },
       ],
       Default: STATE.promoted,
     },
@@ -504,7 +521,7 @@ function stepStates(): Record<string, State> {
     [STATE.nextStep]: {
       Type: "Choice",
       Choices: [{ Variable: "$.cursor.index", NumericLessThanPath: "$.cursor.count", Next: STATE.loadStep }],
-      Default: guardStates(STATE.promote).read,
+      Default: STATE.approvalNeeded,
     },
     [STATE.loadStep]: {
       Type: "Pass",
@@ -579,6 +596,96 @@ function stepStates(): Record<string, State> {
       Next: STATE.bakeLoop,
     },
     [STATE.promoted]: { Type: "Succeed" },
+  };
+}
+
+const S3_RETRY = [
+  {
+    ErrorEquals: ["S3.SdkClientException", "S3.S3Exception", "S3.InternalErrorException"],
+    IntervalSeconds: 2,
+    MaxAttempts: 5,
+    BackoffRate: 2,
+  },
+];
+
+/**
+ * Manual approval, between the last step's bake and the promotion (the plan's `approval`; without it,
+ * straight on to the promotion). A task that waits for a token cannot check the gates while it waits,
+ * so the wait is a loop of bounded waits, as the local engine's is: each writes a fresh task token to
+ * the ledger (`approve` reads it there and sends SendTaskSuccess) and times out after one poll
+ * interval; then the time waited is counted off the approval timeout and the gates run, as in a bake.
+ * The object is `[token, since, execution, timeoutSeconds, pollSeconds]` as JSON: `since` (when the
+ * wait began) lets `status` and `approve` say until when it waits. An approval runs the gates once more,
+ * then promotes; the timeout fails with `lambda-rollout.ApprovalTimedOut` and restores the stable version.
+ * Callback pattern: https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-wait-token
+ */
+function approvalStates(): Record<string, State> {
+  const run = (phase: string, remaining: string | number, since = "$.run.since"): State => ({
+    phase,
+    final: false,
+    "total.$": "$.run.total",
+    ...(typeof remaining === "number" ? { remaining } : { "remaining.$": remaining }),
+    "since.$": since,
+  });
+  return {
+    [STATE.approvalNeeded]: {
+      Type: "Choice",
+      Choices: [{ Variable: "$.plan.approval", IsPresent: true, Next: STATE.startApproval }],
+      Default: guardStates(STATE.promote).read,
+    },
+    [STATE.startApproval]: {
+      Type: "Pass",
+      Parameters: run("approval", "$.plan.approval.timeoutSeconds", "$$.State.EnteredTime"),
+      ResultPath: "$.run",
+      Next: STATE.awaitApproval,
+    },
+    [STATE.awaitApproval]: {
+      Type: "Task",
+      Resource: "arn:aws:states:::aws-sdk:s3:putObject.waitForTaskToken",
+      Parameters: {
+        "Bucket.$": "$.plan.approval.bucket",
+        "Key.$": "$.plan.approval.key",
+        // An array, not an object: a JSON object cannot be built around $$.Task.Token in JSONPath.
+        "Body.$":
+          "States.JsonToString(States.Array($$.Task.Token, $.run.since, $$.Execution.Id, $.plan.approval.timeoutSeconds, $.plan.pollSeconds))",
+        ContentType: "application/json",
+      },
+      TimeoutSecondsPath: "$.plan.pollSeconds",
+      ResultPath: "$.approved",
+      Retry: S3_RETRY,
+      Catch: [
+        { ErrorEquals: ["States.Timeout"], ResultPath: "$.approvalPoll", Next: STATE.afterApprovalPoll },
+        ...CATCH_TASK,
+      ],
+      Next: STATE.approved,
+    },
+    [STATE.afterApprovalPoll]: {
+      Type: "Pass",
+      Parameters: run(
+        "approval",
+        "States.MathAdd($.run.remaining, States.StringToJson(States.Format('-{}', $.plan.pollSeconds)))",
+      ),
+      ResultPath: "$.run",
+      Next: STATE.approvalLeft,
+    },
+    [STATE.approvalLeft]: {
+      Type: "Choice",
+      Choices: [{ Variable: "$.run.remaining", NumericLessThanEquals: 0, Next: STATE.approvalExpired }],
+      Default: STATE.gates,
+    },
+    [STATE.approvalExpired]: {
+      Type: "Pass",
+      Parameters: { error: FAILURE.approval, "cause.$": "$.plan.approval.expiredReason" },
+      ResultPath: "$.failure",
+      Next: guardStates(STATE.restore).read,
+    },
+    // The gates' last word comes after the approval, right before traffic moves (as locally).
+    [STATE.approved]: {
+      Type: "Pass",
+      Parameters: run("approved", 0),
+      ResultPath: "$.run",
+      Next: STATE.gates,
+    },
   };
 }
 
@@ -657,6 +764,7 @@ export function stateMachineDefinition(): Record<string, unknown> {
       ...gateStates(),
       ...stepStates(),
       ...bakeStates(),
+      ...approvalStates(),
       ...failureStates(),
     },
   };

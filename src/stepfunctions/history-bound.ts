@@ -23,9 +23,9 @@ export const HISTORY_BUDGET = Math.floor(HISTORY_LIMIT * 0.9);
  * the sum over the states one pass through a part of the definition visits.
  */
 export const EVENTS = {
-  /** ExecutionStarted, Init, AnySmoke, the last NextStep, the promote guard (GetAlias and 3 checks),
-   * Promote, AfterPromote, Promoted, ExecutionSucceeded. */
-  fixed: 1 + 2 + 2 + 2 + (5 + 2 + 2 + 2) + 5 + 2 + 2 + 1,
+  /** ExecutionStarted, Init, AnySmoke, the last NextStep, ApprovalNeeded, the promote guard (GetAlias
+   * and 3 checks), Promote, AfterPromote, Promoted, ExecutionSucceeded. */
+  fixed: 1 + 2 + 2 + 2 + 2 + (5 + 2 + 2 + 2) + 5 + 2 + 2 + 1,
   /** The FinalBake Pass, when there is a final bake. */
   finalBake: 2,
   /** NextStep, LoadStep, the shift guard (GetAlias and 3 checks), Shift, StartBake, Advance. */
@@ -42,6 +42,14 @@ export const EVENTS = {
   perCheckAlarms: 5 + 2 + 2,
   /** The smoke Map: entered, started, succeeded, exited. */
   smoke: 4,
+  /**
+   * Manual approval, approved: StartApproval, the wait that receives the token (a task that waits for
+   * a callback: entered, scheduled, started, submitted, succeeded, exited), Approved; then one check.
+   */
+  approval: 2 + 6 + 2,
+  /** Each wait for approval that times out: the wait (6, timed out), AfterApprovalPoll, ApprovalLeft;
+   * then one check. */
+  perApprovalPoll: 6 + 2 + 2,
   /** One smoke invocation: iteration started and succeeded, Invoke (a task), two choices, SmokePassed. */
   perSmoke: 2 + 5 + 2 + 2 + 2,
 } as const;
@@ -55,6 +63,14 @@ export interface HistoryShape {
   pollSeconds: number;
   alarms: number;
   smoke: number;
+  /** Manual approval's timeout, in whole seconds, when the plan waits for one. */
+  approvalSeconds?: number | undefined;
+}
+
+/** The events of an approval that came after `timedOut` waits ran out (each followed by a gate check). */
+export function approvalEvents(timedOut: number, alarms: number): number {
+  const perCheck = EVENTS.perCheck + (alarms > 0 ? EVENTS.perCheckAlarms : 0);
+  return EVENTS.approval + perCheck + timedOut * (EVENTS.perApprovalPoll + perCheck);
 }
 
 /** The most events a successful execution of this plan writes (a failure ends it sooner). */
@@ -78,7 +94,11 @@ export function executionEvents(shape: HistoryShape): number {
     polls.reduce((sum, n) => sum + n, 0) * EVENTS.perWait +
     rests * EVENTS.perRest +
     checks * perCheck +
-    (shape.smoke > 0 ? EVENTS.smoke + shape.smoke * EVENTS.perSmoke : 0)
+    (shape.smoke > 0 ? EVENTS.smoke + shape.smoke * EVENTS.perSmoke : 0) +
+    // The longest approved path: approved in the last wait before the timeout.
+    (shape.approvalSeconds === undefined
+      ? 0
+      : approvalEvents(Math.max(0, Math.ceil(shape.approvalSeconds / pollSeconds) - 1), shape.alarms))
   );
 }
 

@@ -46,13 +46,21 @@ export class HistoryReader {
    * print the alarms' names and states as two lists.
    */
   alarmFailure: string | undefined;
+  /** True once the execution has begun waiting for approval. */
+  awaiting = false;
 
-  constructor(private readonly input: ExecutionInput) {}
+  constructor(
+    private readonly input: ExecutionInput,
+    /** The exact `approve` and `rollback` commands, for the wait for approval. */
+    private readonly commands: { approve: string; rollback: string } = { approve: "", rollback: "" },
+  ) {}
 
   private phaseOf(doc: RunDocument): { phase: GatePhase; weight: number } {
     const run = doc.run ?? {};
     const weight = doc.step?.item?.weight ?? 0;
     if (run.phase === "pre-traffic") return { phase: "pre-traffic", weight: 0 };
+    if (run.phase === "approval") return { phase: "awaiting-approval", weight };
+    if (run.phase === "approved") return { phase: "before-promote", weight };
     if (run.final) return { phase: run.phase === "final-check" ? "final-check" : "final-bake", weight: 100 };
     if (run.phase === "decision") {
       const last = (doc.step?.number ?? 0) >= (doc.cursor?.count ?? 0);
@@ -121,6 +129,36 @@ export class HistoryReader {
           ],
         };
       }
+      case `TaskStateEntered:${STATE.awaitApproval}`: {
+        if (this.awaiting || !input.approval) return { events: [] };
+        this.awaiting = true;
+        const timeoutMs = input.approval.timeoutSeconds * 1000;
+        return {
+          events: [
+            {
+              type: "awaiting_approval",
+              function: input.functionName,
+              alias: input.aliasName,
+              ...versions,
+              weight: doc.step?.item?.weight ?? 0,
+              until: new Date(event.timestamp + timeoutMs).toISOString(),
+              timeoutMs,
+              approveCommand: this.commands.approve,
+              rollbackCommand: this.commands.rollback,
+            },
+          ],
+        };
+      }
+      case `PassStateEntered:${STATE.approved}`:
+        return {
+          events: [
+            {
+              type: "approved",
+              version: input.newVersion,
+              approvedAt: new Date(event.timestamp).toISOString(),
+            },
+          ],
+        };
       case `MapStateExited:${STATE.smoke}`: {
         const failed = doc.error !== undefined;
         const detail = failed

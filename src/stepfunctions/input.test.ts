@@ -121,11 +121,19 @@ describe("what cannot run inside Step Functions is refused up front (exit 2)", (
     ).not.toThrow();
   });
 
-  it("manual approval and already-firing alarms, which the state machine cannot honour", () => {
-    const approval = refusal(() =>
-      assertRunsServerSide(engine, {}, { plan, intervalMs: 10_000, customGates: 0, manualApproval: true }),
+  it("manual approval runs server-side with a ledger (the token goes there), and is refused without one", () => {
+    const facts = (ledger: boolean) => ({
+      plan,
+      intervalMs: 10_000,
+      customGates: 0,
+      approval: { timeoutMs: 3_600_000, ledger },
+    });
+    expect(() => assertRunsServerSide(engine, {}, facts(true))).not.toThrow();
+    const approval = refusal(() => assertRunsServerSide(engine, {}, facts(false)));
+    expect(approval.message).toContain(
+      "Manual approval with --engine stepfunctions needs the roll-out ledger",
     );
-    expect(approval.message).toBe("Manual approval is not available with --engine stepfunctions.");
+    expect(approval.hint).toContain("--ledger-bucket");
   });
 
   it("--allow-firing-alarms: runs when no alarm fires at the start; refused naming the firing ones and the way around", () => {

@@ -105,7 +105,8 @@ export function assertRunsServerSide(
     /** The poll interval: with the bakes, it sets how many history events the execution writes. */
     intervalMs: number;
     customGates: number;
-    manualApproval?: boolean;
+    /** Manual approval's timeout, and whether a ledger (where the execution writes its token) is set. */
+    approval?: { timeoutMs: number; ledger: boolean } | undefined;
   },
 ): void {
   const match = STATE_MACHINE_ARN.exec(engine.stateMachineArn);
@@ -134,10 +135,14 @@ export function assertRunsServerSide(
       hint: "Drop --detach (the CLI then follows the execution and runs the hooks), or express the check as a CloudWatch alarm or a smoke invocation, which run server-side.",
     });
   }
-  if (facts.manualApproval) {
-    throw new InputError("Manual approval is not available with --engine stepfunctions.", {
-      hint: "Drop --manual-approval (manualApproval:) for this environment, or deploy with --engine local, which waits for `lambda-rollout approve`.",
-    });
+  if (facts.approval && !facts.approval.ledger) {
+    // The execution writes the token `approve` needs into the ledger, beside the roll-out's record.
+    throw new InputError(
+      "Manual approval with --engine stepfunctions needs the roll-out ledger: the execution records there the task token that `lambda-rollout approve` sends back.",
+      {
+        hint: "Deploy from a package with --bucket (the ledger is then under its rollouts/), or pass --ledger-bucket BUCKET (ledger: in the configuration); or drop --manual-approval.",
+      },
+    );
   }
   // The metric gate's own alarm is watched with the named ones.
   const alarms = new Set(specs.alarms ?? []).size + (specs.metrics ? 1 : 0);
@@ -164,6 +169,7 @@ export function assertRunsServerSide(
     pollSeconds: pollSecondsOf(facts.intervalMs),
     alarms,
     smoke: specs.smoke?.length ?? 0,
+    approvalSeconds: facts.approval && wholeSeconds(facts.approval.timeoutMs),
   });
   const example = executionArnOf(engine.stateMachineArn, EXAMPLE_NAME);
   if (stepDescriptionLength(example, facts.plan.steps.length + 1) > DESCRIPTION_LIMIT) {
@@ -210,6 +216,8 @@ export function executionInput(args: {
   executionArn: string;
   /** Alarms created for this roll-out (its metric gate), watched like the named ones. */
   ownedAlarms?: string[] | undefined;
+  /** Manual approval: where the execution writes its task token, and for how long it waits. */
+  approval?: { bucket: string; key: string; timeoutMs: number; expiredReason: string } | undefined;
 }): ExecutionInput {
   const { stableVersion, newVersion, executionArn } = args;
   // The version's facts only when the whole description still fits; they save the next deploy a read.
@@ -244,5 +252,13 @@ export function executionInput(args: {
       args.records.next,
       /^\d+$/.test(stableVersion) ? ` (replaced v${stableVersion})` : "",
     ),
+    ...(args.approval && {
+      approval: {
+        bucket: args.approval.bucket,
+        key: args.approval.key,
+        timeoutSeconds: wholeSeconds(args.approval.timeoutMs),
+        expiredReason: args.approval.expiredReason,
+      },
+    }),
   };
 }

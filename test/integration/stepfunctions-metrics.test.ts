@@ -10,32 +10,20 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import { CreateRoleCommand } from "@aws-sdk/client-iam";
 import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
-import { afterAll, beforeAll, beforeEach, describe, expect, onTestFinished, test } from "vitest";
+import { describe, expect, onTestFinished, test } from "vitest";
 import { stateMachineJson } from "../../src/stepfunctions/definition.js";
 import { aliasOf, clients, createTarget, runCli, setAlarm, startCli } from "../support/lambda-fixtures.js";
-import { type Moto, startMoto } from "../support/moto.js";
+import { sharedEmulator } from "../support/stepfunctions-fixtures.js";
 
 let counter = 0;
 
-let moto: Moto;
-beforeAll(async () => {
-  moto = await startMoto({}, { stepFunctions: true });
-});
-afterAll(async () => {
-  await moto?.stop();
-});
-beforeEach(async () => {
-  await moto.reset();
-  // createTarget creates the functions' role once per process; a reset takes it away.
-  await clients(moto).iam.send(
-    new CreateRoleCommand({ RoleName: "lambda-exec", AssumeRolePolicyDocument: "{}" }),
-  );
-});
+/** One emulator for the file, reset before each test (see sharedEmulator). */
+const emulator = sharedEmulator();
 
 /** A function, its state machine, and a configuration whose environment has a metric gate. */
 async function metricTarget(label: string) {
+  const moto = emulator();
   const aws = clients(moto);
   const target = await createTarget(moto, `sfn-metrics-${label}-${++counter}`);
   const sfn = new SFNClient({ endpoint: moto.endpoint, region: moto.region, credentials: moto.credentials });

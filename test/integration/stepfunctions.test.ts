@@ -8,15 +8,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeleteAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import { CreateRoleCommand } from "@aws-sdk/client-iam";
 import { ListVersionsByFunctionCommand, UpdateAliasCommand } from "@aws-sdk/client-lambda";
-import {
-  CreateStateMachineCommand,
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  SFNClient,
-} from "@aws-sdk/client-sfn";
-import { afterAll, beforeAll, beforeEach, describe, expect, onTestFinished, test } from "vitest";
+import { CreateStateMachineCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { describe, expect, onTestFinished, test } from "vitest";
 import { buildPlan } from "../../src/plan/plan.js";
 import { stateMachineJson } from "../../src/stepfunctions/definition.js";
 import { executionEvents } from "../../src/stepfunctions/history-bound.js";
@@ -29,106 +23,20 @@ import {
   setAlarm,
   startCli,
 } from "../support/lambda-fixtures.js";
-import { type Moto, queueInvokeResults, startMoto } from "../support/moto.js";
-
-let counter = 0;
-const uniqueName = (label: string) => `sfn-${label}-${++counter}`;
-
-/**
- * One emulator for the file, reset before each test. moto 5.2.1 runs one execution per backend: its
- * StartExecution deep-copies the state machine and, through it, the backend, and fails with HTTP 500
- * ("cannot pickle '_thread.RLock'") once an earlier execution exists there, on any state machine.
- * `POST /moto-api/reset` gives it a new backend (checked: an execution after a reset succeeds, even
- * while one from before the reset still runs), so each test may start one execution.
- */
-let moto: Moto;
-beforeAll(async () => {
-  moto = await startMoto({}, { stepFunctions: true });
-});
-afterAll(async () => {
-  await moto?.stop();
-});
-beforeEach(async () => {
-  await moto.reset();
-  // createTarget creates the functions' role once per process; a reset takes it away.
-  await clients(moto).iam.send(
-    new CreateRoleCommand({ RoleName: "lambda-exec", AssumeRolePolicyDocument: "{}" }),
-  );
-});
-
-/** A function to deploy (see createTarget) and the state machine, as the Terraform module creates it. */
-async function setUp(label: string) {
-  const sfn = new SFNClient({ endpoint: moto.endpoint, region: moto.region, credentials: moto.credentials });
-  const target = await createTarget(moto, uniqueName(label));
-  const created = await sfn.send(
-    new CreateStateMachineCommand({
-      name: `lambda-rollout-${target.name}`,
-      definition: stateMachineJson(),
-      roleArn: "arn:aws:iam::123456789012:role/lambda-rollout-state-machine",
-    }),
-  );
-  const execution = async (arn: string) =>
-    await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
-  /** Every event the execution wrote, all pages. */
-  const historyLength = async (arn: string) => {
-    let count = 0;
-    let nextToken: string | undefined;
-    do {
-      const page = await sfn.send(
-        new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000, nextToken }),
-      );
-      count += page.events?.length ?? 0;
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return count;
-  };
-  return { ...target, moto, execution, historyLength, stateMachine: created.stateMachineArn as string };
-}
-
-const deployArgs = (
-  target: { name: string; bucket: string; alarm: string; v2: string; stateMachine: string },
-  ...extra: string[]
-) => [
-  "deploy",
-  "--function",
-  target.name,
-  "--zip",
-  target.v2,
-  "--bucket",
-  target.bucket,
-  "--interval",
-  "1s",
-  "--engine",
-  "stepfunctions",
-  "--state-machine",
-  target.stateMachine,
-  "--json",
-  ...extra,
-];
-
-async function until<T>(
-  what: string,
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 30_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+import { type Moto, queueInvokeResults } from "../support/moto.js";
+import { deployArgs, setUp, sharedEmulator, uniqueName, until } from "../support/stepfunctions-fixtures.js";
 
 const projection = (events: Record<string, unknown>[]) =>
   events
     .filter((e) => ["shift", "rollback", "promoted", "result"].includes(e.type as string))
     .map((e) => (e.type === "result" ? `result:${e.outcome}:${e.exitCode}` : `${e.type}:${e.weight ?? ""}`));
 
+/** One emulator for the file, reset before each test (see sharedEmulator). */
+const emulator = sharedEmulator();
+
 describe("deploy --engine stepfunctions against moto", () => {
   test("followed and healthy: the execution promotes, SUCCEEDED, with the local engine's events", async () => {
-    const target = await setUp("follow");
+    const target = await setUp("follow", emulator());
     const run = await runCli(target.moto, deployArgs(target, "--steps", "10%:2s", "--alarm", target.alarm));
     expect(run.code, run.stderr).toBe(0);
     const result = run.events.at(-1) as Record<string, unknown>;
@@ -142,7 +50,7 @@ describe("deploy --engine stepfunctions against moto", () => {
     expect(run.events.some((e) => e.type === "bake")).toBe(true);
 
     // The same plan run by the local engine reports the same story.
-    const local = await setUp("local");
+    const local = await setUp("local", emulator());
     const localArgs = deployArgs(local, "--steps", "10%:2s", "--alarm", local.alarm);
     localArgs.splice(localArgs.indexOf("--engine"), 4);
     const localRun = await runCli(target.moto, localArgs);
@@ -152,7 +60,7 @@ describe("deploy --engine stepfunctions against moto", () => {
   }, 60_000);
 
   test("two steps with a fractional weight, bakes that are not whole polls: each guard reads back what the last write stored, and it promotes", async () => {
-    const target = await setUp("steps");
+    const target = await setUp("steps", emulator());
     // A 2 s poll: the 1 s bake is one short wait, the 3 s bake a poll and a 1 s rest.
     const args = deployArgs(target, "--steps", "2.5%:1s,50%:3s");
     args.splice(args.indexOf("--interval"), 2, "--interval", "2s");
@@ -174,7 +82,7 @@ describe("deploy --engine stepfunctions against moto", () => {
   }, 60_000);
 
   test("--detach returns at once with outcome started; the execution promotes on its own", async () => {
-    const target = await setUp("detach");
+    const target = await setUp("detach", emulator());
     const started = Date.now();
     const run = await runCli(target.moto, deployArgs(target, "--steps", "10%:1s", "--detach"));
     const elapsed = Date.now() - started;
@@ -197,7 +105,7 @@ describe("deploy --engine stepfunctions against moto", () => {
   }, 60_000);
 
   test("an alarm in ALARM mid-bake: the execution restores the stable version and ends FAILED", async () => {
-    const target = await setUp("alarm");
+    const target = await setUp("alarm", emulator());
     const cli = startCli(target.moto, deployArgs(target, "--steps", "10%:6s", "--alarm", target.alarm));
     await cli.waitFor((e) => e.type === "shift" && e.weight === 10);
     await setAlarm(target.moto, target.alarm, "ALARM");
@@ -220,7 +128,7 @@ describe("deploy --engine stepfunctions against moto", () => {
   }, 60_000);
 
   test("an alarm deleted mid-bake fails the gate (it cannot pass silently) and restores the stable version", async () => {
-    const target = await setUp("gone");
+    const target = await setUp("gone", emulator());
     const cli = startCli(target.moto, deployArgs(target, "--steps", "10%:6s", "--alarm", target.alarm));
     await cli.waitFor((e) => e.type === "shift" && e.weight === 10);
     await clients(target.moto).cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: [target.alarm] }));
@@ -273,7 +181,7 @@ describe("deploy --engine stepfunctions against moto", () => {
     };
 
     test("the next shift sees it: FAILED with ForeignChange, the other routing kept, follower exit 3", async () => {
-      const target = await setUp("foreign");
+      const target = await setUp("foreign", emulator());
       const cli = startCli(target.moto, deployArgs(target, "--steps", "10%:2s"));
       await cli.waitFor((e) => e.type === "shift" && e.weight === 10);
       await foreign(target);
@@ -288,7 +196,7 @@ describe("deploy --engine stepfunctions against moto", () => {
     }, 60_000);
 
     test("a gate that fails afterwards does not restore over it", async () => {
-      const target = await setUp("foreign-alarm");
+      const target = await setUp("foreign-alarm", emulator());
       const cli = startCli(target.moto, deployArgs(target, "--steps", "10%:6s", "--alarm", target.alarm));
       await cli.waitFor((e) => e.type === "shift" && e.weight === 10);
       await foreign(target);
@@ -301,6 +209,7 @@ describe("deploy --engine stepfunctions against moto", () => {
   });
 
   test("exit 2, nothing changed: a well-formed ARN of a machine that does not exist or is in another region, a plan over the history cap", async () => {
+    const moto = emulator();
     const target = await createTarget(moto, uniqueName("nomachine"), { aliasOn: "$LATEST" });
     const latestCode = await codeShaOf(moto, target.name, "$LATEST");
     const versions = async () =>
@@ -357,7 +266,7 @@ describe("deploy --engine stepfunctions against moto", () => {
   }, 60_000);
 
   test("--allow-firing-alarms: refused (exit 2, nothing changed) while a named alarm fires, naming it; runs server-side once none does", async () => {
-    const target = await setUp("firing");
+    const target = await setUp("firing", emulator());
     await setAlarm(target.moto, target.alarm, "ALARM");
     const args = deployArgs(
       target,
@@ -378,7 +287,7 @@ describe("deploy --engine stepfunctions against moto", () => {
   }, 60_000);
 
   test("alarmReadFailure: ignore is refused up front (exit 2): the state machine cannot honour it", async () => {
-    const target = await setUp("ignore");
+    const target = await setUp("ignore", emulator());
     const dir = await mkdtemp(join(tmpdir(), "sfn-ignore-"));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const config = join(dir, "lambda-rollout.yml");
@@ -397,7 +306,7 @@ describe("deploy --engine stepfunctions against moto", () => {
   }, 60_000);
 
   test("a smoke invocation answering 503 fails the execution before any traffic moves", async () => {
-    const target = await setUp("smoke");
+    const target = await setUp("smoke", emulator());
     await queueInvokeResults(target.moto, [JSON.stringify({ statusCode: 503, body: "down" })]);
     const run = await runCli(
       target.moto,
@@ -415,7 +324,7 @@ describe("deploy --engine stepfunctions against moto", () => {
   }, 60_000);
 
   test("a failing post-traffic hook (follow mode) stops the execution in its final bake and restores v1", async () => {
-    const target = await setUp("hook");
+    const target = await setUp("hook", emulator());
     const run = await runCli(
       target.moto,
       deployArgs(target, "--steps", "10%:1s", "--final-bake", "30s", "--post-traffic-hook", "exit 3"),
@@ -429,7 +338,7 @@ describe("deploy --engine stepfunctions against moto", () => {
   }, 60_000);
 
   test("the following CLI SIGKILLed: the execution still finishes, nothing left split", async () => {
-    const target = await setUp("kill");
+    const target = await setUp("kill", emulator());
     const cli = startCli(target.moto, deployArgs(target, "--steps", "10%:2s"));
     const started = await cli.waitFor(
       (e) => e.type === "info" && String(e.message).includes("execution started"),
@@ -448,7 +357,7 @@ describe("deploy --engine stepfunctions against moto", () => {
   }, 60_000);
 
   test("SIGTERM to a following CLI stops the following, not the roll-out (exit 3, outcome started)", async () => {
-    const target = await setUp("term");
+    const target = await setUp("term", emulator());
     const cli = startCli(target.moto, deployArgs(target, "--steps", "10%:2s"));
     await cli.waitFor((e) => e.type === "shift" && e.weight === 10);
     cli.child.kill("SIGTERM");
@@ -467,7 +376,7 @@ describe("deploy --engine stepfunctions against moto", () => {
   }, 60_000);
 
   test("status finds the running execution from the alias; rollback stops it and restores the alias", async () => {
-    const target = await setUp("rollback");
+    const target = await setUp("rollback", emulator());
     const run = await runCli(target.moto, deployArgs(target, "--steps", "10%:20s", "--detach"));
     const arn = (run.events.at(-1) as Record<string, unknown>).executionArn as string;
     await until(

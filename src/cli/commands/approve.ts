@@ -1,18 +1,22 @@
 import { approve } from "../../rollout/engine/approval.js";
+import { approveServerSide } from "../../rollout/server-side/approval.js";
 import type { CliIo } from "../io.js";
 import { resultLineCommand } from "./result-line.js";
 import {
   awsLambda,
   awsLedgerStore,
+  awsStepFunctions,
   type LambdaFactory,
   type LedgerStoreFactory,
   ledgerFor,
   resolveTarget,
+  type StepFunctionsFactory,
   type TargetFlags,
 } from "./target.js";
 
 /**
- * `lambda-rollout approve`: records the approval a deploy with --manual-approval waits for. Like
+ * `lambda-rollout approve`: records the approval a deploy with --manual-approval waits for (server-side:
+ * sends the execution's task token back, see rollout/server-side/approval.ts). Like
  * `promote`, every outcome is a result line (NDJSON with --json) and its exit code is returned.
  */
 export async function approveCommand(
@@ -20,17 +24,22 @@ export async function approveCommand(
   io: CliIo,
   lambdaFor: LambdaFactory = awsLambda,
   ledgerStoreFor: LedgerStoreFactory = awsLedgerStore,
+  stepFunctionsFor: StepFunctionsFactory = awsStepFunctions,
 ): Promise<number> {
   return resultLineCommand(flags, io, async () => {
     const target = await resolveTarget(flags, io);
     const ledger = ledgerFor(target.ledger, target.region, io, ledgerStoreFor);
-    return approve(
-      lambdaFor(target.region, target.whereabouts),
-      target.functionName,
-      target.aliasName,
-      Date.now(),
-      target.via,
-      ledger,
-    );
+    const lambda = lambdaFor(target.region, target.whereabouts);
+    // A server-side roll-out waits for a task token in the ledger; a local one reads the alias.
+    const serverSide = ledger
+      ? await approveServerSide(
+          { lambda, stepFunctions: stepFunctionsFor(target.region), ledger },
+          target.functionName,
+          target.aliasName,
+          target.via,
+        )
+      : undefined;
+    if (serverSide) return serverSide;
+    return approve(lambda, target.functionName, target.aliasName, Date.now(), target.via, ledger);
   });
 }

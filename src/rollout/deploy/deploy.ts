@@ -64,6 +64,7 @@ import {
   waitForActive,
 } from "../prepare/publish.js";
 import { newReleaseId, parseLive, type VersionRecord } from "../progress.js";
+import { approvalLocation } from "../server-side/approval.js";
 import { assertStateMachineUsable, runServerSide } from "../server-side/server-side.js";
 import { pruneAfterPromotion } from "./prune-after.js";
 
@@ -255,7 +256,10 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         plan,
         intervalMs: request.intervalMs ?? DEFAULT_INTERVAL_MS,
         customGates: ports.gates?.length ?? 0,
-        manualApproval: request.manualApproval !== undefined,
+        approval: request.manualApproval && {
+          timeoutMs: request.manualApproval.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+          ledger: ports.ledger !== undefined,
+        },
       });
     const alarms = request.alarms ?? [];
     assertFiringAlarmsAllowed(request, ports.gates);
@@ -468,8 +472,15 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       const records = { stable: stableRecord, next: next ? recordOf(next) : undefined };
       const intervalMs = request.intervalMs ?? DEFAULT_INTERVAL_MS;
       const { engine } = request;
+      const approval =
+        request.manualApproval && session && ports.ledger
+          ? {
+              ...approvalLocation(ports.ledger.location, session.path),
+              timeoutMs: request.manualApproval.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+            }
+          : undefined;
       const ended = await runServerSide(
-        { engine, alias, newVersion, plan, specs: request, intervalMs, records, via },
+        { engine, alias, newVersion, plan, specs: request, intervalMs, records, via, approval },
         { ...ports, stepFunctions: ports.stepFunctions, clock, emit: sink },
       );
       return finish(await settle(ended, next));

@@ -5,7 +5,15 @@
  * routing unchanged; the deploy reads it at its next poll and promotes. The state lives in AWS, so the
  * deploy, `status` and `approve` may run on three different machines.
  */
-import { ConflictError, ExitCode, InputError, RolloutError } from "../../errors.js";
+import {
+  ApprovalTimeoutError,
+  ConflictError,
+  type ErrorContext,
+  ExitCode,
+  InputError,
+  RolloutError,
+} from "../../errors.js";
+import { formatDuration } from "../../plan/duration.js";
 import type { Plan } from "../../plan/plan.js";
 import type { AliasState, LambdaPort } from "../../ports.js";
 import { type CommandVia, suggestedCommand } from "../commands.js";
@@ -25,6 +33,20 @@ export function operatorCommand(
   via: CommandVia = {},
 ): string {
   return suggestedCommand(verb, functionName, aliasName, via);
+}
+
+/** No approval in time: the deploy rolls back, locally or server-side, with these words. */
+export function approvalTimeoutError(
+  timeoutMs: number,
+  weight: number,
+  newVersion: string,
+  approveCommand: string,
+  context?: ErrorContext,
+): ApprovalTimeoutError {
+  return new ApprovalTimeoutError(
+    `No approval within ${formatDuration(timeoutMs)} (--approval-timeout) at ${weight}% on v${newVersion}: rolled back.`,
+    { context, hint: `Next time, approve within the timeout with: ${approveCommand}` },
+  );
 }
 
 /** Manual approval pauses before the shift to 100%, with traffic on both versions: it needs a step. */

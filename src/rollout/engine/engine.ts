@@ -1,5 +1,4 @@
 import {
-  ApprovalTimeoutError,
   AwsError,
   ExitCode,
   foundAfterChanges,
@@ -14,7 +13,6 @@ import type {
   HealthGate,
   InconclusivePolicy,
 } from "../../health/gate.js";
-import { formatDuration } from "../../plan/duration.js";
 import type { Plan } from "../../plan/plan.js";
 import type { AliasState, Clock, LambdaPort } from "../../ports.js";
 import type { CommandVia } from "../commands.js";
@@ -27,7 +25,7 @@ import {
   type VersionRecord,
 } from "../progress.js";
 import { AliasWriter, ForeignChangeError } from "./alias-writer.js";
-import { isApproved, operatorCommand } from "./approval.js";
+import { approvalTimeoutError, isApproved, operatorCommand } from "./approval.js";
 import { operatorOutcome, operatorResolution } from "./operator.js";
 
 export const DEFAULT_RESTORE_TIMEOUT_MS = 2 * 60_000;
@@ -258,10 +256,7 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
     for (;;) {
       const now = clock.now();
       if (now >= until) {
-        throw new ApprovalTimeoutError(
-          `No approval within ${formatDuration(timeoutMs)} (--approval-timeout) at ${weight}% on v${newVersion}: rolled back.`,
-          { context, hint: `Next time, approve within the timeout with: ${command}` },
-        );
+        throw approvalTimeoutError(timeoutMs, weight, newVersion, command, context);
       }
       await clock.sleep(Math.min(request.intervalMs, until - now), signal);
       checkInterrupted();

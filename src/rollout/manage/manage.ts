@@ -15,6 +15,7 @@ import {
 import type { LedgerAccess } from "../ledger/location.js";
 import { previousVersionOf } from "../prepare/publish.js";
 import { executionOf, liveDescription, type StepProgress } from "../progress.js";
+import { serverSideApprovalStatus } from "../server-side/approval.js";
 
 export interface AliasStatus {
   type: "status";
@@ -102,7 +103,11 @@ export async function status(
   const at = progress
     ? ` (step ${progress.step} of ${progress.steps}, at this weight since ${progress.since})`
     : "";
-  const approval = approvalOf(progress, functionName, aliasName, via);
+  const approval =
+    approvalOf(progress, functionName, aliasName, via) ??
+    (running && alias.additional && intent && executionArn
+      ? await serverSideApprovalStatus(intent, executionArn, functionName, aliasName, via)
+      : null);
   const by = execution ? ` Step Functions execution ${execution.arn}: ${execution.status}.` : "";
   const next =
     approval?.state === "awaiting"
@@ -115,7 +120,7 @@ export async function status(
     ? ` Locked by roll-out ${held.id} (${intent ? ledgerStatus(intent).lock?.by : ""}) since ${held.since}${intent?.expired ? `; its lease ran out at ${held.leaseUntil}` : ""}.`
     : "";
   const summary = running
-    ? `${functionName}:${aliasName} is being rolled out server-side: ${describeRouting(alias)}${at}.${by}${lock} ${command("rollback")} stops it and restores the stable version.`
+    ? `${functionName}:${aliasName} is being rolled out server-side: ${describeRouting(alias)}${at}.${by}${lock}${approval?.state === "awaiting" ? next : ` ${command("rollback")} stops it and restores the stable version.`}`
     : alias.additional
       ? `${functionName}:${aliasName} is mid-roll-out: ${describeRouting(alias)}${at}.${by}${lock}${next}`
       : open && !intent?.expired

@@ -34,6 +34,7 @@ import {
 } from "../../stepfunctions/input.js";
 import { type CommandVia, suggestedCommand } from "../commands.js";
 import { describeRouting } from "../engine/alias-writer.js";
+import { approvalTimeoutError } from "../engine/approval.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "../events.js";
 import { liveDescription, type VersionRecord } from "../progress.js";
 import { createOwnedAlarms, deleteOwnedAlarms, ownedAlarmsFor, sweepOwnedAlarms } from "./owned-alarms.js";
@@ -49,6 +50,8 @@ export interface ServerSideRequest {
   records: { stable?: VersionRecord | undefined; next?: VersionRecord | undefined };
   /** How the user named the target: the commands the run suggests name it the same way. */
   via?: CommandVia | undefined;
+  /** Manual approval: where the execution writes its task token (approval.ts), and how long it waits. */
+  approval?: { bucket: string; key: string; timeoutMs: number } | undefined;
 }
 
 export interface ServerSidePorts {
@@ -101,6 +104,10 @@ export async function runServerSide(
   const target = { function: functionName, alias: aliasName, fromVersion: stable, toVersion: newVersion };
   const commands = suggestedCommand("status", functionName, aliasName, request.via);
   const rollbackCommand = suggestedCommand("rollback", functionName, aliasName, request.via);
+  const approveCommand = suggestedCommand("approve", functionName, aliasName, request.via);
+  /** No approval in time: worded as the local engine words it (the execution's cause is this text). */
+  const approvalExpired = (timeoutMs: number) =>
+    approvalTimeoutError(timeoutMs, request.plan.steps.at(-1)?.weight ?? 0, newVersion, approveCommand);
   const result = (
     outcome: ResultEvent["outcome"],
     exitCode: number,
@@ -188,6 +195,10 @@ export async function runServerSide(
     records: request.records,
     executionArn,
     ownedAlarms: ownedNames,
+    approval: request.approval && {
+      ...request.approval,
+      expiredReason: approvalExpired(request.approval.timeoutMs).message,
+    },
   });
   // Not cancelled by the signal: once asked for, the start must be known, or the execution is orphaned.
   const started = await stepFunctions
@@ -217,7 +228,7 @@ export async function runServerSide(
       `Check it with \`${commands}\`; stop and undo it with \`${rollbackCommand}\`.`,
       arn,
     );
-  const reader = new HistoryReader(input);
+  const reader = new HistoryReader(input, { approve: approveCommand, rollback: rollbackCommand });
   let lastId = 0;
   let postTrafficDone = false;
   for (;;) {
@@ -281,6 +292,8 @@ export async function runServerSide(
       return new GateFailedError(
         `Health gate "${gate}" failed in execution ${arn}: ${end.cause}; the execution restored v${stable}.`,
       );
+    if (end.error === FAILURE.approval && request.approval)
+      return approvalExpired(request.approval.timeoutMs);
     if (end.error === FAILURE.foreign) {
       // As the local engine does: the other party's routing is theirs; nothing is restored over it.
       return new ConflictError(

@@ -131,6 +131,17 @@ data "aws_iam_policy_document" "deployer" {
     }
   }
 
+  dynamic "statement" {
+    # `approve` sends back the task token a waiting execution wrote in the ledger. SendTaskSuccess is
+    # wildcard-only in IAM: the token, readable from this function's records only, is what scopes it.
+    for_each = var.create_state_machine ? [1] : []
+    content {
+      sid       = "ApproveRollouts"
+      actions   = ["states:SendTaskSuccess"]
+      resources = ["*"]
+    }
+  }
+
   statement {
     # GetMetricData has no resource-level permissions: "*" is the only resource it accepts.
     sid       = "ReadMetrics"

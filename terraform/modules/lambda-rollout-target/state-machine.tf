@@ -1,7 +1,7 @@
 # Server-side roll-outs: the generic lambda-rollout state machine (state-machine.asl.json is byte for
 # byte the output of `lambda-rollout state-machine`; a test checks it) and a role that may only shift
-# this function's alias, invoke its published versions and read its named alarms and its own
-# metric-gate alarms.
+# this function's alias, invoke its published versions, read its named alarms and its own metric-gate
+# alarms, and write approval tokens beside its ledger records.
 # src/iam/policy.ts (stateMachineRolePolicy) renders the same statements.
 
 locals {
@@ -59,6 +59,13 @@ data "aws_iam_policy_document" "state_machine" {
       actions   = ["cloudwatch:DescribeAlarms"]
       resources = [for name in sort(local.alarm_names) : "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${name}"]
     }
+  }
+
+  statement {
+    # Manual approval: the execution writes its task token beside the roll-out's ledger record.
+    sid       = "ApprovalTokens"
+    actions   = ["s3:PutObject"]
+    resources = ["arn:${local.partition}:s3:::${local.ledger_bucket}/${local.ledger_prefix}records/${local.account_id}/${local.region}/${var.function_name}/*.approval.json"]
   }
 }
 
