@@ -34,6 +34,8 @@ export interface ReleaseHarnessOptions {
   ledger?: LedgerAccess;
   /** Default `r-test-0001`. */
   releaseId?: string;
+  /** The region of the adapters for a function without one (the SDK's default, AWS_REGION). */
+  defaultRegion?: string;
 }
 
 export function releaseHarness(options: ReleaseHarnessOptions = {}) {
@@ -64,7 +66,8 @@ export function releaseHarness(options: ReleaseHarnessOptions = {}) {
       alarms: [`${name}-errors`],
     };
   });
-  const portsFor = (region: string | undefined): RegionPorts => {
+  const portsFor = (given: string | undefined): RegionPorts => {
+    const region = given ?? options.defaultRegion;
     const regionAlarms =
       alarms.get(region ?? "") ?? new FakeAlarms([...new Set(functions.map(([name]) => `${name}-errors`))]);
     alarms.set(region ?? "", regionAlarms);

@@ -184,7 +184,9 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       const gateless = gatelessWarning(where, request.plan, spec, [], request.requireGates);
       if (gateless) emitFor({ type: "warning", message: gateless }, spec);
     }
-    checked = await validate(request, portsOf, signal);
+    checked = await validate(request, portsOf, signal, {
+      warn: (message, spec) => emitFor({ type: "warning", message }, spec),
+    });
     const moving = checked.filter((item) => !item.unchanged);
     if (moving.length === 0) {
       return finish(

@@ -13,6 +13,7 @@ import type { RolloutEvent } from "../events.js";
 import { parseLive, type VersionRecord } from "../progress.js";
 import type { ReleaseFunction, ReleaseRequest } from "../request/release-request.js";
 import { compareWithLive, type LiveComparison, pinBaseline, recordOf } from "./live.js";
+import { assertNoProvisionedConcurrency } from "./provisioned.js";
 import {
   type CheckedPackage,
   checkPackage,
@@ -76,6 +77,8 @@ export interface ValidateOptions {
   tolerateSplit?: boolean | undefined;
   /** A single deploy validated as a release of one: its messages are the deploy's, without the label. */
   unlabelled?: boolean | undefined;
+  /** Where a check that carries on says why (a policy that may not read provisioned concurrency). */
+  warn?: ((message: string, spec: ReleaseFunction) => void) | undefined;
 }
 
 /** Reads and checks every function, package and alarm, in every region, in parallel; writes nothing. */
@@ -111,6 +114,15 @@ export async function validate(
         readArtifact(spec.zip, `${spec.path}.zip (a path relative to the configuration file)`),
         regionPorts.lambda.getAlias(spec.functionName, spec.aliasName, call),
         regionPorts.lambda.getFunction(spec.functionName, undefined, call),
+        // Every wave's functions before the first write: a later wave's would fail at its first step.
+        assertNoProvisionedConcurrency(
+          regionPorts.lambda,
+          { functionName: spec.functionName, aliasName: spec.aliasName, plan: request.plan },
+          (event) => {
+            if (event.type === "warning") options.warn?.(event.message, spec);
+          },
+          signal,
+        ),
       ])) as [Artifact, AliasState, FunctionState];
       if (isSplit(alias) && !options.tolerateSplit) throw midRolloutError(alias, { region: spec.region });
       if (latest.handler) assertHandlerPresent(artifact, latest.handler, latest.runtime);
@@ -157,9 +169,33 @@ export async function validate(
     if (worst instanceof AwsError) throw new AwsError(message, { hint, cause: worst });
     throw new InputError(message, { hint, cause: worst });
   }
-  return settled.flatMap((outcome) =>
+  const checked = settled.flatMap((outcome) =>
     outcome.status === "fulfilled" && outcome.value !== undefined ? [outcome.value as Checked] : [],
   );
+  assertEachAliasOnce(checked);
+  return checked;
+}
+
+/**
+ * The same alias listed twice. The configuration catches two entries naming the same region; an entry
+ * without a region runs in the SDK's default one (AWS_REGION), known only here: by the alias's ARN.
+ */
+function assertEachAliasOnce(checked: Checked[]): void {
+  const first = new Map<string, Checked>();
+  for (const item of checked) {
+    const earlier = first.get(item.alias.aliasArn);
+    if (earlier === undefined) {
+      first.set(item.alias.aliasArn, item);
+      continue;
+    }
+    const { spec } = item;
+    throw new InputError(
+      `${spec.path} (${spec.functionName}${where(spec.region)}) is the same alias as ${earlier.spec.path} (${earlier.spec.functionName}${where(earlier.spec.region)}): ${item.alias.aliasArn}. A release lists each function once per region. Nothing was changed.`,
+      {
+        hint: "Remove one of the two entries. An entry without region: runs in the default region (AWS_REGION, the profile's region).",
+      },
+    );
+  }
 }
 
 /** Pins a `$LATEST` alias to a baseline if needed, uploads and publishes the function's package. */
