@@ -12,10 +12,12 @@ import {
   ExitCode,
   foundAfterChanges,
   GateFailedError,
+  InputError,
   InterruptedError,
   RollbackFailedError,
   RolloutError,
 } from "../../errors.js";
+import { assertFiringAlarmsAllowed, firingAlarmsWarning, versionJudges } from "../../health/firing-alarms.js";
 import { gatelessWarning } from "../../health/gateless.js";
 import { buildGates, inconclusivePolicy } from "../../health/gates.js";
 import { describePlan } from "../../plan/plan.js";
@@ -45,8 +47,9 @@ import {
 import { assertCredentialsOutlive, type WorstCase } from "../prepare/lifetime.js";
 import { type Checked, messageOf, perRegion, publish, validate } from "../prepare/release-prepare.js";
 import { liveDescription, newReleaseId, parseReplaced } from "../progress.js";
-import type { ReleaseRequest } from "../request/release-request.js";
+import type { ReleaseFunction, ReleaseRequest } from "../request/release-request.js";
 import { worstCaseOf } from "./deploy.js";
+import { pruneAfterPromotion } from "./prune-after.js";
 
 export const DEFAULT_RELEASE_INTERVAL_MS = 10_000;
 
@@ -179,6 +182,7 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       plan: request.plan,
       dryRun: request.dryRun ?? false,
     });
+    for (const spec of request.functions) assertFiringAlarmsAllowedFor(spec);
     for (const spec of request.functions) {
       const where = `${spec.functionName}${spec.region ? ` [${spec.region}]` : ""}:${spec.aliasName}`;
       const gateless = gatelessWarning(where, request.plan, spec, [], request.requireGates);
@@ -195,6 +199,12 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
         undefined,
         `Every function of ${request.name} already serves its package.`,
       );
+    }
+    for (const item of moving) {
+      if (item.spec.alarmsAlreadyFiring === "ignore" && item.firingAtStart?.length) {
+        const message = firingAlarmsWarning(item.firingAtStart, versionJudges(item.spec));
+        emitFor({ type: "warning", message }, item.spec);
+      }
     }
     for (const item of checked) {
       emitFor(
@@ -288,6 +298,7 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
           clock,
           cwd: ports.cwd,
           env: ports.env,
+          firingAtStart: item.firingAtStart,
         });
         return {
           ...watchedOf(item),
@@ -344,6 +355,18 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
     }
     const byOperator =
       promotedByOperator.length > 0 ? ` (wave ${promotedByOperator.join(", ")} promoted by an operator)` : "";
+    // Housekeeping once every wave is live: a failure only warns (prune-after.ts).
+    const keep = request.prune?.keep;
+    if (keep !== undefined)
+      for (const item of moving)
+        await pruneAfterPromotion(
+          item.ports.lambda,
+          item.spec.functionName,
+          keep,
+          (event) => emitFor(event, item.spec),
+          signal,
+          ports.ledger,
+        );
     return finish(
       "promoted",
       ExitCode.ok,
@@ -384,6 +407,16 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
     // A conflict keeps its exit 3 (someone else's change, left as they set it); the rest is exit 4.
     const error = foundAfterChanges(cause, "during the release; every function was restored");
     return finish("failed", error.exitCode, error);
+  }
+}
+
+/** `--allow-firing-alarms` needs a gate judging the new version, function by function (exit 2, its key named). */
+function assertFiringAlarmsAllowedFor(spec: ReleaseFunction): void {
+  try {
+    assertFiringAlarmsAllowed(spec);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    throw new InputError(`${spec.path} (${spec.functionName}): ${error.message}`, { hint: error.hint });
   }
 }
 

@@ -41,6 +41,8 @@ export interface Checked {
   newVersion?: string;
   next?: VersionRecord | undefined;
   restored?: boolean;
+  /** Its alarms already in ALARM at validation (ignored while they stay there with `alarmsAlreadyFiring: ignore`). */
+  firingAtStart?: string[] | undefined;
 }
 
 /** One set of adapters per region (undefined: the SDK's default), built on first use. */
@@ -95,11 +97,15 @@ export async function validate(
     for (const name of spec.alarms ?? []) entry.names.add(name);
     alarmsByRegion.set(spec.region ?? "", entry);
   }
+  /** `region/name` of every alarm found in ALARM. */
+  const firing = new Set<string>();
   const alarmChecks = [...alarmsByRegion.values()]
     .filter((entry) => entry.names.size > 0)
     .map(async (entry) => {
       const names = [...entry.names];
       const found = await portsOf(entry.region).alarms.describeAlarms(names, call);
+      for (const alarm of found)
+        if (alarm.state === "ALARM") firing.add(`${entry.region ?? ""}/${alarm.name}`);
       const missing = names.filter((name) => !found.some((alarm) => alarm.name === name));
       if (missing.length > 0) {
         throw new InputError(`CloudWatch alarm(s) not found${where(entry.region)}: ${missing.join(", ")}.`);
@@ -173,6 +179,10 @@ export async function validate(
     outcome.status === "fulfilled" && outcome.value !== undefined ? [outcome.value as Checked] : [],
   );
   assertEachAliasOnce(checked);
+  for (const item of checked)
+    item.firingAtStart = (item.spec.alarms ?? []).filter((name) =>
+      firing.has(`${item.spec.region ?? ""}/${name}`),
+    );
   return checked;
 }
 

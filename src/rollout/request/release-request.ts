@@ -39,6 +39,8 @@ export interface ReleaseRequest {
   dryRun?: boolean | undefined;
   /** A function with no gate is refused (exit 2) instead of warned about (health/gateless.ts). */
   requireGates?: boolean | undefined;
+  /** After the release is promoted, every function it moved prunes versions older than the newest `keep`. */
+  prune?: { keep: number } | undefined;
 }
 
 /** Flags that name one function or one package: meaningless for a release, so refused (exit 2). */
@@ -105,6 +107,7 @@ export function resolveReleaseRequest(
       smoke: item.smoke.map(toSmokeCheck),
       hooks: { ...item.hooks, timeoutMs: hookTimeoutMs ?? item.hooks.timeoutMs },
       metrics: item.metrics ? metricGateOptionsFromConfig(item.metrics) : undefined,
+      alarmsAlreadyFiring: inputs.allowFiringAlarms ? "ignore" : environment.alarmsAlreadyFiring,
     })),
     waves: release.waves,
     plan: buildPlan(planInput),
@@ -116,6 +119,7 @@ export function resolveReleaseRequest(
         : parseDuration(inputs.restoreTimeout, "--restore-timeout"),
     dryRun: inputs.dryRun ?? false,
     requireGates: inputs.requireGates ?? environment.requireGates,
+    prune: environment.prune,
   };
 }
 
@@ -128,9 +132,6 @@ function refuseSingleFunctionOnly(inputs: DeployInputs, environment: ResolvedEnv
     inputs.manualApproval === true ? "--manual-approval" : undefined,
     inputs.manualApproval === undefined && environment.manualApproval ? "manualApproval" : undefined,
     inputs.approvalTimeout !== undefined ? "--approval-timeout" : undefined,
-    inputs.allowFiringAlarms ? "--allow-firing-alarms" : undefined,
-    environment.alarmsAlreadyFiring === "ignore" ? "alarmsAlreadyFiring: ignore" : undefined,
-    environment.prune ? "prune" : undefined,
     environment.managedInstances ? "managedInstances" : undefined,
     inputs.engine !== undefined && inputs.engine !== "local" ? `--engine ${inputs.engine}` : undefined,
     inputs.engine === undefined && environment.engine === "stepfunctions"
@@ -143,7 +144,7 @@ function refuseSingleFunctionOnly(inputs: DeployInputs, environment: ResolvedEnv
     throw new InputError(
       `${unsupported.join(", ")} cannot be used with environment "${environment.name}": a release (functions:) does not support it yet.`,
       {
-        hint: "Remove it for this environment. Manual approval, already-firing alarms, pruning, Managed Instances settings and the Step Functions engine work for single-function environments (function:); run `lambda-rollout prune --function F --keep N` per function instead.",
+        hint: "Remove it for this environment. Manual approval, Managed Instances settings and the Step Functions engine work for single-function environments (function:).",
       },
     );
   }

@@ -303,20 +303,30 @@ describe("a release (functions:)", () => {
     expect(resolved.request.functions.map((item) => item.functionName)).toEqual(["orders-get", "orders-put"]);
   });
 
+  test("--allow-firing-alarms reaches every function, prune: the release", async () => {
+    const resolved = await resolve({ env: "release", allowFiringAlarms: true });
+    if (resolved.kind !== "release") throw new Error(`expected a release, got ${resolved.kind}`);
+    expect(resolved.request.functions.map((item) => item.alarmsAlreadyFiring)).toEqual(["ignore", "ignore"]);
+    expect(resolved.request.prune).toBeUndefined();
+    const pruned = await resolve({ env: "release-pruned", manualApproval: false });
+    if (pruned.kind !== "release") throw new Error(`expected a release, got ${pruned.kind}`);
+    expect(pruned.request.prune).toEqual({ keep: 5 });
+    expect(pruned.request.functions.map((item) => item.alarmsAlreadyFiring)).toEqual(["fail"]);
+  });
+
   test("refuses what only a single function supports, instead of ignoring it (exit 2)", async () => {
     const fromFile = await rejection({ env: "release-pruned" });
     expect(fromFile.message).toBe(
-      'manualApproval, prune cannot be used with environment "release-pruned": a release (functions:) does not support it yet.',
+      'manualApproval cannot be used with environment "release-pruned": a release (functions:) does not support it yet.',
     );
     const fromFlags = await rejection({
       env: "release",
       manualApproval: true,
-      allowFiringAlarms: true,
       engine: "stepfunctions",
       detach: true,
     });
     expect(fromFlags.message).toMatch(
-      /^--manual-approval, --allow-firing-alarms, --engine stepfunctions, --detach cannot be used with/,
+      /^--manual-approval, --engine stepfunctions, --detach cannot be used with/,
     );
     expect(fromFlags.exitCode).toBe(2);
     expect((await rejection({ env: "release-managed" })).message).toMatch(
