@@ -1,4 +1,5 @@
 import { approve } from "../../rollout/engine/approval.js";
+import { approveRelease } from "../../rollout/manage/approve-release.js";
 import type { CliIo } from "../io.js";
 import { resultLineCommand } from "./result-line.js";
 import {
@@ -7,7 +8,7 @@ import {
   type LambdaFactory,
   type LedgerStoreFactory,
   ledgerFor,
-  resolveTarget,
+  resolveTargets,
   type TargetFlags,
 } from "./target.js";
 
@@ -22,7 +23,19 @@ export async function approveCommand(
   ledgerStoreFor: LedgerStoreFactory = awsLedgerStore,
 ): Promise<number> {
   return resultLineCommand(flags, io, async () => {
-    const target = await resolveTarget(flags, io);
+    const resolved = await resolveTargets(flags, io);
+    if (resolved.kind === "release") {
+      const { name, members, ledger, targetFlags } = resolved.release;
+      return approveRelease(
+        name,
+        members,
+        (region) => lambdaFor(region),
+        Date.now(),
+        targetFlags,
+        ledgerFor(ledger, members[0]?.region, io, ledgerStoreFor),
+      );
+    }
+    const target = resolved.target;
     const ledger = ledgerFor(target.ledger, target.region, io, ledgerStoreFor);
     return approve(
       lambdaFor(target.region, target.whereabouts),

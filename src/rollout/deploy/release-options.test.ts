@@ -3,9 +3,12 @@
  * firing (--allow-firing-alarms), prune after the promotion, hooks and metric analysis per function.
  */
 import { describe, expect, it } from "vitest";
-import type { FakeLambda } from "../../../test/support/fakes.js";
+import { FakeClock, type FakeLambda } from "../../../test/support/fakes.js";
 import { releaseHarness as harness } from "../../../test/support/release-harness.js";
+import { buildPlan } from "../../plan/plan.js";
 import type { MetricsPort } from "../../ports.js";
+import { approveRelease } from "../manage/approve-release.js";
+import { parseReleaseMark } from "../progress.js";
 
 const KEYS = ["a@eu-west-1", "b@eu-west-1", "a@us-east-1"];
 const served = (fake: FakeLambda) => `${fake.alias.version}${fake.alias.additional ? "+split" : ""}`;
@@ -118,5 +121,95 @@ describe("gates of one function of a release", () => {
     expect(asked.length).toBeGreaterThan(0);
     expect(asked.every((query) => query.includes('"b"') || query.includes(":b"))).toBe(true);
     expect(KEYS.map((key) => served(h.fake(key)))).toEqual(["1", "1", "1"]);
+  });
+});
+
+/** Virtual time in which an operator acts between two polls whenever `when` holds. */
+class ApproverClock extends FakeClock {
+  act: (() => Promise<void>) | undefined;
+  override async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    await super.sleep(ms, signal);
+    await this.act?.();
+  }
+}
+
+describe("manual approval of a release", () => {
+  const approving = () => {
+    const clock = new ApproverClock();
+    const h = harness({ clock });
+    h.request.manualApproval = { timeoutMs: 30 * 60_000 };
+    const members = h.request.functions.map(({ functionName, aliasName, region }) => ({
+      functionName,
+      aliasName,
+      region,
+    }));
+    const approveAll = () =>
+      approveRelease("production", members, (region) => h.portsFor(region).lambda, clock.now());
+    return { ...h, clock, approveAll };
+  };
+
+  it("each wave waits after its last step for `approve --config --env`, which approves every waiting function", async () => {
+    const h = approving();
+    const answers: string[] = [];
+    let seen = 0;
+    h.clock.act = async () => {
+      const waiting = h.events.filter((e) => e.type === "awaiting_approval").length;
+      if (waiting === seen) return;
+      seen = waiting;
+      for (const key of KEYS) {
+        const { alias } = h.fake(key);
+        if (alias.description?.includes("awaiting approval"))
+          expect(parseReleaseMark(alias.description, alias)).toBeDefined();
+      }
+      const answer = await h.approveAll();
+      answers.push(`${answer.outcome}: ${answer.reason}`);
+      // The approval keeps the release's mark: status, rollback and promote still find the release.
+      const { alias } = h.fake("b@eu-west-1");
+      if (alias.additional) expect(parseReleaseMark(alias.description, alias)?.tag.id).toBe("r-test-0001");
+    };
+    const result = await h.run();
+    expect(result).toMatchObject({ outcome: "promoted", exitCode: 0 });
+    expect(answers).toEqual([
+      expect.stringMatching(
+        /^approved: Approved: a \[eu-west-1\], b \[eu-west-1\]; the release ships the wave/,
+      ),
+      expect.stringMatching(/^approved: Approved: a \[us-east-1\];/),
+    ]);
+    const order = h.events
+      .filter((e) => ["awaiting_approval", "approved", "wave"].includes(e.type))
+      .map((e) => `${e.type}${"function" in e && e.type !== "wave" ? ` ${e.function}@${e.region}` : ""}`);
+    expect(order).toEqual([
+      "wave",
+      "awaiting_approval a@eu-west-1",
+      "awaiting_approval b@eu-west-1",
+      "approved a@eu-west-1",
+      "approved b@eu-west-1",
+      "wave",
+      "awaiting_approval a@us-east-1",
+      "approved a@us-east-1",
+    ]);
+    for (const key of KEYS) expect(served(h.fake(key))).toBe("2");
+  });
+
+  it("no approval within the timeout: every function is restored (exit 1); approving then changes nothing (exit 3)", async () => {
+    const h = approving();
+    const result = await h.run();
+    expect(result).toMatchObject({ outcome: "rolled_back", exitCode: 1 });
+    expect(result.reason).toBe("No approval within 30m (--approval-timeout) at 50%: rolled back.");
+    expect(result.hint).toContain("lambda-rollout approve --config FILE --env production");
+    for (const key of KEYS) expect(served(h.fake(key))).toBe("1");
+    const late = await h.approveAll();
+    expect(late).toMatchObject({ outcome: "failed", exitCode: 3 });
+    expect(late.reason).toBe(
+      "Nothing to approve: no function of production is awaiting approval. Nothing was changed.",
+    );
+  });
+
+  it("a plan with no step to wait at is refused (exit 2), as for one function", async () => {
+    const h = approving();
+    h.request.plan = buildPlan({ strategy: "AllAtOnce" });
+    const result = await h.run();
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 2 });
+    expect(result.reason).toMatch(/^Manual approval needs at least one traffic step/);
   });
 });

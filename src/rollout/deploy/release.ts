@@ -31,6 +31,7 @@ import type {
 } from "../../ports.js";
 import { systemClock } from "../../ports.js";
 import { type AliasWriter, describeRouting } from "../engine/alias-writer.js";
+import { assertApprovable, DEFAULT_APPROVAL_TIMEOUT_MS } from "../engine/approval.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS } from "../engine/engine.js";
 import { allSettledOrThrow, runWave, type WaveMember } from "../engine/lockstep.js";
 import { OperatorDecision, type WatchedMember, watchRelease } from "../engine/release-watch.js";
@@ -182,6 +183,7 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       plan: request.plan,
       dryRun: request.dryRun ?? false,
     });
+    if (request.manualApproval) assertApprovable(request.plan);
     for (const spec of request.functions) assertFiringAlarmsAllowedFor(spec);
     for (const spec of request.functions) {
       const where = `${spec.functionName}${spec.region ? ` [${spec.region}]` : ""}:${spec.aliasName}`;
@@ -327,6 +329,11 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
             holdMs: request.plan.finalBakeMs + wave.bakeMs,
             intervalMs: request.intervalMs ?? DEFAULT_RELEASE_INTERVAL_MS,
             inconclusive: inconclusivePolicy(strictest?.spec ?? {}),
+            approval: request.manualApproval && {
+              timeoutMs: request.manualApproval.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+              approveCommand: `lambda-rollout approve --config FILE --env ${request.name}`,
+              rollbackCommand: `lambda-rollout rollback --config FILE --env ${request.name}`,
+            },
           },
           {
             clock,
@@ -401,7 +408,7 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       restoreTimeoutMs: request.restoreTimeoutMs,
     });
     if (failure) return finish("failed", failure.exitCode, failure);
-    if (cause instanceof GateFailedError || cause instanceof InterruptedError) {
+    if (cause.exitCode === ExitCode.rolledBack) {
       return finish("rolled_back", ExitCode.rolledBack, cause);
     }
     // A conflict keeps its exit 3 (someone else's change, left as they set it); the rest is exit 4.
@@ -497,6 +504,7 @@ export function releaseWorstCase(request: ReleaseRequest, moving: Checked[]): Wo
         plan: request.plan,
         restoreTimeoutMs: request.restoreTimeoutMs,
         updateTimeoutMs: request.updateTimeoutMs,
+        manualApproval: request.manualApproval,
       },
       request.plan,
     ),

@@ -12,7 +12,13 @@ import { type CommandVia, suggestedCommand } from "../commands.js";
 import { failedResult, type ResultEvent } from "../events.js";
 import { intentOf, recordAction } from "../ledger/intent.js";
 import type { LedgerAccess } from "../ledger/location.js";
-import { descriptionTime, parseStep, type StepProgress, stepDescription } from "../progress.js";
+import {
+  descriptionTime,
+  parseReleaseMark,
+  parseStep,
+  type StepProgress,
+  stepDescription,
+} from "../progress.js";
 import { describeRouting } from "./alias-writer.js";
 
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 60 * 60_000;
@@ -89,9 +95,11 @@ export async function approve(
     }
     if (Date.parse(approval.until) <= now) throw waitEnded(alias, approval.until, via);
     const at = descriptionTime(now);
+    // A release's mark stays: its status, rollback and promote read the alias by it.
     const description = stepDescription(
       { ...progress, approval: { state: "approved", at } },
       Date.parse(progress.since),
+      parseReleaseMark(alias.description, alias)?.tag,
     );
     // Routing unchanged; the RevisionId makes sure the deploy did not move on (or roll back) meanwhile.
     const routing = { version: alias.version, additional: alias.additional };

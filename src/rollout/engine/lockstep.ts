@@ -4,7 +4,7 @@
  * of its functions' gates. It only moves forward: on any failure it throws, and the release
  * (release.ts), which owns every function's AliasWriter, restores all of them, earlier waves included.
  */
-import { GateFailedError, InterruptedError } from "../../errors.js";
+import { ApprovalTimeoutError, GateFailedError, InterruptedError } from "../../errors.js";
 import type {
   GateContext,
   GatePhase,
@@ -13,11 +13,19 @@ import type {
   InconclusivePolicy,
 } from "../../health/gate.js";
 import type { GateSet } from "../../health/gates.js";
+import { formatDuration } from "../../plan/duration.js";
 import type { Plan } from "../../plan/plan.js";
 import type { AliasRouting, Clock } from "../../ports.js";
 import type { RolloutEvent } from "../events.js";
-import { liveDescription, type ReleaseTag, stepDescription, type VersionRecord } from "../progress.js";
+import {
+  descriptionTime,
+  liveDescription,
+  type ReleaseTag,
+  stepDescription,
+  type VersionRecord,
+} from "../progress.js";
 import { ForeignChangeError } from "./alias-writer.js";
+import { isApproved } from "./approval.js";
 import { afterDecision } from "./engine.js";
 import type { WatchedMember, WatchMoment } from "./release-watch.js";
 
@@ -35,6 +43,12 @@ export interface WaveRequest {
   holdMs: number;
   intervalMs: number;
   inconclusive: InconclusivePolicy;
+  /**
+   * Wait for `lambda-rollout approve` of every function of the wave after the last step's bake, before
+   * the shift to 100%, polling the gates meanwhile; no approval within `timeoutMs` ends the wave
+   * (ApprovalTimeoutError: the release restores everything). The commands go into the event.
+   */
+  approval?: { timeoutMs: number; approveCommand: string; rollbackCommand: string } | undefined;
 }
 
 export interface WavePorts {
@@ -133,32 +147,25 @@ export async function runWave(request: WaveRequest, ports: WavePorts): Promise<v
   };
 
   /**
-   * One UpdateAlias per member, all in parallel, at the same weight, with no read first: each carries
-   * the RevisionId its member last saw, and Lambda refuses it if anyone changed that alias since. Only
-   * then is the release read, to tell an operator's rollback or promote of the release from a conflict.
+   * One UpdateAlias per member, all in parallel, with no read first: each carries the RevisionId its
+   * member last saw, and Lambda refuses it if anyone changed that alias since. Only then is the release
+   * read, to tell an operator's rollback or promote of the release from a conflict.
    */
-  const shift = async (routingOf: (member: WaveMember) => AliasRouting, step: number, steps: number) => {
+  const writeAll = async (
+    routingOf: (member: WaveMember) => AliasRouting,
+    descriptionOf: (member: WaveMember, now: number) => string,
+    then: (member: WaveMember) => void,
+  ) => {
     checkInterrupted();
     const now = clock.now();
     const writes = allSettledOrThrow(
       members.map(async (member) => {
-        const description =
-          step < steps
-            ? stepDescription(
-                { step, steps, weight, toVersion: member.newVersion, fromVersion: member.stable },
-                now,
-                member.tag,
-              )
-            : liveDescription(member.next, member.newVersion, now, member.stable, member.tag);
         await member.writer.write(routingOf(member), {
           signal,
-          description,
+          description: descriptionOf(member, now),
           note: (message) => ports.emit({ type: "info", message }, member),
         });
-        ports.emit(
-          { type: "shift", fromVersion: member.stable, toVersion: member.newVersion, weight, step, steps },
-          member,
-        );
+        then(member);
       }),
     );
     try {
@@ -167,8 +174,101 @@ export async function runWave(request: WaveRequest, ports: WavePorts): Promise<v
       if (error instanceof ForeignChangeError && ports.watch) await ports.watch("write", written);
       throw error;
     }
+  };
+
+  /** Every member at the same weight (a step), or on its new version (the last). */
+  const shift = async (routingOf: (member: WaveMember) => AliasRouting, step: number, steps: number) => {
+    await writeAll(
+      routingOf,
+      (member, now) =>
+        step < steps
+          ? stepDescription(
+              { step, steps, weight, toVersion: member.newVersion, fromVersion: member.stable },
+              now,
+              member.tag,
+            )
+          : liveDescription(member.next, member.newVersion, now, member.stable, member.tag),
+      (member) =>
+        ports.emit(
+          { type: "shift", fromVersion: member.stable, toVersion: member.newVersion, weight, step, steps },
+          member,
+        ),
+    );
     written = weight;
     stepStartedAt = clock.now();
+  };
+
+  const split = (member: WaveMember): AliasRouting => ({
+    version: member.stable,
+    additional: { version: member.newVersion, weight },
+  });
+
+  /**
+   * Manual approval of the wave: every member's description says "awaiting approval until T" (routing
+   * unchanged), then the aliases (through the watch) and the gates are polled every interval until
+   * every member's description says approved (`approve`), a gate fails, an operator ends the release,
+   * or the timeout ends it (approval.ts has the single-alias side).
+   */
+  const awaitApproval = async (
+    approval: NonNullable<WaveRequest["approval"]>,
+    step: number,
+    steps: number,
+  ): Promise<void> => {
+    const until = clock.now() + approval.timeoutMs;
+    const since = stepStartedAt;
+    const progress = (member: WaveMember) => ({
+      step,
+      steps,
+      weight,
+      toVersion: member.newVersion,
+      fromVersion: member.stable,
+    });
+    await writeAll(
+      split,
+      (member) =>
+        stepDescription(
+          { ...progress(member), approval: { state: "awaiting", until: descriptionTime(until) } },
+          since,
+          member.tag,
+        ),
+      (member) =>
+        ports.emit(
+          {
+            type: "awaiting_approval",
+            function: member.functionName,
+            alias: member.aliasName,
+            fromVersion: member.stable,
+            toVersion: member.newVersion,
+            weight,
+            until: new Date(until).toISOString(),
+            timeoutMs: approval.timeoutMs,
+            approveCommand: approval.approveCommand,
+            rollbackCommand: approval.rollbackCommand,
+          },
+          member,
+        ),
+    );
+    for (;;) {
+      const now = clock.now();
+      if (now >= until) {
+        throw new ApprovalTimeoutError(
+          `No approval within ${formatDuration(approval.timeoutMs)} (--approval-timeout) at ${weight}%: rolled back.`,
+          { hint: `Next time, approve within the timeout with: ${approval.approveCommand}` },
+        );
+      }
+      await clock.sleep(Math.min(request.intervalMs, until - now), signal);
+      checkInterrupted();
+      await ports.watch?.("poll", written);
+      if (members.every((member) => isApproved(member.writer.state))) {
+        const approvedAt = new Date(clock.now()).toISOString();
+        for (const member of members)
+          ports.emit({ type: "approved", version: member.newVersion, approvedAt }, member);
+        // The last gates' word comes after the approval, right before traffic moves.
+        await runGates((set) => set.gates, "before-promote");
+        return;
+      }
+      if (clock.now() < until) await runGates((set) => set.gates, "awaiting-approval");
+    }
   };
 
   checkInterrupted();
@@ -178,16 +278,10 @@ export async function runWave(request: WaveRequest, ports: WavePorts): Promise<v
   const total = plan.steps.length;
   for (const [index, step] of plan.steps.entries()) {
     weight = step.weight;
-    await shift(
-      (member) => ({
-        version: member.stable,
-        additional: { version: member.newVersion, weight: step.weight },
-      }),
-      index + 1,
-      total + 1,
-    );
+    await shift(split, index + 1, total + 1);
     await bake(step.bakeMs, index + 1, "bake", index + 1 < total ? "before-shift" : "before-promote");
   }
+  if (request.approval && total > 0) await awaitApproval(request.approval, total, total + 1);
   weight = 100;
   await shift((member) => ({ version: member.newVersion }), total + 1, total + 1);
   await runGates((set) => set.postTraffic, "post-traffic");

@@ -280,7 +280,7 @@ export async function resolveDeploy(inputs: DeployInputs, context: ResolveContex
 }
 
 /** Manual approval: the flag wins over the configuration; a timeout without approval is a mistake. */
-function manualApprovalOf(
+export function manualApprovalOf(
   inputs: DeployInputs,
   environment: { manualApproval: boolean; approvalTimeoutMs: number | undefined } | undefined,
   region: string | undefined,
