@@ -33,7 +33,7 @@ import { systemClock } from "../../ports.js";
 import { type AliasWriter, describeRouting } from "../engine/alias-writer.js";
 import { assertApprovable, DEFAULT_APPROVAL_TIMEOUT_MS } from "../engine/approval.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS } from "../engine/engine.js";
-import { allSettledOrThrow, runWave, type WaveMember } from "../engine/lockstep.js";
+import { allSettledOrThrow, runWave, type WaveMember } from "../engine/loop.js";
 import { OperatorDecision, type WatchedMember, watchRelease } from "../engine/release-watch.js";
 import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "../events.js";
 import type { LedgerAccess } from "../ledger/location.js";

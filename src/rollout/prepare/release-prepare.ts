@@ -8,7 +8,7 @@ import type { AliasState, Clock, FunctionState } from "../../ports.js";
 import { isSplit, midRolloutError } from "../deploy/deploy.js";
 import type { RegionPorts } from "../deploy/release.js";
 import { AliasWriter } from "../engine/alias-writer.js";
-import { allSettledOrThrow } from "../engine/lockstep.js";
+import { allSettledOrThrow } from "../engine/loop.js";
 import type { RolloutEvent } from "../events.js";
 import { parseLive, type VersionRecord } from "../progress.js";
 import type { ReleaseFunction, ReleaseRequest } from "../request/release-request.js";

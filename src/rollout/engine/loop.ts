@@ -1,10 +1,13 @@
 /**
- * One wave of a release: every function of the wave shifts in lockstep (the same weight at the same
- * step, one UpdateAlias per function per step, written in parallel), and the wave's gates are the union
- * of its functions' gates. It only moves forward: on any failure it throws, and the release
- * (release.ts), which owns every function's AliasWriter, restores all of them, earlier waves included.
+ * The one roll-out loop. A wave of members (a one-function deploy is a wave of one; a release runs
+ * one wave per group of regions) moves in lockstep: the same weight at the same step, one UpdateAlias
+ * per member per step, written in parallel; pre-traffic gates, weighted steps with their bakes and
+ * decisions, manual approval, the shift to 100%, post-traffic gates and the final bake. The wave's
+ * gates are the union of its members'. The loop only moves forward: on any failure it throws, and its
+ * caller, which owns every member's AliasWriter, restores (engine.ts for one function, release.ts for
+ * every function of a release, earlier waves included).
  */
-import { ApprovalTimeoutError, GateFailedError, InterruptedError } from "../../errors.js";
+import { GateFailedError, InterruptedError } from "../../errors.js";
 import type {
   GateContext,
   GatePhase,
@@ -13,26 +16,20 @@ import type {
   InconclusivePolicy,
 } from "../../health/gate.js";
 import type { GateSet } from "../../health/gates.js";
-import { formatDuration } from "../../plan/duration.js";
 import type { Plan } from "../../plan/plan.js";
 import type { AliasRouting, Clock } from "../../ports.js";
 import type { RolloutEvent } from "../events.js";
-import {
-  descriptionTime,
-  liveDescription,
-  type ReleaseTag,
-  stepDescription,
-  type VersionRecord,
-} from "../progress.js";
+import { liveDescription, type ReleaseTag, stepDescription, type VersionRecord } from "../progress.js";
 import { ForeignChangeError } from "./alias-writer.js";
-import { isApproved } from "./approval.js";
-import { afterDecision } from "./engine.js";
+import { type ApprovalWait, awaitApproval } from "./approval-wait.js";
+import { afterDecision } from "./decision.js";
 import type { WatchedMember, WatchMoment } from "./release-watch.js";
 
 /** One function of the wave, published and validated, with its own writer and gates. */
 export interface WaveMember extends Omit<WatchedMember, "lambda"> {
   gates: GateSet;
-  tag: ReleaseTag;
+  /** The release it belongs to (written into its descriptions); none for a one-function deploy. */
+  tag: ReleaseTag | undefined;
   next: VersionRecord | undefined;
 }
 
@@ -43,12 +40,13 @@ export interface WaveRequest {
   holdMs: number;
   intervalMs: number;
   inconclusive: InconclusivePolicy;
+  /** Wait for `lambda-rollout approve` after the last step's bake (approval-wait.ts). */
+  approval?: ApprovalWait | undefined;
   /**
-   * Wait for `lambda-rollout approve` of every function of the wave after the last step's bake, before
-   * the shift to 100%, polling the gates meanwhile; no approval within `timeoutMs` ends the wave
-   * (ApprovalTimeoutError: the release restores everything). The commands go into the event.
+   * A one-function deploy: its messages name no function (the CLI's documented output) and say which
+   * version they are about; a release's name the function and its region.
    */
-  approval?: { timeoutMs: number; approveCommand: string; rollbackCommand: string } | undefined;
+  solo?: boolean | undefined;
 }
 
 export interface WavePorts {
@@ -57,11 +55,14 @@ export interface WavePorts {
   emit: (event: RolloutEvent, member?: WaveMember) => void;
   signal?: AbortSignal | undefined;
   /**
-   * Reads the aliases on every bake poll, so an operator's `promote` or `rollback` of the release is
-   * seen within one poll, after a write refused by its RevisionId, to say whose change it was, and
-   * the earlier waves' before the wave's first write (release-watch.ts); it throws to end the wave.
+   * Reads the aliases on every bake poll, so an operator's `promote` or `rollback` is seen within one
+   * poll; after a write refused by its RevisionId, to say whose change it was; and, in a release, the
+   * earlier waves' before the wave's first write (release-watch.ts, operator.ts); it throws to end
+   * the wave.
    */
   watch?: ((moment: WatchMoment, weight: number) => Promise<void>) | undefined;
+  /** Told each weight the wave heads for, before its write (what an interruption says it was at). */
+  heading?: ((weight: number) => void) | undefined;
 }
 
 /** Throws the first rejection in list order after every promise settled (no write is left in flight). */
@@ -74,17 +75,23 @@ export async function allSettledOrThrow<T>(promises: Promise<T>[]): Promise<T[]>
 
 /** Runs the wave to 100% and through its hold. Throws GateFailedError, InterruptedError or AWS errors. */
 export async function runWave(request: WaveRequest, ports: WavePorts): Promise<void> {
-  const { members, plan } = request;
+  const { members, plan, solo } = request;
   const { clock, signal } = ports;
+  const only = solo ? members[0] : undefined;
+  const context = only ? { functionName: only.functionName, alias: only.aliasName } : undefined;
   let weight = 0;
   /** The weight the aliases are at (`weight` already says the next one while a shift is on its way). */
   let written = 0;
   let stepStartedAt = clock.now();
+  const at = () => `${weight}%${only ? ` on v${only.newVersion}` : ""}`;
   const checkInterrupted = () => {
     if (signal?.aborted) {
-      throw new InterruptedError(`Interrupted (${String(signal.reason ?? "signal")}) at ${weight}%.`);
+      throw new InterruptedError(`Interrupted (${String(signal.reason ?? "signal")}) at ${at()}.`, {
+        context,
+      });
     }
   };
+  const note = (message: string) => ports.emit({ type: "info", message });
 
   /** Every member's gates of one kind, members in parallel; the first failure (list order) wins. */
   const runGates = async (pick: (set: GateSet) => HealthGate[], phase: GatePhase): Promise<GateVerdict[]> => {
@@ -93,7 +100,7 @@ export async function runWave(request: WaveRequest, ports: WavePorts): Promise<v
         const verdicts: GateVerdict[] = [];
         for (const gate of pick(member.gates)) {
           checkInterrupted();
-          const context: GateContext = {
+          const gateContext: GateContext = {
             functionName: member.functionName,
             aliasName: member.aliasName,
             stableVersion: member.stable,
@@ -104,14 +111,23 @@ export async function runWave(request: WaveRequest, ports: WavePorts): Promise<v
             now: clock.now(),
             signal,
           };
-          const verdict = await gate.check(context);
+          const verdict = await gate.check(gateContext);
+          // A check cut short by the signal says nothing about health: the interruption is the story.
           checkInterrupted();
           ports.emit({ type: "gate", phase, weight, verdict }, member);
           verdicts.push(verdict);
           if (verdict.status === "fail") {
+            const of = solo ? "" : ` of ${member.functionName}${member.region ? ` (${member.region})` : ""}`;
             throw new GateFailedError(
-              `Health gate "${verdict.gate}" of ${member.functionName}${member.region ? ` (${member.region})` : ""} failed at ${weight}% (${phase}): ${verdict.detail}`,
-              { context: { functionName: member.functionName, alias: member.aliasName } },
+              `Health gate "${verdict.gate}"${of} failed at ${weight}% (${phase}): ${verdict.detail}`,
+              {
+                context: {
+                  functionName: member.functionName,
+                  alias: member.aliasName,
+                  fromVersion: member.stable,
+                  toVersion: member.newVersion,
+                },
+              },
             );
           }
         }
@@ -120,36 +136,49 @@ export async function runWave(request: WaveRequest, ports: WavePorts): Promise<v
     );
     return perMember.flat();
   };
+  const polled = (phase: GatePhase) => runGates((set) => set.gates, phase);
 
+  /** Bakes for `bakeMs`, polling every interval, then decides once more at `decision` before moving on. */
   const bake = async (bakeMs: number, step: number, phase: GatePhase, decision: GatePhase) => {
     const deadline = stepStartedAt + bakeMs;
     let end = deadline;
     for (;;) {
       const now = clock.now();
       if (now >= end) {
-        const verdicts = await runGates((set) => set.gates, decision);
+        const verdicts = await polled(decision);
         const next = afterDecision(verdicts, clock.now(), deadline, request);
-        if (next.kind === "advance" || next.kind === "pass-inconclusive") return;
+        if (next.kind === "advance") return;
+        if (next.kind === "pass-inconclusive") {
+          ports.emit({
+            type: "warning",
+            message: "Still inconclusive after the extension; passing as configured.",
+          });
+          return;
+        }
         if (next.kind === "fail") {
           throw new GateFailedError(
             `Health gate "${next.verdict.gate}" stayed inconclusive at ${weight}%: ${next.verdict.detail}`,
+            { context },
           );
         }
         end = next.until;
+        note(
+          `Not enough evidence yet (${next.pending.map((v) => v.detail).join("; ")}); extending the bake.`,
+        );
         continue;
       }
       ports.emit({ type: "bake", weight, step, remainingMs: end - now, totalMs: bakeMs });
       await clock.sleep(Math.min(request.intervalMs, end - now), signal);
       checkInterrupted();
       await ports.watch?.("poll", written);
-      if (clock.now() < end) await runGates((set) => set.gates, phase);
+      if (clock.now() < end) await polled(phase);
     }
   };
 
   /**
    * One UpdateAlias per member, all in parallel, with no read first: each carries the RevisionId its
-   * member last saw, and Lambda refuses it if anyone changed that alias since. Only then is the release
-   * read, to tell an operator's rollback or promote of the release from a conflict.
+   * member last saw, and Lambda refuses it if anyone changed that alias since. Only then are the
+   * aliases read, to tell an operator's rollback or promote from a conflict.
    */
   const writeAll = async (
     routingOf: (member: WaveMember) => AliasRouting,
@@ -203,74 +232,6 @@ export async function runWave(request: WaveRequest, ports: WavePorts): Promise<v
     additional: { version: member.newVersion, weight },
   });
 
-  /**
-   * Manual approval of the wave: every member's description says "awaiting approval until T" (routing
-   * unchanged), then the aliases (through the watch) and the gates are polled every interval until
-   * every member's description says approved (`approve`), a gate fails, an operator ends the release,
-   * or the timeout ends it (approval.ts has the single-alias side).
-   */
-  const awaitApproval = async (
-    approval: NonNullable<WaveRequest["approval"]>,
-    step: number,
-    steps: number,
-  ): Promise<void> => {
-    const until = clock.now() + approval.timeoutMs;
-    const since = stepStartedAt;
-    const progress = (member: WaveMember) => ({
-      step,
-      steps,
-      weight,
-      toVersion: member.newVersion,
-      fromVersion: member.stable,
-    });
-    await writeAll(
-      split,
-      (member) =>
-        stepDescription(
-          { ...progress(member), approval: { state: "awaiting", until: descriptionTime(until) } },
-          since,
-          member.tag,
-        ),
-      (member) =>
-        ports.emit(
-          {
-            type: "awaiting_approval",
-            function: member.functionName,
-            alias: member.aliasName,
-            fromVersion: member.stable,
-            toVersion: member.newVersion,
-            weight,
-            until: new Date(until).toISOString(),
-            timeoutMs: approval.timeoutMs,
-            approveCommand: approval.approveCommand,
-            rollbackCommand: approval.rollbackCommand,
-          },
-          member,
-        ),
-    );
-    for (;;) {
-      const now = clock.now();
-      if (now >= until) {
-        throw new ApprovalTimeoutError(
-          `No approval within ${formatDuration(approval.timeoutMs)} (--approval-timeout) at ${weight}%: rolled back.`,
-          { hint: `Next time, approve within the timeout with: ${approval.approveCommand}` },
-        );
-      }
-      await clock.sleep(Math.min(request.intervalMs, until - now), signal);
-      checkInterrupted();
-      await ports.watch?.("poll", written);
-      if (members.every((member) => isApproved(member.writer.state))) {
-        const approvedAt = new Date(clock.now()).toISOString();
-        for (const member of members)
-          ports.emit({ type: "approved", version: member.newVersion, approvedAt }, member);
-        // The last gates' word comes after the approval, right before traffic moves.
-        await runGates((set) => set.gates, "before-promote");
-        return;
-      }
-      if (clock.now() < until) await runGates((set) => set.gates, "awaiting-approval");
-    }
-  };
-
   checkInterrupted();
   // An operator's rollback of the release since the earlier waves shipped moved none of this wave's aliases.
   await ports.watch?.("wave", 0);
@@ -278,13 +239,36 @@ export async function runWave(request: WaveRequest, ports: WavePorts): Promise<v
   const total = plan.steps.length;
   for (const [index, step] of plan.steps.entries()) {
     weight = step.weight;
+    ports.heading?.(weight);
     await shift(split, index + 1, total + 1);
     await bake(step.bakeMs, index + 1, "bake", index + 1 < total ? "before-shift" : "before-promote");
   }
-  if (request.approval && total > 0) await awaitApproval(request.approval, total, total + 1);
+  if (request.approval && total > 0) {
+    await awaitApproval(request.approval, {
+      members,
+      weight,
+      step: total,
+      steps: total + 1,
+      since: stepStartedAt,
+      at: at(),
+      context,
+      intervalMs: request.intervalMs,
+      clock,
+      signal,
+      write: (descriptionOf, then) => writeAll(split, descriptionOf, then),
+      poll: async () => {
+        checkInterrupted();
+        await ports.watch?.("poll", written);
+      },
+      gates: polled,
+      emit: ports.emit,
+    });
+  }
   weight = 100;
+  ports.heading?.(weight);
   await shift((member) => ({ version: member.newVersion }), total + 1, total + 1);
   await runGates((set) => set.postTraffic, "post-traffic");
+  // The final bake is time spent at 100% with the gates watching, not time the hooks took.
   stepStartedAt = clock.now();
   if (request.holdMs > 0) await bake(request.holdMs, total + 1, "final-bake", "final-check");
   for (const member of members) ports.emit({ type: "promoted", version: member.newVersion }, member);
