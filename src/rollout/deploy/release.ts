@@ -21,20 +21,14 @@ import { assertFiringAlarmsAllowed, firingAlarmsWarning, versionJudges } from ".
 import { gatelessWarning } from "../../health/gateless.js";
 import { buildGates, inconclusivePolicy } from "../../health/gates.js";
 import { describePlan } from "../../plan/plan.js";
-import type {
-  AlarmPort,
-  ArtifactStore,
-  Clock,
-  CredentialsPort,
-  LambdaPort,
-  MetricsPort,
-} from "../../ports.js";
+import type { Clock } from "../../ports.js";
 import { systemClock } from "../../ports.js";
 import { type AliasWriter, describeRouting } from "../engine/alias-writer.js";
 import { assertApprovable, DEFAULT_APPROVAL_TIMEOUT_MS } from "../engine/approval.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS } from "../engine/engine.js";
 import { allSettledOrThrow, runWave, type WaveMember } from "../engine/loop.js";
-import { OperatorDecision, type WatchedMember, watchRelease } from "../engine/release-watch.js";
+import type { WatchedMember } from "../engine/member.js";
+import { OperatorDecision, watchRelease } from "../engine/release-watch.js";
 import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "../events.js";
 import type { LedgerAccess } from "../ledger/location.js";
 import { gateSummary, type RecordTarget } from "../ledger/record.js";
@@ -46,7 +40,14 @@ import {
   recordTarget,
 } from "../ledger/session.js";
 import { assertCredentialsOutlive, type WorstCase } from "../prepare/lifetime.js";
-import { type Checked, messageOf, perRegion, publish, validate } from "../prepare/release-prepare.js";
+import {
+  type Checked,
+  messageOf,
+  perRegion,
+  publish,
+  type RegionPorts,
+  validate,
+} from "../prepare/release-prepare.js";
 import { liveDescription, newReleaseId, parseReplaced } from "../progress.js";
 import type { ReleaseFunction, ReleaseRequest } from "../request/release-request.js";
 import { worstCaseOf } from "./deploy.js";
@@ -54,15 +55,7 @@ import { pruneAfterPromotion } from "./prune-after.js";
 
 export const DEFAULT_RELEASE_INTERVAL_MS = 10_000;
 
-/** The adapters of one region. */
-export interface RegionPorts {
-  lambda: LambdaPort;
-  artifacts: ArtifactStore;
-  alarms: AlarmPort;
-  metrics?: MetricsPort | undefined;
-  /** When present, the credentials must outlive the release's worst case (or renew) before any write. */
-  credentials?: CredentialsPort | undefined;
-}
+export type { RegionPorts };
 
 export interface ReleasePorts {
   /** The adapters for a function's region (undefined: the SDK's default region). Called once per region. */

@@ -11,7 +11,7 @@ import type { Clock } from "../../ports.js";
 import type { RolloutEvent } from "../events.js";
 import { descriptionTime, stepDescription } from "../progress.js";
 import { isApproved } from "./approval.js";
-import type { WaveMember } from "./loop.js";
+import type { WaveMember } from "./member.js";
 
 export interface ApprovalWait {
   timeoutMs: number;

@@ -15,8 +15,8 @@ import { liveDescription, parseReplaced, type VersionRecord } from "../progress.
 import { AliasWriter, ForeignChangeError } from "./alias-writer.js";
 import { operatorCommand } from "./approval.js";
 import { runWave, type WaveMember, type WaveRequest } from "./loop.js";
+import type { WatchMoment } from "./member.js";
 import { operatorOutcome, operatorResolution } from "./operator.js";
-import type { WatchMoment } from "./release-watch.js";
 
 export const DEFAULT_RESTORE_TIMEOUT_MS = 2 * 60_000;
 

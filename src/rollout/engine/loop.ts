@@ -19,19 +19,13 @@ import type { GateSet } from "../../health/gates.js";
 import type { Plan } from "../../plan/plan.js";
 import type { AliasRouting, Clock } from "../../ports.js";
 import type { RolloutEvent } from "../events.js";
-import { liveDescription, type ReleaseTag, stepDescription, type VersionRecord } from "../progress.js";
+import { liveDescription, stepDescription } from "../progress.js";
 import { ForeignChangeError } from "./alias-writer.js";
 import { type ApprovalWait, awaitApproval } from "./approval-wait.js";
 import { afterDecision } from "./decision.js";
-import type { WatchedMember, WatchMoment } from "./release-watch.js";
+import type { WatchMoment, WaveMember } from "./member.js";
 
-/** One function of the wave, published and validated, with its own writer and gates. */
-export interface WaveMember extends Omit<WatchedMember, "lambda"> {
-  gates: GateSet;
-  /** The release it belongs to (written into its descriptions); none for a one-function deploy. */
-  tag: ReleaseTag | undefined;
-  next: VersionRecord | undefined;
-}
+export type { WaveMember };
 
 export interface WaveRequest {
   members: WaveMember[];

@@ -4,9 +4,17 @@
  */
 import { type Artifact, assertHandlerPresent, readArtifact } from "../../artifact/inspect.js";
 import { AwsError, ConflictError, InputError, RolloutError } from "../../errors.js";
-import type { AliasState, Clock, FunctionState } from "../../ports.js";
+import type {
+  AlarmPort,
+  AliasState,
+  ArtifactStore,
+  Clock,
+  CredentialsPort,
+  FunctionState,
+  LambdaPort,
+  MetricsPort,
+} from "../../ports.js";
 import { isSplit, midRolloutError } from "../deploy/deploy.js";
-import type { RegionPorts } from "../deploy/release.js";
 import { AliasWriter } from "../engine/alias-writer.js";
 import { allSettledOrThrow } from "../engine/loop.js";
 import type { RolloutEvent } from "../events.js";
@@ -21,6 +29,16 @@ import {
   publishPackage,
   type VersionRelease,
 } from "./publish.js";
+
+/** The adapters of one region. */
+export interface RegionPorts {
+  lambda: LambdaPort;
+  artifacts: ArtifactStore;
+  alarms: AlarmPort;
+  metrics?: MetricsPort | undefined;
+  /** When present, the credentials must outlive the release's worst case (or renew) before any write. */
+  credentials?: CredentialsPort | undefined;
+}
 
 /** A function after validation: what it serves, what it will ship. */
 export interface Checked {

@@ -6,7 +6,7 @@ import type { GateSpecs } from "../../health/gates.js";
 import { metricGateOptionsFromConfig } from "../../health/metrics-config.js";
 import { parseDuration } from "../../plan/duration.js";
 import { buildPlan, type Plan } from "../../plan/plan.js";
-import { type DeployInputs, manualApprovalOf } from "./request.js";
+import { type DeployInputs, manualApprovalOf } from "./inputs.js";
 
 /** One function of a release, as data. */
 export interface ReleaseFunction extends GateSpecs {
