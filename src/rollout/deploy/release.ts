@@ -39,7 +39,7 @@ import {
   NO_LEDGER_WARNING,
   recordTarget,
 } from "../ledger/session.js";
-import { assertCredentialsOutlive, type WorstCase } from "../prepare/lifetime.js";
+import { assertCredentialsOutlive } from "../prepare/lifetime.js";
 import {
   type Checked,
   messageOf,
@@ -48,14 +48,15 @@ import {
   type RegionPorts,
   validate,
 } from "../prepare/release-prepare.js";
+import { releaseWorstCase } from "../prepare/worst-case.js";
 import { liveDescription, newReleaseId, parseReplaced } from "../progress.js";
 import type { ReleaseFunction, ReleaseRequest } from "../request/release-request.js";
-import { worstCaseOf } from "./deploy.js";
 import { pruneAfterPromotion } from "./prune-after.js";
 
 export const DEFAULT_RELEASE_INTERVAL_MS = 10_000;
 
 export type { RegionPorts };
+export { releaseWorstCase };
 
 export interface ReleasePorts {
   /** The adapters for a function's region (undefined: the SDK's default region). Called once per region. */
@@ -481,37 +482,6 @@ async function restoreAll(
   return worst instanceof RollbackFailedError
     ? new RollbackFailedError(message, { hint, cause: worst })
     : new ConflictError(message, { hint, cause: worst });
-}
-
-/**
- * The longest the release can run: each wave with something to ship takes a whole single-function
- * worst case (bakes, extensions, hooks, the code update), plus its `bake`; the restore margin once.
- */
-export function releaseWorstCase(request: ReleaseRequest, moving: Checked[]): WorstCase {
-  const waves = request.waves.filter((_, index) => moving.some((item) => item.wave === index));
-  const perWave = moving.map((item) =>
-    worstCaseOf(
-      {
-        ...item.spec,
-        source: { zip: item.spec.zip, bucket: item.spec.bucket },
-        plan: request.plan,
-        restoreTimeoutMs: request.restoreTimeoutMs,
-        updateTimeoutMs: request.updateTimeoutMs,
-        manualApproval: request.manualApproval,
-      },
-      request.plan,
-    ),
-  );
-  const longest = perWave.reduce((a, b) => (b.totalMs > a.totalMs ? b : a));
-  const restore = request.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS;
-  const waveMs = longest.totalMs - restore;
-  const bakes = waves.reduce((sum, wave) => sum + wave.bakeMs, 0);
-  const parts = [
-    { what: `${waves.length} wave(s) of the plan`, ms: waves.length * waveMs },
-    { what: "wave bakes", ms: bakes },
-    { what: "restore margin", ms: restore },
-  ].filter((part) => part.ms > 0);
-  return { totalMs: parts.reduce((sum, part) => sum + part.ms, 0), parts };
 }
 
 function toRolloutError(error: unknown): RolloutError {

@@ -5,6 +5,7 @@
  * (256 characters, editable by anyone). This module reads that, and writes an operator's action back.
  */
 import type { AliasState, CallOptions, ExecutionState } from "../../ports.js";
+import type { VersionRecord } from "../progress.js";
 import { aliasKeyOf, type LedgerAccess } from "./location.js";
 import type { HeldHead } from "./lock.js";
 import { aliasLedger, lastPromotion, recordOperatorAction } from "./read.js";
@@ -166,4 +167,17 @@ export function executionOutcome(
         hint: null,
       };
   }
+}
+
+/** The live version's code and settings as the ledger's last promotion of it recorded them, if it did. */
+export async function promotedFacts(
+  ledger: LedgerAccess,
+  alias: AliasState,
+  now: number,
+  options: { signal?: AbortSignal | undefined },
+): Promise<VersionRecord | undefined> {
+  const promoted = (await intentOf(ledger, alias, now, options)).lastPromotion;
+  const target = promoted?.record.targets.find((t) => t.aliasArn === alias.aliasArn);
+  if (promoted?.to !== alias.version || !target?.codeSha256 || !target.config) return undefined;
+  return { version: alias.version, codeSha256: target.codeSha256, config: target.config };
 }

@@ -2,6 +2,7 @@
  * The first half of a release: every function, package and alarm checked in every region before the
  * first write, and one function's package published when its wave starts (release.ts runs the rest).
  */
+
 import { type Artifact, assertHandlerPresent, readArtifact } from "../../artifact/inspect.js";
 import { AwsError, ConflictError, InputError, RolloutError } from "../../errors.js";
 import type {
@@ -14,13 +15,20 @@ import type {
   LambdaPort,
   MetricsPort,
 } from "../../ports.js";
-import { isSplit, midRolloutError } from "../deploy/deploy.js";
 import { AliasWriter } from "../engine/alias-writer.js";
 import { allSettledOrThrow } from "../engine/loop.js";
 import type { RolloutEvent } from "../events.js";
 import { parseLive, type VersionRecord } from "../progress.js";
 import type { ReleaseFunction, ReleaseRequest } from "../request/release-request.js";
-import { compareWithLive, type LiveComparison, pinBaseline, recordOf } from "./live.js";
+import { assertAlarmsExist } from "./alarms.js";
+import {
+  compareWithLive,
+  isSplit,
+  type LiveComparison,
+  midRolloutError,
+  pinBaseline,
+  recordOf,
+} from "./live.js";
 import { assertNoProvisionedConcurrency } from "./provisioned.js";
 import {
   type CheckedPackage,
@@ -121,13 +129,9 @@ export async function validate(
     .filter((entry) => entry.names.size > 0)
     .map(async (entry) => {
       const names = [...entry.names];
-      const found = await portsOf(entry.region).alarms.describeAlarms(names, call);
+      const found = await assertAlarmsExist(portsOf(entry.region).alarms, names, signal, entry.region);
       for (const alarm of found)
         if (alarm.state === "ALARM") firing.add(`${entry.region ?? ""}/${alarm.name}`);
-      const missing = names.filter((name) => !found.some((alarm) => alarm.name === name));
-      if (missing.length > 0) {
-        throw new InputError(`CloudWatch alarm(s) not found${where(entry.region)}: ${missing.join(", ")}.`);
-      }
     });
   const functionChecks = request.functions.map(async (spec): Promise<Checked> => {
     const regionPorts = portsOf(spec.region);
