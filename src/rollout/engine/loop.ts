@@ -20,6 +20,7 @@ import type { Plan } from "../../plan/plan.js";
 import type { AliasRouting, Clock } from "../../ports.js";
 import type { RolloutEvent } from "../events.js";
 import { liveDescription, stepDescription } from "../progress.js";
+import { allSettledOrThrow } from "../settle.js";
 import { ForeignChangeError } from "./alias-writer.js";
 import { type ApprovalWait, awaitApproval } from "./approval-wait.js";
 import { afterDecision } from "./decision.js";
@@ -59,13 +60,7 @@ export interface WavePorts {
   heading?: ((weight: number) => void) | undefined;
 }
 
-/** Throws the first rejection in list order after every promise settled (no write is left in flight). */
-export async function allSettledOrThrow<T>(promises: Promise<T>[]): Promise<T[]> {
-  const settled = await Promise.allSettled(promises);
-  const failed = settled.find((outcome) => outcome.status === "rejected");
-  if (failed) throw failed.reason;
-  return settled.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
-}
+export { allSettledOrThrow };
 
 /** Runs the wave to 100% and through its hold. Throws GateFailedError, InterruptedError or AWS errors. */
 export async function runWave(request: WaveRequest, ports: WavePorts): Promise<void> {
