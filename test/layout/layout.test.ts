@@ -40,7 +40,7 @@ const MAX_LINES = 300;
  * by concept and lower or remove their entry). server-side.ts belongs to the Step Functions work.
  */
 const STILL_OVER: Record<string, number> = {
-  "src/rollout/deploy/deploy.ts": 472,
+  "src/rollout/deploy/deploy.ts": 442,
   "src/rollout/deploy/release.ts": 326,
   "src/rollout/ledger/session.ts": 433,
   "src/rollout/manage/release-manage.ts": 392,

@@ -1,8 +1,7 @@
-import { type Artifact, assertHandlerPresent, readArtifact } from "../../artifact/inspect.js";
+import { type Artifact, assertHandlerPresent } from "../../artifact/inspect.js";
 import { ExitCode, foundAfterChanges, InputError, InterruptedError } from "../../errors.js";
-import { assertFiringAlarmsAllowed, firingAlarmsWarning, versionJudges } from "../../health/firing-alarms.js";
+import { firingAlarmsWarning, versionJudges } from "../../health/firing-alarms.js";
 import type { HealthGate } from "../../health/gate.js";
-import { gatelessWarning } from "../../health/gateless.js";
 import { buildGates, inconclusivePolicy, mayExtend } from "../../health/gates.js";
 import { describePlan } from "../../plan/plan.js";
 import {
@@ -16,9 +15,9 @@ import {
   type StepFunctionsPort,
   systemClock,
 } from "../../ports.js";
-import { assertFiringAlarmsServerSide, assertRunsServerSide } from "../../stepfunctions/input.js";
+import { assertFiringAlarmsServerSide } from "../../stepfunctions/input.js";
 import { describeRouting } from "../engine/alias-writer.js";
-import { assertApprovable, DEFAULT_APPROVAL_TIMEOUT_MS } from "../engine/approval.js";
+import { DEFAULT_APPROVAL_TIMEOUT_MS } from "../engine/approval.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS, runRollout } from "../engine/engine.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "../events.js";
 import { promotedFacts } from "../ledger/intent.js";
@@ -31,12 +30,11 @@ import {
   NO_LEDGER_WARNING,
   recordTarget,
 } from "../ledger/session.js";
-import { assertAlarmsExist } from "../prepare/alarms.js";
+import { checkDeploy } from "../prepare/deploy-checks.js";
 import { reportDurableExecutionsLeft } from "../prepare/durable.js";
 import { assertCredentialsOutlive } from "../prepare/lifetime.js";
 import { compareWithLive, isSplit, midRolloutError, pinBaseline, recordOf } from "../prepare/live.js";
 import { activateManaged, type ManagedPlan, planManaged, scaleDownReplaced } from "../prepare/managed.js";
-import { assertNoProvisionedConcurrency } from "../prepare/provisioned.js";
 import {
   type CheckedPackage,
   checkPackage,
@@ -47,8 +45,7 @@ import {
 import { worstCaseOf } from "../prepare/worst-case.js";
 import { newReleaseId, parseLive } from "../progress.js";
 import { DEFAULT_INTERVAL_MS, type DeployRequest, type DeploySource } from "../request/deploy-request.js";
-import { assertStateMachineUsable, runServerSide } from "../server-side/server-side.js";
-import { firstFailure } from "../settle.js";
+import { runServerSide } from "../server-side/server-side.js";
 import { pruneAfterPromotion } from "./prune-after.js";
 
 export { DEFAULT_INTERVAL_MS, type DeployRequest, type DeploySource, isSplit, midRolloutError, worstCaseOf };
@@ -177,36 +174,9 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     const { lambda } = ports;
     const { functionName, aliasName, plan } = request;
     emit({ type: "plan", function: functionName, alias: aliasName, plan, dryRun: request.dryRun ?? false });
-    if (request.manualApproval) assertApprovable(plan);
-    if (request.engine)
-      assertRunsServerSide(request.engine, request, {
-        plan,
-        intervalMs: request.intervalMs ?? DEFAULT_INTERVAL_MS,
-        customGates: ports.gates?.length ?? 0,
-        manualApproval: request.manualApproval !== undefined,
-      });
+    const { artifact, found, latest, alarmStates } = await checkDeploy(request, ports, emit);
     const alarms = request.alarms ?? [];
-    assertFiringAlarmsAllowed(request, ports.gates);
-    const gateless = gatelessWarning(
-      `The roll-out of ${functionName}:${aliasName}`,
-      plan,
-      request,
-      ports.gates,
-      request.requireGates,
-    );
-    if (gateless) emit({ type: "warning", message: gateless });
     const call = { signal };
-    // Independent checks run together; the first failure in this order is the one reported.
-    const [artifact, found, latest, alarmStates] = await firstFailure([
-      "zip" in request.source ? readArtifact(request.source.zip) : Promise.resolve(undefined),
-      lambda.getAlias(functionName, aliasName, call),
-      lambda.getFunction(functionName, undefined, call),
-      alarms.length > 0 ? assertAlarmsExist(ports.alarms, alarms, signal) : Promise.resolve([]),
-      assertNoProvisionedConcurrency(lambda, { functionName, aliasName, plan }, emit, signal),
-      request.engine
-        ? assertStateMachineUsable(ports.stepFunctions, request.engine, signal)
-        : Promise.resolve(),
-    ] as const);
     let alias = found;
     fromVersion = alias.version;
     const firingAtStart = alarmStates.filter((a) => a.state === "ALARM").map((a) => a.name);
