@@ -215,6 +215,50 @@ export interface AlarmPort {
   describeAlarms(names: string[], options?: CallOptions): Promise<AlarmState[]>;
 }
 
+/** One query of a metric math alarm: a metric's statistic, or an expression over other ids. */
+export interface AlarmQuery {
+  /** Starts with a lowercase letter (CloudWatch's rule for ids). */
+  id: string;
+  expression?: string | undefined;
+  metric?:
+    | { namespace: string; metricName: string; dimensions: Record<string, string>; stat: string }
+    | undefined;
+  /** The one expression the alarm watches. */
+  returnData: boolean;
+  label?: string | undefined;
+}
+
+/** A metric math alarm lambda-rollout creates for one roll-out and deletes when it ends. */
+export interface MetricMathAlarm {
+  name: string;
+  description: string;
+  queries: AlarmQuery[];
+  periodSeconds: number;
+  evaluationPeriods: number;
+  datapointsToAlarm: number;
+  /** The watched expression breaches when it is greater than this. */
+  threshold: number;
+  /** Periods with no data (too few invocations) read as OK. */
+  treatMissingData: "notBreaching";
+}
+
+/** An alarm found by its name's prefix, with what its description says. */
+export interface ListedAlarm {
+  name: string;
+  description: string | undefined;
+  /** When its configuration was last written (PutMetricAlarm). */
+  updatedAt: Date | undefined;
+}
+
+/** The alarms lambda-rollout owns (server-side metric gates): created, listed by prefix, deleted. */
+export interface OwnedAlarmsPort {
+  putMetricMathAlarm(alarm: MetricMathAlarm, options?: CallOptions): Promise<void>;
+  /** Metric alarms whose name starts with `prefix` (all pages). */
+  listAlarms(prefix: string, options?: CallOptions): Promise<ListedAlarm[]>;
+  /** Deletes the named alarms; names that do not exist are no error. */
+  deleteAlarms(names: string[], options?: CallOptions): Promise<void>;
+}
+
 export interface MetricQuery {
   id: string;
   namespace: string;

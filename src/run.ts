@@ -15,6 +15,7 @@ import type {
   LambdaPort,
   LedgerStore,
   MetricsPort,
+  OwnedAlarmsPort,
   StepFunctionsPort,
 } from "./ports.js";
 import { deploy } from "./rollout/deploy/deploy.js";
@@ -31,6 +32,8 @@ export interface Ports {
   metrics: MetricsPort;
   /** For `--engine stepfunctions`. */
   stepFunctions?: StepFunctionsPort | undefined;
+  /** For `metrics:` with `--engine stepfunctions`: the metric gate's own alarm. */
+  ownedAlarms?: OwnedAlarmsPort | undefined;
   /** Checked before the first write: the credentials must outlive the roll-out (or renew). */
   credentials?: CredentialsPort | undefined;
   /** The ledger's storage, used when a ledger location is configured. */

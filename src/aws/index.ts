@@ -8,10 +8,12 @@ import type {
   LambdaPort,
   LedgerStore,
   MetricsPort,
+  OwnedAlarmsPort,
   StepFunctionsPort,
 } from "../ports.js";
 import { DEFAULT_MAX_RPS, parseMaxRps, sharedBudget } from "./budget.js";
 import { CloudWatchAlarms, CloudWatchMetrics } from "./cloudwatch.js";
+import { CloudWatchOwnedAlarms } from "./cloudwatch-owned.js";
 import { SdkCredentials } from "./credentials.js";
 import { AwsLambda } from "./lambda.js";
 import type { AdapterOptions, RateLimit } from "./retry.js";
@@ -80,6 +82,8 @@ export interface AwsPorts {
   metrics: MetricsPort;
   /** Server-side roll-outs (`--engine stepfunctions`). */
   stepFunctions: StepFunctionsPort;
+  /** The alarms of server-side metric gates, which lambda-rollout creates and deletes. */
+  ownedAlarms: OwnedAlarmsPort;
   /** How long the credentials of these clients last and whether they renew. */
   credentials: CredentialsPort;
   /** The roll-out ledger's objects (conditional S3 writes). */
@@ -136,6 +140,7 @@ export function createAwsPorts(options: AwsPortsOptions = {}): AwsPorts {
     alarms: new CloudWatchAlarms(shared, adapter),
     metrics: new CloudWatchMetrics(shared, adapter),
     stepFunctions: new AwsStepFunctions(shared, adapter),
+    ownedAlarms: new CloudWatchOwnedAlarms(shared, adapter),
     // The Lambda client's own provider: the lifetime is read exactly as its next call would see it.
     credentials: new SdkCredentials(
       () => lambda.client.config.credentials(),

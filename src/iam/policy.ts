@@ -9,6 +9,7 @@
 
 import { artifactKeyPrefix } from "../artifact/key.js";
 import { InputError } from "../errors.js";
+import { OWNED_ALARM_PREFIX } from "../health/metric-alarm.js";
 import { type LedgerLocation, ledgerLocation } from "../rollout/ledger/location.js";
 
 export interface DeployerTarget {
@@ -157,6 +158,14 @@ function readAlarms(alarmNames: string[], partition: string, target: DeployerTar
 }
 
 /**
+ * The alarms server-side metric gates own (health/metric-alarm.ts), all named `lambda-rollout/FUNCTION/…`:
+ * `/` cannot occur in a function name, so the wildcard covers this function's alarms and no one else's.
+ */
+function ownedAlarmsArn(target: DeployerTarget, partition: string): string {
+  return `arn:${partition}:cloudwatch:${target.region}:${target.accountId}:alarm:${OWNED_ALARM_PREFIX}${target.functionName}/*`;
+}
+
+/**
  * The ledger: this function's alias locks and roll-out records (both keyed by account, region and
  * function), the records of releases to read (a release may hold this function's alias: status, prune
  * and rollback read its record; releasePolicy lets a release's deployer write them), and ListBucket on
@@ -249,6 +258,14 @@ export function deployerPolicy(target: DeployerTarget): PolicyDocument {
         Action: ["states:DescribeExecution", "states:GetExecutionHistory", "states:StopExecution"],
         Resource: [`${states}:execution:${target.stateMachineName}:*`],
       },
+      {
+        // The metric gate's own alarm: created before the start, deleted at the end, and found again by
+        // its name's prefix when a detached or killed run left it.
+        Sid: "OwnedAlarms",
+        Effect: "Allow",
+        Action: ["cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:PutMetricAlarm"],
+        Resource: [ownedAlarmsArn(target, partition)],
+      },
     );
   }
   statements.push({
@@ -305,7 +322,7 @@ export interface StateMachinePolicy {
  * The policy of the role the state machine runs as (Terraform `create_state_machine`): UpdateAlias and
  * GetAlias on the function and its alias only, InvokeFunction on its published versions only (the alias,
  * `$LATEST` and the unqualified function are denied: IAM wildcards cannot say "digits"), DescribeAlarms
- * on the named alarms only. The Terraform module renders the same statements.
+ * on the named alarms and the function's own metric-gate alarms only. The Terraform module renders the same statements.
  */
 export function stateMachineRolePolicy(target: DeployerTarget): StateMachinePolicy {
   validate(target);
@@ -330,6 +347,13 @@ export function stateMachineRolePolicy(target: DeployerTarget): StateMachinePoli
       Effect: "Deny",
       Action: ["lambda:InvokeFunction"],
       Resource: [functionArn, `${functionArn}:${target.aliasName}`, `${functionArn}:$LATEST`],
+    },
+    {
+      // The metric gate's own alarm, watched like a named one.
+      Sid: "ReadOwnedAlarms",
+      Effect: "Allow",
+      Action: ["cloudwatch:DescribeAlarms"],
+      Resource: [ownedAlarmsArn(target, partition)],
     },
   ];
   if (alarmNames.length > 0) statements.push(readAlarms(alarmNames, partition, target));

@@ -25,16 +25,37 @@ const refusal = (run: () => void) => {
 };
 
 describe("what cannot run inside Step Functions is refused up front (exit 2)", () => {
-  it("per-version metric analysis, with the advice to alarm on the per-version metric", () => {
-    const error = refusal(() =>
-      assertRunsServerSide(
-        engine,
-        { metrics: { errorRate: { max: 1 } } as never },
-        { plan, intervalMs: 10_000, customGates: 0 },
-      ),
+  it("metric analysis runs as an alarm; what an alarm cannot express is refused, saying how to fix it", () => {
+    const facts = { plan, intervalMs: 10_000, customGates: 0 };
+    expect(() =>
+      assertRunsServerSide(engine, { metrics: { errorRate: { max: 0.01 } } }, facts),
+    ).not.toThrow();
+    const reportOnly = refusal(() =>
+      assertRunsServerSide(engine, { metrics: { errorRate: { max: 0.01 }, reportOnly: true } }, facts),
     );
-    expect(error.hint).toContain("ExecutedVersion");
-    expect(error.hint).toContain("--alarm");
+    expect(reportOnly.hint).toContain("Drop reportOnly");
+    // The metric gate's alarm is read at every check: it counts toward the history bound like a named one.
+    const long = { ...facts, plan: buildPlan({ steps: "10%:2h,50%:1h", finalBake: "30m" }) };
+    expect(() => assertRunsServerSide(engine, {}, long)).not.toThrow();
+    expect(
+      refusal(() => assertRunsServerSide(engine, { metrics: { errorRate: { max: 0.01 } } }, long)).message,
+    ).toContain("history events");
+  });
+
+  it("the execution input watches the roll-out's own alarms with the named ones, each once", () => {
+    const input = executionInput({
+      functionName: "orders",
+      aliasName: "live",
+      stableVersion: "7",
+      newVersion: "8",
+      plan,
+      intervalMs: 10_000,
+      specs: { alarms: ["errors", "errors"] },
+      records: {},
+      executionArn: `${ARN.replace(":stateMachine:", ":execution:")}:x`,
+      ownedAlarms: ["lambda-rollout/orders/live/v8/metrics"],
+    });
+    expect(input.alarms).toEqual(["errors", "lambda-rollout/orders/live/v8/metrics"]);
   });
 
   it("a plan whose execution could reach the history cap, at its interval and with its alarms", () => {

@@ -4,6 +4,7 @@
  */
 import { InputError } from "../errors.js";
 import type { GateSpecs } from "../health/gates.js";
+import { assertMetricAlarmExpressible } from "../health/metric-alarm.js";
 import type { Plan } from "../plan/plan.js";
 import { liveFacts, type VersionRecord } from "../rollout/progress.js";
 import type { ExecutionInput } from "./definition.js";
@@ -91,8 +92,8 @@ function liveDescriptionLength(executionArn: string, version: string, facts: str
 }
 
 /**
- * Refuses, before anything is written, what cannot run inside Step Functions: per-version metric
- * analysis, response-body expectations, hook commands without a CLI to run them (--detach), gates of
+ * Refuses, before anything is written, what cannot run inside Step Functions: metric options an alarm
+ * cannot express (health/metric-alarm.ts), response-body expectations, hook commands without a CLI to run them (--detach), gates of
  * the library user's own, a plan whose execution could reach the history cap (history-bound.ts), and a
  * state machine whose ARN would not fit in the alias description.
  */
@@ -113,14 +114,9 @@ export function assertRunsServerSide(
       hint: "Pass --state-machine arn:aws:states:REGION:ACCOUNT:stateMachine:NAME (the Terraform module's state_machine_arn output), or set stateMachine: in the configuration.",
     });
   }
-  if (specs.metrics) {
-    throw new InputError(
-      "Per-version metric analysis cannot run inside Step Functions (--engine stepfunctions).",
-      {
-        hint: "Create a CloudWatch alarm on the new version's metric (AWS/Lambda Errors or Duration with dimensions FunctionName, Resource=FUNCTION:ALIAS, ExecutedVersion) and pass it with --alarm; or deploy with --engine local.",
-      },
-    );
-  }
+  // The metric gate runs as an alarm of the roll-out's own (health/metric-alarm.ts): what it cannot
+  // express is refused here, before anything is written.
+  if (specs.metrics) assertMetricAlarmExpressible(specs.metrics);
   const withBody = (specs.smoke ?? []).find((check) => check.expect?.body !== undefined);
   if (withBody) {
     // The one definition serves every function, so the expected body is data, and JSONPath (all the
@@ -143,7 +139,8 @@ export function assertRunsServerSide(
       hint: "Drop --manual-approval (manualApproval:) for this environment, or deploy with --engine local, which waits for `lambda-rollout approve`.",
     });
   }
-  const alarms = new Set(specs.alarms ?? []).size;
+  // The metric gate's own alarm is watched with the named ones.
+  const alarms = new Set(specs.alarms ?? []).size + (specs.metrics ? 1 : 0);
   if (alarms > MAX_SERVER_SIDE_ALARMS) {
     throw new InputError(
       `${alarms} alarms are more than the state machine reads in one DescribeAlarms call (${MAX_SERVER_SIDE_ALARMS}).`,
@@ -211,6 +208,8 @@ export function executionInput(args: {
   specs: GateSpecs;
   records: { stable?: VersionRecord | undefined; next?: VersionRecord | undefined };
   executionArn: string;
+  /** Alarms created for this roll-out (its metric gate), watched like the named ones. */
+  ownedAlarms?: string[] | undefined;
 }): ExecutionInput {
   const { stableVersion, newVersion, executionArn } = args;
   // The version's facts only when the whole description still fits; they save the next deploy a read.
@@ -232,7 +231,7 @@ export function executionInput(args: {
     finalBakeSeconds: wholeSeconds(args.plan.finalBakeMs),
     pollSeconds: pollSecondsOf(args.intervalMs),
     // Each name once: the state machine compares how many DescribeAlarms returns with this count.
-    alarms: [...new Set(args.specs.alarms ?? [])],
+    alarms: [...new Set([...(args.specs.alarms ?? []), ...(args.ownedAlarms ?? [])])],
     smoke: (args.specs.smoke ?? []).map((check) =>
       check.expect?.statusCode === undefined
         ? { payload: check.payload }

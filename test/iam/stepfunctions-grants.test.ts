@@ -122,3 +122,58 @@ describe("the state machine's role", () => {
     },
   );
 });
+
+describe("the server-side metric gate's own alarms", () => {
+  const owned = alarm("lambda-rollout/name-searcher-staging/live/v8/metrics");
+  const policy = deployerPolicy(target);
+  const role = stateMachineRolePolicy(target) as unknown as Parameters<typeof decide>[0];
+  const writes = ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms"];
+
+  it("the deployer may create, find and delete this function's, and no one else's", async () => {
+    for (const action of writes) {
+      expect(await decide(policy, { action, resource: owned }), action).toBe("Allowed");
+      for (const other of [
+        // A function whose name starts with this one's: `/` ends the function name in the prefix.
+        "lambda-rollout/name-searcher-staging-b/live/v8/metrics",
+        "lambda-rollout/billing/live/v8/metrics",
+        "name-searcher-staging-live-errors",
+      ]) {
+        if (action === "cloudwatch:DescribeAlarms" && other === "name-searcher-staging-live-errors") continue;
+        expect(await decide(policy, { action, resource: alarm(other) }), `${action} ${other}`).toBe(
+          "ImplicitlyDenied",
+        );
+      }
+    }
+    const local = deployerPolicy({ ...target, stateMachineName: undefined });
+    expect(await decide(local, { action: "cloudwatch:PutMetricAlarm", resource: owned })).toBe(
+      "ImplicitlyDenied",
+    );
+  });
+
+  it("the state machine's role may read them, not write them", async () => {
+    expect(await decide(role, { action: "cloudwatch:DescribeAlarms", resource: owned })).toBe("Allowed");
+    expect(await decide(role, { action: "cloudwatch:PutMetricAlarm", resource: owned })).toBe(
+      "ImplicitlyDenied",
+    );
+    expect(await decide(role, { action: "cloudwatch:DeleteAlarms", resource: owned })).toBe(
+      "ImplicitlyDenied",
+    );
+  });
+
+  it("the Terraform module renders the same statements", () => {
+    const files = { OwnedAlarms: "deployer.tf", ReadOwnedAlarms: "state-machine.tf" } as const;
+    for (const [sid, file] of Object.entries(files)) {
+      const hcl = readFileSync(join(REPO, MODULE_DIR, file), "utf8");
+      const block = new RegExp(
+        `sid\\s*=\\s*"${sid}"\\s*\\n\\s*actions\\s*=\\s*\\[([^\\]]*)\\]\\s*\\n\\s*resources\\s*=\\s*\\["([^"]+)"\\]`,
+      ).exec(hcl);
+      const terraform = [...(block?.[1] ?? "").matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+      const statement = [...policy.Statement, ...role.Statement].find((s) => s.Sid === sid);
+      expect(terraform, sid).toEqual(statement?.Action);
+      expect(block?.[2], sid).toBe(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform's interpolation, verbatim
+        "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:lambda-rollout/${var.function_name}/*",
+      );
+    }
+  });
+});

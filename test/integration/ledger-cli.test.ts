@@ -15,7 +15,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
-import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { stateMachineJson } from "../../src/stepfunctions/definition.js";
 import {
   aliasOf,
@@ -605,13 +605,23 @@ describe("a release's record is the truth of what it moved", () => {
 });
 
 describe("server-side roll-outs keep their record", () => {
-  test("prune during the final bake of a state machine with a 40-character name keeps the stable version; the alarm then restores it", async () => {
-    // Its own emulator: moto runs one Step Functions execution per process (see stepfunctions.test.ts).
-    const sfnMoto = await startMoto({}, { stepFunctions: true });
-    onTestFinished(() => sfnMoto.stop());
+  // An emulator of their own that runs state machines, reset before each test: moto runs one
+  // Step Functions execution per backend, and a reset gives it a new one (see stepfunctions.test.ts).
+  let sfnMoto: Moto;
+  beforeAll(async () => {
+    sfnMoto = await startMoto({}, { stepFunctions: true });
+  });
+  afterAll(async () => {
+    await sfnMoto?.stop();
+  });
+  beforeEach(async () => {
+    await sfnMoto.reset();
     await clients(sfnMoto).iam.send(
       new CreateRoleCommand({ RoleName: "lambda-exec", AssumeRolePolicyDocument: "{}" }),
     );
+  });
+
+  test("prune during the final bake of a state machine with a 40-character name keeps the stable version; the alarm then restores it", async () => {
     const target = await createTarget(sfnMoto, "ledger-sfn-final-bake");
     const name = "lambda-rollout-state-machine-for-orders1";
     expect(name).toHaveLength(40);
@@ -695,11 +705,6 @@ describe("server-side roll-outs keep their record", () => {
   }, 90_000);
 
   test("detached: the lock is kept while the execution runs; once it ended, status writes its outcome and the next deploy goes on", async () => {
-    const sfnMoto = await startMoto({}, { stepFunctions: true });
-    onTestFinished(() => sfnMoto.stop());
-    await clients(sfnMoto).iam.send(
-      new CreateRoleCommand({ RoleName: "lambda-exec", AssumeRolePolicyDocument: "{}" }),
-    );
     const target = await createTarget(sfnMoto, "ledger-sfn-detached");
     const sfn = new SFNClient({
       endpoint: sfnMoto.endpoint,

@@ -16,7 +16,7 @@ import {
   GetExecutionHistoryCommand,
   SFNClient,
 } from "@aws-sdk/client-sfn";
-import { describe, expect, onTestFinished, test } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, onTestFinished, test } from "vitest";
 import { buildPlan } from "../../src/plan/plan.js";
 import { stateMachineJson } from "../../src/stepfunctions/definition.js";
 import { executionEvents } from "../../src/stepfunctions/history-bound.js";
@@ -35,23 +35,29 @@ let counter = 0;
 const uniqueName = (label: string) => `sfn-${label}-${++counter}`;
 
 /**
- * One emulator per test: moto 5.2.1 deep-copies a state machine (and, through it, its backend) on
- * every StartExecution, and fails with HTTP 500 ("cannot pickle '_thread.RLock'") once an earlier
- * execution in the same process has run. Starting moto takes well under a second.
+ * One emulator for the file, reset before each test. moto 5.2.1 runs one execution per backend: its
+ * StartExecution deep-copies the state machine and, through it, the backend, and fails with HTTP 500
+ * ("cannot pickle '_thread.RLock'") once an earlier execution exists there, on any state machine.
+ * `POST /moto-api/reset` gives it a new backend (checked: an execution after a reset succeeds, even
+ * while one from before the reset still runs), so each test may start one execution.
  */
-async function emulator(): Promise<Moto> {
-  const moto = await startMoto({}, { stepFunctions: true });
-  onTestFinished(() => moto.stop());
-  // createTarget creates the functions' role in the first emulator only; each new one needs it too.
+let moto: Moto;
+beforeAll(async () => {
+  moto = await startMoto({}, { stepFunctions: true });
+});
+afterAll(async () => {
+  await moto?.stop();
+});
+beforeEach(async () => {
+  await moto.reset();
+  // createTarget creates the functions' role once per process; a reset takes it away.
   await clients(moto).iam.send(
     new CreateRoleCommand({ RoleName: "lambda-exec", AssumeRolePolicyDocument: "{}" }),
   );
-  return moto;
-}
+});
 
 /** A function to deploy (see createTarget) and the state machine, as the Terraform module creates it. */
-async function setUp(label: string, on?: Moto) {
-  const moto = on ?? (await emulator());
+async function setUp(label: string) {
   const sfn = new SFNClient({ endpoint: moto.endpoint, region: moto.region, credentials: moto.credentials });
   const target = await createTarget(moto, uniqueName(label));
   const created = await sfn.send(
@@ -136,7 +142,7 @@ describe("deploy --engine stepfunctions against moto", () => {
     expect(run.events.some((e) => e.type === "bake")).toBe(true);
 
     // The same plan run by the local engine reports the same story.
-    const local = await setUp("local", target.moto);
+    const local = await setUp("local");
     const localArgs = deployArgs(local, "--steps", "10%:2s", "--alarm", local.alarm);
     localArgs.splice(localArgs.indexOf("--engine"), 4);
     const localRun = await runCli(target.moto, localArgs);
@@ -295,8 +301,6 @@ describe("deploy --engine stepfunctions against moto", () => {
   });
 
   test("exit 2, nothing changed: a well-formed ARN of a machine that does not exist or is in another region, a plan over the history cap", async () => {
-    // No execution runs here, so one emulator serves both cases.
-    const moto = await emulator();
     const target = await createTarget(moto, uniqueName("nomachine"), { aliasOn: "$LATEST" });
     const latestCode = await codeShaOf(moto, target.name, "$LATEST");
     const versions = async () =>

@@ -3,6 +3,7 @@ import { endRelease } from "../../rollout/manage/release-manage.js";
 import { stopExecutionFirst } from "../../rollout/manage/server-side-manage.js";
 import { reportDurableExecutionsLeft } from "../../rollout/prepare/durable.js";
 import type { CliIo } from "../io.js";
+import { sweepEndedAlarms } from "./owned-alarms.js";
 import { resultLineCommand } from "./result-line.js";
 import {
   awsLedgerStore,
@@ -48,6 +49,9 @@ export async function endSplit(
         Date.now,
         ledger,
       )) ?? (await resolveSplit(lambda, functionName, aliasName, resolution, Date.now(), via, ledger));
+    // A stopped execution deletes nothing itself: its metric gate's alarm goes here.
+    if (result.executionArn)
+      await sweepEndedAlarms(io, { functionName, aliasName, region }, { stepFunctionsFor });
     // Durable executions stay on the version rolled back from: the result says how many still run.
     return resolution === "rollback"
       ? await reportDurableExecutionsLeft(lambda, result, { region, emit, signal: io.signal })

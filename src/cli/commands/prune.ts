@@ -2,6 +2,7 @@ import { environmentFromFlags } from "../../config/index.js";
 import { ExitCode, InputError } from "../../errors.js";
 import { checkKeep, formatBytes, type PruneReport, prune, pruneFailure } from "../../rollout/manage/prune.js";
 import type { CliIo } from "../io.js";
+import { sweepEndedAlarms } from "./owned-alarms.js";
 import {
   awsLambda,
   awsLedgerStore,
@@ -42,6 +43,7 @@ export async function pruneCommand(
   io: CliIo,
   lambdaFor: LambdaFactory = awsLambda,
   ledgerStoreFor: LedgerStoreFactory = awsLedgerStore,
+  alarmFactories: Parameters<typeof sweepEndedAlarms>[2] = {},
 ): Promise<number> {
   const keepFlag = flags.keep === undefined ? undefined : parseKeep(flags.keep);
   const resolution = await environmentFromFlags(flags, { cwd: io.cwd, env: io.env });
@@ -59,6 +61,9 @@ export async function pruneCommand(
     { signal: io.signal },
     ledgerFor(target.ledger, target.region, io, ledgerStoreFor),
   );
+  // An environment rolled out server-side may hold alarms of ended roll-outs (any alias of the function).
+  if (environment?.engine === "stepfunctions" && !flags.dryRun)
+    await sweepEndedAlarms(io, { functionName: target.functionName, region: target.region }, alarmFactories);
   if (flags.json) io.stdout.write(`${JSON.stringify(report)}\n`);
   else io.stdout.write(describe(report));
   for (const skipped of report.skipped)

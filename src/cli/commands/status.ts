@@ -1,6 +1,7 @@
 import { status } from "../../rollout/manage/manage.js";
 import { type ReleaseStatus, releaseStatus } from "../../rollout/manage/release-manage.js";
 import type { CliIo } from "../io.js";
+import { sweepEndedAlarms } from "./owned-alarms.js";
 import {
   awsLambda,
   awsLedgerStore,
@@ -53,6 +54,8 @@ export async function statusCommand(
     stepFunctionsFor(target.region),
     ledgerFor(target.ledger, target.region, io, ledgerStoreFor),
   );
+  // A server-side roll-out of this alias may have left its metric gate's alarm (detached, or killed).
+  if (report.execution) await sweepEndedAlarms(io, target, { stepFunctionsFor });
   if (flags.json) io.stdout.write(`${JSON.stringify(report)}\n`);
   else
     io.stdout.write(

@@ -2,7 +2,7 @@ import { type AwsPortsOptions, createAwsPorts } from "../../aws/index.js";
 import { checkAliasName, targetOf } from "../../config/function-name.js";
 import { DEFAULT_ALIAS, environmentFromFlags, type Located } from "../../config/index.js";
 import { InputError } from "../../errors.js";
-import type { LambdaPort, LedgerStore, StepFunctionsPort } from "../../ports.js";
+import type { LambdaPort, LedgerStore, OwnedAlarmsPort, StepFunctionsPort } from "../../ports.js";
 import { type CommandVia, namingOf, targetFlags } from "../../rollout/commands.js";
 import { type LedgerAccess, type LedgerLocation, ledgerLocation } from "../../rollout/ledger/location.js";
 import type { ReleaseMember } from "../../rollout/manage/release-manage.js";
@@ -48,6 +48,12 @@ export type StepFunctionsFactory = (region: string | undefined) => StepFunctions
 
 export const awsStepFunctions: StepFunctionsFactory = (region) =>
   createAwsPorts(region ? { region } : {}).stepFunctions;
+
+/** Builds the adapter of the alarms server-side metric gates own, for a region; tests pass a fake. */
+export type OwnedAlarmsFactory = (region: string | undefined) => OwnedAlarmsPort;
+
+export const awsOwnedAlarms: OwnedAlarmsFactory = (region) =>
+  createAwsPorts(region ? { region } : {}).ownedAlarms;
 
 /** Builds the ledger's store for a region; tests pass a fake. */
 export type LedgerStoreFactory = (region: string | undefined) => LedgerStore;

@@ -12,6 +12,7 @@ import {
   type FunctionState,
   type LambdaPort,
   type MetricsPort,
+  type OwnedAlarmsPort,
   type StepFunctionsPort,
   systemClock,
 } from "../../ports.js";
@@ -59,6 +60,8 @@ export interface DeployPorts {
   metrics?: MetricsPort | undefined;
   /** Needed when the request's engine is Step Functions. */
   stepFunctions?: StepFunctionsPort | undefined;
+  /** Needed for metric analysis with Step Functions: the metric gate's own alarm. */
+  ownedAlarms?: OwnedAlarmsPort | undefined;
   clock?: Clock | undefined;
   emit?: EventSink | undefined;
   signal?: AbortSignal | undefined;

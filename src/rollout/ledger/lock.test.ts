@@ -3,8 +3,8 @@ import { FakeLedgerStore, type LedgerFault } from "../../../test/support/fake-le
 import { FakeClock } from "../../../test/support/fakes.js";
 import { ConflictError } from "../../errors.js";
 import { headKey, type LedgerLocation } from "./location.js";
-import { type AcquireContext, acquire, LEASE_MS, readHead, rewriteHead } from "./lock.js";
-import { type AliasHead, type Holder, iso } from "./record.js";
+import { type AcquireContext, acquire, LEASE_MS, readHead, rewriteHead, serializeHead } from "./lock.js";
+import { type AliasHead, type Holder, iso, SCHEMA } from "./record.js";
 
 const location: LedgerLocation = { bucket: "ledger", prefix: "rollouts/" };
 const alias = { function: "fn", region: "us-east-1", account: "123456789012", alias: "live" };
@@ -189,5 +189,63 @@ describe("rewriteHead: renewals and release of a held lock", () => {
     expect(after).toBeUndefined();
     expect(store.read<AliasHead>(location.bucket, key)?.holder?.id).toBe("r-2");
     expect(store.calls.filter((c) => c.op !== "get").length).toBe(writes + 1);
+  });
+});
+
+describe("acquire right after readHead: no second read of a free head", () => {
+  test("a free head just read is written on with its ETag, no GET again", async () => {
+    const { store, context, head, clock } = setup();
+    await acquire(store, location, alias, holder("r-1", clock.now()), context());
+    const held = (await readHead(store, location, alias)) as NonNullable<
+      Awaited<ReturnType<typeof readHead>>
+    >;
+    await rewriteHead(store, location, held, "r-1", (h) => ({ ...h, holder: null }));
+    await readHead(store, location, alias);
+    const before = store.calls.length;
+    await acquire(store, location, alias, holder("r-2", clock.now()), context());
+    expect(store.calls.slice(before).map((c) => `${c.op} ${c.outcome}`)).toEqual(["replace ok"]);
+    expect(head()?.holder?.id).toBe("r-2");
+    expect(head()?.recent.map((r) => r.id)).toEqual(["r-1", "r-2"]);
+  });
+
+  test("no head when read: created without a GET", async () => {
+    const { store, context, head, clock } = setup();
+    expect(await readHead(store, location, alias)).toBeUndefined();
+    const before = store.calls.length;
+    await acquire(store, location, alias, holder("r-1", clock.now()), context());
+    expect(store.calls.slice(before).map((c) => `${c.op} ${c.outcome}`)).toEqual(["create ok"]);
+    expect(head()?.holder?.id).toBe("r-1");
+  });
+
+  test("taken by another runner since it was read: the write answers 412, the head is read, exit 3", async () => {
+    const { store, context, head, clock } = setup();
+    expect(await readHead(store, location, alias)).toBeUndefined();
+    // Another process takes it (its own store: this one's last read is not touched).
+    const other: AliasHead = {
+      schema: SCHEMA,
+      ...alias,
+      holder: holder("r-other", clock.now(), "bob"),
+      recent: [],
+    };
+    await store.create(location.bucket, key, serializeHead(other));
+    const before = store.calls.length;
+    await expect(acquire(store, location, alias, holder("r-1", clock.now()), context())).rejects.toThrow(
+      ConflictError,
+    );
+    expect(store.calls.slice(before).map((c) => `${c.op} ${c.outcome}`)).toEqual(["create 412", "get ok"]);
+    expect(head()?.holder?.id).toBe("r-other");
+  });
+
+  test("held when read: read again, never refused on the earlier answer (freed since: taken)", async () => {
+    const { store, context, head, clock } = setup();
+    await acquire(store, location, alias, holder("r-1", clock.now()), context());
+    const held = (await readHead(store, location, alias)) as NonNullable<
+      Awaited<ReturnType<typeof readHead>>
+    >;
+    await rewriteHead(store, location, held, "r-1", (h) => ({ ...h, holder: null }));
+    const before = store.calls.length;
+    await acquire(store, location, alias, holder("r-2", clock.now()), context());
+    expect(store.calls.slice(before).map((c) => `${c.op} ${c.outcome}`)).toEqual(["get ok", "replace ok"]);
+    expect(head()?.holder?.id).toBe("r-2");
   });
 });

@@ -11,7 +11,7 @@
  * lock is then read back, and ours when it names our id (own-write.ts).
  */
 import { ConflictError, InputError, LedgerRaceError } from "../../errors.js";
-import type { CallOptions, LedgerStore } from "../../ports.js";
+import type { CallOptions, LedgerObject, LedgerStore } from "../../ports.js";
 import { type AliasKey, headKey, type LedgerLocation } from "./location.js";
 import { ownWrite } from "./own-write.js";
 import { type AliasHead, describeActor, type Holder, parseDocument, RECENT_LIMIT, SCHEMA } from "./record.js";
@@ -38,6 +38,32 @@ export interface AcquireContext extends CallOptions {
 }
 
 const serialize = (head: AliasHead) => `${JSON.stringify(head, null, 2)}\n`;
+
+/**
+ * The last head each store's readHead found at a key (undefined: none there). A deploy reads its alias's
+ * head for what the live version is made of just before it takes the lock: `acquire` writes on that
+ * answer once instead of reading the head again. The write is conditional on what was read (If-Match on
+ * its ETag, or If-None-Match when there was none), so a head changed since answers 412 and `acquire`
+ * reads it then, as it does after any lost race. Only a free head is written on this way: a refusal or
+ * a take-over is always decided on a fresh read.
+ */
+const lastRead = new WeakMap<LedgerStore, Map<string, LedgerObject | undefined>>();
+
+function rememberRead(store: LedgerStore, key: string, found: LedgerObject | undefined): void {
+  const reads = lastRead.get(store) ?? new Map<string, LedgerObject | undefined>();
+  lastRead.set(store, reads);
+  reads.set(key, found);
+}
+
+/** What readHead last found at `key` when it was a free head or none, once; otherwise undefined. */
+function takeFreeRead(store: LedgerStore, key: string): { found: LedgerObject | undefined } | undefined {
+  const reads = lastRead.get(store);
+  if (!reads?.has(key)) return undefined;
+  const found = reads.get(key);
+  reads.delete(key);
+  if (!found) return { found };
+  return parseDocument<AliasHead>(found.body)?.holder === null ? { found } : undefined;
+}
 
 /** The message of a lock held by someone else: who, since when, how to free it. */
 export function lockHeldError(alias: AliasKey, holder: Holder, expired: boolean): ConflictError {
@@ -76,8 +102,10 @@ export async function acquire(
       );
     return { key, etag, head, tookOverFrom: tookOver };
   };
+  // The first attempt may write on the head as it was just read (see lastRead).
+  const read = takeFreeRead(store, key);
   for (let attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
-    const found = await store.get(location.bucket, key, call);
+    const found = attempt === 0 && read ? read.found : await store.get(location.bucket, key, call);
     if (!found) {
       tookOver = undefined;
       const head: AliasHead = { schema: SCHEMA, ...alias, holder, recent: [entry] };
@@ -171,6 +199,7 @@ export async function readHead(
 ): Promise<HeldHead | undefined> {
   const key = headKey(location, alias);
   const found = await store.get(location.bucket, key, options);
+  rememberRead(store, key, found);
   if (!found) return undefined;
   const head = parseDocument<AliasHead>(found.body);
   if (!head) throw foreignObject(location, key);

@@ -44,6 +44,29 @@ export async function aliasLedger(
   return { head, open };
 }
 
+/**
+ * The alias's records, newest first, as they are read (records that cannot be read are skipped): one
+ * GET per record, `batches` at a time (the last size repeats), so a caller that stops early reads no more.
+ */
+async function* newestRecords(
+  access: Pick<LedgerAccess, "store" | "location">,
+  head: HeldHead | undefined,
+  batches: readonly number[],
+  options: CallOptions = {},
+): AsyncGenerator<RolloutRecord> {
+  const paths = (head?.head.recent ?? []).map((r) => r.record).reverse();
+  for (let start = 0, round = 0; start < paths.length; round++) {
+    const size = batches[Math.min(round, batches.length - 1)] ?? 8;
+    const batch = await Promise.all(
+      paths
+        .slice(start, start + size)
+        .map((path) => readRecord(access, path, options).catch(() => undefined)),
+    );
+    start += size;
+    for (const found of batch) if (found) yield found.record;
+  }
+}
+
 /** The alias's records, newest first, at most `limit` (records that cannot be read are skipped). */
 export async function recentRecords(
   access: Pick<LedgerAccess, "store" | "location">,
@@ -51,21 +74,21 @@ export async function recentRecords(
   limit: number,
   options: CallOptions = {},
 ): Promise<RolloutRecord[]> {
-  const paths = (head?.head.recent ?? []).map((r) => r.record).reverse();
   const records: RolloutRecord[] = [];
-  // A few at a time: one GET per record, newest first, until `limit` are found.
-  for (let start = 0; start < paths.length && records.length < limit; start += 8) {
-    const batch = await Promise.all(
-      paths.slice(start, start + 8).map((path) => readRecord(access, path, options).catch(() => undefined)),
-    );
-    for (const found of batch) if (found && records.length < limit) records.push(found.record);
+  if (limit <= 0) return records;
+  // A few at a time, until `limit` are found.
+  for await (const record of newestRecords(access, head, [Math.min(limit, 8)], options)) {
+    records.push(record);
+    if (records.length >= limit) break;
   }
   return records;
 }
 
 /**
- * The newest finished roll-out of the alias that made a version live: its target names what the live
- * version replaced (the version a revert goes back to, and one prune must keep).
+ * The newest finished roll-out of the alias that made a version live (among its 20 newest records): its
+ * target names what the live version replaced (the version a revert goes back to, and one prune must
+ * keep). Read newest first, one record, then 2, 4, 8 at a time: after a promoted roll-out, as before
+ * most deploys, the newest record is the answer and the only GET.
  */
 export async function lastPromotion(
   access: Pick<LedgerAccess, "store" | "location">,
@@ -73,10 +96,12 @@ export async function lastPromotion(
   functionName: string,
   options: CallOptions = {},
 ): Promise<{ record: RolloutRecord; from: string; to: string } | undefined> {
-  for (const record of await recentRecords(access, head, 20, options)) {
+  let seen = 0;
+  for await (const record of newestRecords(access, head, [1, 2, 4, 8], options)) {
     const target = record.targets.find((t) => t.function === functionName && t.state === "promoted");
     if (record.outcome && target?.newVersion)
       return { record, from: target.stableVersion, to: target.newVersion };
+    if (++seen >= 20) break;
   }
   return undefined;
 }

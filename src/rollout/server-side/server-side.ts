@@ -16,7 +16,14 @@ import {
 } from "../../errors.js";
 import { buildGates, type GateSpecs } from "../../health/gates.js";
 import type { Plan } from "../../plan/plan.js";
-import type { AlarmPort, AliasState, Clock, LambdaPort, StepFunctionsPort } from "../../ports.js";
+import type {
+  AlarmPort,
+  AliasState,
+  Clock,
+  LambdaPort,
+  OwnedAlarmsPort,
+  StepFunctionsPort,
+} from "../../ports.js";
 import { FAILURE } from "../../stepfunctions/definition.js";
 import { type Ending, HistoryReader } from "../../stepfunctions/history.js";
 import {
@@ -29,6 +36,7 @@ import { type CommandVia, suggestedCommand } from "../commands.js";
 import { describeRouting } from "../engine/alias-writer.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "../events.js";
 import { liveDescription, type VersionRecord } from "../progress.js";
+import { createOwnedAlarms, deleteOwnedAlarms, ownedAlarmsFor, sweepOwnedAlarms } from "./owned-alarms.js";
 
 export interface ServerSideRequest {
   engine: StepFunctionsEngine;
@@ -47,6 +55,8 @@ export interface ServerSidePorts {
   lambda: LambdaPort;
   alarms: AlarmPort;
   stepFunctions: StepFunctionsPort;
+  /** Needed when the request has a metric gate: its alarm is created here and deleted at the end. */
+  ownedAlarms?: OwnedAlarmsPort | undefined;
   clock: Clock;
   emit: EventSink;
   signal?: AbortSignal | undefined;
@@ -140,6 +150,33 @@ export async function runServerSide(
 
   const name = executionName(clock.now());
   const executionArn = executionArnOf(engine.stateMachineArn, name);
+  // The metric gate as an alarm of this roll-out's own (owned-alarms.ts); earlier ones that ended go first.
+  // Not before the first Lambda write: its ExecutedVersion dimension is the number PublishVersion gave.
+  // What it cannot express was refused with the other input (input.ts), before any write.
+  const owned = ownedAlarmsFor(
+    request.specs.metrics,
+    { functionName, aliasName, stableVersion: stable, newVersion },
+    executionArn,
+  );
+  const { ownedAlarms } = ports;
+  if (owned.length > 0 && !ownedAlarms)
+    throw new TypeError("metrics: server-side needs ServerSidePorts.ownedAlarms");
+  if (ownedAlarms) {
+    const warn = (message: string) => emit({ type: "warning", message });
+    await sweepOwnedAlarms(
+      ownedAlarms,
+      stepFunctions,
+      { functionName, aliasName },
+      { now: clock.now(), warn, signal },
+    );
+  }
+  const ownedNames = ownedAlarms ? await createOwnedAlarms(ownedAlarms, owned, { signal }) : [];
+  for (const alarm of owned)
+    emit({ type: "info", message: `Metric gate as alarm ${alarm.name} (deleted when the roll-out ends)` });
+  const dropOwned = async () => {
+    if (ownedAlarms)
+      await deleteOwnedAlarms(ownedAlarms, ownedNames, (message) => emit({ type: "warning", message }));
+  };
   const input = executionInput({
     functionName,
     aliasName,
@@ -150,9 +187,16 @@ export async function runServerSide(
     specs: request.specs,
     records: request.records,
     executionArn,
+    ownedAlarms: ownedNames,
   });
   // Not cancelled by the signal: once asked for, the start must be known, or the execution is orphaned.
-  const started = await stepFunctions.startExecution(engine.stateMachineArn, name, JSON.stringify(input));
+  const started = await stepFunctions
+    .startExecution(engine.stateMachineArn, name, JSON.stringify(input))
+    .catch(async (error: unknown) => {
+      // No execution will watch or end them: the roll-out's alarms go with the failed start.
+      await dropOwned();
+      throw error;
+    });
   const arn = started.executionArn || executionArn;
   emit({ type: "info", message: `Step Functions execution started: ${arn}` });
   if (engine.detach) {
@@ -192,12 +236,20 @@ export async function runServerSide(
       lastId = event.id;
       const read = reader.read(event);
       for (const rolloutEvent of read.events) emit(rolloutEvent);
-      if (read.ending) return await ending(read.ending);
+      if (read.ending) {
+        const ended = await ending(read.ending);
+        await dropOwned();
+        return ended;
+      }
     }
     if (reader.promoted && !postTrafficDone && hooks.postTraffic.length > 0) {
       postTrafficDone = true;
       const failure = await runHooks("post-traffic", 100);
-      if (failure) return await undoAfterHook(failure);
+      if (failure) {
+        const undone = await undoAfterHook(failure);
+        await dropOwned();
+        return undone;
+      }
     }
   }
 

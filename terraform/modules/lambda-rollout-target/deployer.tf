@@ -120,6 +120,17 @@ data "aws_iam_policy_document" "deployer" {
     }
   }
 
+  dynamic "statement" {
+    # The server-side metric gate's own alarm (lambda-rollout/FUNCTION/ALIAS/vN/metrics): created before
+    # the start, deleted at the end, found by its prefix when a detached or killed run left it.
+    for_each = var.create_state_machine ? [1] : []
+    content {
+      sid       = "OwnedAlarms"
+      actions   = ["cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:PutMetricAlarm"]
+      resources = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:lambda-rollout/${var.function_name}/*"]
+    }
+  }
+
   statement {
     # GetMetricData has no resource-level permissions: "*" is the only resource it accepts.
     sid       = "ReadMetrics"

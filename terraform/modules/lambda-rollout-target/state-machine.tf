@@ -1,6 +1,7 @@
 # Server-side roll-outs: the generic lambda-rollout state machine (state-machine.asl.json is byte for
 # byte the output of `lambda-rollout state-machine`; a test checks it) and a role that may only shift
-# this function's alias, invoke its published versions and read its named alarms.
+# this function's alias, invoke its published versions and read its named alarms and its own
+# metric-gate alarms.
 # src/iam/policy.ts (stateMachineRolePolicy) renders the same statements.
 
 locals {
@@ -42,6 +43,13 @@ data "aws_iam_policy_document" "state_machine" {
     effect    = "Deny"
     actions   = ["lambda:InvokeFunction"]
     resources = [local.function_arn, "${local.function_arn}:${var.alias_name}", "${local.function_arn}:$LATEST"]
+  }
+
+  statement {
+    # The metric gate's own alarm (lambda-rollout/FUNCTION/…), watched like a named one.
+    sid       = "ReadOwnedAlarms"
+    actions   = ["cloudwatch:DescribeAlarms"]
+    resources = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:lambda-rollout/${var.function_name}/*"]
   }
 
   dynamic "statement" {
