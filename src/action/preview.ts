@@ -7,8 +7,8 @@ import { ExitCode, type ExitCodeValue, RolloutError } from "../errors.js";
 import { previewFailureMarkdown, previewMarkdown, previewText } from "../preview/render.js";
 import { previewFromInputs } from "../preview/run.js";
 import { type InputReader, readInputs } from "./inputs.js";
+import type { ActionHost, ActionOptions } from "./options.js";
 import { type CommentOptions, commentMarker, pullRequestOf, upsertComment } from "./pr-comment.js";
-import type { ActionHost, ActionOptions } from "./run.js";
 
 const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 

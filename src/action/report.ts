@@ -11,7 +11,7 @@ import { createAwsPorts } from "../aws/index.js";
 import { renderReport } from "../report/index.js";
 import type { ResultEvent, StampedEvent } from "../rollout/events.js";
 import { parseDocument, type RolloutRecord } from "../rollout/ledger/record.js";
-import type { ActionOptions } from "./run.js";
+import type { ActionOptions } from "./options.js";
 
 /** `s3://BUCKET/KEY` as the result line names a record. */
 const S3_URL = /^s3:\/\/([^/]+)\/(.+)$/;

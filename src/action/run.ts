@@ -8,28 +8,14 @@ import { ExitCode, type ExitCodeValue, InputError } from "../errors.js";
 import { failedResult, type ResultEvent, type StampedEvent } from "../rollout/events.js";
 import { deployFromInputs, type RunOptions, type RunTarget } from "../run.js";
 import { deploymentSettingsFromEnv, gitHubDeploymentReporter } from "./github-deployment.js";
-import { type InputReader, parseBoolean, readInputs } from "./inputs.js";
+import { parseBoolean, readInputs } from "./inputs.js";
+import type { ActionHost, ActionOptions } from "./options.js";
 import { runPreview } from "./preview.js";
 import { isReleaseResult, releaseOutput } from "./release-summary.js";
 import { reportSummaryLine, writeRunReport } from "./report.js";
 import { renderSummary } from "./summary.js";
 
-/** What the Action needs from the runner; @actions/core in production (see ./host.ts). */
-export interface ActionHost {
-  readInput: InputReader;
-  info(message: string): void;
-  notice(message: string, title?: string): void;
-  warning(message: string, title?: string): void;
-  /** An error annotation on the run. */
-  error(message: string, title?: string): void;
-  setOutput(name: string, value: string): void;
-  /** Appends Markdown to the job summary; a no-op outside GitHub Actions. */
-  writeSummary(markdown: string): Promise<void>;
-  /** Masks a value in the rest of the job's log (webhook URLs are secrets). */
-  setSecret?(value: string): void;
-}
-
-export type ActionOptions = Omit<RunOptions, "emit">;
+export type { ActionHost, ActionOptions };
 
 /** The annotations an event makes: a failed gate is an error, a warning a warning, a wait for approval a notice. */
 export function annotate(host: ActionHost, event: StampedEvent): void {

@@ -103,7 +103,10 @@ it within one poll: promoted by an operator (exit 0) or rolled back by an operat
     about: "The waiting deploy sees the approval at its next poll and promotes; `rollback` stops it instead.",
     examples: [
       ["one function", "lambda-rollout approve --function orders --alias live"],
-      ["the environment's function", "lambda-rollout approve --config lambda-rollout.yml --env production"],
+      [
+        "the environment's function, or every waiting function of a release (functions:)",
+        "lambda-rollout approve --config lambda-rollout.yml --env production",
+      ],
     ],
     exitCodes: `0 approved (or already approved) · 2 invalid input · 3 nothing is awaiting approval (no roll-out, one still baking an earlier step, or a wait that ended; nothing was changed) · 4 AWS error`,
   },

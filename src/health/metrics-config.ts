@@ -2,7 +2,7 @@
  * From the configuration file's `metrics:` block to the metric gate's options (its spec); the
  * inconclusive policy is derived from them in health/gates.ts. The file speaks in percent and duration strings; the gate in fractions and milliseconds.
  */
-import type { MetricsConfig } from "../config/index.js";
+import type { MetricsConfig } from "../config/schema.js";
 import { parseDuration } from "../plan/duration.js";
 import type { MetricGateOptions } from "./metrics-options.js";
 

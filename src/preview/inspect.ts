@@ -21,7 +21,6 @@ import { aliasLedger } from "../rollout/ledger/read.js";
 import { gateSummary } from "../rollout/ledger/record.js";
 import { judgeLifetime, suggestedSessionSeconds, type WorstCase } from "../rollout/prepare/lifetime.js";
 import type { SettingChange } from "../rollout/prepare/live.js";
-import { assertNoProvisionedConcurrency } from "../rollout/prepare/provisioned.js";
 import { type Checked, perRegion, validate } from "../rollout/prepare/release-prepare.js";
 import type { ReleaseFunction, ReleaseRequest } from "../rollout/request/release-request.js";
 import { assertRunsServerSide } from "../stepfunctions/input.js";
@@ -358,19 +357,12 @@ export async function preview(target: PreviewTarget, ports: PreviewPorts): Promi
     assertFiringAlarmsAllowed(single);
   }
   const portsOf = perRegion(ports.portsFor);
-  const [checked] = await Promise.all([
-    validate(request, portsOf, signal, { tolerateSplit: true, unlabelled: single !== undefined }),
-    single
-      ? assertNoProvisionedConcurrency(
-          portsOf(request.functions[0]?.region).lambda,
-          single,
-          (event) => {
-            if (event.type === "warning") warnings.push(event.message);
-          },
-          signal,
-        )
-      : undefined,
-  ]);
+  // Provisioned concurrency is one of validate()'s checks, for a single deploy and a release alike.
+  const checked = await validate(request, portsOf, signal, {
+    tolerateSplit: true,
+    unlabelled: single !== undefined,
+    warn: (message) => warnings.push(message),
+  });
   const functions = await Promise.all(checked.map((item) => describeFunction(item, ports, now)));
   const moving = checked.filter((item) => !item.unchanged);
   const worstCase =

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sha256 } from "../../src/artifact/hash.js";
 import { buildPlan } from "../../src/plan/plan.js";
-import type { CredentialsPort } from "../../src/ports.js";
+import type { CredentialsPort, MetricsPort } from "../../src/ports.js";
 import { type RegionPorts, release } from "../../src/rollout/deploy/release.js";
 import type { StampedEvent } from "../../src/rollout/events.js";
 import type { LedgerAccess } from "../../src/rollout/ledger/location.js";
@@ -34,6 +34,12 @@ export interface ReleaseHarnessOptions {
   ledger?: LedgerAccess;
   /** Default `r-test-0001`. */
   releaseId?: string;
+  /** The region of the adapters for a function without one (the SDK's default, AWS_REGION). */
+  defaultRegion?: string;
+  /** Versions each function has published before (default 1), the alias on the newest. */
+  stableVersions?: number;
+  /** CloudWatch metrics (the metric analysis), every region's. */
+  metrics?: MetricsPort;
 }
 
 export function releaseHarness(options: ReleaseHarnessOptions = {}) {
@@ -49,7 +55,10 @@ export function releaseHarness(options: ReleaseHarnessOptions = {}) {
     ["a", "us-east-1"],
   ];
   const specs: ReleaseFunction[] = functions.map(([name, region], index) => {
-    const fake = new FakeLambda(name, "live", { handler: "index.handler" });
+    const fake = new FakeLambda(name, "live", {
+      handler: "index.handler",
+      stableVersions: options.stableVersions,
+    });
     // The alias's ARN names its region, as Lambda's does (the ledger keys its lock by it).
     fake.alias.aliasArn = `arn:aws:lambda:${region}:123456789012:function:${name}:live`;
     fake.shaFor = () => base64;
@@ -64,7 +73,8 @@ export function releaseHarness(options: ReleaseHarnessOptions = {}) {
       alarms: [`${name}-errors`],
     };
   });
-  const portsFor = (region: string | undefined): RegionPorts => {
+  const portsFor = (given: string | undefined): RegionPorts => {
+    const region = given ?? options.defaultRegion;
     const regionAlarms =
       alarms.get(region ?? "") ?? new FakeAlarms([...new Set(functions.map(([name]) => `${name}-errors`))]);
     alarms.set(region ?? "", regionAlarms);
@@ -91,6 +101,7 @@ export function releaseHarness(options: ReleaseHarnessOptions = {}) {
       },
       artifacts: regionArtifacts,
       alarms: regionAlarms,
+      metrics: options.metrics,
       credentials: options.credentials,
     };
   };

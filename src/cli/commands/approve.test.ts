@@ -8,13 +8,13 @@ import { approveCommand } from "./approve.js";
 import type { TargetFlags } from "./target.js";
 
 /** Runs `approve` in-process against a fake Lambda whose alias awaits approval (or not). */
-async function approve(flags: TargetFlags, options: { waiting: boolean; cwd?: string }) {
+async function approve(flags: TargetFlags, options: { waiting: boolean; cwd?: string; suffix?: string }) {
   let stdout = "";
   let stderr = "";
   const lambda = new FakeLambda("orders", "live", { stableVersions: 2, aliasOn: "1" });
   if (options.waiting) {
     lambda.setRouting({ version: "1", additional: { version: "2", weight: 10 } });
-    lambda.alias.description = `lambda-rollout: step 1/2, 10% to v2 from v1 since 2026-01-01T00:00:00Z; awaiting approval until ${new Date(Date.now() + 3_600_000).toISOString()}`;
+    lambda.alias.description = `lambda-rollout: step 1/2, 10% to v2 from v1 since 2026-01-01T00:00:00Z; awaiting approval until ${new Date(Date.now() + 3_600_000).toISOString()}${options.suffix ?? ""}`;
   }
   const io: CliIo = {
     stdout: { write: (text: string) => (stdout += text) },
@@ -62,7 +62,7 @@ test("bad input is exit 2 before any AWS call", async () => {
   expect(run.regions).toEqual([]);
 });
 
-test("a release environment names the problem instead of 'no function given' (exit 2, nothing called)", async () => {
+test("approve --config/--env of a release approves every waiting function, its release mark kept", async () => {
   const cwd = await mkdtemp(join(tmpdir(), "lr-approve-release-"));
   await writeFile(
     join(cwd, "lambda-rollout.yml"),
@@ -72,13 +72,22 @@ test("a release environment names the problem instead of 'no function given' (ex
       "  production:",
       "    region: eu-west-1",
       "    artifact: { bucket: artifacts }",
-      "    functions: [{ function: orders-get, zip: a.zip }]",
+      "    functions: [{ function: orders, zip: a.zip }]",
     ].join("\n"),
   );
-  const run = await approve({ env: "production" }, { waiting: true, cwd });
-  expect(run.code).toBe(2);
-  expect(run.stderr).toContain(
-    'Environment "production" is a release (functions:); this command acts on one function.',
-  );
-  expect(run.regions).toEqual([]);
+  const mark = " release=r-mhx1k2ab-9f3c wave=1/1";
+  const run = await approve({ env: "production", json: true }, { waiting: true, cwd, suffix: mark });
+  expect(run.code).toBe(0);
+  expect(JSON.parse(run.stdout.trim())).toMatchObject({
+    outcome: "approved",
+    function: "production (1 functions)",
+    reason: expect.stringMatching(/^Approved: orders \[eu-west-1\]; the release ships the wave/),
+  });
+  expect(run.regions).toContain("eu-west-1");
+  expect(run.lambda.alias.description).toMatch(/; approved at \S+ release=r-mhx1k2ab-9f3c wave=1\/1$/);
+
+  const idle = await approve({ env: "production" }, { waiting: false, cwd });
+  expect(idle.code).toBe(3);
+  expect(idle.stderr).toContain("Nothing to approve: no function of production is awaiting approval.");
+  expect(idle.lambda.writes()).toEqual([]);
 });

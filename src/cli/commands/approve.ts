@@ -1,4 +1,5 @@
 import { approve } from "../../rollout/engine/approval.js";
+import { approveRelease } from "../../rollout/manage/approve-release.js";
 import { approveServerSide } from "../../rollout/server-side/approval.js";
 import type { CliIo } from "../io.js";
 import { resultLineCommand } from "./result-line.js";
@@ -9,7 +10,7 @@ import {
   type LambdaFactory,
   type LedgerStoreFactory,
   ledgerFor,
-  resolveTarget,
+  resolveTargets,
   type StepFunctionsFactory,
   type TargetFlags,
 } from "./target.js";
@@ -27,7 +28,19 @@ export async function approveCommand(
   stepFunctionsFor: StepFunctionsFactory = awsStepFunctions,
 ): Promise<number> {
   return resultLineCommand(flags, io, async () => {
-    const target = await resolveTarget(flags, io);
+    const resolved = await resolveTargets(flags, io);
+    if (resolved.kind === "release") {
+      const { name, members, ledger, targetFlags } = resolved.release;
+      return approveRelease(
+        name,
+        members,
+        (region) => lambdaFor(region),
+        Date.now(),
+        targetFlags,
+        ledgerFor(ledger, members[0]?.region, io, ledgerStoreFor),
+      );
+    }
+    const target = resolved.target;
     const ledger = ledgerFor(target.ledger, target.region, io, ledgerStoreFor);
     const lambda = lambdaFor(target.region, target.whereabouts);
     // A server-side roll-out waits for a task token in the ledger; a local one reads the alias.

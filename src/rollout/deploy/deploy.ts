@@ -1,20 +1,11 @@
-import { type Artifact, assertHandlerPresent, readArtifact } from "../../artifact/inspect.js";
-import { ConflictError, ExitCode, foundAfterChanges, InputError, InterruptedError } from "../../errors.js";
-import { assertFiringAlarmsAllowed, firingAlarmsWarning, versionJudges } from "../../health/firing-alarms.js";
+import { type Artifact, assertHandlerPresent } from "../../artifact/inspect.js";
+import { ExitCode, foundAfterChanges, InputError, InterruptedError } from "../../errors.js";
+import { firingAlarmsWarning, versionJudges } from "../../health/firing-alarms.js";
 import type { HealthGate } from "../../health/gate.js";
-import { gatelessWarning } from "../../health/gateless.js";
-import {
-  buildGates,
-  DEFAULT_HOOK_TIMEOUT_MS,
-  type GateSpecs,
-  inconclusivePolicy,
-  mayExtend,
-} from "../../health/gates.js";
-import { describePlan, type Plan } from "../../plan/plan.js";
+import { buildGates, inconclusivePolicy, mayExtend } from "../../health/gates.js";
+import { describePlan } from "../../plan/plan.js";
 import {
   type AlarmPort,
-  type AlarmState,
-  type AliasState,
   type ArtifactStore,
   type Clock,
   type CredentialsPort,
@@ -25,17 +16,12 @@ import {
   type StepFunctionsPort,
   systemClock,
 } from "../../ports.js";
-import {
-  assertFiringAlarmsServerSide,
-  assertRunsServerSide,
-  type StepFunctionsEngine,
-} from "../../stepfunctions/input.js";
-import { type CommandVia, suggestedCommand } from "../commands.js";
-import { describeRouting, regionWords } from "../engine/alias-writer.js";
-import { assertApprovable, DEFAULT_APPROVAL_TIMEOUT_MS } from "../engine/approval.js";
+import { assertFiringAlarmsServerSide } from "../../stepfunctions/input.js";
+import { describeRouting } from "../engine/alias-writer.js";
+import { DEFAULT_APPROVAL_TIMEOUT_MS } from "../engine/approval.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS, runRollout } from "../engine/engine.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "../events.js";
-import { intentOf } from "../ledger/intent.js";
+import { promotedFacts } from "../ledger/intent.js";
 import type { LedgerAccess } from "../ledger/location.js";
 import { gateSummary } from "../ledger/record.js";
 import {
@@ -45,17 +31,11 @@ import {
   NO_LEDGER_WARNING,
   recordTarget,
 } from "../ledger/session.js";
+import { checkDeploy } from "../prepare/deploy-checks.js";
 import { reportDurableExecutionsLeft } from "../prepare/durable.js";
-import { assertCredentialsOutlive, type WorstCase, worstCaseDuration } from "../prepare/lifetime.js";
-import { compareWithLive, pinBaseline, recordOf } from "../prepare/live.js";
-import {
-  activateManaged,
-  type ManagedInstancesOptions,
-  type ManagedPlan,
-  planManaged,
-  scaleDownReplaced,
-} from "../prepare/managed.js";
-import { assertNoProvisionedConcurrency } from "../prepare/provisioned.js";
+import { assertCredentialsOutlive } from "../prepare/lifetime.js";
+import { compareWithLive, isSplit, midRolloutError, pinBaseline, recordOf } from "../prepare/live.js";
+import { activateManaged, type ManagedPlan, planManaged, scaleDownReplaced } from "../prepare/managed.js";
 import {
   type CheckedPackage,
   checkPackage,
@@ -63,48 +43,14 @@ import {
   publishPackage,
   waitForActive,
 } from "../prepare/publish.js";
-import { newReleaseId, parseLive, type VersionRecord } from "../progress.js";
+import { worstCaseOf } from "../prepare/worst-case.js";
+import { newReleaseId, parseLive } from "../progress.js";
+import { DEFAULT_INTERVAL_MS, type DeployRequest, type DeploySource } from "../request/deploy-request.js";
 import { approvalLocation } from "../server-side/approval.js";
-import { assertStateMachineUsable, runServerSide } from "../server-side/server-side.js";
+import { runServerSide } from "../server-side/server-side.js";
 import { pruneAfterPromotion } from "./prune-after.js";
 
-export type DeploySource = { zip: string; bucket: string; prefix?: string | undefined } | { version: string };
-
-/** A deploy, as data: what to ship where, the plan, and the gates as specs (built in health/gates.ts). */
-export interface DeployRequest extends GateSpecs {
-  functionName: string;
-  aliasName: string;
-  source: DeploySource;
-  plan: Plan;
-  /** Health poll interval; default 10 s. */
-  intervalMs?: number | undefined;
-  /** Bound on waiting for `LastUpdateStatus=Successful` and for a new version to be `Active`; default 5 min. */
-  updateTimeoutMs?: number | undefined;
-  /** How long restoring the alias keeps trying through throttling and outages; default 2 min. */
-  restoreTimeoutMs?: number | undefined;
-  dryRun?: boolean | undefined;
-  /** After a successful promotion, prune versions older than the newest `keep` (see prune.ts). */
-  prune?: { keep: number } | undefined;
-  /**
-   * Wait for `lambda-rollout approve` before the shift to 100% (see approval.ts): for `timeoutMs`
-   * (default 1h), then roll back. `region` only goes into the approve command the run prints.
-   */
-  manualApproval?: { timeoutMs?: number | undefined; region?: string | undefined } | undefined;
-  /** Run the plan in Step Functions instead of this process (server-side.ts); default: here. */
-  engine?: StepFunctionsEngine | undefined;
-  /** For a function on a capacity provider (Lambda Managed Instances): see managed.ts. */
-  managedInstances?: ManagedInstancesOptions | undefined;
-  /** Only for the commands the run prints (the adapters carry the region they call). */
-  region?: string | undefined;
-  /** A roll-out with no gate is refused (exit 2) instead of warned about (health/gateless.ts). */
-  requireGates?: boolean | undefined;
-  /**
-   * How the user named the target (`--config F --env E`, or the region given): the commands the run
-   * suggests (status, approve, rollback) name it the same way. Default: `--function`, `--alias` and
-   * the manual approval's region.
-   */
-  via?: CommandVia | undefined;
-}
+export { DEFAULT_INTERVAL_MS, type DeployRequest, type DeploySource, isSplit, midRolloutError, worstCaseOf };
 
 /** What a deploy acts through. Behaviour lives here; the request is only data. */
 export interface DeployPorts {
@@ -134,24 +80,6 @@ export interface DeployPorts {
   ledger?: LedgerAccess | undefined;
   /** Fixed roll-out id (tests); default: a new one from the clock. */
   rolloutId?: string | undefined;
-}
-
-export const DEFAULT_INTERVAL_MS = 10_000;
-
-export function isSplit(alias: AliasState): boolean {
-  return alias.additional !== undefined;
-}
-
-/** `via.region`: named in the message, and `--region` in the hint (a release's functions). */
-export function midRolloutError(alias: AliasState, via?: CommandVia): ConflictError {
-  const words = regionWords(via?.region);
-  return new ConflictError(
-    `Alias ${alias.functionName}:${alias.aliasName}${words.in} is mid-roll-out (${describeRouting(alias)}); this run changed nothing.`,
-    {
-      context: { functionName: alias.functionName, alias: alias.aliasName },
-      hint: `Inspect it with \`${suggestedCommand("status", alias.functionName, alias.aliasName, via)}\`, then finish it with \`promote\` or undo it with \`rollback\`.`,
-    },
-  );
 }
 
 /**
@@ -250,39 +178,9 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     const { lambda } = ports;
     const { functionName, aliasName, plan } = request;
     emit({ type: "plan", function: functionName, alias: aliasName, plan, dryRun: request.dryRun ?? false });
-    if (request.manualApproval) assertApprovable(plan);
-    if (request.engine)
-      assertRunsServerSide(request.engine, request, {
-        plan,
-        intervalMs: request.intervalMs ?? DEFAULT_INTERVAL_MS,
-        customGates: ports.gates?.length ?? 0,
-        approval: request.manualApproval && {
-          timeoutMs: request.manualApproval.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
-          ledger: ports.ledger !== undefined,
-        },
-      });
+    const { artifact, found, latest, alarmStates } = await checkDeploy(request, ports, emit);
     const alarms = request.alarms ?? [];
-    assertFiringAlarmsAllowed(request, ports.gates);
-    const gateless = gatelessWarning(
-      `The roll-out of ${functionName}:${aliasName}`,
-      plan,
-      request,
-      ports.gates,
-      request.requireGates,
-    );
-    if (gateless) emit({ type: "warning", message: gateless });
     const call = { signal };
-    // Independent checks run together; the first failure in this order is the one reported.
-    const [artifact, found, latest, alarmStates] = await firstFailure([
-      "zip" in request.source ? readArtifact(request.source.zip) : Promise.resolve(undefined),
-      lambda.getAlias(functionName, aliasName, call),
-      lambda.getFunction(functionName, undefined, call),
-      alarms.length > 0 ? assertAlarmsExist(ports.alarms, alarms, signal) : Promise.resolve([]),
-      assertNoProvisionedConcurrency(lambda, { functionName, aliasName, plan }, emit, signal),
-      request.engine
-        ? assertStateMachineUsable(ports.stepFunctions, request.engine, signal)
-        : Promise.resolve(),
-    ] as const);
     let alias = found;
     fromVersion = alias.version;
     const firingAtStart = alarmStates.filter((a) => a.state === "ALARM").map((a) => a.name);
@@ -335,7 +233,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     // What the live version is made of: from the ledger when there is one (the description is anyone's
     // to edit, so with a ledger it decides nothing), else from the description; else GetFunction.
     let stableRecord = ports.ledger
-      ? await liveFacts(ports.ledger, alias, clock.now(), call)
+      ? await promotedFacts(ports.ledger, alias, clock.now(), call)
       : parseLive(alias.description, alias.version);
     let changes = "";
     let pinOnly = false;
@@ -531,62 +429,6 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
   }
 }
 
-/** Like Promise.all, but waits for every promise and rethrows the first rejection in list order. */
-async function firstFailure<T extends readonly unknown[]>(
-  promises: { readonly [K in keyof T]: Promise<T[K]> },
-): Promise<T> {
-  const settled = await Promise.allSettled(promises);
-  const failed = settled.find((outcome) => outcome.status === "rejected");
-  if (failed) throw failed.reason;
-  return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as unknown as T;
-}
-
-/** Every named alarm must exist; returns their states (firing ones may be ignored, see firing-alarms.ts). */
-async function assertAlarmsExist(
-  alarms: AlarmPort,
-  names: string[],
-  signal?: AbortSignal,
-): Promise<AlarmState[]> {
-  const found = await alarms.describeAlarms(names, { signal });
-  const missing = names.filter((name) => !found.some((alarm) => alarm.name === name));
-  if (missing.length > 0) {
-    throw new InputError(`CloudWatch alarm(s) not found: ${missing.join(", ")}.`, {
-      hint: "Check the names passed to --alarm (or the config's alarms) and the region; alarm names are case-sensitive.",
-    });
-  }
-  return found;
-}
-
-/** Every term of the plan that can keep a roll-out running, for the credentials lifetime check. */
-export function worstCaseOf(
-  request: DeployRequest,
-  plan: Plan,
-  /**
-   * What validation found: SnapStart, a gate that may extend bakes, and (a capacity-provider function)
-   * how long its new version may take to become Active.
-   */
-  facts: { snapStart?: boolean; extends?: boolean; activationMs?: number | undefined } = {},
-): WorstCase {
-  const snapStart = facts.snapStart ?? false;
-  const hooks = (request.hooks?.preTraffic?.length ?? 0) + (request.hooks?.postTraffic?.length ?? 0);
-  return worstCaseDuration({
-    plan,
-    // Only a gate that can answer "inconclusive" ever extends a bake.
-    maxExtensionMs: (facts.extends ?? mayExtend(request)) ? inconclusivePolicy(request).maxExtensionMs : 0,
-    hooks,
-    hookTimeoutMs: request.hooks?.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS,
-    // A package waits for its code update; a SnapStart version also waits to become Active.
-    updateWaitMs:
-      (("zip" in request.source ? 1 : 0) + (snapStart ? 1 : 0)) *
-      (request.updateTimeoutMs ?? DEFAULT_UPDATE_TIMEOUT_MS),
-    activationWaitMs: facts.activationMs ?? 0,
-    restoreTimeoutMs: request.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS,
-    approvalTimeoutMs: request.manualApproval
-      ? (request.manualApproval.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS)
-      : 0,
-  });
-}
-
 /** What the ledger records of the alias's state at the end of a one-function roll-out. */
 function stateOf(result: ResultEvent) {
   switch (result.outcome) {
@@ -608,17 +450,4 @@ function executionReader(stepFunctions: StepFunctionsPort, signal: AbortSignal |
       if (error instanceof InputError) return undefined;
       throw error;
     });
-}
-
-/** The live version's code and settings as the ledger's last promotion of it recorded them, if it did. */
-async function liveFacts(
-  ledger: LedgerAccess,
-  alias: AliasState,
-  now: number,
-  options: { signal?: AbortSignal | undefined },
-): Promise<VersionRecord | undefined> {
-  const promoted = (await intentOf(ledger, alias, now, options)).lastPromotion;
-  const target = promoted?.record.targets.find((t) => t.aliasArn === alias.aliasArn);
-  if (promoted?.to !== alias.version || !target?.codeSha256 || !target.config) return undefined;
-  return { version: alias.version, codeSha256: target.codeSha256, config: target.config };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { FakeArtifacts, FakeLambda } from "../../../test/support/fakes.js";
 import { releaseHarness as harness } from "../../../test/support/release-harness.js";
 import { AwsError, ConflictError } from "../../errors.js";
+import { buildPlan } from "../../plan/plan.js";
 import { parseLive, parseReleaseMark, parseStep } from "../progress.js";
 
 const served = (fake: FakeLambda) => `${fake.alias.version}${fake.alias.additional ? "+split" : ""}`;
@@ -48,6 +49,52 @@ describe("release engine (fake clock)", () => {
       expect(h.fake(key).writes()).toEqual([]);
       expect(h.fake(key).calls.filter((c) => c.op === "publishVersion")).toEqual([]);
     }
+  });
+
+  it("provisioned concurrency on wave 2's alias: exit 2 in validation, as a one-function deploy, wave 1 never moves", async () => {
+    const h = harness();
+    h.fake("a@us-east-1").provisioned.set("live", { requested: 25, allocated: 25, status: "READY" });
+    const result = await h.run();
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 2 });
+    expect(result.reason).toContain(
+      "environments.production.functions[2] (a (us-east-1)): Alias a:live has provisioned concurrency (25 requested)",
+    );
+    expect(result.hint).toContain("--strategy AllAtOnce");
+    for (const key of ["a@eu-west-1", "b@eu-west-1", "a@us-east-1"]) {
+      expect(h.fake(key).writes()).toEqual([]);
+      expect(
+        h.fake(key).calls.filter((c) => c.op === "publishVersion" || c.op === "updateFunctionCode"),
+      ).toEqual([]);
+    }
+  });
+
+  it("an AllAtOnce release is not checked for provisioned concurrency (Lambda allows it)", async () => {
+    const h = harness();
+    h.request.plan = buildPlan({ strategy: "AllAtOnce" });
+    h.fake("a@us-east-1").provisioned.set("live", { requested: 25 });
+    const result = await h.run();
+    expect(result).toMatchObject({ outcome: "promoted", exitCode: 0 });
+    expect(h.fake("a@us-east-1").calls.filter((c) => c.op === "getProvisionedConcurrency")).toEqual([]);
+  });
+
+  it("the same function twice, once by its region and once by AWS_REGION's: exit 2, nothing changed", async () => {
+    const h = harness({
+      functions: [
+        ["a", "us-east-1"],
+        ["a", "us-east-1"],
+      ],
+      defaultRegion: "us-east-1",
+    });
+    h.request.waves = [{ regions: undefined, bakeMs: 0 }];
+    (h.request.functions[0] as { region: string | undefined }).region = undefined;
+    const result = await h.run();
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 2 });
+    expect(result.reason).toBe(
+      "environments.production.functions[1] (a (us-east-1)) is the same alias as environments.production.functions[0] (a): arn:aws:lambda:us-east-1:123456789012:function:a:live. A release lists each function once per region. Nothing was changed.",
+    );
+    expect(result.hint).toContain("AWS_REGION");
+    expect(h.fake("a@us-east-1").writes()).toEqual([]);
+    expect(h.fake("a@us-east-1").calls.filter((c) => c.op === "publishVersion")).toEqual([]);
   });
 
   it("an AWS error publishing wave 2 restores the promoted wave 1 (exit 4)", async () => {
@@ -152,7 +199,11 @@ describe("credentials that would expire mid-release", () => {
     expect(result.exitCode).toBe(2);
     expect(result.reason).toContain("2 wave(s) of the plan");
     for (const key of ["a@eu-west-1", "b@eu-west-1", "a@us-east-1"]) {
-      expect(h.fake(key).calls.filter((c) => c.op !== "getAlias" && c.op !== "getFunction")).toEqual([]);
+      expect(
+        h
+          .fake(key)
+          .calls.filter((c) => !["getAlias", "getFunction", "getProvisionedConcurrency"].includes(c.op)),
+      ).toEqual([]);
     }
   });
 });

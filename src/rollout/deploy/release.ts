@@ -7,31 +7,22 @@
  * so `rollback` and `promote` can finish the job from AWS state alone (release-manage.ts).
  */
 import {
-  AwsError,
-  ConflictError,
   ExitCode,
   foundAfterChanges,
   GateFailedError,
+  InputError,
   InterruptedError,
-  RollbackFailedError,
-  RolloutError,
+  type RolloutError,
 } from "../../errors.js";
+import { assertFiringAlarmsAllowed, firingAlarmsWarning, versionJudges } from "../../health/firing-alarms.js";
 import { gatelessWarning } from "../../health/gateless.js";
-import { buildGates, inconclusivePolicy } from "../../health/gates.js";
 import { describePlan } from "../../plan/plan.js";
-import type {
-  AlarmPort,
-  ArtifactStore,
-  Clock,
-  CredentialsPort,
-  LambdaPort,
-  MetricsPort,
-} from "../../ports.js";
+import type { Clock } from "../../ports.js";
 import { systemClock } from "../../ports.js";
-import { type AliasWriter, describeRouting } from "../engine/alias-writer.js";
+import { describeRouting } from "../engine/alias-writer.js";
+import { assertApprovable } from "../engine/approval.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS } from "../engine/engine.js";
-import { allSettledOrThrow, runWave, type WaveMember } from "../engine/lockstep.js";
-import { OperatorDecision, type WatchedMember, watchRelease } from "../engine/release-watch.js";
+import { OperatorDecision } from "../engine/release-watch.js";
 import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "../events.js";
 import type { LedgerAccess } from "../ledger/location.js";
 import { gateSummary, type RecordTarget } from "../ledger/record.js";
@@ -42,23 +33,29 @@ import {
   NO_LEDGER_WARNING,
   recordTarget,
 } from "../ledger/session.js";
-import { assertCredentialsOutlive, type WorstCase } from "../prepare/lifetime.js";
-import { type Checked, messageOf, perRegion, publish, validate } from "../prepare/release-prepare.js";
-import { liveDescription, newReleaseId, parseReplaced } from "../progress.js";
-import type { ReleaseRequest } from "../request/release-request.js";
-import { worstCaseOf } from "./deploy.js";
+import { assertCredentialsOutlive } from "../prepare/lifetime.js";
+import {
+  type Checked,
+  messageOf,
+  perRegion,
+  type RegionPorts,
+  validate,
+} from "../prepare/release-prepare.js";
+import { releaseWorstCase } from "../prepare/worst-case.js";
+import { newReleaseId } from "../progress.js";
+import type { ReleaseFunction, ReleaseRequest } from "../request/release-request.js";
+import { pruneAfterPromotion } from "./prune-after.js";
+import {
+  functionResults,
+  type ReleaseFunctionResult,
+  type ReleaseResultEvent,
+  restoreAll,
+  toRolloutError,
+} from "./release-end.js";
+import { DEFAULT_RELEASE_INTERVAL_MS, shipWave } from "./release-wave.js";
 
-export const DEFAULT_RELEASE_INTERVAL_MS = 10_000;
-
-/** The adapters of one region. */
-export interface RegionPorts {
-  lambda: LambdaPort;
-  artifacts: ArtifactStore;
-  alarms: AlarmPort;
-  metrics?: MetricsPort | undefined;
-  /** When present, the credentials must outlive the release's worst case (or renew) before any write. */
-  credentials?: CredentialsPort | undefined;
-}
+export type { RegionPorts };
+export { DEFAULT_RELEASE_INTERVAL_MS, releaseWorstCase };
 
 export interface ReleasePorts {
   /** The adapters for a function's region (undefined: the SDK's default region). Called once per region. */
@@ -74,22 +71,7 @@ export interface ReleasePorts {
   ledger?: LedgerAccess | undefined;
 }
 
-/** What one function of the release ended as, in the result line. */
-export interface ReleaseFunctionResult {
-  function: string;
-  region: string | null;
-  alias: string;
-  /** Its wave among the waves with something to ship; null when its wave had nothing to ship. */
-  wave: number | null;
-  fromVersion: string | null;
-  toVersion: string | null;
-  /** promoted: serves the new version; rolled_back: restored; unchanged: its package was live already. */
-  state: "promoted" | "rolled_back" | "unchanged" | "not_started" | "failed";
-}
-
-export type ReleaseResultEvent = ResultEvent & {
-  release: { id: string; name: string; functions: ReleaseFunctionResult[] };
-};
+export type { ReleaseFunctionResult, ReleaseResultEvent };
 
 export async function release(request: ReleaseRequest, ports: ReleasePorts): Promise<ReleaseResultEvent> {
   const clock = ports.clock ?? systemClock;
@@ -125,25 +107,7 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
     /** What a failed start left in the ledger (locks it could not free). */
     left?: ResultEvent["ledger"],
   ): Promise<ReleaseResultEvent> => {
-    const functions = checked.map(
-      (item): ReleaseFunctionResult => ({
-        function: item.spec.functionName,
-        region: item.spec.region ?? null,
-        alias: item.spec.aliasName,
-        wave: ordinalOf.get(item.wave) ?? null,
-        fromVersion: item.alias.version,
-        toVersion: item.newVersion ?? null,
-        state: item.unchanged
-          ? "unchanged"
-          : item.restored
-            ? "rolled_back"
-            : item.writer === undefined || item.writer.isUntouched()
-              ? "not_started"
-              : outcome === "promoted"
-                ? "promoted"
-                : "failed",
-      }),
-    );
+    const functions = functionResults(checked, ordinalOf, outcome);
     const result: ReleaseResultEvent = {
       type: "result",
       outcome,
@@ -179,12 +143,16 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       plan: request.plan,
       dryRun: request.dryRun ?? false,
     });
+    if (request.manualApproval) assertApprovable(request.plan);
+    for (const spec of request.functions) assertFiringAlarmsAllowedFor(spec);
     for (const spec of request.functions) {
       const where = `${spec.functionName}${spec.region ? ` [${spec.region}]` : ""}:${spec.aliasName}`;
       const gateless = gatelessWarning(where, request.plan, spec, [], request.requireGates);
       if (gateless) emitFor({ type: "warning", message: gateless }, spec);
     }
-    checked = await validate(request, portsOf, signal);
+    checked = await validate(request, portsOf, signal, {
+      warn: (message, spec) => emitFor({ type: "warning", message }, spec),
+    });
     const moving = checked.filter((item) => !item.unchanged);
     if (moving.length === 0) {
       return finish(
@@ -193,6 +161,12 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
         undefined,
         `Every function of ${request.name} already serves its package.`,
       );
+    }
+    for (const item of moving) {
+      if (item.spec.alarmsAlreadyFiring === "ignore" && item.firingAtStart?.length) {
+        const message = firingAlarmsWarning(item.firingAtStart, versionJudges(item.spec));
+        emitFor({ type: "warning", message }, item.spec);
+      }
     }
     for (const item of checked) {
       emitFor(
@@ -254,7 +228,6 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
     const shipped: Checked[] = [];
     const promotedByOperator: number[] = [];
     for (const [waveIndex, { wave, members }] of active.entries()) {
-      const tagOf = { id: releaseId, wave: waveIndex + 1, waves: waveCount };
       emitFor({
         type: "wave",
         wave: waveIndex + 1,
@@ -263,68 +236,13 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
         functions: members.map((item) => item.spec.functionName),
       });
       changed = true;
-      await allSettledOrThrow(
-        members.map(async (item) => {
-          await publish(item, tagOf, request, { clock, signal, emitFor });
-          session?.update((record) => {
-            const target = record.targets.find((t) => t.aliasArn === item.alias.aliasArn);
-            if (!target) return;
-            target.stableVersion = item.alias.version;
-            target.newVersion = item.newVersion ?? null;
-            target.codeSha256 = item.next?.codeSha256 ?? null;
-            target.config = item.next?.config ?? null;
-            target.wave = waveIndex + 1;
-          });
-        }),
-      );
-      if (signal?.aborted) throw new InterruptedError(`Interrupted (${String(signal.reason ?? "signal")}).`);
-      const waveMembers: WaveMember[] = members.map((item) => {
-        const built = buildGates(item.spec, {
-          lambda: item.ports.lambda,
-          alarms: item.ports.alarms,
-          metrics: item.ports.metrics,
-          clock,
-          cwd: ports.cwd,
-          env: ports.env,
-        });
-        return {
-          ...watchedOf(item),
-          gates: built,
-          tag: { ...tagOf, fromVersion: item.alias.version },
-          next: item.next,
-        };
-      });
-      const strictest = members.find((item) => item.spec.metrics) ?? members[0];
-      const watch = watchRelease({
-        releaseId,
-        wave: waveIndex + 1,
-        waves: waveCount,
-        current: members.map(watchedOf),
-        earlier: shipped.map(watchedOf),
-        clock,
-        signal,
-        warn: (message) => emitFor({ type: "warning", message }),
-      });
+      const earlier = [...shipped];
       shipped.push(...members);
       try {
-        await runWave(
-          {
-            members: waveMembers,
-            plan: request.plan,
-            holdMs: request.plan.finalBakeMs + wave.bakeMs,
-            intervalMs: request.intervalMs ?? DEFAULT_RELEASE_INTERVAL_MS,
-            inconclusive: inconclusivePolicy(strictest?.spec ?? {}),
-          },
-          {
-            clock,
-            signal,
-            watch,
-            emit: (event, member) =>
-              emitFor(
-                event,
-                member ? { functionName: member.functionName, region: member.region } : undefined,
-              ),
-          },
+        await shipWave(
+          { members, earlier, bakeMs: wave.bakeMs, wave: waveIndex + 1, waves: waveCount, releaseId },
+          request,
+          { clock, signal, cwd: ports.cwd, env: ports.env, session, emitFor },
         );
       } catch (caught) {
         // `promote` of the release cannot ship waves whose packages are not published yet: this run
@@ -342,6 +260,18 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
     }
     const byOperator =
       promotedByOperator.length > 0 ? ` (wave ${promotedByOperator.join(", ")} promoted by an operator)` : "";
+    // Housekeeping once every wave is live: a failure only warns (prune-after.ts).
+    const keep = request.prune?.keep;
+    if (keep !== undefined)
+      for (const item of moving)
+        await pruneAfterPromotion(
+          item.ports.lambda,
+          item.spec.functionName,
+          keep,
+          (event) => emitFor(event, item.spec),
+          signal,
+          ports.ledger,
+        );
     return finish(
       "promoted",
       ExitCode.ok,
@@ -376,7 +306,7 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       restoreTimeoutMs: request.restoreTimeoutMs,
     });
     if (failure) return finish("failed", failure.exitCode, failure);
-    if (cause instanceof GateFailedError || cause instanceof InterruptedError) {
+    if (cause.exitCode === ExitCode.rolledBack) {
       return finish("rolled_back", ExitCode.rolledBack, cause);
     }
     // A conflict keeps its exit 3 (someone else's change, left as they set it); the rest is exit 4.
@@ -385,100 +315,12 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
   }
 }
 
-function watchedOf(item: Checked): WatchedMember {
-  return {
-    functionName: item.spec.functionName,
-    aliasName: item.spec.aliasName,
-    region: item.spec.region,
-    stable: item.alias.version,
-    newVersion: item.newVersion as string,
-    writer: item.writer as AliasWriter,
-    lambda: item.ports.lambda,
-  };
-}
-
-/**
- * Puts every function the release moved back on its pre-release version, all in parallel: the
- * current wave's and every earlier wave's. Returns the worst failure (exit 5 before exit 3), if any.
- */
-async function restoreAll(
-  checked: Checked[],
-  cause: RolloutError,
-  context: {
-    clock: Clock;
-    emitFor: (event: RolloutEvent, spec?: { functionName: string; region: string | undefined }) => void;
-    restoreTimeoutMs: number | undefined;
-  },
-): Promise<RolloutError | undefined> {
-  const { clock } = context;
-  const moved = checked.filter((item) => item.writer !== undefined && !item.writer.isUntouched());
-  const outcomes = await Promise.allSettled(
-    moved.map(async (item) => {
-      const who = { functionName: item.spec.functionName, region: item.spec.region };
-      const stable = item.alias.version;
-      context.emitFor({ type: "rollback", reason: cause.message, routing: { version: stable } }, who);
-      await (item.writer as AliasWriter).restore(stable, cause.message, {
-        clock,
-        // Back to how it was: the stable version still replaced what it replaced before the release.
-        description: liveDescription(
-          item.stableRecord,
-          stable,
-          clock.now(),
-          parseReplaced(item.alias.description, stable),
-        ),
-        timeoutMs: context.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS,
-        note: (message) => context.emitFor({ type: "warning", message }, who),
-      });
-      item.restored = true;
-    }),
-  );
-  const failures = outcomes.flatMap((outcome) =>
-    outcome.status === "rejected" ? [toRolloutError(outcome.reason)] : [],
-  );
-  if (failures.length === 0) return undefined;
-  const worst =
-    failures.find((error) => error instanceof RollbackFailedError) ?? (failures[0] as RolloutError);
-  const message = `The release stopped (${cause.message.split("\n")[0]}), but ${failures.length} function(s) could not be restored: ${failures.map((error) => error.message).join(" | ")}`;
-  const hint = [
-    ...failures.map((error) => error.hint).filter(Boolean),
-    "Then run `lambda-rollout rollback --config FILE --env NAME` to restore every function of the release.",
-  ].join("\n");
-  return worst instanceof RollbackFailedError
-    ? new RollbackFailedError(message, { hint, cause: worst })
-    : new ConflictError(message, { hint, cause: worst });
-}
-
-/**
- * The longest the release can run: each wave with something to ship takes a whole single-function
- * worst case (bakes, extensions, hooks, the code update), plus its `bake`; the restore margin once.
- */
-export function releaseWorstCase(request: ReleaseRequest, moving: Checked[]): WorstCase {
-  const waves = request.waves.filter((_, index) => moving.some((item) => item.wave === index));
-  const perWave = moving.map((item) =>
-    worstCaseOf(
-      {
-        ...item.spec,
-        source: { zip: item.spec.zip, bucket: item.spec.bucket },
-        plan: request.plan,
-        restoreTimeoutMs: request.restoreTimeoutMs,
-        updateTimeoutMs: request.updateTimeoutMs,
-      },
-      request.plan,
-    ),
-  );
-  const longest = perWave.reduce((a, b) => (b.totalMs > a.totalMs ? b : a));
-  const restore = request.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS;
-  const waveMs = longest.totalMs - restore;
-  const bakes = waves.reduce((sum, wave) => sum + wave.bakeMs, 0);
-  const parts = [
-    { what: `${waves.length} wave(s) of the plan`, ms: waves.length * waveMs },
-    { what: "wave bakes", ms: bakes },
-    { what: "restore margin", ms: restore },
-  ].filter((part) => part.ms > 0);
-  return { totalMs: parts.reduce((sum, part) => sum + part.ms, 0), parts };
-}
-
-function toRolloutError(error: unknown): RolloutError {
-  if (error instanceof RolloutError) return error;
-  return new AwsError(messageOf(error), { cause: error });
+/** `--allow-firing-alarms` needs a gate judging the new version, function by function (exit 2, its key named). */
+function assertFiringAlarmsAllowedFor(spec: ReleaseFunction): void {
+  try {
+    assertFiringAlarmsAllowed(spec);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    throw new InputError(`${spec.path} (${spec.functionName}): ${error.message}`, { hint: error.hint });
+  }
 }

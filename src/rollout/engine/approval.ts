@@ -20,7 +20,13 @@ import { type CommandVia, suggestedCommand } from "../commands.js";
 import { failedResult, type ResultEvent } from "../events.js";
 import { intentOf, recordAction } from "../ledger/intent.js";
 import type { LedgerAccess } from "../ledger/location.js";
-import { descriptionTime, parseStep, type StepProgress, stepDescription } from "../progress.js";
+import {
+  descriptionTime,
+  parseReleaseMark,
+  parseStep,
+  type StepProgress,
+  stepDescription,
+} from "../progress.js";
 import { describeRouting } from "./alias-writer.js";
 
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 60 * 60_000;
@@ -38,13 +44,13 @@ export function operatorCommand(
 /** No approval in time: the deploy rolls back, locally or server-side, with these words. */
 export function approvalTimeoutError(
   timeoutMs: number,
-  weight: number,
-  newVersion: string,
+  /** Where the roll-out waited: `10% on v7`, or a release wave's own words. */
+  at: string,
   approveCommand: string,
   context?: ErrorContext,
 ): ApprovalTimeoutError {
   return new ApprovalTimeoutError(
-    `No approval within ${formatDuration(timeoutMs)} (--approval-timeout) at ${weight}% on v${newVersion}: rolled back.`,
+    `No approval within ${formatDuration(timeoutMs)} (--approval-timeout) at ${at}: rolled back.`,
     { context, hint: `Next time, approve within the timeout with: ${approveCommand}` },
   );
 }
@@ -111,9 +117,11 @@ export async function approve(
     }
     if (Date.parse(approval.until) <= now) throw waitEnded(alias, approval.until, via);
     const at = descriptionTime(now);
+    // A release's mark stays: its status, rollback and promote read the alias by it.
     const description = stepDescription(
       { ...progress, approval: { state: "approved", at } },
       Date.parse(progress.since),
+      parseReleaseMark(alias.description, alias)?.tag,
     );
     // Routing unchanged; the RevisionId makes sure the deploy did not move on (or roll back) meanwhile.
     const routing = { version: alias.version, additional: alias.additional };

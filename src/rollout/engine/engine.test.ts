@@ -5,7 +5,7 @@ import { AwsError } from "../../errors.js";
 import type { GateVerdict, HealthGate } from "../../health/gate.js";
 import { buildPlan } from "../../plan/plan.js";
 import type { StampedEvent } from "../events.js";
-import { afterDecision } from "./engine.js";
+import { afterDecision } from "./decision.js";
 
 const setup = deployHarness;
 

@@ -6,26 +6,16 @@ import {
   InterruptedError,
   RolloutError,
 } from "../../errors.js";
-import type {
-  GateContext,
-  GatePhase,
-  GateVerdict,
-  HealthGate,
-  InconclusivePolicy,
-} from "../../health/gate.js";
+import type { HealthGate, InconclusivePolicy } from "../../health/gate.js";
 import type { Plan } from "../../plan/plan.js";
 import type { AliasState, Clock, LambdaPort } from "../../ports.js";
 import type { CommandVia } from "../commands.js";
 import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "../events.js";
-import {
-  descriptionTime,
-  liveDescription,
-  parseReplaced,
-  stepDescription,
-  type VersionRecord,
-} from "../progress.js";
+import { liveDescription, parseReplaced, type VersionRecord } from "../progress.js";
 import { AliasWriter, ForeignChangeError } from "./alias-writer.js";
-import { approvalTimeoutError, isApproved, operatorCommand } from "./approval.js";
+import { operatorCommand } from "./approval.js";
+import { runWave, type WaveMember, type WaveRequest } from "./loop.js";
+import type { WatchMoment } from "./member.js";
 import { operatorOutcome, operatorResolution } from "./operator.js";
 
 export const DEFAULT_RESTORE_TIMEOUT_MS = 2 * 60_000;
@@ -76,7 +66,6 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
   const writer = new AliasWriter(ports.lambda, alias, request.via);
   const sink = guardSink(ports.emit);
   const emit = (event: RolloutEvent) => sink({ ...event, at: clock.now() });
-  const note = (message: string) => emit({ type: "info", message });
   const context = { functionName: alias.functionName, alias: alias.aliasName };
   const result = (outcome: ResultEvent["outcome"], exitCode: number, error?: RolloutError): ResultEvent => ({
     type: "result",
@@ -89,36 +78,24 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
     hint: error?.hint ?? null,
     exitCode,
   });
-  let weight = 0;
-  let stepStartedAt = clock.now();
-
-  const interrupted = () =>
-    new InterruptedError(
-      `Interrupted (${String(signal?.reason ?? "signal")}) at ${weight}% on v${newVersion}.`,
-      {
-        context,
-      },
-    );
-  const checkInterrupted = () => {
-    if (signal?.aborted) throw interrupted();
-  };
   /**
    * The read of a bake poll, so an operator's promote or rollback is seen within one poll. Writes are
    * not preceded by a read: each carries the RevisionId last seen, and Lambda refuses it if the alias
    * changed since (AliasWriter.write then reads once to say whose change it was). A poll's read that
    * fails after the adapter's retries (throttling, an outage) is skipped, not fatal, since nothing is
-   * written on it; the next poll tries again.
+   * written on it; the next poll tries again. Someone else's routing throws ForeignChangeError, which
+   * `foreign` below turns into the operator's decision or a conflict.
    */
-  const pollAlias = async (): Promise<AliasState | undefined> => {
+  const watch = async (moment: WatchMoment): Promise<void> => {
+    if (moment !== "poll") return;
     try {
-      return writer.observe(await ports.lambda.getAlias(alias.functionName, alias.aliasName, { signal }));
+      writer.observe(await ports.lambda.getAlias(alias.functionName, alias.aliasName, { signal }));
     } catch (error) {
       if (!(error instanceof AwsError) || !error.retryable || signal?.aborted) throw error;
       emit({
         type: "warning",
         message: `Could not read the alias during the bake (${error.message}); reading it again at the next poll.`,
       });
-      return undefined;
     }
   };
   let promotedByUs = false;
@@ -143,133 +120,40 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
     });
     return { ...result(decided.outcome, decided.exitCode), reason: decided.reason };
   };
-
-  const runGates = async (gates: HealthGate[], phase: GatePhase): Promise<GateVerdict[]> => {
-    const verdicts: GateVerdict[] = [];
-    for (const gate of gates) {
-      checkInterrupted();
-      const gateContext: GateContext = {
-        functionName: alias.functionName,
-        aliasName: alias.aliasName,
-        stableVersion: stable,
-        newVersion,
-        weight,
-        phase,
-        stepStartedAt,
-        now: clock.now(),
-        signal,
-      };
-      const verdict = await gate.check(gateContext);
-      // A check cut short by the signal says nothing about health: the interruption is the story.
-      checkInterrupted();
-      emit({ type: "gate", phase, weight, verdict });
-      verdicts.push(verdict);
-      if (verdict.status === "fail") {
-        throw new GateFailedError(
-          `Health gate "${verdict.gate}" failed at ${weight}% (${phase}): ${verdict.detail}`,
-          { context: { ...context, fromVersion: stable, toVersion: newVersion } },
-        );
-      }
-    }
-    return verdicts;
+  /** The wave of one this deploy is (loop.ts). */
+  const member: WaveMember = {
+    functionName: alias.functionName,
+    aliasName: alias.aliasName,
+    region: undefined,
+    stable,
+    newVersion,
+    writer,
+    gates: { preTraffic: request.preTraffic, gates: request.gates, postTraffic: request.postTraffic ?? [] },
+    tag: undefined,
+    next: request.records?.next,
   };
-
-  /** Bakes for `bakeMs`, polling every interval, then decides once more at `decision` before moving on. */
-  const bake = async (bakeMs: number, step: number, phase: GatePhase, decision: GatePhase) => {
-    const deadline = stepStartedAt + bakeMs;
-    let end = deadline;
-    for (;;) {
-      const now = clock.now();
-      if (now >= end) {
-        const verdicts = await runGates(request.gates, decision);
-        const next = afterDecision(verdicts, clock.now(), deadline, request);
-        if (next.kind === "advance") return;
-        if (next.kind === "pass-inconclusive") {
-          emit({
-            type: "warning",
-            message: "Still inconclusive after the extension; passing as configured.",
-          });
-          return;
-        }
-        if (next.kind === "fail") {
-          throw new GateFailedError(
-            `Health gate "${next.verdict.gate}" stayed inconclusive at ${weight}%: ${next.verdict.detail}`,
-            { context },
-          );
-        }
-        end = next.until;
-        note(
-          `Not enough evidence yet (${next.pending.map((v) => v.detail).join("; ")}); extending the bake.`,
-        );
-        continue;
-      }
-      emit({ type: "bake", weight, step, remainingMs: end - now, totalMs: bakeMs });
-      await clock.sleep(Math.min(request.intervalMs, end - now), signal);
-      checkInterrupted();
-      await pollAlias();
-      if (clock.now() < end) await runGates(request.gates, phase);
-    }
-  };
-
-  const shift = async (routing: Parameters<AliasWriter["write"]>[0], step: number, steps: number) => {
-    checkInterrupted();
-    const description =
-      step < steps
-        ? stepDescription({ step, steps, weight, toVersion: newVersion, fromVersion: stable }, clock.now())
-        : liveDescription(request.records?.next, newVersion, clock.now(), stable);
-    await writer.write(routing, { signal, note, description });
-    stepStartedAt = clock.now();
-    emit({ type: "shift", fromVersion: stable, toVersion: newVersion, weight, step, steps });
-  };
-
-  /**
-   * Manual approval: records the wait in the alias description (routing unchanged), then polls the
-   * alias and the gates every interval until the description says approved, the gates fail, an
-   * operator resolves the split, or the timeout rolls back.
-   */
-  const awaitApproval = async (timeoutMs: number, step: number, steps: number) => {
-    const until = clock.now() + timeoutMs;
-    const progress = { step, steps, weight, toVersion: newVersion, fromVersion: stable };
-    const routing = { version: stable, additional: { version: newVersion, weight } };
-    checkInterrupted();
-    await writer.write(routing, {
-      signal,
-      note,
-      description: stepDescription(
-        { ...progress, approval: { state: "awaiting", until: descriptionTime(until) } },
-        stepStartedAt,
-      ),
-    });
-    const command = operatorCommand("approve", alias.functionName, alias.aliasName, request.via);
-    emit({
-      type: "awaiting_approval",
-      function: alias.functionName,
-      alias: alias.aliasName,
-      fromVersion: stable,
-      toVersion: newVersion,
-      weight,
-      until: new Date(until).toISOString(),
-      timeoutMs,
-      approveCommand: command,
+  const wave: WaveRequest = {
+    members: [member],
+    plan,
+    holdMs: plan.finalBakeMs,
+    intervalMs: request.intervalMs,
+    inconclusive: request.inconclusive,
+    solo: true,
+    approval: request.approval && {
+      timeoutMs: request.approval.timeoutMs,
+      approveCommand: operatorCommand("approve", alias.functionName, alias.aliasName, request.via),
       rollbackCommand: operatorCommand("rollback", alias.functionName, alias.aliasName, request.via),
-    });
-    for (;;) {
-      const now = clock.now();
-      if (now >= until) {
-        throw approvalTimeoutError(timeoutMs, weight, newVersion, command, context);
-      }
-      await clock.sleep(Math.min(request.intervalMs, until - now), signal);
-      checkInterrupted();
-      const live = await pollAlias();
-      if (live && isApproved(live)) {
-        emit({ type: "approved", version: newVersion, approvedAt: new Date(clock.now()).toISOString() });
-        // The last gates' word comes after the approval, right before traffic moves.
-        await runGates(request.gates, "before-promote");
-        return;
-      }
-      if (clock.now() < until) await runGates(request.gates, "awaiting-approval");
-    }
+    },
   };
+  /** The weight the run heads for: what an interruption says it was at. */
+  let weight = 0;
+  const interrupted = () =>
+    new InterruptedError(
+      `Interrupted (${String(signal?.reason ?? "signal")}) at ${weight}% on v${newVersion}.`,
+      {
+        context,
+      },
+    );
 
   const rollBack = async (cause: RolloutError): Promise<ResultEvent> => {
     // Nothing written yet: the alias is as validation read it, with nothing to restore.
@@ -298,25 +182,18 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
   };
 
   try {
-    checkInterrupted();
-    await runGates(request.preTraffic, "pre-traffic");
-    const total = plan.steps.length;
-    for (const [index, step] of plan.steps.entries()) {
-      weight = step.weight;
-      await shift({ version: stable, additional: { version: newVersion, weight } }, index + 1, total + 1);
-      await bake(step.bakeMs, index + 1, "bake", index + 1 < total ? "before-shift" : "before-promote");
-    }
-    if (request.approval && total > 0) {
-      await awaitApproval(request.approval.timeoutMs, total, total + 1);
-    }
-    weight = 100;
-    await shift({ version: newVersion }, total + 1, total + 1);
-    promotedByUs = true;
-    await runGates(request.postTraffic ?? [], "post-traffic");
-    // The final bake is time spent at 100% with the gates watching, not time the hooks took.
-    stepStartedAt = clock.now();
-    if (plan.finalBakeMs > 0) await bake(plan.finalBakeMs, total + 1, "final-bake", "final-check");
-    emit({ type: "promoted", version: newVersion });
+    await runWave(wave, {
+      clock,
+      signal,
+      watch,
+      heading: (next) => {
+        weight = next;
+      },
+      emit: (event) => {
+        if (event.type === "shift" && event.weight === 100) promotedByUs = true;
+        emit(event);
+      },
+    });
     return result("promoted", ExitCode.ok);
   } catch (caught) {
     const error =
@@ -331,33 +208,6 @@ export async function runRollout(request: RolloutRequest, ports: EnginePorts): P
       return result("failed", failure.exitCode, failure);
     }
   }
-}
-
-type Decision =
-  | { kind: "advance" }
-  | { kind: "extend"; until: number; pending: GateVerdict[] }
-  | { kind: "pass-inconclusive" }
-  | { kind: "fail"; verdict: GateVerdict };
-
-/**
- * What to do after the check at the end of a bake (failed verdicts have already thrown): move on,
- * extend the bake while evidence is missing and the extension allows, or settle an inconclusive gate
- * by the configured policy.
- */
-export function afterDecision(
-  verdicts: GateVerdict[],
-  now: number,
-  bakeDeadline: number,
-  policy: Pick<RolloutRequest, "inconclusive" | "intervalMs">,
-): Decision {
-  const pending = verdicts.filter((v) => v.status === "inconclusive");
-  const first = pending[0];
-  if (first === undefined) return { kind: "advance" };
-  const limit = bakeDeadline + policy.inconclusive.maxExtensionMs;
-  if (now < limit) return { kind: "extend", until: Math.min(limit, now + policy.intervalMs), pending };
-  return policy.inconclusive.outcome === "pass"
-    ? { kind: "pass-inconclusive" }
-    : { kind: "fail", verdict: first };
 }
 
 function toRolloutError(error: unknown): RolloutError {

@@ -17,25 +17,15 @@
  * points one way but is not complete yet is read again for a while before it counts as a conflict.
  */
 import { AwsError, InterruptedError } from "../../errors.js";
-import type { AliasState, Clock, LambdaPort } from "../../ports.js";
+import type { AliasState, Clock } from "../../ports.js";
 import { sameRouting } from "../../ports.js";
-import { type AliasWriter, describeRouting, ForeignChangeError } from "./alias-writer.js";
+import { describeRouting, ForeignChangeError } from "./alias-writer.js";
+import type { WatchedMember, WatchMoment } from "./member.js";
 import { type OperatorResolution, operatorExitCode, operatorResolution } from "./operator.js";
 
 /** How long a half-done operator change is read again before it counts as someone else's conflict. */
 export const OPERATOR_SETTLE_MS = 20_000;
 const SETTLE_READ_MS = 2_000;
-
-export interface WatchedMember {
-  functionName: string;
-  aliasName: string;
-  region: string | undefined;
-  /** Its pre-release version. */
-  stable: string;
-  newVersion: string;
-  writer: AliasWriter;
-  lambda: LambdaPort;
-}
 
 /** Thrown out of the wave when an operator ended it: release.ts turns it into the result. */
 export class OperatorDecision extends Error {
@@ -62,12 +52,6 @@ export interface ReleaseWatchContext {
   signal?: AbortSignal | undefined;
   warn: (message: string) => void;
 }
-
-/**
- * "poll": a bake poll (a failed read is a warning); "write": a lockstep write was refused by its
- * RevisionId; "wave": before a wave's first write, the earlier waves only.
- */
-export type WatchMoment = "poll" | "write" | "wave";
 
 interface Seen {
   member: WatchedMember;

@@ -5,6 +5,7 @@
  * (256 characters, editable by anyone). This module reads that, and writes an operator's action back.
  */
 import type { AliasState, CallOptions, ExecutionState } from "../../ports.js";
+import type { VersionRecord } from "../progress.js";
 import { aliasKeyOf, type LedgerAccess } from "./location.js";
 import type { HeldHead } from "./lock.js";
 import { aliasLedger, lastPromotion, recordOperatorAction } from "./read.js";
@@ -166,4 +167,48 @@ export function executionOutcome(
         hint: null,
       };
   }
+}
+
+/** The live version's code and settings as the ledger's last promotion of it recorded them, if it did. */
+export async function promotedFacts(
+  ledger: LedgerAccess,
+  alias: AliasState,
+  now: number,
+  options: { signal?: AbortSignal | undefined },
+): Promise<VersionRecord | undefined> {
+  const promoted = (await intentOf(ledger, alias, now, options)).lastPromotion;
+  const target = promoted?.record.targets.find((t) => t.aliasArn === alias.aliasArn);
+  if (promoted?.to !== alias.version || !target?.codeSha256 || !target.config) return undefined;
+  return { version: alias.version, codeSha256: target.codeSha256, config: target.config };
+}
+
+/** The versions the ledger's records still need, for each alias of the function, with why. */
+export async function versionsLedgerNeeds(
+  ledger: LedgerAccess,
+  functionName: string,
+  aliases: AliasState[],
+  options: CallOptions,
+): Promise<Map<string, string[]>> {
+  const needed = new Map<string, string[]>();
+  const add = (version: string | null | undefined, reason: string) => {
+    if (!version || !/^\d+$/.test(version)) return;
+    needed.set(version, [...(needed.get(version) ?? []), reason]);
+  };
+  const intents = await Promise.all(aliases.map((alias) => intentOf(ledger, alias, Date.now(), options)));
+  for (const [index, intent] of intents.entries()) {
+    const name = aliases[index]?.aliasName;
+    for (const target of intent.open?.targets ?? []) {
+      if (target.function !== functionName) continue;
+      const what = `${intent.open?.kind} ${intent.open?.id} on alias ${target.alias} is unfinished (ledger)`;
+      add(target.stableVersion, `${what}: its stable version`);
+      add(target.newVersion, `${what}: its new version`);
+    }
+    const last = intent.lastPromotion;
+    if (last)
+      add(
+        last.from,
+        `alias ${name}'s last roll-out (${last.record.id}) replaced it with v${last.to} (ledger)`,
+      );
+  }
+  return needed;
 }

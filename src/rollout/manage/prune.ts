@@ -20,7 +20,7 @@
  */
 import { AwsError, ConflictError, InputError, RolloutError } from "../../errors.js";
 import type { AliasState, CallOptions, FunctionState, LambdaPort } from "../../ports.js";
-import { intentOf } from "../ledger/intent.js";
+import { versionsLedgerNeeds } from "../ledger/intent.js";
 import type { LedgerAccess } from "../ledger/location.js";
 import { DURABLE_RUNNING, durableVersionsToKeep } from "../prepare/durable.js";
 import { previousVersionOf } from "../prepare/publish.js";
@@ -173,7 +173,7 @@ export async function prune(
     lambda.listVersions(functionName),
     lambda.listAliases(functionName, options),
   ]);
-  const needed = ledger ? await ledgerNeeds(ledger, functionName, aliases, options) : undefined;
+  const needed = ledger ? await versionsLedgerNeeds(ledger, functionName, aliases, options) : undefined;
   // Durable executions pin their version: asked only of what would otherwise be deleted.
   const candidates = planPrune(versions, aliases, keep, undefined, needed).delete.map((v) => v.version);
   const running = await durableVersionsToKeep(lambda, functionName, versions, candidates, options);
@@ -224,37 +224,6 @@ export async function prune(
   };
   report.summary = summarize(report);
   return report;
-}
-
-/** The versions the ledger's records still need, for each alias of the function, with why. */
-async function ledgerNeeds(
-  ledger: LedgerAccess,
-  functionName: string,
-  aliases: AliasState[],
-  options: CallOptions,
-): Promise<Map<string, string[]>> {
-  const needed = new Map<string, string[]>();
-  const add = (version: string | null | undefined, reason: string) => {
-    if (!version || !numeric(version)) return;
-    needed.set(version, [...(needed.get(version) ?? []), reason]);
-  };
-  const intents = await Promise.all(aliases.map((alias) => intentOf(ledger, alias, Date.now(), options)));
-  for (const [index, intent] of intents.entries()) {
-    const name = aliases[index]?.aliasName;
-    for (const target of intent.open?.targets ?? []) {
-      if (target.function !== functionName) continue;
-      const what = `${intent.open?.kind} ${intent.open?.id} on alias ${target.alias} is unfinished (ledger)`;
-      add(target.stableVersion, `${what}: its stable version`);
-      add(target.newVersion, `${what}: its new version`);
-    }
-    const last = intent.lastPromotion;
-    if (last)
-      add(
-        last.from,
-        `alias ${name}'s last roll-out (${last.record.id}) replaced it with v${last.to} (ledger)`,
-      );
-  }
-  return needed;
 }
 
 /** Bytes as people read them: 1.4 MB, 12.0 KB, 900 B. */

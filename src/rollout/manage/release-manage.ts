@@ -212,6 +212,15 @@ export async function releaseStatus(
 
 export type ReleaseEndResult = ResultEvent & { release: { id: string | null; functions: MemberStatus[] } };
 
+/** What a result line about the whole release names: the release and its aliases. */
+export function releaseResultBase(name: string, members: ReleaseMember[]) {
+  return {
+    type: "result" as const,
+    function: `${name} (${members.length} functions)`,
+    alias: [...new Set(members.map((m) => m.aliasName))].join(","),
+  };
+}
+
 /**
  * Ends the newest release on one side. `rollback` puts every function it moved (promoted waves
  * included) back on its pre-release version; `promote` puts every function it published on its new
@@ -227,11 +236,7 @@ export async function endRelease(
   targetFlags = "--config … --env …",
   ledger?: LedgerAccess,
 ): Promise<ReleaseEndResult> {
-  const base = {
-    type: "result" as const,
-    function: `${name} (${members.length} functions)`,
-    alias: [...new Set(members.map((m) => m.aliasName))].join(","),
-  };
+  const base = releaseResultBase(name, members);
   const before = await releaseStatus(members, lambdaFor, targetFlags, ledger);
   const result = (
     outcome: ResultEvent["outcome"],

@@ -3,6 +3,7 @@
  * pinning an alias that still points at `$LATEST` to a baseline version.
  */
 import type { Artifact } from "../../artifact/inspect.js";
+import { ConflictError } from "../../errors.js";
 import {
   type AliasState,
   type CallOptions,
@@ -10,7 +11,8 @@ import {
   type FunctionState,
   type LambdaPort,
 } from "../../ports.js";
-import { AliasWriter } from "../engine/alias-writer.js";
+import { type CommandVia, suggestedCommand } from "../commands.js";
+import { AliasWriter, describeRouting, regionWords } from "../engine/alias-writer.js";
 import { configurationFingerprint, liveDescription, type VersionRecord } from "../progress.js";
 import { BASELINE_DESCRIPTION } from "./publish.js";
 
@@ -132,4 +134,20 @@ export function recordOf(version: FunctionState): VersionRecord {
     codeSha256: version.codeSha256,
     config: configurationFingerprint(version.configuration),
   };
+}
+
+export function isSplit(alias: AliasState): boolean {
+  return alias.additional !== undefined;
+}
+
+/** `via.region`: named in the message, and `--region` in the hint (a release's functions). */
+export function midRolloutError(alias: AliasState, via?: CommandVia): ConflictError {
+  const words = regionWords(via?.region);
+  return new ConflictError(
+    `Alias ${alias.functionName}:${alias.aliasName}${words.in} is mid-roll-out (${describeRouting(alias)}); this run changed nothing.`,
+    {
+      context: { functionName: alias.functionName, alias: alias.aliasName },
+      hint: `Inspect it with \`${suggestedCommand("status", alias.functionName, alias.aliasName, via)}\`, then finish it with \`promote\` or undo it with \`rollback\`.`,
+    },
+  );
 }

@@ -2,17 +2,34 @@
  * The first half of a release: every function, package and alarm checked in every region before the
  * first write, and one function's package published when its wave starts (release.ts runs the rest).
  */
+
 import { type Artifact, assertHandlerPresent, readArtifact } from "../../artifact/inspect.js";
 import { AwsError, ConflictError, InputError, RolloutError } from "../../errors.js";
-import type { AliasState, Clock, FunctionState } from "../../ports.js";
-import { isSplit, midRolloutError } from "../deploy/deploy.js";
-import type { RegionPorts } from "../deploy/release.js";
+import type {
+  AlarmPort,
+  AliasState,
+  ArtifactStore,
+  Clock,
+  CredentialsPort,
+  FunctionState,
+  LambdaPort,
+  MetricsPort,
+} from "../../ports.js";
 import { AliasWriter } from "../engine/alias-writer.js";
-import { allSettledOrThrow } from "../engine/lockstep.js";
+import { allSettledOrThrow } from "../engine/loop.js";
 import type { RolloutEvent } from "../events.js";
 import { parseLive, type VersionRecord } from "../progress.js";
 import type { ReleaseFunction, ReleaseRequest } from "../request/release-request.js";
-import { compareWithLive, type LiveComparison, pinBaseline, recordOf } from "./live.js";
+import { assertAlarmsExist } from "./alarms.js";
+import {
+  compareWithLive,
+  isSplit,
+  type LiveComparison,
+  midRolloutError,
+  pinBaseline,
+  recordOf,
+} from "./live.js";
+import { assertNoProvisionedConcurrency } from "./provisioned.js";
 import {
   type CheckedPackage,
   checkPackage,
@@ -20,6 +37,16 @@ import {
   publishPackage,
   type VersionRelease,
 } from "./publish.js";
+
+/** The adapters of one region. */
+export interface RegionPorts {
+  lambda: LambdaPort;
+  artifacts: ArtifactStore;
+  alarms: AlarmPort;
+  metrics?: MetricsPort | undefined;
+  /** When present, the credentials must outlive the release's worst case (or renew) before any write. */
+  credentials?: CredentialsPort | undefined;
+}
 
 /** A function after validation: what it serves, what it will ship. */
 export interface Checked {
@@ -40,6 +67,8 @@ export interface Checked {
   newVersion?: string;
   next?: VersionRecord | undefined;
   restored?: boolean;
+  /** Its alarms already in ALARM at validation (ignored while they stay there with `alarmsAlreadyFiring: ignore`). */
+  firingAtStart?: string[] | undefined;
 }
 
 /** One set of adapters per region (undefined: the SDK's default), built on first use. */
@@ -76,6 +105,8 @@ export interface ValidateOptions {
   tolerateSplit?: boolean | undefined;
   /** A single deploy validated as a release of one: its messages are the deploy's, without the label. */
   unlabelled?: boolean | undefined;
+  /** Where a check that carries on says why (a policy that may not read provisioned concurrency). */
+  warn?: ((message: string, spec: ReleaseFunction) => void) | undefined;
 }
 
 /** Reads and checks every function, package and alarm, in every region, in parallel; writes nothing. */
@@ -92,15 +123,15 @@ export async function validate(
     for (const name of spec.alarms ?? []) entry.names.add(name);
     alarmsByRegion.set(spec.region ?? "", entry);
   }
+  /** `region/name` of every alarm found in ALARM. */
+  const firing = new Set<string>();
   const alarmChecks = [...alarmsByRegion.values()]
     .filter((entry) => entry.names.size > 0)
     .map(async (entry) => {
       const names = [...entry.names];
-      const found = await portsOf(entry.region).alarms.describeAlarms(names, call);
-      const missing = names.filter((name) => !found.some((alarm) => alarm.name === name));
-      if (missing.length > 0) {
-        throw new InputError(`CloudWatch alarm(s) not found${where(entry.region)}: ${missing.join(", ")}.`);
-      }
+      const found = await assertAlarmsExist(portsOf(entry.region).alarms, names, signal, entry.region);
+      for (const alarm of found)
+        if (alarm.state === "ALARM") firing.add(`${entry.region ?? ""}/${alarm.name}`);
     });
   const functionChecks = request.functions.map(async (spec): Promise<Checked> => {
     const regionPorts = portsOf(spec.region);
@@ -111,6 +142,15 @@ export async function validate(
         readArtifact(spec.zip, `${spec.path}.zip (a path relative to the configuration file)`),
         regionPorts.lambda.getAlias(spec.functionName, spec.aliasName, call),
         regionPorts.lambda.getFunction(spec.functionName, undefined, call),
+        // Every wave's functions before the first write: a later wave's would fail at its first step.
+        assertNoProvisionedConcurrency(
+          regionPorts.lambda,
+          { functionName: spec.functionName, aliasName: spec.aliasName, plan: request.plan },
+          (event) => {
+            if (event.type === "warning") options.warn?.(event.message, spec);
+          },
+          signal,
+        ),
       ])) as [Artifact, AliasState, FunctionState];
       if (isSplit(alias) && !options.tolerateSplit) throw midRolloutError(alias, { region: spec.region });
       if (latest.handler) assertHandlerPresent(artifact, latest.handler, latest.runtime);
@@ -157,9 +197,37 @@ export async function validate(
     if (worst instanceof AwsError) throw new AwsError(message, { hint, cause: worst });
     throw new InputError(message, { hint, cause: worst });
   }
-  return settled.flatMap((outcome) =>
+  const checked = settled.flatMap((outcome) =>
     outcome.status === "fulfilled" && outcome.value !== undefined ? [outcome.value as Checked] : [],
   );
+  assertEachAliasOnce(checked);
+  for (const item of checked)
+    item.firingAtStart = (item.spec.alarms ?? []).filter((name) =>
+      firing.has(`${item.spec.region ?? ""}/${name}`),
+    );
+  return checked;
+}
+
+/**
+ * The same alias listed twice. The configuration catches two entries naming the same region; an entry
+ * without a region runs in the SDK's default one (AWS_REGION), known only here: by the alias's ARN.
+ */
+function assertEachAliasOnce(checked: Checked[]): void {
+  const first = new Map<string, Checked>();
+  for (const item of checked) {
+    const earlier = first.get(item.alias.aliasArn);
+    if (earlier === undefined) {
+      first.set(item.alias.aliasArn, item);
+      continue;
+    }
+    const { spec } = item;
+    throw new InputError(
+      `${spec.path} (${spec.functionName}${where(spec.region)}) is the same alias as ${earlier.spec.path} (${earlier.spec.functionName}${where(earlier.spec.region)}): ${item.alias.aliasArn}. A release lists each function once per region. Nothing was changed.`,
+      {
+        hint: "Remove one of the two entries. An entry without region: runs in the default region (AWS_REGION, the profile's region).",
+      },
+    );
+  }
 }
 
 /** Pins a `$LATEST` alias to a baseline if needed, uploads and publishes the function's package. */

@@ -6,7 +6,7 @@ import type { GateSpecs } from "../../health/gates.js";
 import { metricGateOptionsFromConfig } from "../../health/metrics-config.js";
 import { parseDuration } from "../../plan/duration.js";
 import { buildPlan, type Plan } from "../../plan/plan.js";
-import type { DeployInputs } from "./request.js";
+import { type DeployInputs, manualApprovalOf } from "./inputs.js";
 
 /** One function of a release, as data. */
 export interface ReleaseFunction extends GateSpecs {
@@ -39,6 +39,10 @@ export interface ReleaseRequest {
   dryRun?: boolean | undefined;
   /** A function with no gate is refused (exit 2) instead of warned about (health/gateless.ts). */
   requireGates?: boolean | undefined;
+  /** After the release is promoted, every function it moved prunes versions older than the newest `keep`. */
+  prune?: { keep: number } | undefined;
+  /** Each wave waits for `approve` of all its functions before its shift to 100% (default timeout 1h). */
+  manualApproval?: { timeoutMs?: number | undefined } | undefined;
 }
 
 /** Flags that name one function or one package: meaningless for a release, so refused (exit 2). */
@@ -105,6 +109,7 @@ export function resolveReleaseRequest(
       smoke: item.smoke.map(toSmokeCheck),
       hooks: { ...item.hooks, timeoutMs: hookTimeoutMs ?? item.hooks.timeoutMs },
       metrics: item.metrics ? metricGateOptionsFromConfig(item.metrics) : undefined,
+      alarmsAlreadyFiring: inputs.allowFiringAlarms ? "ignore" : environment.alarmsAlreadyFiring,
     })),
     waves: release.waves,
     plan: buildPlan(planInput),
@@ -116,21 +121,17 @@ export function resolveReleaseRequest(
         : parseDuration(inputs.restoreTimeout, "--restore-timeout"),
     dryRun: inputs.dryRun ?? false,
     requireGates: inputs.requireGates ?? environment.requireGates,
+    prune: environment.prune,
+    manualApproval: manualApprovalOf(inputs, environment, undefined),
   };
 }
 
 /**
  * Options the single-function engine has and a release does not (yet): refused rather than ignored, so
- * nobody believes a release waits for approval, or prunes, when it does not.
+ * nobody believes a release runs on Managed Instances settings or in Step Functions when it does not.
  */
 function refuseSingleFunctionOnly(inputs: DeployInputs, environment: ResolvedEnvironment): void {
   const unsupported = [
-    inputs.manualApproval === true ? "--manual-approval" : undefined,
-    inputs.manualApproval === undefined && environment.manualApproval ? "manualApproval" : undefined,
-    inputs.approvalTimeout !== undefined ? "--approval-timeout" : undefined,
-    inputs.allowFiringAlarms ? "--allow-firing-alarms" : undefined,
-    environment.alarmsAlreadyFiring === "ignore" ? "alarmsAlreadyFiring: ignore" : undefined,
-    environment.prune ? "prune" : undefined,
     environment.managedInstances ? "managedInstances" : undefined,
     inputs.engine !== undefined && inputs.engine !== "local" ? `--engine ${inputs.engine}` : undefined,
     inputs.engine === undefined && environment.engine === "stepfunctions"
@@ -143,7 +144,7 @@ function refuseSingleFunctionOnly(inputs: DeployInputs, environment: ResolvedEnv
     throw new InputError(
       `${unsupported.join(", ")} cannot be used with environment "${environment.name}": a release (functions:) does not support it yet.`,
       {
-        hint: "Remove it for this environment. Manual approval, already-firing alarms, pruning, Managed Instances settings and the Step Functions engine work for single-function environments (function:); run `lambda-rollout prune --function F --keep N` per function instead.",
+        hint: "Remove it for this environment. Managed Instances settings and the Step Functions engine work for single-function environments (function:).",
       },
     );
   }

@@ -303,21 +303,28 @@ describe("a release (functions:)", () => {
     expect(resolved.request.functions.map((item) => item.functionName)).toEqual(["orders-get", "orders-put"]);
   });
 
+  test("--allow-firing-alarms reaches every function; prune: and manual approval the release", async () => {
+    const resolved = await resolve({ env: "release", allowFiringAlarms: true });
+    if (resolved.kind !== "release") throw new Error(`expected a release, got ${resolved.kind}`);
+    expect(resolved.request.functions.map((item) => item.alarmsAlreadyFiring)).toEqual(["ignore", "ignore"]);
+    expect(resolved.request.prune).toBeUndefined();
+    const pruned = await resolve({ env: "release-pruned" });
+    if (pruned.kind !== "release") throw new Error(`expected a release, got ${pruned.kind}`);
+    expect(pruned.request.prune).toEqual({ keep: 5 });
+    // manualApproval: true in the file; the flag's timeout applies.
+    expect(pruned.request.manualApproval).toEqual({ timeoutMs: undefined, region: undefined });
+    const timed = await resolve({ env: "release", manualApproval: true, approvalTimeout: "15m" });
+    if (timed.kind !== "release") throw new Error(`expected a release, got ${timed.kind}`);
+    expect(timed.request.manualApproval?.timeoutMs).toBe(15 * 60_000);
+    expect((await rejection({ env: "release", approvalTimeout: "15m" })).message).toBe(
+      "--approval-timeout was given without manual approval.",
+    );
+    expect(pruned.request.functions.map((item) => item.alarmsAlreadyFiring)).toEqual(["fail"]);
+  });
+
   test("refuses what only a single function supports, instead of ignoring it (exit 2)", async () => {
-    const fromFile = await rejection({ env: "release-pruned" });
-    expect(fromFile.message).toBe(
-      'manualApproval, prune cannot be used with environment "release-pruned": a release (functions:) does not support it yet.',
-    );
-    const fromFlags = await rejection({
-      env: "release",
-      manualApproval: true,
-      allowFiringAlarms: true,
-      engine: "stepfunctions",
-      detach: true,
-    });
-    expect(fromFlags.message).toMatch(
-      /^--manual-approval, --allow-firing-alarms, --engine stepfunctions, --detach cannot be used with/,
-    );
+    const fromFlags = await rejection({ env: "release", engine: "stepfunctions", detach: true });
+    expect(fromFlags.message).toMatch(/^--engine stepfunctions, --detach cannot be used with/);
     expect(fromFlags.exitCode).toBe(2);
     expect((await rejection({ env: "release-managed" })).message).toMatch(
       /^managedInstances cannot be used with/,

@@ -107,7 +107,11 @@ export async function runServerSide(
   const approveCommand = suggestedCommand("approve", functionName, aliasName, request.via);
   /** No approval in time: worded as the local engine words it (the execution's cause is this text). */
   const approvalExpired = (timeoutMs: number) =>
-    approvalTimeoutError(timeoutMs, request.plan.steps.at(-1)?.weight ?? 0, newVersion, approveCommand);
+    approvalTimeoutError(
+      timeoutMs,
+      `${request.plan.steps.at(-1)?.weight ?? 0}% on v${newVersion}`,
+      approveCommand,
+    );
   const result = (
     outcome: ResultEvent["outcome"],
     exitCode: number,
