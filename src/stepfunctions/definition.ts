@@ -102,9 +102,9 @@ export const guardStates = (write: string) => ({
   check: `CheckBefore${write}`,
 });
 
-type State = Record<string, unknown>;
+export type State = Record<string, unknown>;
 
-const LAMBDA_RETRY = [
+export const LAMBDA_RETRY = [
   {
     ErrorEquals: [
       "Lambda.TooManyRequestsException",
@@ -134,12 +134,12 @@ const CLOUDWATCH_RETRY = [
 ];
 
 /** Restoring must outlast throttling and short outages: more attempts than any other task. */
-const RESTORE_RETRY = [
+export const RESTORE_RETRY = [
   { ErrorEquals: ["States.ALL"], IntervalSeconds: 2, MaxAttempts: 8, BackoffRate: 2, MaxDelaySeconds: 30 },
 ];
 
 /** A task error after its retries: recorded as the failure, then the alias is restored. */
-const CATCH_TASK = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: STATE.recordFailure }];
+export const CATCH_TASK = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: STATE.recordFailure }];
 
 /** Writes 100% on one version, routing removed (an empty map; an omitted RoutingConfig changes nothing). */
 function wholeAlias(version: string, facts: string, next: string | undefined, extra: State = {}): State {
@@ -235,7 +235,7 @@ function aliasGuard(
 }
 
 /** Waits, then counts the wait off the bake. */
-function bakeStates(): Record<string, State> {
+export function bakeStates(): Record<string, State> {
   return {
     [STATE.bakeLoop]: {
       Type: "Choice",
@@ -306,7 +306,8 @@ function bakeStates(): Record<string, State> {
   };
 }
 
-function gateStates(): Record<string, State> {
+/** The gate check every phase shares; `onFailure` is where a failed gate goes to restore (a release's restore differs). */
+export function gateStates(onFailure: string = guardStates(STATE.restore).read): Record<string, State> {
   return {
     [STATE.gates]: {
       Type: "Choice",
@@ -367,7 +368,7 @@ function gateStates(): Record<string, State> {
           "States.Format('an alarm is in ALARM ({}): the metric alarms {} are in the states {}, and the composite alarms {} in the states {}, in that order', $.run.phase, States.JsonToString($.alarms.names), States.JsonToString($.alarms.states), States.JsonToString($.alarms.compositeNames), States.JsonToString($.alarms.compositeStates))",
       },
       ResultPath: "$.failure",
-      Next: guardStates(STATE.restore).read,
+      Next: onFailure,
     },
     [STATE.alarmMissing]: {
       Type: "Pass",
@@ -377,7 +378,7 @@ function gateStates(): Record<string, State> {
           "States.Format('an alarm no longer exists ({}): the roll-out watches {} but DescribeAlarms found only the metric alarms {} and the composite alarms {}; a deleted or renamed alarm cannot gate', $.run.phase, States.JsonToString($.plan.alarms), States.JsonToString($.alarms.names), States.JsonToString($.alarms.compositeNames))",
       },
       ResultPath: "$.failure",
-      Next: guardStates(STATE.restore).read,
+      Next: onFailure,
     },
     [STATE.gatesPassed]: {
       Type: "Choice",
@@ -398,7 +399,7 @@ const SMOKE_FAIL = (cause: string): State => ({ Type: "Fail", Error: FAILURE.smo
  * (or, without an expectation, not a 5xx one). The optimized Lambda integration is used, not the
  * aws-sdk one: it parses the response payload and turns a FunctionError into a task error.
  */
-function smokeIteration(): State {
+export function smokeIteration(): State {
   const code = "$.response.Payload.statusCode";
   return {
     StartAt: "Invoke",

@@ -26,6 +26,7 @@ import type {
   CredentialsPort,
   LambdaPort,
   MetricsPort,
+  StepFunctionsPort,
 } from "../../ports.js";
 import { systemClock } from "../../ports.js";
 import { type AliasWriter, describeRouting } from "../engine/alias-writer.js";
@@ -46,7 +47,13 @@ import { assertCredentialsOutlive, type WorstCase } from "../prepare/lifetime.js
 import { type Checked, messageOf, perRegion, publish, validate } from "../prepare/release-prepare.js";
 import { liveDescription, newReleaseId, parseReplaced } from "../progress.js";
 import type { ReleaseRequest } from "../request/release-request.js";
-import { worstCaseOf } from "./deploy.js";
+import {
+  assertReleaseRunsServerSide,
+  runReleaseServerSide,
+  type ServerSideRelease,
+} from "../server-side/release.js";
+import { assertStateMachineUsable } from "../server-side/server-side.js";
+import { executionReader, worstCaseOf } from "./deploy.js";
 
 export const DEFAULT_RELEASE_INTERVAL_MS = 10_000;
 
@@ -58,6 +65,8 @@ export interface RegionPorts {
   metrics?: MetricsPort | undefined;
   /** When present, the credentials must outlive the release's worst case (or renew) before any write. */
   credentials?: CredentialsPort | undefined;
+  /** For --engine stepfunctions: the region's Step Functions. */
+  stepFunctions?: StepFunctionsPort | undefined;
 }
 
 export interface ReleasePorts {
@@ -124,6 +133,8 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
     dryRun?: true,
     /** What a failed start left in the ledger (locks it could not free). */
     left?: ResultEvent["ledger"],
+    /** A server-side release: what each function ended as, and its execution. */
+    serverSide?: ServerSideRelease,
   ): Promise<ReleaseResultEvent> => {
     const functions = checked.map(
       (item): ReleaseFunctionResult => ({
@@ -133,15 +144,17 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
         wave: ordinalOf.get(item.wave) ?? null,
         fromVersion: item.alias.version,
         toVersion: item.newVersion ?? null,
-        state: item.unchanged
-          ? "unchanged"
-          : item.restored
-            ? "rolled_back"
-            : item.writer === undefined || item.writer.isUntouched()
-              ? "not_started"
-              : outcome === "promoted"
-                ? "promoted"
-                : "failed",
+        state: serverSide?.states.get(item)
+          ? (serverSide.states.get(item) as ReleaseFunctionResult["state"])
+          : item.unchanged
+            ? "unchanged"
+            : item.restored
+              ? "rolled_back"
+              : item.writer === undefined || item.writer.isUntouched()
+                ? "not_started"
+                : outcome === "promoted"
+                  ? "promoted"
+                  : "failed",
       }),
     );
     const result: ReleaseResultEvent = {
@@ -152,11 +165,12 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       fromVersion: null,
       toVersion: null,
       reason: error?.message ?? reason ?? null,
-      hint: error?.hint ?? null,
+      hint: error?.hint ?? serverSide?.hint ?? null,
       exitCode,
       release: { id: releaseId, name: request.name, functions },
       ...(dryRun ? { dryRun } : {}),
       ...(left ? { ledger: left } : {}),
+      ...(serverSide?.executionArn ? { executionArn: serverSide.executionArn } : {}),
     };
     const final = session
       ? ((await endSession(session, result, {
@@ -164,6 +178,11 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
             checked.map((item, index) => [item.alias.aliasArn, functions[index]?.state ?? null] as const),
           ),
           timeoutMs: request.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS,
+          // A detached execution keeps the locks for as long as it may run.
+          startedLeaseMs: releaseWorstCase(
+            request,
+            checked.filter((item) => !item.unchanged),
+          ).totalMs,
           warn: (message) => emitFor({ type: "warning", message }),
         })) as ReleaseResultEvent)
       : result;
@@ -184,7 +203,15 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       const gateless = gatelessWarning(where, request.plan, spec, [], request.requireGates);
       if (gateless) emitFor({ type: "warning", message: gateless }, spec);
     }
+    // Server-side: what Step Functions cannot run is refused before anything is read (exit 2).
+    assertReleaseRunsServerSide(request);
     checked = await validate(request, portsOf, signal);
+    if (request.engine)
+      await assertStateMachineUsable(
+        portsOf(request.functions[0]?.region).stepFunctions,
+        request.engine,
+        signal,
+      );
     const moving = checked.filter((item) => !item.unchanged);
     if (moving.length === 0) {
       return finish(
@@ -211,6 +238,8 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
     await assertCredentialsOutlive(credentials, releaseWorstCase(request, moving), {
       now: clock.now(),
       emit: (event) => emitFor(event),
+      // One region: the release can run in Step Functions instead (server-side/release.ts).
+      serverSide: new Set(request.functions.map((spec) => spec.region)).size === 1,
     });
     if (request.dryRun) return finish("noop", ExitCode.ok, undefined, "dry run: nothing was changed", true);
     if (signal?.aborted) throw new InterruptedError("Interrupted before any change; nothing was changed.");
@@ -231,7 +260,7 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
           id: releaseId,
           kind: "release",
           name: request.name,
-          engine: "local",
+          engine: request.engine ? "stepfunctions" : "local",
           plan: describePlan(request.plan),
           gates: [...new Set(moving.flatMap((item) => gateSummary(item.spec)))],
           targets: moving.map((item) => recordTarget(item.alias, { wave: ordinalOf.get(item.wave) })),
@@ -246,10 +275,50 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
             });
             return alias?.additional !== undefined;
           },
+          describeExecution: ((sfn) => sfn && executionReader(sfn, signal))(
+            portsOf(request.functions[0]?.region).stepFunctions,
+          ),
           warn: (message) => emitFor({ type: "warning", message }),
         },
       );
     } else emitFor({ type: "warning", message: NO_LEDGER_WARNING });
+    /** The ledger's record learns each version as it is published. */
+    const recordPublished = (item: Checked, wave: number) =>
+      session?.update((record) => {
+        const target = record.targets.find((t) => t.aliasArn === item.alias.aliasArn);
+        if (!target) return;
+        target.stableVersion = item.alias.version;
+        target.newVersion = item.newVersion ?? null;
+        target.codeSha256 = item.next?.codeSha256 ?? null;
+        target.config = item.next?.config ?? null;
+        target.wave = wave;
+      });
+    if (request.engine) {
+      // Server-side: every wave's packages first (the execution needs each new version), then one
+      // execution runs the waves (server-side/release.ts); its outcome is the release's.
+      changed = true;
+      for (const [waveIndex, { members }] of active.entries()) {
+        const tagOf = { id: releaseId, wave: waveIndex + 1, waves: waveCount };
+        await allSettledOrThrow(
+          members.map(async (item) => {
+            await publish(item, tagOf, request, { clock, signal, emitFor });
+            recordPublished(item, waveIndex + 1);
+          }),
+        );
+      }
+      if (signal?.aborted) throw new InterruptedError(`Interrupted (${String(signal.reason ?? "signal")}).`);
+      const ended = await runReleaseServerSide(
+        request,
+        { id: releaseId, waves: active.map(({ wave, members }) => ({ bakeMs: wave.bakeMs, members })) },
+        {
+          stepFunctions: portsOf(request.functions[0]?.region).stepFunctions as StepFunctionsPort,
+          clock,
+          signal,
+          emitFor,
+        },
+      );
+      return finish(ended.outcome, ended.exitCode, ended.error, ended.reason, undefined, undefined, ended);
+    }
     /** Functions the earlier waves moved, and the waves an operator promoted while this run went on. */
     const shipped: Checked[] = [];
     const promotedByOperator: number[] = [];
@@ -266,15 +335,7 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       await allSettledOrThrow(
         members.map(async (item) => {
           await publish(item, tagOf, request, { clock, signal, emitFor });
-          session?.update((record) => {
-            const target = record.targets.find((t) => t.aliasArn === item.alias.aliasArn);
-            if (!target) return;
-            target.stableVersion = item.alias.version;
-            target.newVersion = item.newVersion ?? null;
-            target.codeSha256 = item.next?.codeSha256 ?? null;
-            target.config = item.next?.config ?? null;
-            target.wave = waveIndex + 1;
-          });
+          recordPublished(item, waveIndex + 1);
         }),
       );
       if (signal?.aborted) throw new InterruptedError(`Interrupted (${String(signal.reason ?? "signal")}).`);

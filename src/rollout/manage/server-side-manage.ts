@@ -83,3 +83,31 @@ export async function stopExecutionFirst(
     return failedResult(base, error);
   }
 }
+
+/**
+ * `rollback`/`promote --config --env` of a server-side release: the execution that runs it (named in
+ * any member's alias description) is stopped first, so it writes nothing more; the release is then
+ * settled from the aliases like a local one (release-manage.ts). Returns the executions stopped.
+ */
+export async function stopReleaseExecutions(
+  members: { functionName: string; aliasName: string; lambda: LambdaPort; stepFunctions: StepFunctionsPort }[],
+  resolution: "rollback" | "promote",
+): Promise<string[]> {
+  const running = new Map<string, StepFunctionsPort>();
+  for (const member of members) {
+    const alias = await member.lambda.getAlias(member.functionName, member.aliasName);
+    const arn = executionOf(alias.description);
+    if (arn && !running.has(arn)) running.set(arn, member.stepFunctions);
+  }
+  const stopped: string[] = [];
+  for (const [arn, stepFunctions] of running) {
+    const execution = await stepFunctions.describeExecution(arn).catch((error: unknown) => {
+      if (error instanceof InputError) return undefined;
+      throw error;
+    });
+    if (execution?.status !== "RUNNING") continue;
+    await stepFunctions.stopExecution(arn, STOPPED_ERROR, `lambda-rollout ${resolution}`);
+    stopped.push(arn);
+  }
+  return stopped;
+}

@@ -6,6 +6,7 @@ import type { GateSpecs } from "../../health/gates.js";
 import { metricGateOptionsFromConfig } from "../../health/metrics-config.js";
 import { parseDuration } from "../../plan/duration.js";
 import { buildPlan, type Plan } from "../../plan/plan.js";
+import { engineOf, type StepFunctionsEngine } from "../../stepfunctions/input.js";
 import type { DeployInputs } from "./request.js";
 
 /** One function of a release, as data. */
@@ -39,6 +40,8 @@ export interface ReleaseRequest {
   dryRun?: boolean | undefined;
   /** A function with no gate is refused (exit 2) instead of warned about (health/gateless.ts). */
   requireGates?: boolean | undefined;
+  /** `--engine stepfunctions`: the whole release runs in one execution (server-side/release.ts). */
+  engine?: StepFunctionsEngine | undefined;
 }
 
 /** Flags that name one function or one package: meaningless for a release, so refused (exit 2). */
@@ -116,6 +119,7 @@ export function resolveReleaseRequest(
         : parseDuration(inputs.restoreTimeout, "--restore-timeout"),
     dryRun: inputs.dryRun ?? false,
     requireGates: inputs.requireGates ?? environment.requireGates,
+    engine: engineOf(inputs, environment),
   };
 }
 
@@ -132,18 +136,12 @@ function refuseSingleFunctionOnly(inputs: DeployInputs, environment: ResolvedEnv
     environment.alarmsAlreadyFiring === "ignore" ? "alarmsAlreadyFiring: ignore" : undefined,
     environment.prune ? "prune" : undefined,
     environment.managedInstances ? "managedInstances" : undefined,
-    inputs.engine !== undefined && inputs.engine !== "local" ? `--engine ${inputs.engine}` : undefined,
-    inputs.engine === undefined && environment.engine === "stepfunctions"
-      ? "engine: stepfunctions"
-      : undefined,
-    inputs.stateMachine !== undefined ? "--state-machine" : undefined,
-    inputs.detach ? "--detach" : undefined,
   ].filter((option) => option !== undefined);
   if (unsupported.length > 0) {
     throw new InputError(
       `${unsupported.join(", ")} cannot be used with environment "${environment.name}": a release (functions:) does not support it yet.`,
       {
-        hint: "Remove it for this environment. Manual approval, already-firing alarms, pruning, Managed Instances settings and the Step Functions engine work for single-function environments (function:); run `lambda-rollout prune --function F --keep N` per function instead.",
+        hint: "Remove it for this environment. Manual approval, already-firing alarms, pruning, and Managed Instances settings work for single-function environments (function:); run `lambda-rollout prune --function F --keep N` per function instead.",
       },
     );
   }

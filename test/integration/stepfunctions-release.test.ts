@@ -1,0 +1,265 @@
+/**
+ * Releases run server-side against moto, which runs the release definition for real (its ASL
+ * interpreter calls moto's own Lambda and CloudWatch). Through the real binary; every outcome is read
+ * back with clients of the test's own. moto 5.2.1 runs one execution per process (see
+ * stepfunctions.test.ts), so each test that starts one gets its own emulator (well under a second).
+ */
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SFNClient,
+} from "@aws-sdk/client-sfn";
+import { describe, expect, onTestFinished, test } from "vitest";
+import { buildPlan } from "../../src/plan/plan.js";
+import { releaseStateMachineJson } from "../../src/stepfunctions/release-definition.js";
+import { releaseExecutionEvents } from "../../src/stepfunctions/release-input.js";
+import { runCli, startCli } from "../support/lambda-fixtures.js";
+import { type Moto, startMoto } from "../support/moto.js";
+import {
+  bucketOf,
+  createReleaseFunction,
+  objectsUnder,
+  type ReleaseFunctionFixture,
+  regionClients,
+  releaseAliasOf,
+  setRegionAlarm,
+  versionsOf,
+  writeReleaseConfig,
+} from "../support/release-fixtures.js";
+
+const US = "us-east-1";
+const EU = "eu-west-1";
+let counter = 0;
+
+async function emulator(stepFunctions = true): Promise<Moto> {
+  const moto = await startMoto({}, { stepFunctions });
+  onTestFinished(() => moto.stop());
+  return moto;
+}
+
+/** Three functions in us-east-1 (an alarm each), their bucket, and the release state machine. */
+async function setUp(label: string, regions: string[] = [US, US, US], stepFunctions = true) {
+  const moto = await emulator(stepFunctions);
+  const n = ++counter;
+  for (const region of new Set(regions)) {
+    // createReleaseFunction creates a region's bucket once per test process: each emulator needs its own.
+    await regionClients(moto, region)
+      .s3.send(
+        new CreateBucketCommand({
+          Bucket: bucketOf(region),
+          ...(region === US
+            ? {}
+            : { CreateBucketConfiguration: { LocationConstraint: region as "eu-west-1" } }),
+        }),
+      )
+      .catch(() => undefined);
+  }
+  const functions: ReleaseFunctionFixture[] = [];
+  for (const [index, region] of regions.entries())
+    functions.push(await createReleaseFunction(moto, `${label}-${"abc"[index]}-${n}`, region));
+  const sfn = new SFNClient({ endpoint: moto.endpoint, region: US, credentials: moto.credentials });
+  const created = await sfn.send(
+    new CreateStateMachineCommand({
+      name: `lambda-rollout-release-${n}`,
+      definition: releaseStateMachineJson(),
+      roleArn: "arn:aws:iam::123456789012:role/lambda-rollout-state-machine",
+    }),
+  );
+  const execution = async (arn: string) =>
+    await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+  const historyLength = async (arn: string) => {
+    let count = 0;
+    let nextToken: string | undefined;
+    do {
+      const page = await sfn.send(
+        new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000, nextToken }),
+      );
+      count += page.events?.length ?? 0;
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return count;
+  };
+  return {
+    moto,
+    functions,
+    prefix: `${label}-${n}`,
+    stateMachine: created.stateMachineArn as string,
+    execution,
+    historyLength,
+  };
+}
+
+const args = (dir: string, stateMachine: string, command = "deploy", ...extra: string[]) => [
+  command,
+  "--config",
+  `${dir}/lambda-rollout.yml`,
+  "--env",
+  "production",
+  "--json",
+  ...(command === "deploy" ? ["--engine", "stepfunctions", "--state-machine", stateMachine] : []),
+  ...extra,
+];
+
+async function aliases(moto: Moto, functions: ReleaseFunctionFixture[]) {
+  return await Promise.all(
+    functions.map(async (fn) => {
+      const alias = await releaseAliasOf(moto, fn);
+      return { version: alias.version, weights: alias.weights };
+    }),
+  );
+}
+
+describe("a release of three functions run in Step Functions", () => {
+  test("healthy: every member shifts in lockstep, step by step, and is promoted (exit 0)", async () => {
+    const target = await setUp("ok");
+    const dir = await writeReleaseConfig({
+      functions: target.functions,
+      prefix: target.prefix,
+      steps: "10%:1s,50%:1s",
+      interval: "1s",
+    });
+    const run = await runCli(target.moto, args(dir, target.stateMachine), dir);
+    expect(run.code, run.stderr).toBe(0);
+    const result = run.events.at(-1) as Record<string, unknown> & {
+      release: { functions: { state: string }[] };
+    };
+    expect(result).toMatchObject({ type: "result", outcome: "promoted", exitCode: 0 });
+    expect(result.release.functions.map((fn) => fn.state)).toEqual(["promoted", "promoted", "promoted"]);
+    expect(await aliases(target.moto, target.functions)).toEqual([
+      { version: "2", weights: {} },
+      { version: "2", weights: {} },
+      { version: "2", weights: {} },
+    ]);
+    // Lockstep: all three at 10%, then all three at 50%, then all three at 100%.
+    const shifts = run.events.filter((e) => e.type === "shift").map((e) => `${e.weight}`);
+    expect(shifts).toEqual(["10", "10", "10", "50", "50", "50", "100", "100", "100"]);
+    const byStep = run.events.filter((e) => e.type === "shift").map((e) => e.function);
+    expect(new Set(byStep.slice(0, 3))).toEqual(new Set(target.functions.map((fn) => fn.name)));
+    // Each description carries the release, its wave and the execution (status/rollback read it).
+    const described = await releaseAliasOf(target.moto, target.functions[0] as ReleaseFunctionFixture);
+    expect(described.description).toMatch(/ release=\S+ wave=1\/1 from=v1 \[execution=arn:aws:states:/);
+    // The history bound's constants (release-input.ts), measured against the emulator's history.
+    expect(await target.historyLength(result.executionArn as string)).toBe(
+      releaseExecutionEvents({
+        plan: buildPlan({ steps: "10%:1s,50%:1s" }),
+        pollSeconds: 1,
+        waves: [{ bakeMs: 0, members: 3, alarms: 3, smoke: 0 }],
+      }),
+    );
+  }, 90_000);
+
+  test("an alarm on one member: every member back on its stable version, exit 1", async () => {
+    const target = await setUp("alarm");
+    const dir = await writeReleaseConfig({
+      functions: target.functions,
+      prefix: target.prefix,
+      steps: "10%:8s",
+      interval: "1s",
+    });
+    const cli = startCli(target.moto, args(dir, target.stateMachine), dir);
+    await cli.waitFor((e) => e.type === "shift" && e.weight === 10, 40_000);
+    const last = target.functions[2] as ReleaseFunctionFixture;
+    await setRegionAlarm(target.moto, US, last.alarm, "ALARM");
+    const run = await cli.done;
+    expect(run.code, run.stderr).toBe(1);
+    const result = run.events.at(-1) as Record<string, unknown> & {
+      release: { functions: { state: string }[] };
+    };
+    expect(result).toMatchObject({ outcome: "rolled_back", exitCode: 1 });
+    expect(result.reason).toContain(last.alarm);
+    expect(result.release.functions.map((fn) => fn.state)).toEqual([
+      "rolled_back",
+      "rolled_back",
+      "rolled_back",
+    ]);
+    expect(await aliases(target.moto, target.functions)).toEqual([
+      { version: "1", weights: {} },
+      { version: "1", weights: {} },
+      { version: "1", weights: {} },
+    ]);
+    expect(run.events.filter((e) => e.type === "rollback").map((e) => e.function)).toHaveLength(3);
+    expect((await target.execution(result.executionArn as string)).error).toBe(
+      "lambda-rollout.AlarmGateFailed",
+    );
+  }, 90_000);
+
+  test("--detach with no follower: the execution finishes the release by itself", async () => {
+    const target = await setUp("detach");
+    const dir = await writeReleaseConfig({
+      functions: target.functions,
+      prefix: target.prefix,
+      steps: "25%:1s",
+      interval: "1s",
+    });
+    const run = await runCli(target.moto, args(dir, target.stateMachine, "deploy", "--detach"), dir);
+    expect(run.code, run.stderr).toBe(0);
+    const result = run.events.at(-1) as Record<string, unknown>;
+    expect(result).toMatchObject({ outcome: "started", exitCode: 0 });
+    expect(run.events.some((e) => e.type === "shift")).toBe(false);
+    // Nobody follows: only an independent client watches the execution end.
+    const deadline = Date.now() + 60_000;
+    let status = "RUNNING";
+    while (status === "RUNNING" && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      status = (await target.execution(result.executionArn as string)).status ?? "";
+    }
+    expect(status).toBe("SUCCEEDED");
+    expect(await aliases(target.moto, target.functions)).toEqual([
+      { version: "2", weights: {} },
+      { version: "2", weights: {} },
+      { version: "2", weights: {} },
+    ]);
+  }, 90_000);
+
+  test("rollback --config --env during the execution stops it first, then restores every member", async () => {
+    const target = await setUp("stop");
+    const dir = await writeReleaseConfig({
+      functions: target.functions,
+      prefix: target.prefix,
+      steps: "10%:30s",
+      interval: "1s",
+    });
+    const started = await runCli(target.moto, args(dir, target.stateMachine, "deploy", "--detach"), dir);
+    expect(started.code, started.stderr).toBe(0);
+    const arn = (started.events.at(-1) as { executionArn: string }).executionArn;
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const now = await aliases(target.moto, target.functions);
+      if (now.every((alias) => Object.keys(alias.weights).length > 0)) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const rollback = await runCli(target.moto, args(dir, target.stateMachine, "rollback"), dir);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect((await target.execution(arn)).status).toBe("ABORTED");
+    expect(await aliases(target.moto, target.functions)).toEqual([
+      { version: "1", weights: {} },
+      { version: "1", weights: {} },
+      { version: "1", weights: {} },
+    ]);
+  }, 90_000);
+});
+
+describe("a release across two regions", () => {
+  test("is refused with exit 2 (one state machine reaches one region's aliases), nothing changed", async () => {
+    const target = await setUp("regions", [EU, EU, US], false);
+    const dir = await writeReleaseConfig({
+      functions: target.functions,
+      prefix: target.prefix,
+      waves: [{ regions: [EU] }, { regions: [US] }],
+    });
+    const run = await runCli(target.moto, args(dir, target.stateMachine), dir);
+    expect(run.code, run.stderr).toBe(2);
+    const result = run.events.at(-1) as Record<string, unknown>;
+    expect(result.reason).toContain("spans 2 regions (eu-west-1, us-east-1)");
+    expect(result.hint).toContain("--engine local");
+    expect(result.hint).toContain("one environment per region");
+    for (const fn of target.functions) {
+      expect(await releaseAliasOf(target.moto, fn)).toMatchObject({ version: "1", weights: {} });
+      expect(await versionsOf(target.moto, fn)).toEqual(["1"]);
+    }
+    expect(await objectsUnder(target.moto, EU, target.prefix)).toBe(0);
+    expect(await objectsUnder(target.moto, US, target.prefix)).toBe(0);
+  }, 60_000);
+});
