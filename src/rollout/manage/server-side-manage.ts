@@ -90,7 +90,12 @@ export async function stopExecutionFirst(
  * settled from the aliases like a local one (release-manage.ts). Returns the executions stopped.
  */
 export async function stopReleaseExecutions(
-  members: { functionName: string; aliasName: string; lambda: LambdaPort; stepFunctions: StepFunctionsPort }[],
+  members: {
+    functionName: string;
+    aliasName: string;
+    lambda: LambdaPort;
+    stepFunctions: StepFunctionsPort;
+  }[],
   resolution: "rollback" | "promote",
 ): Promise<string[]> {
   const running = new Map<string, StepFunctionsPort>();
