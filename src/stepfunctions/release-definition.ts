@@ -94,25 +94,30 @@ const SHARED_TARGETS = {
 /** JSON of a member's weights at an index, as the guard compares it with what GetAlias returned. */
 const weightsAt = (index: string) => `States.JsonToString(States.ArrayGetItem($.member.weights, ${index}))`;
 
-function readAlias(next: string, retry: unknown[], onError?: string): Record<string, State> {
+function readAlias(
+  n: (name: string) => string,
+  next: string,
+  retry: unknown[],
+  onError?: string,
+): Record<string, State> {
   return {
-    Read: {
+    [n("Read")]: {
       Type: "Task",
       Resource: "arn:aws:states:::aws-sdk:lambda:getAlias",
       Parameters: { "FunctionName.$": "$.member.functionName", "Name.$": "$.member.aliasName" },
       ResultPath: "$.read",
       Retry: retry,
       ...(onError ? { Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: onError }] } : {}),
-      Next: "Routed",
+      Next: n("Routed"),
     },
-    Routed: {
+    [n("Routed")]: {
       Type: "Choice",
       Choices: [
-        { Variable: "$.read.RoutingConfig.AdditionalVersionWeights", IsPresent: true, Next: "Weights" },
+        { Variable: "$.read.RoutingConfig.AdditionalVersionWeights", IsPresent: true, Next: n("Weights") },
       ],
-      Default: "NoWeights",
+      Default: n("NoWeights"),
     },
-    Weights: {
+    [n("Weights")]: {
       Type: "Pass",
       Parameters: {
         "read.$": "States.JsonToString($.read.RoutingConfig.AdditionalVersionWeights)",
@@ -122,7 +127,7 @@ function readAlias(next: string, retry: unknown[], onError?: string): Record<str
       ResultPath: "$.weights",
       Next: next,
     },
-    NoWeights: {
+    [n("NoWeights")]: {
       Type: "Pass",
       Parameters: { read: "{}", "before.$": weightsAt("$.before"), "after.$": weightsAt("$.after") },
       ResultPath: "$.weights",
@@ -137,6 +142,7 @@ function readAlias(next: string, retry: unknown[], onError?: string): Record<str
  * else's change: the iteration fails with ForeignChange, which fails the Map and restores the others.
  */
 function memberWrite(promote: boolean): State {
+  const n = (name: string) => `${promote ? "Promote" : "Shift"}Member${name}`;
   const write: State = promote
     ? {
         "FunctionVersion.$": "$.member.newVersion",
@@ -151,10 +157,10 @@ function memberWrite(promote: boolean): State {
           "States.Format('lambda-rollout: step {}/{}, {}% to v{} from v{} since {}{} [execution={}]', $.after, $.total, $.weight, $.member.newVersion, $.member.stableVersion, $$.State.EnteredTime, $.member.stepTag, $$.Execution.Id)",
       };
   return {
-    StartAt: "Read",
+    StartAt: n("Read"),
     States: {
-      ...readAlias("Check", LAMBDA_RETRY),
-      Check: {
+      ...readAlias(n, n("Check"), LAMBDA_RETRY),
+      [n("Check")]: {
         Type: "Choice",
         Choices: [
           {
@@ -162,12 +168,12 @@ function memberWrite(promote: boolean): State {
               { Variable: "$.read.FunctionVersion", StringEqualsPath: "$.member.stableVersion" },
               { Variable: "$.weights.read", StringEqualsPath: "$.weights.before" },
             ],
-            Next: "Write",
+            Next: n("Write"),
           },
         ],
-        Default: "Foreign",
+        Default: n("Foreign"),
       },
-      Write: {
+      [n("Write")]: {
         Type: "Task",
         Resource: "arn:aws:states:::aws-sdk:lambda:updateAlias",
         Parameters: {
@@ -181,7 +187,7 @@ function memberWrite(promote: boolean): State {
         Retry: LAMBDA_RETRY,
         End: true,
       },
-      Foreign: {
+      [n("Foreign")]: {
         Type: "Fail",
         Error: FAILURE.foreign,
         CausePath:
@@ -197,6 +203,7 @@ function memberWrite(promote: boolean): State {
  * (100% stable) or changed by someone else. Never fails the Map: each iteration reports its outcome.
  */
 function memberRestore(): State {
+  const n = (name: string) => `RestoreMember${name}`;
   const outcome = (value: string): State => ({
     Type: "Pass",
     Parameters: { "functionName.$": "$.member.functionName", outcome: value },
@@ -204,32 +211,32 @@ function memberRestore(): State {
   });
   const stable = { Variable: "$.read.FunctionVersion", StringEqualsPath: "$.member.stableVersion" };
   return {
-    StartAt: "Read",
+    StartAt: n("Read"),
     States: {
-      ...readAlias("Check", RESTORE_RETRY, "Unrestored"),
-      Check: {
+      ...readAlias(n, n("Check"), RESTORE_RETRY, n("Unrestored")),
+      [n("Check")]: {
         Type: "Choice",
         Choices: [
-          { And: [stable, { Variable: "$.weights.read", StringEquals: "{}" }], Next: "Untouched" },
+          { And: [stable, { Variable: "$.weights.read", StringEquals: "{}" }], Next: n("Untouched") },
           {
             And: [stable, { Variable: "$.weights.read", StringEqualsPath: "$.weights.before" }],
-            Next: "Write",
+            Next: n("Write"),
           },
           {
             And: [stable, { Variable: "$.weights.read", StringEqualsPath: "$.weights.after" }],
-            Next: "Write",
+            Next: n("Write"),
           },
           {
             And: [
               { Variable: "$.read.FunctionVersion", StringEqualsPath: "$.member.newVersion" },
               { Variable: "$.weights.read", StringEquals: "{}" },
             ],
-            Next: "Write",
+            Next: n("Write"),
           },
         ],
-        Default: "Foreign",
+        Default: n("Foreign"),
       },
-      Write: {
+      [n("Write")]: {
         Type: "Task",
         Resource: "arn:aws:states:::aws-sdk:lambda:updateAlias",
         Parameters: {
@@ -245,15 +252,15 @@ function memberRestore(): State {
         // A write between the read and this one: read and check again, never retry blind.
         Retry: [{ ErrorEquals: ["Lambda.PreconditionFailedException"], MaxAttempts: 0 }, ...RESTORE_RETRY],
         Catch: [
-          { ErrorEquals: ["Lambda.PreconditionFailedException"], ResultPath: "$.error", Next: "Read" },
-          { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Unrestored" },
+          { ErrorEquals: ["Lambda.PreconditionFailedException"], ResultPath: "$.error", Next: n("Read") },
+          { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: n("Unrestored") },
         ],
-        Next: "Restored",
+        Next: n("Restored"),
       },
-      Restored: outcome("restored"),
-      Untouched: outcome("untouched"),
-      Foreign: outcome("foreign"),
-      Unrestored: outcome("failed"),
+      [n("Restored")]: outcome("restored"),
+      [n("Untouched")]: outcome("untouched"),
+      [n("Foreign")]: outcome("foreign"),
+      [n("Unrestored")]: outcome("failed"),
     },
   };
 }
