@@ -117,7 +117,7 @@ describe("a release of three functions run in Step Functions", () => {
     const dir = await writeReleaseConfig({
       functions: target.functions,
       prefix: target.prefix,
-      steps: "10%:1s,50%:1s",
+      steps: "50%:1s",
       interval: "1s",
     });
     const run = await runCli(target.moto, args(dir, target.stateMachine), dir);
@@ -132,9 +132,9 @@ describe("a release of three functions run in Step Functions", () => {
       { version: "2", weights: {} },
       { version: "2", weights: {} },
     ]);
-    // Lockstep: all three at 10%, then all three at 50%, then all three at 100%.
+    // Lockstep: all three at 50%, then all three at 100%.
     const shifts = run.events.filter((e) => e.type === "shift").map((e) => `${e.weight}`);
-    expect(shifts).toEqual(["10", "10", "10", "50", "50", "50", "100", "100", "100"]);
+    expect(shifts).toEqual(["50", "50", "50", "100", "100", "100"]);
     const byStep = run.events.filter((e) => e.type === "shift").map((e) => e.function);
     expect(new Set(byStep.slice(0, 3))).toEqual(new Set(target.functions.map((fn) => fn.name)));
     // Each description carries the release, its wave and the execution (status/rollback read it).
@@ -143,7 +143,7 @@ describe("a release of three functions run in Step Functions", () => {
     // The history bound's constants (release-input.ts), measured against the emulator's history.
     expect(await target.historyLength(result.executionArn as string)).toBe(
       releaseExecutionEvents({
-        plan: buildPlan({ steps: "10%:1s,50%:1s" }),
+        plan: buildPlan({ steps: "50%:1s" }),
         pollSeconds: 1,
         waves: [{ bakeMs: 0, members: 3, alarms: 3, smoke: 0 }],
       }),
@@ -190,7 +190,7 @@ describe("a release of three functions run in Step Functions", () => {
     const dir = await writeReleaseConfig({
       functions: target.functions,
       prefix: target.prefix,
-      steps: "25%:1s",
+      steps: "50%:1s",
       interval: "1s",
     });
     const run = await runCli(target.moto, args(dir, target.stateMachine, "deploy", "--detach"), dir);
