@@ -4,7 +4,7 @@
  * back with clients of the test's own. moto 5.2.1 runs one execution per process (see
  * stepfunctions.test.ts), so each test that starts one gets its own emulator (well under a second).
  */
-import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
@@ -102,6 +102,20 @@ const args = (dir: string, stateMachine: string, command = "deploy", ...extra: s
   ...extra,
 ];
 
+/** Every ledger object under the release's prefix, parsed. */
+async function ledgerOf(moto: Moto, prefix: string) {
+  const s3 = regionClients(moto, US).s3;
+  const listed = await s3.send(
+    new ListObjectsV2Command({ Bucket: bucketOf(US), Prefix: `${prefix}/rollouts/` }),
+  );
+  return await Promise.all(
+    (listed.Contents ?? []).map(async (item) => {
+      const reply = await s3.send(new GetObjectCommand({ Bucket: bucketOf(US), Key: item.Key }));
+      return { key: item.Key as string, body: JSON.parse((await reply.Body?.transformToString()) ?? "{}") };
+    }),
+  );
+}
+
 async function aliases(moto: Moto, functions: ReleaseFunctionFixture[]) {
   return await Promise.all(
     functions.map(async (fn) => {
@@ -119,6 +133,8 @@ describe("a release of three functions run in Step Functions", () => {
       prefix: target.prefix,
       steps: "50%:1s",
       interval: "1s",
+      // A smoke invocation per function (moto echoes the event: no statusCode, so it passes).
+      extra: ["    smoke: [{ payload: { ping: true } }]"],
     });
     const run = await runCli(target.moto, args(dir, target.stateMachine), dir);
     expect(run.code, run.stderr).toBe(0);
@@ -132,6 +148,11 @@ describe("a release of three functions run in Step Functions", () => {
       { version: "2", weights: {} },
       { version: "2", weights: {} },
     ]);
+    expect(
+      run.events.find((e) => e.type === "gate" && (e.verdict as { gate: string }).gate === "smoke"),
+    ).toMatchObject({
+      verdict: { status: "pass", detail: "3 invocation(s) of the new versions passed" },
+    });
     // Lockstep: all three at 50%, then all three at 100%.
     const shifts = run.events.filter((e) => e.type === "shift").map((e) => `${e.weight}`);
     expect(shifts).toEqual(["50", "50", "50", "100", "100", "100"]);
@@ -145,7 +166,7 @@ describe("a release of three functions run in Step Functions", () => {
       releaseExecutionEvents({
         plan: buildPlan({ steps: "50%:1s" }),
         pollSeconds: 1,
-        waves: [{ bakeMs: 0, members: 3, alarms: 3, smoke: 0 }],
+        waves: [{ bakeMs: 0, members: 3, alarms: 3, smoke: 3 }],
       }),
     );
   }, 90_000);
@@ -198,6 +219,20 @@ describe("a release of three functions run in Step Functions", () => {
     const result = run.events.at(-1) as Record<string, unknown>;
     expect(result).toMatchObject({ outcome: "started", exitCode: 0 });
     expect(run.events.some((e) => e.type === "shift")).toBe(false);
+    // The ledger as for a local release: the record (engine, execution) and every alias's lock, kept
+    // by the detached execution for the release's worst case.
+    const ledger = await ledgerOf(target.moto, target.prefix);
+    const record = ledger.find((item) => item.key.includes("/releases/"))?.body as {
+      engine: string;
+      executionArn: string;
+    };
+    expect(record).toMatchObject({ engine: "stepfunctions", executionArn: result.executionArn });
+    for (const fn of target.functions) {
+      const head = ledger.find((item) => item.key.endsWith(`/${fn.name}/live.json`))?.body as {
+        holder: { leaseUntil: string } | null;
+      };
+      expect(Date.parse(head.holder?.leaseUntil ?? "")).toBeGreaterThan(Date.now() + 60_000);
+    }
     // Nobody follows: only an independent client watches the execution end.
     const deadline = Date.now() + 60_000;
     let status = "RUNNING";
