@@ -265,6 +265,14 @@ describe("a release of three functions run in Step Functions", () => {
       if (now.every((alias) => Object.keys(alias.weights).length > 0)) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+    // status names the running execution; rollback stops it, then settles every alias.
+    const status = await runCli(target.moto, args(dir, target.stateMachine, "status"), dir);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.events.at(-1)).toMatchObject({
+      type: "release-status",
+      inProgress: true,
+      execution: { arn, status: "RUNNING" },
+    });
     const rollback = await runCli(target.moto, args(dir, target.stateMachine, "rollback"), dir);
     expect(rollback.code, rollback.stderr).toBe(0);
     expect((await target.execution(arn)).status).toBe("ABORTED");

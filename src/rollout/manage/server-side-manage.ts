@@ -116,3 +116,32 @@ export async function stopReleaseExecutions(
   }
   return stopped;
 }
+
+/**
+ * `status --config --env` of a server-side release: the execution named in its aliases' descriptions
+ * (the newest one when several are), as `status` of one function reports it; null when none is named.
+ */
+export async function releaseExecution(
+  members: {
+    functionName: string;
+    aliasName: string;
+    lambda: LambdaPort;
+    stepFunctions: StepFunctionsPort;
+  }[],
+): Promise<{ arn: string; status: string; error: string | null; cause: string | null } | null> {
+  let found: { arn: string; stepFunctions: StepFunctionsPort } | undefined;
+  for (const member of members) {
+    const alias = await member.lambda.getAlias(member.functionName, member.aliasName);
+    const arn = executionOf(alias.description);
+    // Execution names start with their start time in base 36 (input.ts): the greatest is the newest.
+    if (arn && (!found || arn > found.arn)) found = { arn, stepFunctions: member.stepFunctions };
+  }
+  if (!found) return null;
+  const described = await found.stepFunctions.describeExecution(found.arn).catch(() => undefined);
+  return {
+    arn: found.arn,
+    status: described?.status ?? "UNKNOWN",
+    error: described?.error ?? null,
+    cause: described?.cause ?? null,
+  };
+}
