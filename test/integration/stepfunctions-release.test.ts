@@ -4,6 +4,7 @@
  * back with clients of the test's own. moto 5.2.1 runs one execution per process (see
  * stepfunctions.test.ts), so each test that starts one gets its own emulator (well under a second).
  */
+import { UpdateAliasCommand } from "@aws-sdk/client-lambda";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import {
   CreateStateMachineCommand,
@@ -204,6 +205,40 @@ describe("a release of three functions run in Step Functions", () => {
     expect((await target.execution(result.executionArn as string)).error).toBe(
       "lambda-rollout.AlarmGateFailed",
     );
+  }, 90_000);
+
+  test("someone else changes one member mid-bake: the others are restored, theirs is left as set (exit 3)", async () => {
+    const target = await setUp("foreign");
+    const dir = await writeReleaseConfig({
+      functions: target.functions,
+      prefix: target.prefix,
+      steps: "10%:3s",
+      interval: "1s",
+    });
+    const cli = startCli(target.moto, args(dir, target.stateMachine), dir);
+    await cli.waitFor((e) => e.type === "bake", 40_000);
+    const other = target.functions[1] as ReleaseFunctionFixture;
+    await regionClients(target.moto, US).lambda.send(
+      new UpdateAliasCommand({
+        FunctionName: other.name,
+        Name: "live",
+        FunctionVersion: "1",
+        RoutingConfig: { AdditionalVersionWeights: { "2": 0.3 } },
+      }),
+    );
+    const run = await cli.done;
+    expect(run.code, run.stderr).toBe(3);
+    const result = run.events.at(-1) as Record<string, unknown> & {
+      release: { functions: { state: string }[] };
+    };
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 3 });
+    expect(result.reason).toContain(`the alias ${other.name}:live was changed outside this execution`);
+    expect(result.release.functions.map((fn) => fn.state)).toEqual(["rolled_back", "failed", "rolled_back"]);
+    expect(await aliases(target.moto, target.functions)).toEqual([
+      { version: "1", weights: {} },
+      { version: "1", weights: { "2": 0.3 } },
+      { version: "1", weights: {} },
+    ]);
   }, 90_000);
 
   test("--detach with no follower: the execution finishes the release by itself", async () => {
