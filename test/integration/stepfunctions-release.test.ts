@@ -4,19 +4,20 @@
  * back with clients of the test's own. moto 5.2.1 runs one execution per process (see
  * stepfunctions.test.ts), so each test that starts one gets its own emulator (well under a second).
  */
-import { UpdateAliasCommand } from "@aws-sdk/client-lambda";
+import { PublishVersionCommand, UpdateAliasCommand, UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   SFNClient,
+  StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { buildPlan } from "../../src/plan/plan.js";
 import { releaseStateMachineJson } from "../../src/stepfunctions/release-definition.js";
-import { releaseExecutionEvents } from "../../src/stepfunctions/release-input.js";
-import { runCli, startCli } from "../support/lambda-fixtures.js";
+import { releaseExecutionEvents, releaseExecutionInput } from "../../src/stepfunctions/release-input.js";
+import { packageBytes, runCli, startCli } from "../support/lambda-fixtures.js";
 import { type Moto, startMoto } from "../support/moto.js";
 import {
   bucketOf,
@@ -317,6 +318,70 @@ describe("a release of three functions run in Step Functions", () => {
       { version: "1", weights: {} },
     ]);
   }, 90_000);
+});
+
+describe("the release definition with two waves (one region ships in one wave: driven directly)", () => {
+  test("an alarm during wave 2 restores wave 1's promoted members too", async () => {
+    const target = await setUp("waves");
+    const lambda = regionClients(target.moto, US).lambda;
+    const members = [];
+    for (const fn of target.functions) {
+      await lambda.send(
+        new UpdateFunctionCodeCommand({ FunctionName: fn.name, ZipFile: packageBytes(`v2-${fn.name}`) }),
+      );
+      const version = (await lambda.send(new PublishVersionCommand({ FunctionName: fn.name })))
+        .Version as string;
+      members.push({
+        functionName: fn.name,
+        aliasName: "live",
+        stableVersion: "1",
+        newVersion: version,
+        alarms: [fn.alarm],
+      });
+    }
+    const input = releaseExecutionInput({
+      releaseId: "r-0mx6test1-wave",
+      plan: buildPlan({ steps: "50%:1s" }),
+      intervalMs: 1000,
+      waves: [
+        { bakeMs: 0, members: members.slice(0, 2) },
+        { bakeMs: 0, members: members.slice(2) },
+      ],
+    });
+    const last = target.functions[2] as ReleaseFunctionFixture;
+    const sfn = new SFNClient({
+      endpoint: target.moto.endpoint,
+      region: US,
+      credentials: target.moto.credentials,
+    });
+    const started = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: target.stateMachine,
+        name: "two-waves",
+        input: JSON.stringify(input),
+      }),
+    );
+    const arn = started.executionArn as string;
+    // Once wave 1 is promoted, wave 2's alarm fires.
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const now = await aliases(target.moto, target.functions.slice(0, 2));
+      if (now.every((alias) => alias.version === "2")) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await setRegionAlarm(target.moto, US, last.alarm, "ALARM");
+    let execution = await target.execution(arn);
+    while (execution.status === "RUNNING" && Date.now() < deadline + 30_000) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      execution = await target.execution(arn);
+    }
+    expect(execution).toMatchObject({ status: "FAILED", error: "lambda-rollout.AlarmGateFailed" });
+    expect(await aliases(target.moto, target.functions)).toEqual([
+      { version: "1", weights: {} },
+      { version: "1", weights: {} },
+      { version: "1", weights: {} },
+    ]);
+  }, 120_000);
 });
 
 describe("a release across two regions", () => {
