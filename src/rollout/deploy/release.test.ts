@@ -155,6 +155,49 @@ describe("credentials that would expire mid-release", () => {
       expect(h.fake(key).calls.filter((c) => c.op !== "getAlias" && c.op !== "getFunction")).toEqual([]);
     }
   });
+
+  it("run server-side (one region, detached): they need only last until the execution has started", async () => {
+    // 10 minutes: less than the release's worst case (27 min), more than its start takes.
+    const expiration = new Date(1_700_000_000_000 + 10 * 60_000);
+    const started: string[] = [];
+    const h = harness({
+      functions: [
+        ["a", "eu-west-1"],
+        ["b", "eu-west-1"],
+      ],
+      credentials: { lifetime: async () => ({ expiration, refreshable: false, source: "test" }) },
+      stepFunctions: {
+        describeStateMachine: async (arn) => ({ stateMachineArn: arn, status: "ACTIVE" }),
+        startExecution: async (arn, name) => {
+          started.push(name);
+          return {
+            executionArn: `${arn.replace(":stateMachine:", ":execution:")}:${name}`,
+            startDate: new Date(),
+          };
+        },
+        describeExecution: async () => {
+          throw new Error("not followed");
+        },
+        historySince: async () => [],
+        stopExecution: async () => {},
+      },
+    });
+    h.request.waves = [{ regions: ["eu-west-1"], bakeMs: 10 * 60_000 }];
+    h.request.engine = {
+      kind: "stepfunctions",
+      stateMachineArn: "arn:aws:states:eu-west-1:123456789012:stateMachine:orders-release",
+      detach: true,
+    };
+    const result = await h.run();
+    expect(result.reason).toContain("runs release r-test-0001 (2 functions) in Step Functions");
+    expect(result).toMatchObject({ outcome: "started", exitCode: 0 });
+    expect(started).toHaveLength(1);
+    // Every package published before the start; no alias moved by this process.
+    for (const key of ["a@eu-west-1", "b@eu-west-1"]) {
+      expect(h.fake(key).calls.some((c) => c.op === "publishVersion")).toBe(true);
+      expect(h.fake(key).calls.some((c) => c.op === "updateAlias")).toBe(false);
+    }
+  });
 });
 
 describe("release marks in alias descriptions", () => {

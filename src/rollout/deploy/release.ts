@@ -234,7 +234,10 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
     }
     emitFor({ type: "info", message: `Release ${releaseId}: ${describePlan(request.plan)}` });
     // Dry runs too: they give the verdict the real run would.
-    const credentials = checked.find((item) => item.ports.credentials)?.ports.credentials;
+    // Server-side, the release outlives these credentials by design; only the start needs them.
+    const credentials = request.engine
+      ? undefined
+      : checked.find((item) => item.ports.credentials)?.ports.credentials;
     await assertCredentialsOutlive(credentials, releaseWorstCase(request, moving), {
       now: clock.now(),
       emit: (event) => emitFor(event),
