@@ -81,6 +81,27 @@ export function assertReleaseRunsServerSide(request: ReleaseRequest): void {
 
 const DEFAULT_RELEASE_INTERVAL_MS = 10_000;
 
+/**
+ * Exit 2 before any write: a release whose execution could reach the history cap (its functions and
+ * waves known once validated), or a wave watching more alarms than one DescribeAlarms reads.
+ */
+export function assertReleaseHistoryFits(
+  request: ReleaseRequest,
+  waves: { bakeMs: number; members: Checked[] }[],
+): void {
+  if (!request.engine) return;
+  assertReleaseFits({
+    plan: request.plan,
+    pollSeconds: pollSecondsOf(request.intervalMs ?? DEFAULT_RELEASE_INTERVAL_MS),
+    waves: waves.map((wave) => ({
+      bakeMs: wave.bakeMs,
+      members: wave.members.length,
+      alarms: new Set(wave.members.flatMap((item) => item.spec.alarms ?? [])).size,
+      smoke: wave.members.reduce((sum, item) => sum + (item.spec.smoke?.length ?? 0), 0),
+    })),
+  });
+}
+
 export interface ServerSideRelease {
   outcome: ResultEvent["outcome"];
   exitCode: number;
@@ -115,16 +136,6 @@ export async function runReleaseServerSide(
   const intervalMs = request.intervalMs ?? DEFAULT_RELEASE_INTERVAL_MS;
   const all = release.waves.flatMap((wave) => wave.members);
   const region = all[0]?.spec.region;
-  assertReleaseFits({
-    plan: request.plan,
-    pollSeconds: pollSecondsOf(intervalMs),
-    waves: release.waves.map((wave) => ({
-      bakeMs: wave.bakeMs,
-      members: wave.members.length,
-      alarms: new Set(wave.members.flatMap((item) => item.spec.alarms ?? [])).size,
-      smoke: wave.members.reduce((sum, item) => sum + (item.spec.smoke?.length ?? 0), 0),
-    })),
-  });
   const input = releaseExecutionInput({
     releaseId: release.id,
     plan: request.plan,
