@@ -48,7 +48,6 @@ import { type Checked, messageOf, perRegion, publish, validate } from "../prepar
 import { liveDescription, newReleaseId, parseReplaced } from "../progress.js";
 import type { ReleaseRequest } from "../request/release-request.js";
 import {
-  assertReleaseHistoryFits,
   assertReleaseRunsServerSide,
   runReleaseServerSide,
   type ServerSideRelease,
@@ -254,10 +253,7 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       .map((wave, index) => ({ wave, members: moving.filter((item) => item.wave === index) }))
       .filter((entry) => entry.members.length > 0);
     const waveCount = active.length;
-    assertReleaseHistoryFits(
-      request,
-      active.map(({ wave, members }) => ({ bakeMs: wave.bakeMs, members })),
-    );
+
     for (const [ordinal, entry] of active.entries())
       ordinalOf.set(request.waves.indexOf(entry.wave), ordinal + 1);
     // The lock of every alias and the record come before the first write (see deploy.ts).

@@ -33,11 +33,13 @@ import type { Checked } from "../prepare/release-prepare.js";
 import { parseReplaced } from "../progress.js";
 import type { ReleaseRequest } from "../request/release-request.js";
 
+const DEFAULT_RELEASE_INTERVAL_MS = 10_000;
+
 type FunctionState = "promoted" | "rolled_back" | "unchanged" | "not_started" | "failed";
 
 /**
  * Exit 2 before anything is read: what a release cannot do in Step Functions. Several regions (no
- * state machine reaches another region's aliases), hooks (no CLI to run them when detached, and a
+ * state machine reaches another region's aliases), a history over the cap, hooks (no CLI to run them when detached, and a
  * release runs them per function), and every single-function refusal, per function.
  */
 export function assertReleaseRunsServerSide(request: ReleaseRequest): void {
@@ -60,6 +62,21 @@ export function assertReleaseRunsServerSide(request: ReleaseRequest): void {
       { hint: `Pass the release state machine of ${region} with --state-machine (or stateMachine:).` },
     );
   }
+  // The release's history bound, counting every function (one that turns out unchanged only makes the
+  // count an upper bound); before the single-function checks, whose bound is the other machine's.
+  const intervalMs = request.intervalMs ?? DEFAULT_RELEASE_INTERVAL_MS;
+  assertReleaseFits({
+    plan: request.plan,
+    pollSeconds: pollSecondsOf(intervalMs),
+    waves: [
+      {
+        bakeMs: request.waves.reduce((sum, wave) => sum + wave.bakeMs, 0),
+        members: request.functions.length,
+        alarms: new Set(request.functions.flatMap((spec) => spec.alarms ?? [])).size,
+        smoke: request.functions.reduce((sum, spec) => sum + (spec.smoke?.length ?? 0), 0),
+      },
+    ],
+  });
   for (const spec of request.functions) {
     const hooks = (spec.hooks?.preTraffic?.length ?? 0) + (spec.hooks?.postTraffic?.length ?? 0);
     if (hooks > 0) {
@@ -71,35 +88,8 @@ export function assertReleaseRunsServerSide(request: ReleaseRequest): void {
       );
     }
     // Metric analysis, expect.body, alarmReadFailure: ignore, more than 100 alarms, a bad ARN: as for one function.
-    assertRunsServerSide(engine, spec, {
-      plan: request.plan,
-      intervalMs: request.intervalMs ?? DEFAULT_RELEASE_INTERVAL_MS,
-      customGates: 0,
-    });
+    assertRunsServerSide(engine, spec, { plan: request.plan, intervalMs, customGates: 0 });
   }
-}
-
-const DEFAULT_RELEASE_INTERVAL_MS = 10_000;
-
-/**
- * Exit 2 before any write: a release whose execution could reach the history cap (its functions and
- * waves known once validated), or a wave watching more alarms than one DescribeAlarms reads.
- */
-export function assertReleaseHistoryFits(
-  request: ReleaseRequest,
-  waves: { bakeMs: number; members: Checked[] }[],
-): void {
-  if (!request.engine) return;
-  assertReleaseFits({
-    plan: request.plan,
-    pollSeconds: pollSecondsOf(request.intervalMs ?? DEFAULT_RELEASE_INTERVAL_MS),
-    waves: waves.map((wave) => ({
-      bakeMs: wave.bakeMs,
-      members: wave.members.length,
-      alarms: new Set(wave.members.flatMap((item) => item.spec.alarms ?? [])).size,
-      smoke: wave.members.reduce((sum, item) => sum + (item.spec.smoke?.length ?? 0), 0),
-    })),
-  });
 }
 
 export interface ServerSideRelease {
