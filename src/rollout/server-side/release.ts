@@ -6,8 +6,9 @@
  * release's events, outcome and exit codes; detached, it returns at once with outcome `started`.
  *
  * One region only: a state machine changes aliases in its own region (Step Functions has no
- * cross-region SDK integration), so a release across regions is refused (exit 2) before anything is
- * read or written.
+ * cross-region SDK integration: AWS CDK's CallAwsServiceCrossRegion deploys a Lambda proxy for that,
+ * https://github.com/aws/aws-cdk/pull/30061), so a release across regions is refused (exit 2) before
+ * anything is read or written.
  */
 import {
   AwsError,
@@ -39,8 +40,8 @@ type FunctionState = "promoted" | "rolled_back" | "unchanged" | "not_started" | 
 
 /**
  * Exit 2 before anything is read: what a release cannot do in Step Functions. Several regions (no
- * state machine reaches another region's aliases), a history over the cap, hooks (no CLI to run them when detached, and a
- * release runs them per function), and every single-function refusal, per function.
+ * state machine reaches another region's aliases), a history over the cap, hooks (no CLI runs them
+ * between the execution's steps), and every single-function refusal, per function.
  */
 export function assertReleaseRunsServerSide(request: ReleaseRequest): void {
   const engine = request.engine;
