@@ -42,8 +42,8 @@ async function emulator(stepFunctions = true): Promise<Moto> {
 }
 
 /** Three functions in us-east-1 (an alarm each), their bucket, and the release state machine. */
-async function setUp(label: string, regions: string[] = [US, US, US], stepFunctions = true) {
-  const moto = await emulator(stepFunctions);
+async function setUp(label: string, regions: string[] = [US, US, US], stepFunctions = true, on?: Moto) {
+  const moto = on ?? (await emulator(stepFunctions));
   const n = ++counter;
   for (const region of new Set(regions)) {
     // createReleaseFunction creates a region's bucket once per test process: each emulator needs its own.
@@ -171,7 +171,33 @@ describe("a release of three functions run in Step Functions", () => {
         waves: [{ bakeMs: 0, members: 3, alarms: 3, smoke: 3 }],
       }),
     );
-  }, 90_000);
+
+    // The same release run by the local engine tells the same story, function by function.
+    const local = await setUp("ok-local", [US, US, US], true, target.moto);
+    const localDir = await writeReleaseConfig({
+      functions: local.functions,
+      prefix: local.prefix,
+      steps: "50%:1s",
+      interval: "1s",
+      extra: ["    smoke: [{ payload: { ping: true } }]"],
+    });
+    const localArgs = args(localDir, local.stateMachine).filter(
+      (arg) => !["--engine", "stepfunctions", "--state-machine", local.stateMachine].includes(arg),
+    );
+    const localRun = await runCli(target.moto, localArgs, localDir);
+    expect(localRun.code, localRun.stderr).toBe(0);
+    const story = (events: Record<string, unknown>[], names: string[]) =>
+      names.map((name) =>
+        events
+          .filter((e) => e.function === name && ["shift", "rollback", "promoted"].includes(e.type as string))
+          .map((e) => `${e.type}:${e.weight ?? ""}`),
+      );
+    const names = target.functions.map((fn) => fn.name);
+    const localNames = local.functions.map((fn) => fn.name);
+    expect(story(run.events, names)).toEqual(story(localRun.events, localNames));
+    expect(story(run.events, names)[0]).toEqual(["shift:50", "shift:100", "promoted:"]);
+    expect(localRun.events.at(-1)).toMatchObject({ outcome: "promoted", exitCode: 0 });
+  }, 120_000);
 
   test("an alarm on one member: every member back on its stable version, exit 1", async () => {
     const target = await setUp("alarm");
