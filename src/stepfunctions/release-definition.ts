@@ -82,6 +82,7 @@ export const RELEASE_STATE = {
   restoreAll: "RestoreAll",
   restoreVerdict: "RestoreVerdict",
   memberForeign: "MemberForeignChange",
+  memberFailed: "MemberWriteFailed",
 } as const;
 
 /** The wave's gate passes route through the shared GatesPassed to these names (definition.ts). */
@@ -139,7 +140,9 @@ function readAlias(
 /**
  * One member's write at a step (or its promotion): GetAlias, then the write only if the alias serves
  * what the release last wrote to it (`before`), with the RevisionId just read. Anything else is someone
- * else's change: the iteration fails with ForeignChange, which fails the Map and restores the others.
+ * else's change. An iteration never fails the Map: it ends with its outcome (written, foreign, failed),
+ * so no sibling is cut off mid-write, and the restore starts only once every write of the step has
+ * landed or failed (a write landing after the restore's read would leave that alias moved).
  */
 function memberWrite(promote: boolean): State {
   const n = (name: string) => `${promote ? "Promote" : "Shift"}Member${name}`;
@@ -159,7 +162,7 @@ function memberWrite(promote: boolean): State {
   return {
     StartAt: n("Read"),
     States: {
-      ...readAlias(n, n("Check"), LAMBDA_RETRY),
+      ...readAlias(n, n("Check"), LAMBDA_RETRY, n("Failed")),
       [n("Check")]: {
         Type: "Choice",
         Choices: [
@@ -185,13 +188,27 @@ function memberWrite(promote: boolean): State {
         ResultPath: null,
         // Throttling (TooManyRequestsException) and conflicts back off and retry; see LAMBDA_RETRY.
         Retry: LAMBDA_RETRY,
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: n("Failed") }],
+        Next: n("Written"),
+      },
+      [n("Written")]: { Type: "Pass", Parameters: { outcome: "written", cause: "" }, End: true },
+      [n("Foreign")]: {
+        Type: "Pass",
+        Parameters: {
+          outcome: "foreign",
+          "cause.$":
+            "States.Format('the alias {}:{} was changed outside this execution: it serves v{} with additional weights {}, where the release last wrote v{} with {}; it is left as the other change set it', $.member.functionName, $.member.aliasName, $.read.FunctionVersion, $.weights.read, $.member.stableVersion, $.weights.before)",
+        },
         End: true,
       },
-      [n("Foreign")]: {
-        Type: "Fail",
-        Error: FAILURE.foreign,
-        CausePath:
-          "States.Format('the alias {}:{} was changed outside this execution: it serves v{} with additional weights {}, where the release last wrote v{} with {}; it is left as the other change set it', $.member.functionName, $.member.aliasName, $.read.FunctionVersion, $.weights.read, $.member.stableVersion, $.weights.before)",
+      [n("Failed")]: {
+        Type: "Pass",
+        Parameters: {
+          outcome: "failed",
+          "cause.$":
+            "States.Format('{}:{}: {}: {}', $.member.functionName, $.member.aliasName, $.error.Error, $.error.Cause)",
+        },
+        End: true,
       },
     },
   };
@@ -266,7 +283,7 @@ function memberRestore(): State {
 }
 
 /** A Map over the current wave's members at the cursor: `before` is what they serve, `after` what to write. */
-function waveMap(promote: boolean, next: string): State {
+function waveMap(promote: boolean): State {
   return {
     Type: "Map",
     ItemsPath: "$.plan.members",
@@ -279,12 +296,36 @@ function waveMap(promote: boolean, next: string): State {
       "weight.$": "$.step.item.weight",
     },
     Iterator: memberWrite(promote),
-    ResultPath: null,
-    Catch: [
-      { ErrorEquals: [FAILURE.foreign], ResultPath: "$.error", Next: RELEASE_STATE.memberForeign },
-      ...CATCH_TASK,
-    ],
-    Next: next,
+    // What each member's write ended as, in the members' order (the follower reports from it).
+    ResultSelector: { "outcomes.$": "$[*].outcome", "causes.$": "$[*].cause" },
+    ResultPath: "$.wrote",
+    Catch: CATCH_TASK,
+    Next: `${promote ? RELEASE_STATE.promoteWave : RELEASE_STATE.shiftWave}Verdict`,
+  };
+}
+
+/** After a wave Map: someone else's change first (exit 3), then a write that failed (exit 4), else on. */
+function waveVerdict(promote: boolean, next: string): Record<string, State> {
+  const name = promote ? RELEASE_STATE.promoteWave : RELEASE_STATE.shiftWave;
+  return {
+    [`${name}Verdict`]: {
+      Type: "Pass",
+      Parameters: {
+        "foreign.$": "States.ArrayContains($.wrote.outcomes, 'foreign')",
+        "failed.$": "States.ArrayContains($.wrote.outcomes, 'failed')",
+        "causes.$": "States.JsonToString($.wrote.causes)",
+      },
+      ResultPath: "$.verdict",
+      Next: `${name}Choice`,
+    },
+    [`${name}Choice`]: {
+      Type: "Choice",
+      Choices: [
+        { Variable: "$.verdict.foreign", BooleanEquals: true, Next: RELEASE_STATE.memberForeign },
+        { Variable: "$.verdict.failed", BooleanEquals: true, Next: RELEASE_STATE.memberFailed },
+      ],
+      Default: next,
+    },
   };
 }
 
@@ -357,7 +398,8 @@ function waveStates(): Record<string, State> {
       ResultPath: "$.step",
       Next: RELEASE_STATE.shiftWave,
     },
-    [RELEASE_STATE.shiftWave]: waveMap(false, STATE.startBake),
+    [RELEASE_STATE.shiftWave]: waveMap(false),
+    ...waveVerdict(false, STATE.startBake),
     [STATE.startBake]: {
       Type: "Pass",
       Parameters: {
@@ -380,7 +422,8 @@ function waveStates(): Record<string, State> {
       ResultPath: "$.cursor",
       Next: STATE.nextStep,
     },
-    [RELEASE_STATE.promoteWave]: waveMap(true, STATE.afterPromote),
+    [RELEASE_STATE.promoteWave]: waveMap(true),
+    ...waveVerdict(true, STATE.afterPromote),
     [STATE.afterPromote]: {
       Type: "Choice",
       Choices: [{ Variable: "$.plan.finalBakeSeconds", NumericGreaterThan: 0, Next: STATE.finalBake }],
@@ -432,7 +475,20 @@ function releaseFailureStates(): Record<string, State> {
     },
     [RELEASE_STATE.memberForeign]: {
       Type: "Pass",
-      Parameters: { error: FAILURE.foreign, "cause.$": "$.error.Cause" },
+      Parameters: {
+        error: FAILURE.foreign,
+        "cause.$": "States.Format('per function of the wave, in order: {}', $.verdict.causes)",
+      },
+      ResultPath: "$.failure",
+      Next: RELEASE_STATE.restoreAll,
+    },
+    [RELEASE_STATE.memberFailed]: {
+      Type: "Pass",
+      Parameters: {
+        error: FAILURE.task,
+        "cause.$":
+          "States.Format('an alias write failed after its retries ({}); per function of the wave, in order: {}', $.run.phase, $.verdict.causes)",
+      },
       ResultPath: "$.failure",
       Next: RELEASE_STATE.restoreAll,
     },

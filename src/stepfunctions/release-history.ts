@@ -22,6 +22,8 @@ interface ReleaseDocument {
   step?: { number?: number; item?: { weight?: number } };
   cursor?: { count?: number };
   restored?: { functions?: string[]; outcomes?: RestoreOutcome[] };
+  /** What each member's write of the last wave Map ended as: written, foreign or failed. */
+  wrote?: { outcomes?: string[] };
   failure?: { cause?: string };
 }
 
@@ -99,17 +101,24 @@ export class ReleaseHistoryReader {
         const weight = promote ? 100 : (doc.step?.item?.weight ?? 0);
         const step = promote ? total : (doc.step?.number ?? 0);
         return {
-          events: (doc.plan?.members ?? []).map((member) => ({
-            member,
-            event: {
-              type: "shift",
-              fromVersion: member.stableVersion,
-              toVersion: member.newVersion,
-              weight,
-              step,
-              steps: total,
-            },
-          })),
+          // Only the writes that landed: a member someone else changed, or whose write failed, did not shift.
+          events: (doc.plan?.members ?? []).flatMap((member, index) =>
+            doc.wrote?.outcomes?.[index] === "written"
+              ? [
+                  {
+                    member,
+                    event: {
+                      type: "shift" as const,
+                      fromVersion: member.stableVersion,
+                      toVersion: member.newVersion,
+                      weight,
+                      step,
+                      steps: total,
+                    },
+                  },
+                ]
+              : [],
+          ),
         };
       }
       case `MapStateExited:Smoke`: {

@@ -87,12 +87,13 @@ export function releaseExecutionInput(args: {
 export const RELEASE_EVENTS = {
   /** ExecutionStarted, Init, the last NextWave, ReleasePromoted, ExecutionSucceeded. */
   fixed: 1 + 2 + 2 + 2 + 1,
-  /** NextWave, LoadWave, UseWave, AnySmoke, the last NextStep, the PromoteWave Map, AfterPromote, Promoted, ResetRun. */
-  perWave: 2 + 2 + 2 + 2 + 2 + 4 + 2 + 2 + 2,
-  /** NextStep, LoadStep, the ShiftWave Map, StartBake, Advance. */
-  perStep: 2 + 2 + 4 + 2 + 2,
-  /** One member's guarded write: its iteration (2), GetAlias, Routed, Weights, Check, UpdateAlias. */
-  perMemberWrite: 2 + 5 + 2 + 2 + 2 + 5,
+  /** NextWave, LoadWave, UseWave, AnySmoke, the last NextStep, the PromoteWave Map and its verdict
+   * (a Pass and a Choice), AfterPromote, Promoted, ResetRun. */
+  perWave: 2 + 2 + 2 + 2 + 2 + 4 + 2 + 2 + 2 + 2 + 2,
+  /** NextStep, LoadStep, the ShiftWave Map and its verdict (a Pass and a Choice), StartBake, Advance. */
+  perStep: 2 + 2 + 4 + 2 + 2 + 2 + 2,
+  /** One member's guarded write: its iteration (2), GetAlias, Routed, Weights, Check, UpdateAlias, Written. */
+  perMemberWrite: 2 + 5 + 2 + 2 + 2 + 5 + 2,
 } as const;
 
 export interface ReleaseHistoryShape {
