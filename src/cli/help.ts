@@ -199,6 +199,10 @@ it within one poll: promoted by an operator (exit 0) or rolled back by an operat
         "write the definition the Terraform module also ships",
         "lambda-rollout state-machine > rollout.asl.json",
       ],
+      [
+        "the definition that runs a whole release (functions:/waves:) of one region",
+        "lambda-rollout state-machine --release > release.asl.json",
+      ],
     ],
     exitCodes: "0 printed",
   },

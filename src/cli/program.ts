@@ -144,8 +144,11 @@ function createProgram(io: CliIo, choose: (run: CommandRun) => void): Command {
     .description(
       "Print the Step Functions definition (ASL) that runs any roll-out server-side, for deploy --engine stepfunctions.",
     )
-    .action(() =>
-      choose(async () => (await load(() => import("./commands/state-machine.js"))).stateMachineCommand(io)),
+    .option("--release", "the definition that runs a whole release (functions:/waves:) of one region")
+    .action((flags: { release?: boolean }) =>
+      choose(async () =>
+        (await load(() => import("./commands/state-machine.js"))).stateMachineCommand(io, flags),
+      ),
     );
   declareRehearse(program).action((flags: RehearseFlags) =>
     choose(async () => (await load(() => import("./commands/rehearse.js"))).rehearseCommand(flags, io)),

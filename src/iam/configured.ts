@@ -170,6 +170,8 @@ function releaseTargets(
       prefix: item.artifact.prefix ?? "",
       alarmNames: item.alarms,
       ledger,
+      // --engine stepfunctions: the release state machine's name (one per region).
+      stateMachineName: (flags.stateMachine ?? file.stateMachine)?.split(":").at(-1),
     };
     return flags.partition === undefined ? target : { ...target, partition: flags.partition };
   });

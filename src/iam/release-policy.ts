@@ -10,6 +10,8 @@ import {
   type PolicyDocument,
   type PolicyStatement,
   previewPolicy,
+  type StateMachinePolicy,
+  stateMachineRolePolicy,
 } from "./policy.js";
 
 const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
@@ -78,10 +80,28 @@ export function releasePolicy(targets: DeployerTarget[]): PolicyDocument {
       { sid: "LedgerReleases", change: releaseRecords },
       { sid: "LedgerListing", listing: true },
       { sid: "ReadAlarms" },
+      // --engine stepfunctions: start, follow and stop the release state machine's executions.
+      { sid: "StartRollouts" },
+      { sid: "FollowRollouts" },
       { sid: "ReadMetrics" },
     ],
   );
   return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * The role of a release state machine (`state-machine --release`): each function's own role grants
+ * (stateMachineRolePolicy) merged by Sid: GetAlias/UpdateAlias on every function's alias, InvokeFunction
+ * on their published versions only (aliases, `$LATEST` and unqualified ARNs denied), DescribeAlarms on
+ * their alarms. Nothing a single function's machine could not do for that function.
+ */
+export function releaseStateMachineRolePolicy(targets: DeployerTarget[]): StateMachinePolicy {
+  requireTargets(targets);
+  const statements = mergeBySid(
+    targets.flatMap((target) => stateMachineRolePolicy(target).Statement as PolicyStatement[]),
+    [{ sid: "ShiftAlias" }, { sid: "SmokeVersions" }, { sid: "OnlyVersions" }, { sid: "ReadAlarms" }],
+  );
+  return { Version: "2012-10-17", Statement: statements as StateMachinePolicy["Statement"] };
 }
 
 /** What `preview` of a release reads: each function's read-only grants, merged as above. */

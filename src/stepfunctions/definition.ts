@@ -117,9 +117,9 @@ export const guardStates = (write: string) => ({
   check: `CheckBefore${write}`,
 });
 
-type State = Record<string, unknown>;
+export type State = Record<string, unknown>;
 
-const LAMBDA_RETRY = [
+export const LAMBDA_RETRY = [
   {
     ErrorEquals: [
       "Lambda.TooManyRequestsException",
@@ -149,12 +149,12 @@ const CLOUDWATCH_RETRY = [
 ];
 
 /** Restoring must outlast throttling and short outages: more attempts than any other task. */
-const RESTORE_RETRY = [
+export const RESTORE_RETRY = [
   { ErrorEquals: ["States.ALL"], IntervalSeconds: 2, MaxAttempts: 8, BackoffRate: 2, MaxDelaySeconds: 30 },
 ];
 
 /** A task error after its retries: recorded as the failure, then the alias is restored. */
-const CATCH_TASK = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: STATE.recordFailure }];
+export const CATCH_TASK = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: STATE.recordFailure }];
 
 /** Writes 100% on one version, routing removed (an empty map; an omitted RoutingConfig changes nothing). */
 function wholeAlias(version: string, facts: string, next: string | undefined, extra: State = {}): State {
@@ -250,7 +250,7 @@ function aliasGuard(
 }
 
 /** Waits, then counts the wait off the bake. */
-function bakeStates(): Record<string, State> {
+export function bakeStates(): Record<string, State> {
   return {
     [STATE.bakeLoop]: {
       Type: "Choice",
@@ -321,7 +321,12 @@ function bakeStates(): Record<string, State> {
   };
 }
 
-function gateStates(): Record<string, State> {
+/** The gate check every phase shares; `onFailure` is where a failed gate goes to restore (a release's restore differs). */
+export function gateStates(
+  onFailure: string = guardStates(STATE.restore).read,
+  /** Whether the machine has the manual approval states (approvalStates) the checks return to. */
+  { approval = true }: { approval?: boolean } = {},
+): Record<string, State> {
   return {
     [STATE.gates]: {
       Type: "Choice",
@@ -382,7 +387,7 @@ function gateStates(): Record<string, State> {
           "States.Format('an alarm is in ALARM ({}): the metric alarms {} are in the states {}, and the composite alarms {} in the states {}, in that order', $.run.phase, States.JsonToString($.alarms.names), States.JsonToString($.alarms.states), States.JsonToString($.alarms.compositeNames), States.JsonToString($.alarms.compositeStates))",
       },
       ResultPath: "$.failure",
-      Next: guardStates(STATE.restore).read,
+      Next: onFailure,
     },
     [STATE.alarmMissing]: {
       Type: "Pass",
@@ -392,7 +397,7 @@ function gateStates(): Record<string, State> {
           "States.Format('an alarm no longer exists ({}): the roll-out watches {} but DescribeAlarms found only the metric alarms {} and the composite alarms {}; a deleted or renamed alarm cannot gate', $.run.phase, States.JsonToString($.plan.alarms), States.JsonToString($.alarms.names), States.JsonToString($.alarms.compositeNames))",
       },
       ResultPath: "$.failure",
-      Next: guardStates(STATE.restore).read,
+      Next: onFailure,
     },
     [STATE.gatesPassed]: {
       Type: "Choice",
@@ -400,8 +405,12 @@ function gateStates(): Record<string, State> {
         { Variable: "$.run.phase", StringEquals: "pre-traffic", Next: STATE.anySmoke },
         { Variable: "$.run.phase", StringEquals: "bake", Next: STATE.bakeLoop },
         { Variable: "$.run.phase", StringEquals: "decision", Next: STATE.advance },
-        { Variable: "$.run.phase", StringEquals: "approval", Next: STATE.awaitApproval },
-        { Variable: "$.run.phase", StringEquals: "approved", Next: guardStates(STATE.promote).read },
+        ...(approval
+          ? [
+              { Variable: "$.run.phase", StringEquals: "approval", Next: STATE.awaitApproval },
+              { Variable: "$.run.phase", StringEquals: "approved", Next: guardStates(STATE.promote).read },
+            ]
+          : []),
       ],
       Default: STATE.promoted,
     },
@@ -415,7 +424,7 @@ const SMOKE_FAIL = (cause: string): State => ({ Type: "Fail", Error: FAILURE.smo
  * (or, without an expectation, not a 5xx one). The optimized Lambda integration is used, not the
  * aws-sdk one: it parses the response payload and turns a FunctionError into a task error.
  */
-function smokeIteration(): State {
+export function smokeIteration(): State {
   const code = "$.response.Payload.statusCode";
   return {
     StartAt: "Invoke",

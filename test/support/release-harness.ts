@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sha256 } from "../../src/artifact/hash.js";
 import { buildPlan } from "../../src/plan/plan.js";
-import type { CredentialsPort, MetricsPort } from "../../src/ports.js";
+import type { CredentialsPort, MetricsPort, StepFunctionsPort } from "../../src/ports.js";
 import { type RegionPorts, release } from "../../src/rollout/deploy/release.js";
 import type { StampedEvent } from "../../src/rollout/events.js";
 import type { LedgerAccess } from "../../src/rollout/ledger/location.js";
@@ -27,6 +27,8 @@ async function packageFile(): Promise<string> {
 
 export interface ReleaseHarnessOptions {
   credentials?: CredentialsPort;
+  /** For a server-side release (request.engine): every region's Step Functions. */
+  stepFunctions?: StepFunctionsPort;
   clock?: FakeClock;
   /** The functions, as [name, region]; default `a` and `b` in eu-west-1, `a` in us-east-1. */
   functions?: [string, string][];
@@ -103,6 +105,7 @@ export function releaseHarness(options: ReleaseHarnessOptions = {}) {
       alarms: regionAlarms,
       metrics: options.metrics,
       credentials: options.credentials,
+      stepFunctions: options.stepFunctions,
     };
   };
   const request: ReleaseRequest = {

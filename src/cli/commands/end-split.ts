@@ -1,6 +1,6 @@
 import { resolveSplit } from "../../rollout/manage/manage.js";
 import { endRelease } from "../../rollout/manage/release-manage.js";
-import { stopExecutionFirst } from "../../rollout/manage/server-side-manage.js";
+import { stopExecutionFirst, stopReleaseExecutions } from "../../rollout/manage/server-side-manage.js";
 import { reportDurableExecutionsLeft } from "../../rollout/prepare/durable.js";
 import type { CliIo } from "../io.js";
 import { sweepEndedAlarms } from "./owned-alarms.js";
@@ -33,6 +33,15 @@ export async function endSplit(
     if (resolved.kind === "release") {
       const { name, members, targetFlags, ledger } = resolved.release;
       const access = ledgerFor(ledger, members[0]?.region, io, ledgerStoreFor);
+      // A server-side release's execution is stopped first: it writes nothing after this settles it.
+      await stopReleaseExecutions(
+        members.map((member) => ({
+          ...member,
+          lambda: lambdaFor(member.region),
+          stepFunctions: stepFunctionsFor(member.region),
+        })),
+        resolution,
+      );
       return endRelease(name, members, lambdaFor, resolution, Date.now, targetFlags, access);
     }
     const { functionName, aliasName, region, via, whereabouts } = resolved.target;

@@ -1,11 +1,13 @@
 import { stateMachineJson } from "../../stepfunctions/definition.js";
+import { releaseStateMachineJson } from "../../stepfunctions/release-definition.js";
 import type { CliIo } from "../io.js";
 
 /**
- * `lambda-rollout state-machine`: the generic ASL definition for `deploy --engine stepfunctions`,
- * byte for byte the file the Terraform module ships.
+ * `lambda-rollout state-machine [--release]`: the generic ASL definition for `deploy --engine
+ * stepfunctions` (one function), or with --release the one that runs a whole release of one region;
+ * byte for byte the files the Terraform module ships.
  */
-export function stateMachineCommand(io: CliIo): Promise<number> {
-  io.stdout.write(stateMachineJson());
+export function stateMachineCommand(io: CliIo, flags: { release?: boolean } = {}): Promise<number> {
+  io.stdout.write(flags.release ? releaseStateMachineJson() : stateMachineJson());
   return Promise.resolve(0);
 }

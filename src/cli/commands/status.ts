@@ -1,5 +1,6 @@
 import { status } from "../../rollout/manage/manage.js";
 import { type ReleaseStatus, releaseStatus } from "../../rollout/manage/release-manage.js";
+import { releaseExecution } from "../../rollout/manage/server-side-manage.js";
 import type { CliIo } from "../io.js";
 import { sweepEndedAlarms } from "./owned-alarms.js";
 import {
@@ -35,12 +36,27 @@ export async function statusCommand(
   const resolved = await resolveTargets(flags, io);
   if (resolved.kind === "release") {
     const { members, ledger, targetFlags } = resolved.release;
-    const report = await releaseStatus(
+    const read = await releaseStatus(
       members,
       lambdaFor,
       targetFlags,
       ledgerFor(ledger, members[0]?.region, io, ledgerStoreFor),
     );
+    // A server-side release: the execution that runs it, as `status` of one function reports it.
+    const execution = await releaseExecution(
+      members.map((member) => ({
+        ...member,
+        lambda: lambdaFor(member.region),
+        stepFunctions: stepFunctionsFor(member.region),
+      })),
+    );
+    const report = {
+      ...read,
+      execution,
+      summary: execution
+        ? `${read.summary} Step Functions execution ${execution.arn}: ${execution.status}.`
+        : read.summary,
+    };
     if (flags.json) io.stdout.write(`${JSON.stringify(report)}\n`);
     else io.stdout.write(`${formatReleaseStatus(report)}\n`);
     return 0;

@@ -444,7 +444,7 @@ function stateOf(result: ResultEvent) {
 }
 
 /** Reads an execution for the ledger; one that no longer exists (forgotten, machine recreated) is undefined. */
-function executionReader(stepFunctions: StepFunctionsPort, signal: AbortSignal | undefined) {
+export function executionReader(stepFunctions: StepFunctionsPort, signal: AbortSignal | undefined) {
   return (arn: string) =>
     stepFunctions.describeExecution(arn, { signal }).catch((error: unknown) => {
       if (error instanceof InputError) return undefined;

@@ -32,6 +32,8 @@ export function functionResults(
   checked: Checked[],
   ordinalOf: Map<number, number>,
   outcome: ResultEvent["outcome"],
+  /** A server-side release: what each function ended as, as its execution said. */
+  serverSide?: Map<Checked, ReleaseFunctionResult["state"]>,
 ): ReleaseFunctionResult[] {
   return checked.map(
     (item): ReleaseFunctionResult => ({
@@ -41,15 +43,17 @@ export function functionResults(
       wave: ordinalOf.get(item.wave) ?? null,
       fromVersion: item.alias.version,
       toVersion: item.newVersion ?? null,
-      state: item.unchanged
-        ? "unchanged"
-        : item.restored
-          ? "rolled_back"
-          : item.writer === undefined || item.writer.isUntouched()
-            ? "not_started"
-            : outcome === "promoted"
-              ? "promoted"
-              : "failed",
+      state:
+        serverSide?.get(item) ??
+        (item.unchanged
+          ? "unchanged"
+          : item.restored
+            ? "rolled_back"
+            : item.writer === undefined || item.writer.isUntouched()
+              ? "not_started"
+              : outcome === "promoted"
+                ? "promoted"
+                : "failed"),
     }),
   );
 }

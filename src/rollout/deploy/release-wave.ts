@@ -40,11 +40,14 @@ export interface WaveContext {
   emitFor: (event: RolloutEvent, spec?: { functionName: string; region: string | undefined }) => void;
 }
 
-export async function shipWave(at: WaveAt, request: ReleaseRequest, context: WaveContext): Promise<void> {
-  const { members, releaseId } = at;
-  const waveCount = at.waves;
+/** A wave's packages, published in parallel; the ledger's record learns each version as it lands. */
+export async function publishWave(
+  members: Checked[],
+  tagOf: { id: string; wave: number; waves: number },
+  request: ReleaseRequest,
+  context: WaveContext,
+): Promise<void> {
   const { clock, signal, session, emitFor } = context;
-  const tagOf = { id: releaseId, wave: at.wave, waves: waveCount };
   await allSettledOrThrow(
     members.map(async (item) => {
       await publish(item, tagOf, request, { clock, signal, emitFor });
@@ -55,11 +58,19 @@ export async function shipWave(at: WaveAt, request: ReleaseRequest, context: Wav
         target.newVersion = item.newVersion ?? null;
         target.codeSha256 = item.next?.codeSha256 ?? null;
         target.config = item.next?.config ?? null;
-        target.wave = at.wave;
+        target.wave = tagOf.wave;
       });
     }),
   );
   if (signal?.aborted) throw new InterruptedError(`Interrupted (${String(signal.reason ?? "signal")}).`);
+}
+
+export async function shipWave(at: WaveAt, request: ReleaseRequest, context: WaveContext): Promise<void> {
+  const { members, releaseId } = at;
+  const waveCount = at.waves;
+  const { clock, signal, emitFor } = context;
+  const tagOf = { id: releaseId, wave: at.wave, waves: waveCount };
+  await publishWave(members, tagOf, request, context);
   const waveMembers: WaveMember[] = members.map((item) => {
     const built = buildGates(item.spec, {
       lambda: item.ports.lambda,

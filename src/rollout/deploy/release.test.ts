@@ -3,6 +3,9 @@ import type { FakeArtifacts, FakeLambda } from "../../../test/support/fakes.js";
 import { releaseHarness as harness } from "../../../test/support/release-harness.js";
 import { AwsError, ConflictError } from "../../errors.js";
 import { buildPlan } from "../../plan/plan.js";
+
+import type { StepFunctionsPort } from "../../ports.js";
+
 import { parseLive, parseReleaseMark, parseStep } from "../progress.js";
 
 const served = (fake: FakeLambda) => `${fake.alias.version}${fake.alias.additional ? "+split" : ""}`;
@@ -188,6 +191,28 @@ describe("release engine (fake clock)", () => {
   });
 });
 
+/** A Step Functions port that starts executions (their names in `started`) and is never followed. */
+const stepFunctions = (started: string[]): StepFunctionsPort => ({
+  describeStateMachine: async (arn) => ({ stateMachineArn: arn, status: "ACTIVE" }),
+  startExecution: async (arn, name) => {
+    started.push(name);
+    return { executionArn: `${arn.replace(":stateMachine:", ":execution:")}:${name}`, startDate: new Date() };
+  },
+  describeExecution: async () => {
+    throw new Error("not followed");
+  },
+  historySince: async () => [],
+  stopExecution: async () => {},
+  sendTaskSuccess: async () => {
+    throw new Error("no approval server-side here");
+  },
+});
+const serverSide = (detach: boolean) => ({
+  kind: "stepfunctions" as const,
+  stateMachineArn: "arn:aws:states:eu-west-1:123456789012:stateMachine:orders-release",
+  detach,
+});
+
 describe("credentials that would expire mid-release", () => {
   it("stop it before any write (exit 2): the worst case counts every wave and its bake", async () => {
     // Each wave: 10 min of bakes (+ 5 min of code update wait); wave 1's bake 10 min; 2 min restore margin.
@@ -204,6 +229,31 @@ describe("credentials that would expire mid-release", () => {
           .fake(key)
           .calls.filter((c) => !["getAlias", "getFunction", "getProvisionedConcurrency"].includes(c.op)),
       ).toEqual([]);
+    }
+  });
+
+  it("run server-side (one region, detached): they need only last until the execution has started", async () => {
+    // 10 minutes: less than the release's worst case (27 min), more than its start takes.
+    const expiration = new Date(1_700_000_000_000 + 10 * 60_000);
+    const started: string[] = [];
+    const h = harness({
+      functions: [
+        ["a", "eu-west-1"],
+        ["b", "eu-west-1"],
+      ],
+      credentials: { lifetime: async () => ({ expiration, refreshable: false, source: "test" }) },
+      stepFunctions: stepFunctions(started),
+    });
+    h.request.waves = [{ regions: ["eu-west-1"], bakeMs: 10 * 60_000 }];
+    h.request.engine = serverSide(true);
+    const result = await h.run();
+    expect(result.reason).toContain("runs release r-test-0001 (2 functions) in Step Functions");
+    expect(result).toMatchObject({ outcome: "started", exitCode: 0 });
+    expect(started).toHaveLength(1);
+    // Every package published before the start; no alias moved by this process.
+    for (const key of ["a@eu-west-1", "b@eu-west-1"]) {
+      expect(h.fake(key).calls.some((c) => c.op === "publishVersion")).toBe(true);
+      expect(h.fake(key).calls.some((c) => c.op === "updateAlias")).toBe(false);
     }
   });
 });
@@ -234,5 +284,27 @@ describe("release marks in alias descriptions", () => {
         { version: "8" },
       ),
     ).toBeUndefined();
+  });
+});
+
+describe("a server-side release over the history cap", () => {
+  it("is refused (exit 2) before anything is read, published or started", async () => {
+    const started: string[] = [];
+    const h = harness({
+      functions: [
+        ["a", "eu-west-1"],
+        ["b", "eu-west-1"],
+      ],
+      stepFunctions: stepFunctions(started),
+    });
+    h.request.waves = [{ regions: ["eu-west-1"], bakeMs: 0 }];
+    h.request.plan = buildPlan({ steps: "10%:3h,50%:2h" });
+    h.request.intervalMs = 1000;
+    h.request.engine = serverSide(false);
+    const result = await h.run();
+    expect(result.exitCode).toBe(2);
+    expect(result.reason).toContain("This release's Step Functions execution could write up to");
+    expect(started).toEqual([]);
+    for (const key of ["a@eu-west-1", "b@eu-west-1"]) expect(h.fake(key).calls).toEqual([]);
   });
 });

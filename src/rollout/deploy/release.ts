@@ -10,11 +10,10 @@ import {
   ExitCode,
   foundAfterChanges,
   GateFailedError,
-  InputError,
   InterruptedError,
   type RolloutError,
 } from "../../errors.js";
-import { assertFiringAlarmsAllowed, firingAlarmsWarning, versionJudges } from "../../health/firing-alarms.js";
+import { firingAlarmsWarning, versionJudges } from "../../health/firing-alarms.js";
 import { gatelessWarning } from "../../health/gateless.js";
 import { describePlan } from "../../plan/plan.js";
 import type { Clock } from "../../ports.js";
@@ -25,16 +24,10 @@ import { DEFAULT_RESTORE_TIMEOUT_MS } from "../engine/engine.js";
 import { OperatorDecision } from "../engine/release-watch.js";
 import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "../events.js";
 import type { LedgerAccess } from "../ledger/location.js";
-import { gateSummary, type RecordTarget } from "../ledger/record.js";
-import {
-  endSession,
-  LedgerSession,
-  ledgerLeftBy,
-  NO_LEDGER_WARNING,
-  recordTarget,
-} from "../ledger/session.js";
+import { endSession, type LedgerSession, ledgerLeftBy, NO_LEDGER_WARNING } from "../ledger/session.js";
 import { assertCredentialsOutlive } from "../prepare/lifetime.js";
 import {
+  assertFiringAlarmsAllowedFor,
   type Checked,
   messageOf,
   perRegion,
@@ -43,7 +36,9 @@ import {
 } from "../prepare/release-prepare.js";
 import { releaseWorstCase } from "../prepare/worst-case.js";
 import { newReleaseId } from "../progress.js";
-import type { ReleaseFunction, ReleaseRequest } from "../request/release-request.js";
+import type { ReleaseRequest } from "../request/release-request.js";
+import { assertReleaseRunsServerSide, type ServerSideRelease } from "../server-side/release.js";
+import { executionReader } from "./deploy.js";
 import { pruneAfterPromotion } from "./prune-after.js";
 import {
   functionResults,
@@ -52,6 +47,8 @@ import {
   restoreAll,
   toRolloutError,
 } from "./release-end.js";
+import { checkServerSide, shipServerSide } from "./release-server-side.js";
+import { beginReleaseSession } from "./release-session.js";
 import { DEFAULT_RELEASE_INTERVAL_MS, shipWave } from "./release-wave.js";
 
 export type { RegionPorts };
@@ -106,8 +103,10 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
     dryRun?: true,
     /** What a failed start left in the ledger (locks it could not free). */
     left?: ResultEvent["ledger"],
+    /** A server-side release: what each function ended as, and its execution. */
+    serverSide?: ServerSideRelease,
   ): Promise<ReleaseResultEvent> => {
-    const functions = functionResults(checked, ordinalOf, outcome);
+    const functions = functionResults(checked, ordinalOf, outcome, serverSide?.states);
     const result: ReleaseResultEvent = {
       type: "result",
       outcome,
@@ -116,11 +115,12 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       fromVersion: null,
       toVersion: null,
       reason: error?.message ?? reason ?? null,
-      hint: error?.hint ?? null,
+      hint: error?.hint ?? serverSide?.hint ?? null,
       exitCode,
       release: { id: releaseId, name: request.name, functions },
       ...(dryRun ? { dryRun } : {}),
       ...(left ? { ledger: left } : {}),
+      ...(serverSide?.executionArn ? { executionArn: serverSide.executionArn } : {}),
     };
     const final = session
       ? ((await endSession(session, result, {
@@ -128,6 +128,11 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
             checked.map((item, index) => [item.alias.aliasArn, functions[index]?.state ?? null] as const),
           ),
           timeoutMs: request.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS,
+          // A detached execution keeps the locks for as long as it may run.
+          startedLeaseMs: releaseWorstCase(
+            request,
+            checked.filter((item) => !item.unchanged),
+          ).totalMs,
           warn: (message) => emitFor({ type: "warning", message }),
         })) as ReleaseResultEvent)
       : result;
@@ -150,9 +155,12 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       const gateless = gatelessWarning(where, request.plan, spec, [], request.requireGates);
       if (gateless) emitFor({ type: "warning", message: gateless }, spec);
     }
+    // Server-side: what Step Functions cannot run is refused before anything is read (exit 2).
+    assertReleaseRunsServerSide(request);
     checked = await validate(request, portsOf, signal, {
       warn: (message, spec) => emitFor({ type: "warning", message }, spec),
     });
+    if (request.engine) await checkServerSide(request.engine, checked, portsOf, signal);
     const moving = checked.filter((item) => !item.unchanged);
     if (moving.length === 0) {
       return finish(
@@ -181,10 +189,15 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
     }
     emitFor({ type: "info", message: `Release ${releaseId}: ${describePlan(request.plan)}` });
     // Dry runs too: they give the verdict the real run would.
-    const credentials = checked.find((item) => item.ports.credentials)?.ports.credentials;
+    // Server-side, the release outlives these credentials by design; only the start needs them.
+    const credentials = request.engine
+      ? undefined
+      : checked.find((item) => item.ports.credentials)?.ports.credentials;
     await assertCredentialsOutlive(credentials, releaseWorstCase(request, moving), {
       now: clock.now(),
       emit: (event) => emitFor(event),
+      // One region: the release can run in Step Functions instead (server-side/release.ts).
+      serverSide: new Set(request.functions.map((spec) => spec.region)).size === 1,
     });
     if (request.dryRun) return finish("noop", ExitCode.ok, undefined, "dry run: nothing was changed", true);
     if (signal?.aborted) throw new InterruptedError("Interrupted before any change; nothing was changed.");
@@ -199,31 +212,21 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
       ordinalOf.set(request.waves.indexOf(entry.wave), ordinal + 1);
     // The lock of every alias and the record come before the first write (see deploy.ts).
     if (ports.ledger) {
-      session = await LedgerSession.begin(
-        ports.ledger,
-        {
-          id: releaseId,
-          kind: "release",
-          name: request.name,
-          engine: "local",
-          plan: describePlan(request.plan),
-          gates: [...new Set(moving.flatMap((item) => gateSummary(item.spec)))],
-          targets: moving.map((item) => recordTarget(item.alias, { wave: ordinalOf.get(item.wave) })),
-        },
-        {
-          clock,
-          signal,
-          isSplit: async (target: RecordTarget) => {
-            const item = moving.find((m) => m.alias.aliasArn === target.aliasArn);
-            const alias = await item?.ports.lambda.getAlias(item.spec.functionName, item.spec.aliasName, {
-              signal,
-            });
-            return alias?.additional !== undefined;
-          },
-          warn: (message) => emitFor({ type: "warning", message }),
-        },
-      );
+      const stepFunctions = portsOf(request.functions[0]?.region).stepFunctions;
+      session = await beginReleaseSession(ports.ledger, request, releaseId, moving, ordinalOf, {
+        clock,
+        signal,
+        describeExecution: stepFunctions && executionReader(stepFunctions, signal),
+        warn: (message) => emitFor({ type: "warning", message }),
+      });
     } else emitFor({ type: "warning", message: NO_LEDGER_WARNING });
+    if (request.engine) {
+      // Server-side: every package first, then one execution runs the waves; its outcome is the release's.
+      changed = true;
+      const context = { clock, signal, cwd: ports.cwd, env: ports.env, session, emitFor };
+      const ended = await shipServerSide(request, releaseId, active, portsOf, context);
+      return finish(ended.outcome, ended.exitCode, ended.error, ended.reason, undefined, undefined, ended);
+    }
     /** Functions the earlier waves moved, and the waves an operator promoted while this run went on. */
     const shipped: Checked[] = [];
     const promotedByOperator: number[] = [];
@@ -312,15 +315,5 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
     // A conflict keeps its exit 3 (someone else's change, left as they set it); the rest is exit 4.
     const error = foundAfterChanges(cause, "during the release; every function was restored");
     return finish("failed", error.exitCode, error);
-  }
-}
-
-/** `--allow-firing-alarms` needs a gate judging the new version, function by function (exit 2, its key named). */
-function assertFiringAlarmsAllowedFor(spec: ReleaseFunction): void {
-  try {
-    assertFiringAlarmsAllowed(spec);
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    throw new InputError(`${spec.path} (${spec.functionName}): ${error.message}`, { hint: error.hint });
   }
 }

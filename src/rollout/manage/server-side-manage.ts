@@ -83,3 +83,65 @@ export async function stopExecutionFirst(
     return failedResult(base, error);
   }
 }
+
+/**
+ * `rollback`/`promote --config --env` of a server-side release: the execution that runs it (named in
+ * any member's alias description) is stopped first, so it writes nothing more; the release is then
+ * settled from the aliases like a local one (release-manage.ts). Returns the executions stopped.
+ */
+export async function stopReleaseExecutions(
+  members: {
+    functionName: string;
+    aliasName: string;
+    lambda: LambdaPort;
+    stepFunctions: StepFunctionsPort;
+  }[],
+  resolution: "rollback" | "promote",
+): Promise<string[]> {
+  const running = new Map<string, StepFunctionsPort>();
+  for (const member of members) {
+    const alias = await member.lambda.getAlias(member.functionName, member.aliasName);
+    const arn = executionOf(alias.description);
+    if (arn && !running.has(arn)) running.set(arn, member.stepFunctions);
+  }
+  const stopped: string[] = [];
+  for (const [arn, stepFunctions] of running) {
+    const execution = await stepFunctions.describeExecution(arn).catch((error: unknown) => {
+      if (error instanceof InputError) return undefined;
+      throw error;
+    });
+    if (execution?.status !== "RUNNING") continue;
+    await stepFunctions.stopExecution(arn, STOPPED_ERROR, `lambda-rollout ${resolution}`);
+    stopped.push(arn);
+  }
+  return stopped;
+}
+
+/**
+ * `status --config --env` of a server-side release: the execution named in its aliases' descriptions
+ * (the newest one when several are), as `status` of one function reports it; null when none is named.
+ */
+export async function releaseExecution(
+  members: {
+    functionName: string;
+    aliasName: string;
+    lambda: LambdaPort;
+    stepFunctions: StepFunctionsPort;
+  }[],
+): Promise<{ arn: string; status: string; error: string | null; cause: string | null } | null> {
+  let found: { arn: string; stepFunctions: StepFunctionsPort } | undefined;
+  for (const member of members) {
+    const alias = await member.lambda.getAlias(member.functionName, member.aliasName);
+    const arn = executionOf(alias.description);
+    // Execution names start with their start time in base 36 (input.ts): the greatest is the newest.
+    if (arn && (!found || arn > found.arn)) found = { arn, stepFunctions: member.stepFunctions };
+  }
+  if (!found) return null;
+  const described = await found.stepFunctions.describeExecution(found.arn).catch(() => undefined);
+  return {
+    arn: found.arn,
+    status: described?.status ?? "UNKNOWN",
+    error: described?.error ?? null,
+    cause: described?.cause ?? null,
+  };
+}

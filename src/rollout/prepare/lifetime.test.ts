@@ -134,7 +134,7 @@ describe("credentials against the worst case", () => {
     expect(error.hint).not.toContain("not available");
   });
 
-  test("a release (not run server-side yet) is not offered --engine stepfunctions", async () => {
+  test("a roll-out that cannot run server-side (a release across regions) is not offered --engine stepfunctions", async () => {
     const { outcome } = await check(expiringIn(60 * MINUTE), false);
     expect((outcome as InputError).hint).not.toContain("--engine stepfunctions");
     expect((outcome as InputError).hint).toContain("a shorter plan");

@@ -132,7 +132,7 @@ export function tooShort(
   judged: LifetimeVerdict,
   worst: WorstCase,
   now: number,
-  /** Whether `--engine stepfunctions` can run this roll-out instead (one function; not a release yet). */
+  /** Whether `--engine stepfunctions` can run this roll-out instead (one function, or a release in one region). */
   serverSide = false,
 ): InputError | undefined {
   return judged.verdict === "too_short"
@@ -151,7 +151,7 @@ export async function assertCredentialsOutlive(
   context: {
     now: number;
     emit: (event: RolloutEvent) => void;
-    /** Whether `--engine stepfunctions` can run this roll-out instead (one function; not a release yet). */
+    /** Whether `--engine stepfunctions` can run this roll-out instead (one function, or a release in one region). */
     serverSide?: boolean | undefined;
   },
 ): Promise<void> {

@@ -5,6 +5,7 @@
 
 import { type Artifact, assertHandlerPresent, readArtifact } from "../../artifact/inspect.js";
 import { AwsError, ConflictError, InputError, RolloutError } from "../../errors.js";
+import { assertFiringAlarmsAllowed } from "../../health/firing-alarms.js";
 import type {
   AlarmPort,
   AliasState,
@@ -14,6 +15,7 @@ import type {
   FunctionState,
   LambdaPort,
   MetricsPort,
+  StepFunctionsPort,
 } from "../../ports.js";
 import { AliasWriter } from "../engine/alias-writer.js";
 import { allSettledOrThrow } from "../engine/loop.js";
@@ -46,6 +48,8 @@ export interface RegionPorts {
   metrics?: MetricsPort | undefined;
   /** When present, the credentials must outlive the release's worst case (or renew) before any write. */
   credentials?: CredentialsPort | undefined;
+  /** For --engine stepfunctions: the region's Step Functions. */
+  stepFunctions?: StepFunctionsPort | undefined;
 }
 
 /** A function after validation: what it serves, what it will ship. */
@@ -282,4 +286,14 @@ class Labelled {
 
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** `--allow-firing-alarms` needs a gate judging the new version, function by function (exit 2, its key named). */
+export function assertFiringAlarmsAllowedFor(spec: ReleaseFunction): void {
+  try {
+    assertFiringAlarmsAllowed(spec);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    throw new InputError(`${spec.path} (${spec.functionName}): ${error.message}`, { hint: error.hint });
+  }
 }

@@ -6,6 +6,7 @@ import type { GateSpecs } from "../../health/gates.js";
 import { metricGateOptionsFromConfig } from "../../health/metrics-config.js";
 import { parseDuration } from "../../plan/duration.js";
 import { buildPlan, type Plan } from "../../plan/plan.js";
+import { engineOf, type StepFunctionsEngine } from "../../stepfunctions/input.js";
 import { type DeployInputs, manualApprovalOf } from "./inputs.js";
 
 /** One function of a release, as data. */
@@ -43,6 +44,8 @@ export interface ReleaseRequest {
   prune?: { keep: number } | undefined;
   /** Each wave waits for `approve` of all its functions before its shift to 100% (default timeout 1h). */
   manualApproval?: { timeoutMs?: number | undefined } | undefined;
+  /** `--engine stepfunctions`: the whole release runs in one execution (server-side/release.ts). */
+  engine?: StepFunctionsEngine | undefined;
 }
 
 /** Flags that name one function or one package: meaningless for a release, so refused (exit 2). */
@@ -87,7 +90,7 @@ export function resolveReleaseRequest(
       hint: "Set alarms, smoke and hooks for the environment (all functions) or per item under functions:.",
     });
   }
-  refuseSingleFunctionOnly(inputs, environment);
+  refuseSingleFunctionOnly(environment);
   const flagPlan = inputs.strategy !== undefined || inputs.steps !== undefined;
   const planInput = flagPlan
     ? { strategy: inputs.strategy, steps: inputs.steps, finalBake: inputs.finalBake }
@@ -123,28 +126,20 @@ export function resolveReleaseRequest(
     requireGates: inputs.requireGates ?? environment.requireGates,
     prune: environment.prune,
     manualApproval: manualApprovalOf(inputs, environment, undefined),
+    engine: engineOf(inputs, environment),
   };
 }
 
 /**
- * Options the single-function engine has and a release does not (yet): refused rather than ignored, so
- * nobody believes a release runs on Managed Instances settings or in Step Functions when it does not.
+ * What the single-function engine has and a release does not (yet): refused rather than ignored, so
+ * nobody believes a release runs on Managed Instances settings when it does not.
  */
-function refuseSingleFunctionOnly(inputs: DeployInputs, environment: ResolvedEnvironment): void {
-  const unsupported = [
-    environment.managedInstances ? "managedInstances" : undefined,
-    inputs.engine !== undefined && inputs.engine !== "local" ? `--engine ${inputs.engine}` : undefined,
-    inputs.engine === undefined && environment.engine === "stepfunctions"
-      ? "engine: stepfunctions"
-      : undefined,
-    inputs.stateMachine !== undefined ? "--state-machine" : undefined,
-    inputs.detach ? "--detach" : undefined,
-  ].filter((option) => option !== undefined);
-  if (unsupported.length > 0) {
+function refuseSingleFunctionOnly(environment: ResolvedEnvironment): void {
+  if (environment.managedInstances) {
     throw new InputError(
-      `${unsupported.join(", ")} cannot be used with environment "${environment.name}": a release (functions:) does not support it yet.`,
+      `managedInstances cannot be used with environment "${environment.name}": a release (functions:) does not support it yet.`,
       {
-        hint: "Remove it for this environment. Managed Instances settings and the Step Functions engine work for single-function environments (function:).",
+        hint: "Remove it for this environment. Managed Instances settings work for single-function environments (function:).",
       },
     );
   }
