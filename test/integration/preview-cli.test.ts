@@ -68,7 +68,8 @@ const preview = (dir: string, ...extra: string[]) =>
     AWS_ENDPOINT_URL: proxy.endpoint,
   });
 
-const READS = /^(Get|List|Describe|Head)/;
+// Reads only: Get/List/Describe/Head, and GET requests of resources named by path (Lambda:GET:…).
+const READS = /^(Get|List|Describe|Head|Lambda:GET:)/;
 
 describe("preview of a release", () => {
   test("names the member whose MemorySize changed (128 → 512), the code change and the noop; reads only", async () => {
