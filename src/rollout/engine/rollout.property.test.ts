@@ -18,37 +18,26 @@
  */
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { checkPromise } from "../../../test/support/alias-promise.js";
+import {
+  checkLedger,
+  checkPromise,
+  checkRelease,
+  checkUntouched,
+  FOREIGN,
+  ledgerEnding,
+  type PlayedRelease,
+} from "../../../test/support/alias-promise.js";
 import { FakeLedgerStore, type LedgerFault } from "../../../test/support/fake-ledger.js";
 import { FakeAlarms, FakeArtifacts, FakeClock, FakeLambda } from "../../../test/support/fakes.js";
-import { packageBytes } from "../../../test/support/lambda-fixtures.js";
+import { type Fault, FaultyLambda } from "../../../test/support/faulty-lambda.js";
 import { releaseHarness } from "../../../test/support/release-harness.js";
-import { sha256 } from "../../artifact/hash.js";
-import { AwsError } from "../../errors.js";
 import type { GateVerdict, HealthGate, VerdictStatus } from "../../health/gate.js";
 import type { Plan } from "../../plan/plan.js";
-import type {
-  AliasRouting,
-  AliasState,
-  AliasUpdateOptions,
-  CallOptions,
-  CodeSource,
-  DeleteVersionOutcome,
-  FunctionState,
-  InvokeResult,
-  LambdaPort,
-  ProvisionedConcurrency,
-  RunningExecutions,
-  ScalingConfig,
-} from "../../ports.js";
+import type { LambdaPort } from "../../ports.js";
 import { deploy } from "../deploy/deploy.js";
-import type { ResultEvent } from "../events.js";
-import type { AliasHead, RolloutRecord } from "../ledger/record.js";
 import { resolveSplit } from "../manage/manage.js";
 import { endRelease } from "../manage/release-manage.js";
 import { approve } from "./approval.js";
-
-type Fault = "none" | "transient" | "throttle" | "lost" | "permanent" | "abort";
 
 type OtherWriter = "promote" | "rollback" | "edit" | "foreign";
 
@@ -104,16 +93,12 @@ interface Release {
 type Scenario = OneFunction | Release;
 
 const MINUTE = 60_000;
-/** Someone else's routing: no weight this run writes (its weights are whole percents). */
-const FOREIGN: AliasRouting = { version: "1", additional: { version: "2", weight: 42.5 } };
 /** Each wave's regions (a wave takes the first one or both). */
 const REGIONS = [
   ["eu-west-1", "eu-central-1"],
   ["us-east-1", "us-west-2"],
   ["ap-south-1", "ap-northeast-1"],
 ];
-/** The CodeSha256 of the release's package (release-harness.ts). */
-const PACKAGE_SHA = sha256(packageBytes("v2")).base64;
 
 const planArb: fc.Arbitrary<Plan> = fc
   .uniqueArray(fc.integer({ min: 1, max: 99 }), { maxLength: 3 })
@@ -231,91 +216,6 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.oneof(
   { weight: 2, arbitrary: oneFunctionArb },
   { weight: 1, arbitrary: releaseArb },
 );
-
-const WRITES = new Set(["updateAlias", "publishVersion", "updateFunctionCode"]);
-
-/** A LambdaPort in front of an in-memory one that fails calls as the scenario says. */
-class FaultyLambda implements LambdaPort {
-  private calls = 0;
-  private updates = 0;
-  constructor(
-    private readonly inner: FakeLambda,
-    private readonly faults: readonly Fault[],
-    private readonly abort: () => void,
-    /** Someone else's turn right before the run's n-th UpdateAlias (0-based) reaches Lambda. */
-    private readonly beforeUpdate: (n: number) => Promise<void> = async () => {},
-  ) {}
-
-  private async call<T>(op: string, run: () => Promise<T>): Promise<T> {
-    const fault = this.faults[this.calls++] ?? "none";
-    if (fault === "abort") this.abort();
-    if (fault === "transient" || (fault === "lost" && !WRITES.has(op))) {
-      throw new AwsError(`${op}: HTTP 503`, { code: "ServiceUnavailable", status: 503, retryable: true });
-    }
-    if (fault === "throttle")
-      throw new AwsError(`${op}: Rate exceeded`, {
-        code: "TooManyRequestsException",
-        status: 429,
-        retryable: true,
-      });
-    if (fault === "permanent")
-      throw new AwsError(`${op}: AccessDenied`, { code: "AccessDenied", status: 403 });
-    const value = await run();
-    if (fault === "lost")
-      throw new AwsError(`${op}: socket hang up`, { code: "ECONNRESET", retryable: true });
-    return value;
-  }
-
-  getAlias(f: string, a: string, _o?: CallOptions): Promise<AliasState> {
-    return this.call("getAlias", () => this.inner.getAlias(f, a));
-  }
-  updateAlias(
-    f: string,
-    a: string,
-    r: AliasRouting,
-    rev: string,
-    o?: AliasUpdateOptions,
-  ): Promise<AliasState> {
-    return this.call("updateAlias", async () => {
-      await this.beforeUpdate(this.updates++);
-      return await this.inner.updateAlias(f, a, r, rev, o);
-    });
-  }
-  getFunction(f: string, q?: string, _o?: CallOptions): Promise<FunctionState> {
-    return this.call("getFunction", () => this.inner.getFunction(f, q));
-  }
-  listVersions(_f: string): Promise<FunctionState[]> {
-    return this.inner.listVersions();
-  }
-  // Validation-only reads, outside the fault sequence (which counts the roll-out's own calls).
-  listAliases(f: string): Promise<AliasState[]> {
-    return this.inner.listAliases(f);
-  }
-  deleteVersion(f: string, v: string): Promise<DeleteVersionOutcome> {
-    return this.inner.deleteVersion(f, v);
-  }
-  getProvisionedConcurrency(f: string, q: string): Promise<ProvisionedConcurrency | undefined> {
-    return this.inner.getProvisionedConcurrency(f, q);
-  }
-  getScalingConfig(f: string, v: string): Promise<ScalingConfig | undefined> {
-    return this.inner.getScalingConfig(f, v);
-  }
-  putScalingConfig(f: string, v: string, s: ScalingConfig): Promise<string | undefined> {
-    return this.inner.putScalingConfig(f, v, s);
-  }
-  runningDurableExecutions(f: string, v: string): Promise<RunningExecutions> {
-    return this.inner.runningDurableExecutions(f, v);
-  }
-  updateFunctionCode(f: string, c: CodeSource, _o?: CallOptions): Promise<FunctionState> {
-    return this.call("updateFunctionCode", () => this.inner.updateFunctionCode(f, c));
-  }
-  publishVersion(f: string, sha: string, d: string, _o?: CallOptions): Promise<FunctionState> {
-    return this.call("publishVersion", () => this.inner.publishVersion(f, sha, d));
-  }
-  invoke(f: string, q: string, p: string, _o?: CallOptions): Promise<InvokeResult> {
-    return this.call("invoke", () => this.inner.invoke(f, q, p));
-  }
-}
 
 const LEDGER = { bucket: "ledger", prefix: "rollouts/" };
 
@@ -441,13 +341,7 @@ async function playRelease(scenario: Release) {
     aliasName: spec.aliasName,
     region: spec.region,
   }));
-  /**
-   * Who acted (on which function, for someone else's routing), and how many calls each function's
-   * Lambda had answered once they were done.
-   */
-  let acted:
-    | { action: "promote" | "rollback" | "foreign"; key: string; calls: Map<string, number> }
-    | undefined;
+  let acted: PlayedRelease["acted"];
   const callsNow = () => new Map(keys.map((key) => [key, h.fake(key).calls.length]));
   const { alarm, operator } = scenario;
   const alarmKey = alarm && (keys[alarm.member % keys.length] as string);
@@ -476,142 +370,6 @@ async function playRelease(scenario: Release) {
   };
   const result = await h.run();
   return { h, keys, result, acted, alarmKey };
-}
-
-/**
- * Someone else's routing is never written over, whatever the run was doing (shifting, baking,
- * restoring), and never reported as an operator's decision.
- */
-function checkUntouched(alias: AliasState, result: ResultEvent): void {
-  expect({ version: alias.version, additional: alias.additional }, String(result.reason)).toEqual(FOREIGN);
-  expect(result.exitCode, String(result.reason)).not.toBe(2);
-}
-
-/** The exit codes each outcome may end with. */
-const EXITS: Record<ResultEvent["outcome"], number[]> = {
-  promoted: [0],
-  noop: [0],
-  rolled_back: [1],
-  failed: [2, 3, 4, 5],
-  // detached server-side roll-outs and other commands: the local engine never ends with them
-  started: [],
-  approved: [],
-  unlocked: [],
-};
-
-/**
- * The release's promise: each function whole on one version, the new one exactly when its state says
- * `promoted` (every function when the release is), its pre-release one otherwise; a function whose
- * restore AWS refused for good is `failed`, only with exit 5; someone else's routing stays as set.
- */
-function checkRelease(played: Awaited<ReturnType<typeof playRelease>>, scenario: Release): void {
-  const { h, keys, result, acted } = played;
-  const story = `${result.outcome}/${result.exitCode}: ${result.reason}`;
-  expect(EXITS[result.outcome], story).toContain(result.exitCode);
-  // Nothing here is bad input; a conflict only when someone else set a routing.
-  expect(result.exitCode, story).not.toBe(2);
-  // A conflict only when someone else changed an alias: their routing, or an operator's promote of
-  // the release meeting the release's restore (below).
-  if (result.exitCode === 3) expect(["foreign", "promote"], story).toContain(acted?.action);
-  if (/by an operator/.test(result.reason ?? ""))
-    expect(["promote", "rollback"], story).toContain(acted?.action);
-  if (result.exitCode === 5) {
-    expect(result.hint, story).toContain("lambda-rollout rollback --config FILE --env NAME");
-    // Exit 5 only when AWS refused a restore for good (an error no retry can fix).
-    expect(scenario.faults.flat(), story).toContain("permanent");
-  }
-  const rows = result.release.functions;
-  /** The run never read nor wrote the alias again after the other writer acted: it cannot know. */
-  const unseen = (key: string) => {
-    const after = h
-      .fake(key)
-      .calls.slice(acted?.calls.get(key) ?? 0)
-      .map((call) => call.op);
-    return acted !== undefined && !after.includes("getAlias") && !after.includes("updateAlias");
-  };
-  const where = (row: (typeof rows)[number]) =>
-    `${row.function}@${row.region} ${row.state} at ${JSON.stringify(h.fake(`${row.function}@${row.region}`).alias)} after ${story}`;
-  if (rows.length === 0) {
-    // Stopped while validating (before any function was checked): nothing was written anywhere.
-    expect(result.exitCode, story).not.toBe(0);
-    for (const key of keys) expect(h.fake(key).writes(), `${key} after ${story}`).toEqual([]);
-    return;
-  }
-  expect(rows.map((row) => `${row.function}@${row.region}`)).toEqual(keys);
-  for (const row of rows) {
-    const key = `${row.function}@${row.region}`;
-    const alias = h.fake(key).alias;
-    if (acted?.action === "foreign" && acted.key === key) {
-      checkUntouched(alias, result);
-      // The release may end promoted over it only if it never looked at that alias again: a change to an
-      // earlier wave's function during a later wave's bake (the bake polls the current wave only).
-      if (result.outcome === "promoted") expect(unseen(key), where(row)).toBe(true);
-      continue;
-    }
-    const here = where(row);
-    if (row.state === "failed" && result.exitCode === 5) continue;
-    if (row.state === "failed") {
-      // An operator's `promote` of the release that lands while the release restores (after a gate, an
-      // abort or a fault): the restore leaves the operator's routing as set and ends exit 3, where a
-      // one-function deploy ends "promoted by an operator" (engine.ts). Whole on the new version.
-      expect(result.exitCode, here).toBe(3);
-      expect(acted?.action, here).toBe("promote");
-      expect(alias.additional, `split left behind: ${here}`).toBeUndefined();
-      expect(alias.version, here).toBe(row.toVersion);
-      continue;
-    }
-    expect(alias.additional, `split left behind: ${here}`).toBeUndefined();
-    expect(row.fromVersion, here).toBe("1");
-    expect(["promoted", "rolled_back", "not_started"], here).toContain(row.state);
-    const onNew =
-      alias.version === row.toVersion &&
-      h.fake(key).versions.find((v) => v.version === alias.version)?.codeSha256 === PACKAGE_SHA;
-    // The state says which version, unless an operator's `rollback`/`promote` of the release moved the
-    // alias after the run last read or wrote it (e.g. a promote landing after this one was restored).
-    if (onNew !== (row.state === "promoted")) {
-      expect(unseen(key), `the state says the wrong version: ${here}`).toBe(true);
-      expect(["promote", "rollback"], here).toContain(acted?.action);
-    }
-    if (!onNew) expect(alias.version, here).toBe("1");
-    // All or nothing: a promoted release promoted every function, any other ending none.
-    expect(row.state === "promoted", here).toBe(result.outcome === "promoted");
-  }
-}
-
-/** How the ledger's part of a run ended, coarsely, to check the generator reaches each way. */
-function ledgerEnding(ledger: FakeLedgerStore, result: ResultEvent): string {
-  const faulted = ledger.calls.some((c) => c.outcome !== "ok" && c.outcome !== "unavailable");
-  if (!result.ledger) return ledger.down ? "not begun, ledger down" : "not begun";
-  if (result.ledger.incomplete) return "incomplete, ledger down";
-  return faulted ? "recorded through 412s and lost replies" : "recorded";
-}
-
-/**
- * The ledger's part of the promise. Whenever it is reachable at the end (no outage at the moment the
- * result came), the record's outcome is the result line's and the lock is free; when it is not, the
- * result says what the record may miss. It never holds the alias for a run that is over.
- */
-function checkLedger(ledger: FakeLedgerStore, result: ResultEvent): void {
-  const record = ledger.read<RolloutRecord>("ledger", "rollouts/records/123456789012/us-east-1/fn/r-1.json");
-  const head = ledger.read<AliasHead>("ledger", "rollouts/aliases/123456789012/us-east-1/fn/live.json");
-  const reachable = !ledger.down;
-  const story = () => `${result.outcome}/${result.exitCode}: ${result.reason} (${result.ledger?.incomplete})`;
-  if (result.ledger) {
-    // A record was begun: it is this run's.
-    expect(result.ledger.id).toBe("r-1");
-    if (reachable || result.ledger.incomplete === undefined) {
-      expect(result.ledger.incomplete, story()).toBeUndefined();
-      expect(record?.outcome, story()).toMatchObject({ outcome: result.outcome, exitCode: result.exitCode });
-      expect(record?.endedAt).not.toBeNull();
-      expect(head?.holder, story()).toBeNull();
-    } else {
-      expect(result.ledger.incomplete).toMatch(/could not be saved|could not be freed/);
-    }
-  } else if (reachable) {
-    // No record was begun (the run failed before it, or the ledger did): no lock left behind.
-    expect(head?.holder ?? null, story()).toBeNull();
-    expect(record?.outcome ?? null, story()).toBeNull();
-  }
 }
 
 const isApproval = (call: { op: string; args: unknown[] }) =>
@@ -646,7 +404,7 @@ async function playOneFunction(scenario: OneFunction, reached: Reached): Promise
 
 async function playOneRelease(scenario: Release, reached: Reached): Promise<void> {
   const played = await playRelease(scenario);
-  checkRelease(played, scenario);
+  checkRelease({ ...played, fake: played.h.fake }, scenario.faults.flat());
   const { result, acted } = played;
   const byOperator = /by an operator/.test(result.reason ?? "") ? "/operator" : "";
   const by =
