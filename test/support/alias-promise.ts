@@ -100,7 +100,10 @@ export const EXITS: Record<ResultEvent["outcome"], number[]> = {
 /**
  * The release's promise: each function whole on one version, the new one exactly when its state says
  * `promoted` (every function when the release is), its pre-release one otherwise; a function whose
- * restore AWS refused for good is `failed`, only with exit 5; someone else's routing stays as set.
+ * restore AWS refused for good is `failed`, only with exit 5; someone else's routing stays as set, and
+ * is exit 3 when the run meets it. What a run cannot know is allowed only where it cannot: a change
+ * after the run last read or wrote that alias (an earlier wave's function during a later wave's bake,
+ * which polls the current wave only; an operator's promote landing after a function was restored).
  */
 export function checkRelease(played: PlayedRelease, faults: readonly string[]): void {
   const { fake, keys, result, acted } = played;

@@ -382,6 +382,7 @@ interface Reached {
   ledgerEndings: Set<string>;
   releases: Set<string>;
   layouts: Set<string>;
+  stops: Set<string>;
 }
 
 async function playOneFunction(scenario: OneFunction, reached: Reached): Promise<void> {
@@ -411,6 +412,9 @@ async function playOneRelease(scenario: Release, reached: Reached): Promise<void
     byOperator ||
     (acted?.action === "foreign" ? "/foreign" : acted && result.exitCode === 3 ? "/operator, restoring" : "");
   reached.releases.add(`${result.outcome}/${result.exitCode}${by}`);
+  // What stopped a release mid-shift: the alarm that went off on one function, or the signal.
+  if (/^Health gate "alarms" of .* failed at \d+%/.test(result.reason ?? "")) reached.stops.add("an alarm");
+  if (/Interrupted \(SIGTERM\).* at \d+%/.test(result.reason ?? "")) reached.stops.add("SIGTERM");
   const regions = new Set(played.keys.map((key) => key.split("@")[1])).size;
   reached.layouts.add(
     `${scenario.waves.length} waves, ${regions > scenario.waves.length ? "a wave of two regions" : "a region a wave"}`,
@@ -430,6 +434,7 @@ describe("every alias ends whole, and the result says which version, for one fun
       ledgerEndings: new Set(),
       releases: new Set(),
       layouts: new Set(),
+      stops: new Set(),
     };
     await fc.assert(
       fc.asyncProperty(scenarioArb, (scenario) =>
@@ -482,6 +487,7 @@ describe("every alias ends whole, and the result says which version, for one fun
       "rolled_back/1/foreign",
       "rolled_back/1/operator",
     ]);
+    expect([...reached.stops].sort()).toEqual(["SIGTERM", "an alarm"]);
     expect([...reached.layouts].sort()).toEqual([
       "1 waves, a region a wave",
       "1 waves, a wave of two regions",
