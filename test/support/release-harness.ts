@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sha256 } from "../../src/artifact/hash.js";
 import { buildPlan } from "../../src/plan/plan.js";
-import type { CredentialsPort, MetricsPort, StepFunctionsPort } from "../../src/ports.js";
+import type { CredentialsPort, LambdaPort, MetricsPort, StepFunctionsPort } from "../../src/ports.js";
 import { type RegionPorts, release } from "../../src/rollout/deploy/release.js";
 import type { StampedEvent } from "../../src/rollout/events.js";
 import type { LedgerAccess } from "../../src/rollout/ledger/location.js";
@@ -42,6 +42,13 @@ export interface ReleaseHarnessOptions {
   stableVersions?: number;
   /** CloudWatch metrics (the metric analysis), every region's. */
   metrics?: MetricsPort;
+  /** The release's own signal (SIGINT/SIGTERM). */
+  signal?: AbortSignal;
+  /**
+   * What the release's Lambda calls go through for the function `key` (`name@region`), e.g. a port that
+   * fails some of them; `portsFor` (an operator's view) always reaches the FakeLambda itself.
+   */
+  lambdaPort?: (fake: FakeLambda, key: string) => LambdaPort;
 }
 
 export function releaseHarness(options: ReleaseHarnessOptions = {}) {
@@ -75,21 +82,24 @@ export function releaseHarness(options: ReleaseHarnessOptions = {}) {
       alarms: [`${name}-errors`],
     };
   });
-  const portsFor = (given: string | undefined): RegionPorts => {
+  const portsFor = (given: string | undefined, own = false): RegionPorts => {
     const region = given ?? options.defaultRegion;
     const regionAlarms =
       alarms.get(region ?? "") ?? new FakeAlarms([...new Set(functions.map(([name]) => `${name}-errors`))]);
     alarms.set(region ?? "", regionAlarms);
     const regionArtifacts = artifacts.get(region ?? "") ?? new FakeArtifacts();
     artifacts.set(region ?? "", regionArtifacts);
-    const lambdaOf = (name: string) => fakes.get(`${name}@${region}`) as FakeLambda;
+    const lambdaOf = (name: string): LambdaPort => {
+      const fake = fakes.get(`${name}@${region}`) as FakeLambda;
+      return (own && options.lambdaPort?.(fake, `${name}@${region}`)) || fake;
+    };
     return {
       lambda: {
         getAlias: (name, alias) => lambdaOf(name).getAlias(name, alias),
         updateAlias: (name, alias, routing, revision, options) =>
           lambdaOf(name).updateAlias(name, alias, routing, revision, options),
         getFunction: (name, qualifier) => lambdaOf(name).getFunction(name, qualifier),
-        listVersions: (name) => lambdaOf(name).listVersions(),
+        listVersions: (name) => lambdaOf(name).listVersions(name),
         updateFunctionCode: (name, code) => lambdaOf(name).updateFunctionCode(name, code),
         publishVersion: (name, sha, description) => lambdaOf(name).publishVersion(name, sha, description),
         invoke: (name, qualifier, payload) => lambdaOf(name).invoke(name, qualifier, payload),
@@ -124,7 +134,8 @@ export function releaseHarness(options: ReleaseHarnessOptions = {}) {
     // A test may have given a function a package of its own (a missing one, say).
     for (const spec of request.functions) spec.zip ||= path;
     return await release(request, {
-      portsFor,
+      portsFor: (region) => portsFor(region, true),
+      signal: options.signal,
       clock,
       emit: (event) => events.push(event),
       releaseId: options.releaseId ?? "r-test-0001",
