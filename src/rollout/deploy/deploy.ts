@@ -1,5 +1,5 @@
 import { type Artifact, assertHandlerPresent } from "../../artifact/inspect.js";
-import { ExitCode, foundAfterChanges, InputError, InterruptedError } from "../../errors.js";
+import { ExitCode, foundAfterChanges, InterruptedError } from "../../errors.js";
 import { firingAlarmsWarning, versionJudges } from "../../health/firing-alarms.js";
 import type { HealthGate } from "../../health/gate.js";
 import { buildGates, inconclusivePolicy, mayExtend } from "../../health/gates.js";
@@ -21,16 +21,17 @@ import { describeRouting } from "../engine/alias-writer.js";
 import { DEFAULT_APPROVAL_TIMEOUT_MS } from "../engine/approval.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS, runRollout } from "../engine/engine.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "../events.js";
-import { promotedFacts } from "../ledger/intent.js";
-import type { LedgerAccess } from "../ledger/location.js";
-import { gateSummary } from "../ledger/record.js";
 import {
-  endSession,
-  LedgerSession,
+  beginSession,
+  executionReader,
   ledgerLeftBy,
   NO_LEDGER_WARNING,
   recordTarget,
-} from "../ledger/session.js";
+} from "../ledger/begin.js";
+import { promotedFacts } from "../ledger/intent.js";
+import type { LedgerAccess } from "../ledger/location.js";
+import { gateSummary } from "../ledger/record.js";
+import { endSession, type LedgerSession } from "../ledger/session.js";
 import { checkDeploy } from "../prepare/deploy-checks.js";
 import { reportDurableExecutionsLeft } from "../prepare/durable.js";
 import { assertCredentialsOutlive } from "../prepare/lifetime.js";
@@ -197,7 +198,7 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     if (ledger) {
       const read = alias;
       beginLedger = () =>
-        LedgerSession.begin(
+        beginSession(
           ledger,
           {
             id: ports.rolloutId ?? newReleaseId(clock.now()),
@@ -441,13 +442,4 @@ function stateOf(result: ResultEvent) {
     default:
       return "failed" as const;
   }
-}
-
-/** Reads an execution for the ledger; one that no longer exists (forgotten, machine recreated) is undefined. */
-export function executionReader(stepFunctions: StepFunctionsPort, signal: AbortSignal | undefined) {
-  return (arn: string) =>
-    stepFunctions.describeExecution(arn, { signal }).catch((error: unknown) => {
-      if (error instanceof InputError) return undefined;
-      throw error;
-    });
 }

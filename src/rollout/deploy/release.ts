@@ -23,8 +23,9 @@ import { assertApprovable } from "../engine/approval.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS } from "../engine/engine.js";
 import { OperatorDecision } from "../engine/release-watch.js";
 import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "../events.js";
+import { executionReader, ledgerLeftBy, NO_LEDGER_WARNING } from "../ledger/begin.js";
 import type { LedgerAccess } from "../ledger/location.js";
-import { endSession, type LedgerSession, ledgerLeftBy, NO_LEDGER_WARNING } from "../ledger/session.js";
+import { endSession, type LedgerSession } from "../ledger/session.js";
 import { assertCredentialsOutlive } from "../prepare/lifetime.js";
 import {
   assertFiringAlarmsAllowedFor,
@@ -38,7 +39,6 @@ import { releaseWorstCase } from "../prepare/worst-case.js";
 import { newReleaseId } from "../progress.js";
 import type { ReleaseRequest } from "../request/release-request.js";
 import { assertReleaseRunsServerSide, type ServerSideRelease } from "../server-side/release.js";
-import { executionReader } from "./deploy.js";
 import { pruneAfterPromotion } from "./prune-after.js";
 import {
   functionResults,
