@@ -203,7 +203,7 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
     if (signal?.aborted) throw new InterruptedError("Interrupted before any change; nothing was changed.");
 
     // Waves with nothing to ship are skipped, and not counted: `wave=k/K` in the descriptions then
-    // says "the last wave was reached" exactly when k = K (release-manage.ts relies on it).
+    // says "the last wave was reached" exactly when k = K (release-status.ts relies on it).
     const active = request.waves
       .map((wave, index) => ({ wave, members: moving.filter((item) => item.wave === index) }))
       .filter((entry) => entry.members.length > 0);
