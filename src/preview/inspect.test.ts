@@ -9,8 +9,8 @@ import { InputError } from "../errors.js";
 import { buildPlan } from "../plan/plan.js";
 import type { CredentialsLifetime } from "../ports.js";
 import type { DeployRequest } from "../rollout/deploy/deploy.js";
+import { beginSession, recordTarget } from "../rollout/ledger/begin.js";
 import type { LedgerAccess } from "../rollout/ledger/location.js";
-import { LedgerSession, recordTarget } from "../rollout/ledger/session.js";
 import { type PreviewRegionPorts, planRows, preview, showSetting, singleTarget } from "./inspect.js";
 
 async function packageFile(): Promise<string> {
@@ -86,7 +86,7 @@ describe("preview of one function", () => {
 
   it("a lock held by a running roll-out blocks the deploy (exit 3); a lease that ran out does not", async () => {
     const { lambda, ports, ledger, clock } = setup();
-    await LedgerSession.begin(
+    await beginSession(
       ledger,
       {
         id: "r-abc-1",

@@ -1,5 +1,5 @@
 import { status } from "../../rollout/manage/manage.js";
-import { type ReleaseStatus, releaseStatus } from "../../rollout/manage/release-manage.js";
+import { type ReleaseStatus, releaseStatus } from "../../rollout/manage/release-status.js";
 import { releaseExecution } from "../../rollout/manage/server-side-manage.js";
 import type { CliIo } from "../io.js";
 import { sweepEndedAlarms } from "./owned-alarms.js";

@@ -5,7 +5,7 @@ import { InputError } from "../../errors.js";
 import type { LambdaPort, LedgerStore, OwnedAlarmsPort, StepFunctionsPort } from "../../ports.js";
 import { type CommandVia, namingOf, targetFlags } from "../../rollout/commands.js";
 import { type LedgerAccess, type LedgerLocation, ledgerLocation } from "../../rollout/ledger/location.js";
-import type { ReleaseMember } from "../../rollout/manage/release-manage.js";
+import type { ReleaseMember } from "../../rollout/manage/release-status.js";
 import { ledgerAccess } from "../../run.js";
 import type { CliIo } from "../io.js";
 

@@ -1,41 +1,24 @@
+/**
+ * One function's deploy, start to end: validate everything before the first write (prepare/), take
+ * the ledger's lock (deploy-ledger.ts), pin a $LATEST alias to a baseline version, publish (or take)
+ * the new version, then run the plan (deploy-run.ts). What it acts through: deploy-ports.ts.
+ */
 import { type Artifact, assertHandlerPresent } from "../../artifact/inspect.js";
-import { ExitCode, foundAfterChanges, InputError, InterruptedError } from "../../errors.js";
+import { ExitCode, foundAfterChanges, InterruptedError } from "../../errors.js";
 import { firingAlarmsWarning, versionJudges } from "../../health/firing-alarms.js";
-import type { HealthGate } from "../../health/gate.js";
-import { buildGates, inconclusivePolicy, mayExtend } from "../../health/gates.js";
+import { mayExtend } from "../../health/gates.js";
 import { describePlan } from "../../plan/plan.js";
-import {
-  type AlarmPort,
-  type ArtifactStore,
-  type Clock,
-  type CredentialsPort,
-  type FunctionState,
-  type LambdaPort,
-  type MetricsPort,
-  type OwnedAlarmsPort,
-  type StepFunctionsPort,
-  systemClock,
-} from "../../ports.js";
+import { type FunctionState, systemClock } from "../../ports.js";
 import { assertFiringAlarmsServerSide } from "../../stepfunctions/input.js";
 import { describeRouting } from "../engine/alias-writer.js";
-import { DEFAULT_APPROVAL_TIMEOUT_MS } from "../engine/approval.js";
-import { DEFAULT_RESTORE_TIMEOUT_MS, runRollout } from "../engine/engine.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "../events.js";
+import { ledgerLeftBy, NO_LEDGER_WARNING } from "../ledger/begin.js";
 import { promotedFacts } from "../ledger/intent.js";
-import type { LedgerAccess } from "../ledger/location.js";
-import { gateSummary } from "../ledger/record.js";
-import {
-  endSession,
-  LedgerSession,
-  ledgerLeftBy,
-  NO_LEDGER_WARNING,
-  recordTarget,
-} from "../ledger/session.js";
+import type { LedgerSession } from "../ledger/session.js";
 import { checkDeploy } from "../prepare/deploy-checks.js";
-import { reportDurableExecutionsLeft } from "../prepare/durable.js";
 import { assertCredentialsOutlive } from "../prepare/lifetime.js";
 import { compareWithLive, isSplit, midRolloutError, pinBaseline, recordOf } from "../prepare/live.js";
-import { activateManaged, type ManagedPlan, planManaged, scaleDownReplaced } from "../prepare/managed.js";
+import { activateManaged, type ManagedPlan, planManaged } from "../prepare/managed.js";
 import {
   type CheckedPackage,
   checkPackage,
@@ -44,43 +27,21 @@ import {
   waitForActive,
 } from "../prepare/publish.js";
 import { worstCaseOf } from "../prepare/worst-case.js";
-import { newReleaseId, parseLive } from "../progress.js";
+import { parseLive } from "../progress.js";
 import { DEFAULT_INTERVAL_MS, type DeployRequest, type DeploySource } from "../request/deploy-request.js";
-import { approvalLocation } from "../server-side/approval.js";
-import { runServerSide } from "../server-side/server-side.js";
-import { pruneAfterPromotion } from "./prune-after.js";
+import { deployBeginner, endDeploySession } from "./deploy-ledger.js";
+import type { DeployPorts } from "./deploy-ports.js";
+import { runPlan } from "./deploy-run.js";
 
-export { DEFAULT_INTERVAL_MS, type DeployRequest, type DeploySource, isSplit, midRolloutError, worstCaseOf };
-
-/** What a deploy acts through. Behaviour lives here; the request is only data. */
-export interface DeployPorts {
-  lambda: LambdaPort;
-  artifacts: ArtifactStore;
-  alarms: AlarmPort;
-  /** Needed when the request asks for metric analysis. */
-  metrics?: MetricsPort | undefined;
-  /** Needed when the request's engine is Step Functions. */
-  stepFunctions?: StepFunctionsPort | undefined;
-  /** Needed for metric analysis with Step Functions: the metric gate's own alarm. */
-  ownedAlarms?: OwnedAlarmsPort | undefined;
-  clock?: Clock | undefined;
-  emit?: EventSink | undefined;
-  signal?: AbortSignal | undefined;
-  /** When present, the credentials must outlive the roll-out's worst case (or renew) before any write. */
-  credentials?: CredentialsPort | undefined;
-  /** Gates of your own, polled during bakes with the built-in ones (library users, tests). */
-  gates?: HealthGate[] | undefined;
-  /** Where hook commands run and the environment they get (default: the process's). */
-  cwd?: string | undefined;
-  env?: NodeJS.ProcessEnv | undefined;
-  /**
-   * The ledger (ledger/): the roll-out's record, its lock on the alias, its history. Without it the
-   * run takes no lock and leaves no record, and says so.
-   */
-  ledger?: LedgerAccess | undefined;
-  /** Fixed roll-out id (tests); default: a new one from the clock. */
-  rolloutId?: string | undefined;
-}
+export {
+  DEFAULT_INTERVAL_MS,
+  type DeployPorts,
+  type DeployRequest,
+  type DeploySource,
+  isSplit,
+  midRolloutError,
+  worstCaseOf,
+};
 
 /**
  * The whole deploy: validate everything before the first write, publish (or take) the new version,
@@ -115,27 +76,10 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
         });
         return undefined;
       });
-    const final = session
-      ? await endSession(session, result, {
-          states: new Map([[session.aliasArn, stateOf(result)]]),
-          timeoutMs: request.restoreTimeoutMs ?? DEFAULT_RESTORE_TIMEOUT_MS,
-          startedLeaseMs: worstCaseOf(request, request.plan).totalMs,
-          warn: (message) => emit({ type: "warning", message }),
-        })
-      : result;
+    const final = session ? await endDeploySession(session, result, request, emit) : result;
     emit(final);
     return final;
   };
-  /** Ended off the new version: what durable executions still run on it (best effort, durable.ts). */
-  const settle = async (result: ResultEvent, next: FunctionState | undefined) =>
-    result.outcome === "promoted"
-      ? await afterPromotion(result)
-      : await reportDurableExecutionsLeft(ports.lambda, result, {
-          durable: next?.durable ?? false,
-          region: request.region,
-          emit,
-          signal,
-        });
   const noop = (reason: string, dryRun?: true): Promise<ResultEvent> =>
     finish({
       ...base,
@@ -154,25 +98,6 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
 
   /** Set once validation finds the function on a capacity provider. */
   let managed: ManagedPlan | undefined;
-  /**
-   * After the promotion (and the final bake): the replaced version scaled down and old versions pruned,
-   * as configured. Housekeeping: a failure only warns.
-   */
-  const afterPromotion = async (result: ResultEvent) => {
-    if (result.outcome !== "promoted") return result;
-    if (managed) await scaleDownReplaced(managed, result.fromVersion, { lambda: ports.lambda, emit, signal });
-    if (request.prune)
-      await pruneAfterPromotion(
-        ports.lambda,
-        request.functionName,
-        request.prune.keep,
-        emit,
-        signal,
-        ports.ledger,
-      );
-    return result;
-  };
-
   const via = request.via ?? { region: request.manualApproval?.region };
   try {
     const { lambda } = ports;
@@ -193,37 +118,17 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       });
     }
     if (isSplit(alias)) throw midRolloutError(alias, via);
-    const ledger = ports.ledger;
-    if (ledger) {
-      const read = alias;
-      beginLedger = () =>
-        LedgerSession.begin(
-          ledger,
-          {
-            id: ports.rolloutId ?? newReleaseId(clock.now()),
-            kind: "rollout",
-            name: functionName,
-            engine: request.engine ? "stepfunctions" : "local",
-            plan: describePlan(plan),
-            gates: gateSummary(request),
-            targets: [
-              recordTarget(read, {
-                newVersion: target?.version,
-                codeSha256: target?.codeSha256 ?? artifact?.digest.base64,
-              }),
-            ],
-          },
-          {
-            clock,
-            signal,
-            isSplit: async () => isSplit(await lambda.getAlias(functionName, aliasName, call)),
-            warn: (message) => emit({ type: "warning", message }),
-            describeExecution: ports.stepFunctions && executionReader(ports.stepFunctions, signal),
-          },
-        );
-    }
-    if (artifact && latest.handler) assertHandlerPresent(artifact, latest.handler, latest.runtime);
     let target: FunctionState | undefined;
+    if (ports.ledger)
+      beginLedger = deployBeginner(
+        ports.ledger,
+        request,
+        ports,
+        alias,
+        { target: () => target, artifact },
+        { clock, signal, emit },
+      );
+    if (artifact && latest.handler) assertHandlerPresent(artifact, latest.handler, latest.runtime);
     if ("version" in request.source) {
       target = await lambda.getFunction(functionName, request.source.version, call);
       toVersion = target.version;
@@ -365,55 +270,8 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
     if (alias.version === newVersion)
       return noop(`${functionName}:${aliasName} already serves v${newVersion}.`);
 
-    if (request.engine) {
-      if (!ports.stepFunctions) throw new TypeError("--engine stepfunctions needs DeployPorts.stepFunctions");
-      const records = { stable: stableRecord, next: next ? recordOf(next) : undefined };
-      const intervalMs = request.intervalMs ?? DEFAULT_INTERVAL_MS;
-      const { engine } = request;
-      const approval =
-        request.manualApproval && session && ports.ledger
-          ? {
-              ...approvalLocation(ports.ledger.location, session.path),
-              timeoutMs: request.manualApproval.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
-            }
-          : undefined;
-      const ended = await runServerSide(
-        { engine, alias, newVersion, plan, specs: request, intervalMs, records, via, approval },
-        { ...ports, stepFunctions: ports.stepFunctions, clock, emit: sink },
-      );
-      return finish(await settle(ended, next));
-    }
-    const built = buildGates(
-      request,
-      {
-        lambda,
-        alarms: ports.alarms,
-        metrics: ports.metrics,
-        clock,
-        cwd: ports.cwd,
-        env: ports.env,
-        firingAtStart,
-      },
-      ports.gates,
-    );
-    const result = await runRollout(
-      {
-        alias,
-        newVersion,
-        plan,
-        ...built,
-        intervalMs: request.intervalMs ?? DEFAULT_INTERVAL_MS,
-        inconclusive: inconclusivePolicy(request),
-        restoreTimeoutMs: request.restoreTimeoutMs,
-        approval: request.manualApproval && {
-          timeoutMs: request.manualApproval.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
-        },
-        via,
-        records: { stable: stableRecord, next: next ? recordOf(next) : undefined },
-      },
-      { lambda, clock, emit: sink, signal },
-    );
-    return finish(await settle(result, next));
+    const ready = { alias, newVersion, next, stableRecord, via, firingAtStart, managed, session };
+    return finish(await runPlan(request, ports, { ...ready, clock, sink, emit }));
   } catch (caught) {
     const error = signal?.aborted ? interrupted() : caught;
     const left = ledgerLeftBy(caught);
@@ -427,27 +285,4 @@ export async function deploy(request: DeployRequest, ports: DeployPorts): Promis
       ...(left ? { ledger: left } : {}),
     });
   }
-}
-
-/** What the ledger records of the alias's state at the end of a one-function roll-out. */
-function stateOf(result: ResultEvent) {
-  switch (result.outcome) {
-    case "promoted":
-      return "promoted" as const;
-    case "rolled_back":
-      return "rolled_back" as const;
-    case "noop":
-      return "unchanged" as const;
-    default:
-      return "failed" as const;
-  }
-}
-
-/** Reads an execution for the ledger; one that no longer exists (forgotten, machine recreated) is undefined. */
-export function executionReader(stepFunctions: StepFunctionsPort, signal: AbortSignal | undefined) {
-  return (arn: string) =>
-    stepFunctions.describeExecution(arn, { signal }).catch((error: unknown) => {
-      if (error instanceof InputError) return undefined;
-      throw error;
-    });
 }

@@ -1,12 +1,13 @@
 /**
  * A release's ledger session: the lock of every alias it moves and its record, taken before the first
- * write (ledger/session.ts). A lock is taken over only when its alias is whole (`isSplit` reads it).
+ * write (ledger/begin.ts). A lock is taken over only when its alias is whole (`isSplit` reads it).
  */
 import { describePlan } from "../../plan/plan.js";
 import type { Clock } from "../../ports.js";
+import { type BeginContext, beginSession, recordTarget } from "../ledger/begin.js";
 import type { LedgerAccess } from "../ledger/location.js";
 import { gateSummary, type RecordTarget } from "../ledger/record.js";
-import { LedgerSession, recordTarget } from "../ledger/session.js";
+import type { LedgerSession } from "../ledger/session.js";
 import type { Checked } from "../prepare/release-prepare.js";
 import type { ReleaseRequest } from "../request/release-request.js";
 
@@ -14,7 +15,7 @@ export interface ReleaseSessionOptions {
   clock: Clock;
   signal: AbortSignal | undefined;
   /** Reads a detached execution's status (server-side releases), to free a lock whose run ended. */
-  describeExecution: Parameters<typeof LedgerSession.begin>[2]["describeExecution"];
+  describeExecution: BeginContext["describeExecution"];
   warn: (message: string) => void;
 }
 
@@ -27,7 +28,7 @@ export function beginReleaseSession(
   options: ReleaseSessionOptions,
 ): Promise<LedgerSession> {
   const { signal } = options;
-  return LedgerSession.begin(
+  return beginSession(
     ledger,
     {
       id: releaseId,

@@ -1,7 +1,8 @@
 /**
  * One wave of a release: its packages published in parallel (each recorded in the ledger as it lands),
  * then the one loop (engine/loop.ts) over its functions with their gates, watched for an operator's
- * rollback or promote of the release (engine/release-watch.ts). Throws what ends the wave.
+ * rollback or promote of the release (engine/release-watch.ts). Throws what ends the wave. And the
+ * waves in order (shipWaves), carrying on past an operator's promote of an earlier one.
  */
 
 import { InterruptedError } from "../../errors.js";
@@ -11,7 +12,7 @@ import type { AliasWriter } from "../engine/alias-writer.js";
 import { DEFAULT_APPROVAL_TIMEOUT_MS } from "../engine/approval.js";
 import { runWave, type WaveMember } from "../engine/loop.js";
 import type { WatchedMember } from "../engine/member.js";
-import { watchRelease } from "../engine/release-watch.js";
+import { OperatorDecision, watchRelease } from "../engine/release-watch.js";
 import type { RolloutEvent } from "../events.js";
 import type { LedgerSession } from "../ledger/session.js";
 import { type Checked, publish } from "../prepare/release-prepare.js";
@@ -120,6 +121,54 @@ export async function shipWave(at: WaveAt, request: ReleaseRequest, context: Wav
         emitFor(event, member ? { functionName: member.functionName, region: member.region } : undefined),
     },
   );
+}
+
+/**
+ * The waves in order, each once the one before is live. An operator's promote of a wave does not stop
+ * the release: `promote` cannot ship waves whose packages are not published yet, so this run carries on
+ * with them under the plan (an operator who wants them stopped rolls back). Returns the waves an
+ * operator promoted; throws what ends the release.
+ */
+export async function shipWaves(
+  active: { wave: ReleaseRequest["waves"][number]; members: Checked[] }[],
+  releaseId: string,
+  request: ReleaseRequest,
+  context: WaveContext,
+): Promise<number[]> {
+  const { emitFor } = context;
+  const waveCount = active.length;
+  /** Functions the earlier waves moved, and the waves an operator promoted while this run went on. */
+  const shipped: Checked[] = [];
+  const promotedByOperator: number[] = [];
+  for (const [waveIndex, { wave, members }] of active.entries()) {
+    emitFor({
+      type: "wave",
+      wave: waveIndex + 1,
+      waves: waveCount,
+      regions: [...new Set(members.map((item) => item.spec.region ?? "default"))],
+      functions: members.map((item) => item.spec.functionName),
+    });
+    const earlier = [...shipped];
+    shipped.push(...members);
+    try {
+      await shipWave(
+        { members, earlier, bakeMs: wave.bakeMs, wave: waveIndex + 1, waves: waveCount, releaseId },
+        request,
+        context,
+      );
+    } catch (caught) {
+      const last = waveIndex + 1 === waveCount;
+      if (!(caught instanceof OperatorDecision) || caught.resolution !== "promoted" || last) throw caught;
+      emitFor({
+        type: "warning",
+        message: `${caught.reason} Carrying on with wave ${waveIndex + 2}/${waveCount}.`,
+      });
+      promotedByOperator.push(waveIndex + 1);
+      continue;
+    }
+    emitFor({ type: "info", message: `Wave ${waveIndex + 1}/${waveCount} promoted.` });
+  }
+  return promotedByOperator;
 }
 
 export function watchedOf(item: Checked): WatchedMember {

@@ -23,8 +23,9 @@ import { assertApprovable } from "../engine/approval.js";
 import { DEFAULT_RESTORE_TIMEOUT_MS } from "../engine/engine.js";
 import { OperatorDecision } from "../engine/release-watch.js";
 import { type EventSink, guardSink, type ResultEvent, type RolloutEvent } from "../events.js";
+import { executionReader, ledgerLeftBy, NO_LEDGER_WARNING } from "../ledger/begin.js";
 import type { LedgerAccess } from "../ledger/location.js";
-import { endSession, type LedgerSession, ledgerLeftBy, NO_LEDGER_WARNING } from "../ledger/session.js";
+import { endSession, type LedgerSession } from "../ledger/session.js";
 import { assertCredentialsOutlive } from "../prepare/lifetime.js";
 import {
   assertFiringAlarmsAllowedFor,
@@ -38,7 +39,6 @@ import { releaseWorstCase } from "../prepare/worst-case.js";
 import { newReleaseId } from "../progress.js";
 import type { ReleaseRequest } from "../request/release-request.js";
 import { assertReleaseRunsServerSide, type ServerSideRelease } from "../server-side/release.js";
-import { executionReader } from "./deploy.js";
 import { pruneAfterPromotion } from "./prune-after.js";
 import {
   functionResults,
@@ -49,7 +49,7 @@ import {
 } from "./release-end.js";
 import { checkServerSide, shipServerSide } from "./release-server-side.js";
 import { beginReleaseSession } from "./release-session.js";
-import { DEFAULT_RELEASE_INTERVAL_MS, shipWave } from "./release-wave.js";
+import { DEFAULT_RELEASE_INTERVAL_MS, shipWaves } from "./release-wave.js";
 
 export type { RegionPorts };
 export { DEFAULT_RELEASE_INTERVAL_MS, releaseWorstCase };
@@ -203,11 +203,10 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
     if (signal?.aborted) throw new InterruptedError("Interrupted before any change; nothing was changed.");
 
     // Waves with nothing to ship are skipped, and not counted: `wave=k/K` in the descriptions then
-    // says "the last wave was reached" exactly when k = K (release-manage.ts relies on it).
+    // says "the last wave was reached" exactly when k = K (release-status.ts relies on it).
     const active = request.waves
       .map((wave, index) => ({ wave, members: moving.filter((item) => item.wave === index) }))
       .filter((entry) => entry.members.length > 0);
-    const waveCount = active.length;
     for (const [ordinal, entry] of active.entries())
       ordinalOf.set(request.waves.indexOf(entry.wave), ordinal + 1);
     // The lock of every alias and the record come before the first write (see deploy.ts).
@@ -220,47 +219,15 @@ export async function release(request: ReleaseRequest, ports: ReleasePorts): Pro
         warn: (message) => emitFor({ type: "warning", message }),
       });
     } else emitFor({ type: "warning", message: NO_LEDGER_WARNING });
+    const context = { clock, signal, cwd: ports.cwd, env: ports.env, session, emitFor };
     if (request.engine) {
       // Server-side: every package first, then one execution runs the waves; its outcome is the release's.
       changed = true;
-      const context = { clock, signal, cwd: ports.cwd, env: ports.env, session, emitFor };
       const ended = await shipServerSide(request, releaseId, active, portsOf, context);
       return finish(ended.outcome, ended.exitCode, ended.error, ended.reason, undefined, undefined, ended);
     }
-    /** Functions the earlier waves moved, and the waves an operator promoted while this run went on. */
-    const shipped: Checked[] = [];
-    const promotedByOperator: number[] = [];
-    for (const [waveIndex, { wave, members }] of active.entries()) {
-      emitFor({
-        type: "wave",
-        wave: waveIndex + 1,
-        waves: waveCount,
-        regions: [...new Set(members.map((item) => item.spec.region ?? "default"))],
-        functions: members.map((item) => item.spec.functionName),
-      });
-      changed = true;
-      const earlier = [...shipped];
-      shipped.push(...members);
-      try {
-        await shipWave(
-          { members, earlier, bakeMs: wave.bakeMs, wave: waveIndex + 1, waves: waveCount, releaseId },
-          request,
-          { clock, signal, cwd: ports.cwd, env: ports.env, session, emitFor },
-        );
-      } catch (caught) {
-        // `promote` of the release cannot ship waves whose packages are not published yet: this run
-        // can, so it carries on with them under the plan (an operator who wants them stopped rolls back).
-        const last = waveIndex + 1 === waveCount;
-        if (!(caught instanceof OperatorDecision) || caught.resolution !== "promoted" || last) throw caught;
-        emitFor({
-          type: "warning",
-          message: `${caught.reason} Carrying on with wave ${waveIndex + 2}/${waveCount}.`,
-        });
-        promotedByOperator.push(waveIndex + 1);
-        continue;
-      }
-      emitFor({ type: "info", message: `Wave ${waveIndex + 1}/${waveCount} promoted.` });
-    }
+    changed = true;
+    const promotedByOperator = await shipWaves(active, releaseId, request, context);
     const byOperator =
       promotedByOperator.length > 0 ? ` (wave ${promotedByOperator.join(", ")} promoted by an operator)` : "";
     // Housekeeping once every wave is live: a failure only warns (prune-after.ts).

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { FakeLedgerStore } from "../../../test/support/fake-ledger.js";
 import { FakeClock } from "../../../test/support/fakes.js";
+import { beginSession, recordTarget } from "./begin.js";
 import { type LedgerAccess, recordKey, recordPath } from "./location.js";
 import { readHead } from "./lock.js";
 import { lastPromotion, recentRecords } from "./read.js";
-import { LedgerSession, recordTarget } from "./session.js";
 
 const ARN = "arn:aws:lambda:us-east-1:123456789012:function:fn:live";
 const KEY = { account: "123456789012", region: "us-east-1", function: "fn", alias: "live" };
@@ -19,7 +19,7 @@ async function ledgerOf(outcomes: ("promoted" | "rolled_back")[]) {
     actor: { name: "alice", host: "laptop" },
   };
   for (const [i, outcome] of outcomes.entries()) {
-    const session = await LedgerSession.begin(
+    const session = await beginSession(
       access,
       {
         id: `r-${i}`,

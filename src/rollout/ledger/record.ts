@@ -198,6 +198,9 @@ export function mergeRecords(ours: RolloutRecord, theirs: RolloutRecord): Rollou
 }
 
 /** Parses a ledger document; undefined for text that is not one (a foreign object at the key). */
+/** A record as stored: indented JSON, one trailing newline. */
+export const serializeRecord = (record: RolloutRecord) => `${JSON.stringify(record, null, 2)}\n`;
+
 export function parseDocument<T extends RolloutRecord | AliasHead>(text: string): T | undefined {
   try {
     const value = JSON.parse(text) as { schema?: unknown };

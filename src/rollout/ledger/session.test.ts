@@ -2,10 +2,10 @@ import { describe, expect, test } from "vitest";
 import { FakeLedgerStore, type LedgerFault } from "../../../test/support/fake-ledger.js";
 import { FakeClock } from "../../../test/support/fakes.js";
 import { AwsError, ConflictError, InputError } from "../../errors.js";
+import { type BeginRequest, beginSession, recordTarget } from "./begin.js";
 import { headKey, type LedgerAccess, recordKey, recordPath } from "./location.js";
 import { LEASE_MS } from "./lock.js";
 import type { AliasHead, RecordOutcome, RolloutRecord } from "./record.js";
-import { type BeginRequest, LedgerSession, recordTarget } from "./session.js";
 
 const ARN = "arn:aws:lambda:us-east-1:123456789012:function:fn:live";
 const target = recordTarget({ aliasArn: ARN, version: "1" }, { newVersion: "2" });
@@ -33,7 +33,7 @@ function setup() {
     targets: [target],
   });
   const begin = (id = "r-1") =>
-    LedgerSession.begin(access, request(id), {
+    beginSession(access, request(id), {
       clock,
       isSplit: async () => false,
       warn: (message) => warnings.push(message),
@@ -56,7 +56,7 @@ const shift = (at: number, weight: number) => ({
   steps: 1,
 });
 
-describe("LedgerSession.begin", () => {
+describe("beginSession", () => {
   test("locks the alias, then creates the record", async () => {
     const { begin, record, head, store } = setup();
     const session = await begin();
@@ -236,7 +236,7 @@ describe("LedgerSession: notes, and end within its timeout", () => {
     // Each failing call takes 3 s of the clock (the adapter's retries): here, time only moves through the ledger.
     const store = new FakeLedgerStore(clock, { delay: (ms) => clock.sleep(ms), failMs: 3_000 });
     const access = { store, location: { bucket: "ledger", prefix: "rollouts/" }, actor: { name: "ci" } };
-    const session = await LedgerSession.begin(
+    const session = await beginSession(
       access,
       { id: "r-1", kind: "rollout", name: "fn", engine: "local", plan: "p", gates: [], targets: [target] },
       { clock, isSplit: async () => false, warn: () => {} },

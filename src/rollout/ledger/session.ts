@@ -1,29 +1,20 @@
 /**
- * A roll-out's life in the ledger: `begin` takes the lock of every alias it moves and creates its
- * record, both before the first write to Lambda; `note` keeps what happens; `end` writes the outcome and
- * frees the locks.
+ * A roll-out's life in the ledger: `beginSession` (begin.ts) takes the lock of every alias it moves
+ * and creates its record, both before the first write to Lambda; `note` keeps what happens; `end`
+ * writes the outcome and frees the locks.
  *
  * The ledger never stands between the engine and the alias: `note` only queues a write (never awaited
  * by the engine), a write that fails is kept for the next one, and only `end` waits, bounded, after the
  * alias is already settled. What the record may miss then is said in the result.
  */
 import { CredentialsExpiredError, InputError, LedgerRaceError } from "../../errors.js";
-import type { CallOptions, Clock, ExecutionState } from "../../ports.js";
+import type { Clock } from "../../ports.js";
 import type { ResultEvent, StampedEvent } from "../events.js";
-import { executionOutcome } from "./intent.js";
-import {
-  type AliasKey,
-  aliasKeyOf,
-  describeLocation,
-  type LedgerAccess,
-  recordKey,
-  recordPath,
-} from "./location.js";
-import { acquire, type HeldHead, LEASE_MS, rewriteHead } from "./lock.js";
-import { createOwn, ownWrite } from "./own-write.js";
+import { aliasKeyOf, describeLocation, type LedgerAccess, recordKey, recordPath } from "./location.js";
+import { type HeldHead, LEASE_MS, rewriteHead } from "./lock.js";
+import { ownWrite } from "./own-write.js";
 import {
   entryOf,
-  type Holder,
   isMilestone,
   iso,
   mergeRecords,
@@ -31,39 +22,9 @@ import {
   type RecordOutcome,
   type RecordTarget,
   type RolloutRecord,
-  SCHEMA,
+  serializeRecord,
 } from "./record.js";
 
-export interface BeginRequest {
-  id: string;
-  kind: RolloutRecord["kind"];
-  name: string;
-  engine: RolloutRecord["engine"];
-  plan: string;
-  gates: string[];
-  targets: RecordTarget[];
-}
-
-export interface BeginContext extends CallOptions {
-  clock: Clock;
-  /** Whether an alias is split right now (a dead holder's split is never taken over). */
-  isSplit: (target: RecordTarget) => Promise<boolean>;
-  warn: (message: string) => void;
-  /**
-   * Reads a Step Functions execution (undefined when it no longer exists): a lock held by a detached
-   * server-side roll-out whose execution ended is closed with the execution's outcome and taken over.
-   */
-  describeExecution?: ((arn: string) => Promise<ExecutionState | undefined>) | undefined;
-}
-
-/** What a failed `begin` left in the ledger, by the error it threw (see {@link ledgerLeftBy}). */
-const leftBehind = new WeakMap<object, NonNullable<ResultEvent["ledger"]>>();
-
-/** For a run that failed to begin: the locks it took and could not free, for its result to say. */
-export const ledgerLeftBy = (error: unknown): ResultEvent["ledger"] =>
-  error instanceof Object ? leftBehind.get(error) : undefined;
-
-const serialize = (record: RolloutRecord) => `${JSON.stringify(record, null, 2)}\n`;
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export class LedgerSession {
@@ -79,7 +40,8 @@ export class LedgerSession {
   private deadline: number | undefined;
   private renewedAt: number;
 
-  private constructor(
+  /** Opened by `beginSession` (begin.ts), which takes its locks and creates its record. */
+  constructor(
     private readonly access: LedgerAccess,
     private record: RolloutRecord,
     private readonly clock: Clock,
@@ -107,77 +69,24 @@ export class LedgerSession {
     return recordPath(this.record.kind, this.record.id, first && aliasKeyOf(first.aliasArn));
   }
 
-  /**
-   * Locks every target's alias (in key order, so two releases sharing aliases cannot each hold half),
-   * then creates the record. Throws ConflictError (exit 3) for a lock held by another roll-out, and
-   * InputError/AwsError when the ledger cannot be used; every lock taken is freed again on failure.
-   */
-  static async begin(
-    access: LedgerAccess,
-    request: BeginRequest,
-    context: BeginContext,
-  ): Promise<LedgerSession> {
-    const { clock } = context;
-    const now = clock.now();
-    const record: RolloutRecord = {
-      schema: SCHEMA,
-      ...request,
-      startedAt: iso(now),
-      endedAt: null,
-      actor: access.actor,
-      executionArn: null,
-      timeline: [],
-      outcome: null,
-    };
-    const session = new LedgerSession(access, record, clock);
-    const holder: Holder = {
-      id: request.id,
-      record: session.path,
-      actor: access.actor,
-      since: iso(now),
-      leaseUntil: iso(now + LEASE_MS),
-    };
-    const ordered = [...request.targets].sort((a, b) => (a.aliasArn < b.aliasArn ? -1 : 1));
-    try {
-      for (const target of ordered) {
-        const alias: AliasKey = target;
-        const held = await acquire(access.store, access.location, alias, holder, {
-          now,
-          signal: context.signal,
-          isSplit: () => context.isSplit(target),
-          warn: context.warn,
-          ended: (holder) => session.executionEnded(holder, context),
-        });
-        session.heads.push(held);
-        if (held.tookOverFrom) await session.abandon(held.tookOverFrom, context);
-      }
-      session.etag = await createOwn(
-        access.store,
-        access.location.bucket,
-        session.key,
-        serialize(record),
-        context,
-      );
-    } catch (error) {
-      const freed = await session.unlock().then(
-        () => true,
-        () => false,
-      );
-      // Locks taken but not freed (S3 went down after the take): the result must say so.
-      if (!freed && session.heads.length > 0 && error instanceof Object)
-        leftBehind.set(error, {
-          id: session.id,
-          record: session.where,
-          // Begin throws before (or at) the record's create: the record was not written either.
-          incomplete: `the ledger record ${session.where} could not be saved, and its lock could not be freed (the ledger failed while the roll-out began); \`lambda-rollout unlock\` frees it, or the next deploy once its lease ran out.`,
-        });
-      throw error;
-    }
-    return session;
+  /** The record's key in the ledger's bucket. */
+  get key(): string {
+    return recordKey(this.access.location, this.path);
   }
 
-  private get key(): string {
-    return recordKey(this.access.location, this.path);
+  /** For `beginSession`: a lock this run took. */
+  hold(head: HeldHead): void {
+    this.heads.push(head);
+  }
+
+  /** For `beginSession`: the record was created, with this ETag. */
+  created(etag: string): void {
+    this.etag = etag;
+  }
+
+  /** Whether this run still holds some lock (one it could not free). */
+  get holdsLocks(): boolean {
+    return this.heads.length > 0;
   }
 
   /** Keeps what an event says (gate verdicts, shifts, rollbacks, ...), and renews the locks when due. */
@@ -274,7 +183,7 @@ export class LedgerSession {
     this.dirty = false;
     try {
       for (let attempt = 0; attempt < 5; attempt++) {
-        const body = serialize(this.record);
+        const body = serializeRecord(this.record);
         try {
           const expected = this.etag;
           this.etag = await ownWrite(store, location.bucket, this.key, body, () =>
@@ -320,7 +229,8 @@ export class LedgerSession {
     });
   }
 
-  private async unlock(): Promise<void> {
+  /** Frees every lock (after the queued writes). */
+  async unlock(): Promise<void> {
     await this.queue;
     this.heads = await this.rewriteAll((head) => ({ ...head, holder: null }));
   }
@@ -332,71 +242,7 @@ export class LedgerSession {
     );
     return results.flatMap((held) => (held ? [held] : []));
   }
-
-  /** The outcome of a holder's server-side execution once it ended; undefined while it runs (or for none). */
-  private readonly ended = new Map<string, RecordOutcome>();
-
-  /** True when the holder is a detached execution that has ended (or no longer exists). */
-  async executionEnded(holder: Holder, context: BeginContext): Promise<boolean> {
-    if (!context.describeExecution) return false;
-    const { store, location } = this.access;
-    const found = await store.get(location.bucket, recordKey(location, holder.record), context);
-    const arn = found && parseDocument<RolloutRecord>(found.body)?.executionArn;
-    if (!arn) return false;
-    const execution = await context.describeExecution(arn);
-    const outcome = execution
-      ? executionOutcome(execution, this.clock.now())
-      : { outcome: "failed", exitCode: 4, reason: `Its execution ${arn} no longer exists.`, hint: null };
-    if (outcome) this.ended.set(holder.id, outcome);
-    return outcome !== undefined;
-  }
-
-  /**
-   * Closes a record whose lock this session took over: a dead runner's (abandoned) or an ended
-   * execution's (its outcome). Best effort: the lock is ours already.
-   */
-  private async abandon(holder: Holder, options: CallOptions): Promise<void> {
-    const { store, location } = this.access;
-    const key = recordKey(location, holder.record);
-    const { id } = holder;
-    const found = await store.get(location.bucket, key, options).catch(() => undefined);
-    const record = found && parseDocument<RolloutRecord>(found.body);
-    if (!found || !record || record.outcome) return;
-    record.outcome = this.ended.get(id) ?? {
-      outcome: "abandoned",
-      exitCode: 0,
-      reason: `Its runner stopped without finishing; roll-out ${this.record.id} took over the lock after the lease ran out.`,
-      hint: null,
-    };
-    record.endedAt = iso(this.clock.now());
-    await store.replace(location.bucket, key, serialize(record), found.etag, options).catch(() => {});
-  }
 }
-
-/** A record target for an alias as read at the start. */
-export function recordTarget(
-  alias: { aliasArn: string; version: string },
-  facts: {
-    newVersion?: string | undefined;
-    codeSha256?: string | undefined;
-    config?: string | undefined;
-    wave?: number | undefined;
-  } = {},
-): RecordTarget {
-  return {
-    ...aliasKeyOf(alias.aliasArn),
-    aliasArn: alias.aliasArn,
-    stableVersion: alias.version,
-    newVersion: facts.newVersion ?? null,
-    codeSha256: facts.codeSha256 ?? null,
-    config: facts.config ?? null,
-    wave: facts.wave ?? null,
-    state: null,
-  };
-}
-
-export const NO_LEDGER_WARNING =
-  "No ledger configured: this roll-out takes no lock on the alias and leaves no history. Give the artifact bucket (--bucket, artifact.bucket) or ledger: { bucket } / --ledger-bucket.";
 
 /**
  * Ends the session with the run's result: the outcome written (within `timeoutMs`), the locks freed,

@@ -9,7 +9,8 @@ import type { LambdaPort } from "../../ports.js";
 import { approve, progressOf } from "../engine/approval.js";
 import { failedResult, type ResultEvent } from "../events.js";
 import type { LedgerAccess } from "../ledger/location.js";
-import { type ReleaseMember, releaseResultBase } from "./release-manage.js";
+import { releaseResultBase } from "./release-manage.js";
+import type { ReleaseMember } from "./release-status.js";
 
 export async function approveRelease(
   name: string,

@@ -2,18 +2,11 @@
  * `deploy --engine stepfunctions`: after the usual validation, upload and publish (deploy.ts), the plan
  * is handed to a Step Functions execution of the generic definition (src/stepfunctions/definition.ts).
  * Detached, the CLI returns at once (outcome `started`). Following, it reads the execution's history
- * and reports the local engine's events, result and exit codes. The roll-out itself never depends on
- * this process: a signal, a dead runner or lost credentials stop the following, not the execution.
+ * and reports the local engine's events, result and exit codes (its ending worded in ending.ts). The
+ * roll-out itself never depends on this process: a signal, a dead runner or lost credentials stop the
+ * following, not the execution.
  */
-import {
-  AwsError,
-  ConflictError,
-  ExitCode,
-  GateFailedError,
-  InputError,
-  RollbackFailedError,
-  type RolloutError,
-} from "../../errors.js";
+import { ExitCode, GateFailedError, InputError, RollbackFailedError } from "../../errors.js";
 import { buildGates, type GateSpecs } from "../../health/gates.js";
 import type { Plan } from "../../plan/plan.js";
 import type {
@@ -24,8 +17,7 @@ import type {
   OwnedAlarmsPort,
   StepFunctionsPort,
 } from "../../ports.js";
-import { FAILURE } from "../../stepfunctions/definition.js";
-import { type Ending, HistoryReader } from "../../stepfunctions/history.js";
+import { HistoryReader } from "../../stepfunctions/history.js";
 import {
   executionArnOf,
   executionInput,
@@ -33,10 +25,10 @@ import {
   type StepFunctionsEngine,
 } from "../../stepfunctions/input.js";
 import { type CommandVia, suggestedCommand } from "../commands.js";
-import { describeRouting } from "../engine/alias-writer.js";
 import { approvalTimeoutError } from "../engine/approval.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "../events.js";
 import { liveDescription, type VersionRecord } from "../progress.js";
+import { executionResult, resultOfEnding } from "./ending.js";
 import { createOwnedAlarms, deleteOwnedAlarms, ownedAlarmsFor, sweepOwnedAlarms } from "./owned-alarms.js";
 
 export interface ServerSideRequest {
@@ -118,7 +110,7 @@ export async function runServerSide(
     reason: string,
     hint: string | null,
     executionArn?: string,
-  ): ResultEvent => ({ type: "result", outcome, ...target, reason, hint, exitCode, executionArn });
+  ) => executionResult(target, outcome, exitCode, reason, hint, executionArn);
 
   // Hook commands run here, so only a followed execution has them (input.ts refuses them detached).
   const hooks = buildGates(
@@ -252,7 +244,16 @@ export async function runServerSide(
       const read = reader.read(event);
       for (const rolloutEvent of read.events) emit(rolloutEvent);
       if (read.ending) {
-        const ended = await ending(read.ending);
+        const { approval } = request;
+        const ended = await resultOfEnding(read.ending, {
+          arn,
+          target,
+          lambda,
+          commands,
+          rollbackCommand,
+          alarmFailure: reader.alarmFailure,
+          approvalExpired: approval && (() => approvalExpired(approval.timeoutMs)),
+        });
         await dropOwned();
         return ended;
       }
@@ -266,87 +267,6 @@ export async function runServerSide(
         return undone;
       }
     }
-  }
-
-  async function ending(end: Ending): Promise<ResultEvent> {
-    if (end.kind === "succeeded") {
-      return result("promoted", ExitCode.ok, `Execution ${arn} promoted v${newVersion}.`, null, arn);
-    }
-    if (end.kind === "failed") {
-      const error = failureOf(end);
-      if (error) return { ...failedResult(target, error), executionArn: arn };
-    }
-    return await judgeAlias(
-      end.kind === "failed" ? `failed (${end.error}: ${end.cause})` : `ended ${end.status}`,
-    );
-  }
-
-  function failureOf(end: Extract<Ending, { kind: "failed" }>): RolloutError | undefined {
-    const gate =
-      end.error === FAILURE.alarm || end.error === FAILURE.alarmMissing
-        ? "alarms"
-        : end.error === FAILURE.smoke
-          ? "smoke"
-          : undefined;
-    if (gate === "alarms" && reader.alarmFailure)
-      return new GateFailedError(
-        `${reader.alarmFailure}, in execution ${arn}; the execution restored v${stable}.`,
-      );
-    if (gate)
-      return new GateFailedError(
-        `Health gate "${gate}" failed in execution ${arn}: ${end.cause}; the execution restored v${stable}.`,
-      );
-    if (end.error === FAILURE.approval && request.approval)
-      return approvalExpired(request.approval.timeoutMs);
-    if (end.error === FAILURE.foreign) {
-      // As the local engine does: the other party's routing is theirs; nothing is restored over it.
-      return new ConflictError(
-        `Execution ${arn} stopped: ${end.cause}. Nothing was restored over that change.`,
-        {
-          hint: `Check the alias with \`${commands}\`; if the change was not meant to stay, run \`${rollbackCommand}\`.`,
-        },
-      );
-    }
-    if (end.error === FAILURE.task) {
-      return new AwsError(`Execution ${arn} failed: ${end.cause}; the alias was restored to v${stable}.`);
-    }
-    if (end.error === FAILURE.restore) {
-      return new RollbackFailedError(`Execution ${arn} could not restore v${stable}: ${end.cause}`, {
-        hint: `Run \`${rollbackCommand}\`.`,
-      });
-    }
-    return undefined;
-  }
-
-  /** An execution that ended some other way (stopped by someone, timed out): the alias says how it ended. */
-  async function judgeAlias(how: string): Promise<ResultEvent> {
-    const now = await lambda.getAlias(functionName, aliasName);
-    const serves = describeRouting(now);
-    if (!now.additional && now.version === newVersion) {
-      return result(
-        "promoted",
-        ExitCode.ok,
-        `Execution ${arn} ${how}; the alias serves ${serves}.`,
-        null,
-        arn,
-      );
-    }
-    if (!now.additional && now.version === stable) {
-      return result(
-        "rolled_back",
-        ExitCode.rolledBack,
-        `Execution ${arn} ${how}; the alias serves ${serves}.`,
-        null,
-        arn,
-      );
-    }
-    return result(
-      "failed",
-      ExitCode.rollbackFailed,
-      `Execution ${arn} ${how}; the alias is left at ${serves}.`,
-      `Run \`${rollbackCommand}\`.`,
-      arn,
-    );
   }
 
   /** A post-traffic hook failed: stop the execution (its final bake) and put 100% back on stable. */
