@@ -1,7 +1,7 @@
 /**
  * A release: many functions, possibly in several regions, shipped as one unit. Everything is validated
  * before the first write; then wave by wave, packages publish in parallel and the wave shifts in
- * lockstep (lockstep.ts). Any failure anywhere (a gate of any function in any wave, SIGINT/SIGTERM, an
+ * lockstep (loop.ts). Any failure anywhere (a gate of any function in any wave, SIGINT/SIGTERM, an
  * AWS error) restores every function the release moved, earlier promoted waves included: the release
  * ends all-new or all-old. Every alias description carries the release id and the version it replaced,
  * so `rollback` and `promote` can finish the job from AWS state alone (release-manage.ts).

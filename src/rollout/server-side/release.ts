@@ -33,6 +33,7 @@ import type { ResultEvent, RolloutEvent } from "../events.js";
 import type { Checked } from "../prepare/release-prepare.js";
 import { parseReplaced } from "../progress.js";
 import type { ReleaseRequest } from "../request/release-request.js";
+import { nextHistory } from "./follow.js";
 
 const DEFAULT_RELEASE_INTERVAL_MS = 10_000;
 
@@ -130,9 +131,6 @@ export interface ServerSideRelease {
   states: Map<Checked, FunctionState>;
 }
 
-/** How often a follower reads the history: the poll interval, within 1-5 s. */
-const followIntervalMs = (intervalMs: number) => Math.min(Math.max(intervalMs, 1000), 5000);
-
 /**
  * Starts the release's execution (every package already published) and follows or detaches. Never
  * throws once the execution has started: its outcome is the execution's.
@@ -196,18 +194,9 @@ export async function runReleaseServerSide(
   const reader = new ReleaseHistoryReader(input, region ?? "default");
   let lastId = 0;
   for (;;) {
-    await clock.sleep(followIntervalMs(intervalMs), signal);
-    if (signal?.aborted) return unfollowed(`Stopped following on ${String(signal.reason)}`);
-    let events: Awaited<ReturnType<StepFunctionsPort["historySince"]>>;
-    try {
-      events = await stepFunctions.historySince(arn, lastId, { signal });
-    } catch (error) {
-      if (signal?.aborted) return unfollowed(`Stopped following on ${String(signal.reason)}`);
-      return unfollowed(
-        `Lost track of the execution (${error instanceof Error ? error.message : String(error)})`,
-      );
-    }
-    for (const event of events) {
+    const page = await nextHistory(stepFunctions, arn, lastId, { clock, intervalMs, signal });
+    if ("stopped" in page) return unfollowed(page.stopped);
+    for (const event of page.events) {
       lastId = event.id;
       const read = reader.read(event);
       for (const item of read.events)

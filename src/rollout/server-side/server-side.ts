@@ -6,6 +6,7 @@
  * roll-out itself never depends on this process: a signal, a dead runner or lost credentials stop the
  * following, not the execution.
  */
+
 import { ExitCode, GateFailedError, InputError, RollbackFailedError } from "../../errors.js";
 import { buildGates, type GateSpecs } from "../../health/gates.js";
 import type { Plan } from "../../plan/plan.js";
@@ -29,6 +30,7 @@ import { approvalTimeoutError } from "../engine/approval.js";
 import { type EventSink, failedResult, guardSink, type ResultEvent, type RolloutEvent } from "../events.js";
 import { liveDescription, type VersionRecord } from "../progress.js";
 import { executionResult, resultOfEnding } from "./ending.js";
+import { nextHistory } from "./follow.js";
 import { createOwnedAlarms, deleteOwnedAlarms, ownedAlarmsFor, sweepOwnedAlarms } from "./owned-alarms.js";
 
 export interface ServerSideRequest {
@@ -79,9 +81,6 @@ export async function assertStateMachineUsable(
     );
   }
 }
-
-/** How often a follower reads the history: the poll interval, within 1-5 s. */
-const followIntervalMs = (intervalMs: number) => Math.min(Math.max(intervalMs, 1000), 5000);
 
 export async function runServerSide(
   request: ServerSideRequest,
@@ -228,18 +227,13 @@ export async function runServerSide(
   let lastId = 0;
   let postTrafficDone = false;
   for (;;) {
-    await clock.sleep(followIntervalMs(request.intervalMs), signal);
-    if (signal?.aborted) return unfollowed(`Stopped following on ${String(signal.reason)}`);
-    let events: Awaited<ReturnType<StepFunctionsPort["historySince"]>>;
-    try {
-      events = await stepFunctions.historySince(arn, lastId, { signal });
-    } catch (error) {
-      if (signal?.aborted) return unfollowed(`Stopped following on ${String(signal.reason)}`);
-      return unfollowed(
-        `Lost track of the execution (${error instanceof Error ? error.message : String(error)})`,
-      );
-    }
-    for (const event of events) {
+    const page = await nextHistory(stepFunctions, arn, lastId, {
+      clock,
+      intervalMs: request.intervalMs,
+      signal,
+    });
+    if ("stopped" in page) return unfollowed(page.stopped);
+    for (const event of page.events) {
       lastId = event.id;
       const read = reader.read(event);
       for (const rolloutEvent of read.events) emit(rolloutEvent);
