@@ -417,6 +417,43 @@ export function gateStates(
   };
 }
 
+/**
+ * The smoke gate: a Map of invocations of the new version(s) (`which` says how an item names its
+ * function and version), then the next step; a failure goes to `onFailure` with the cause recorded.
+ */
+export function smokeStates(
+  maxConcurrency: number,
+  which: { "functionName.$": string; "version.$": string },
+  onFailure: string,
+): Record<string, State> {
+  return {
+    [STATE.smoke]: {
+      Type: "Map",
+      ItemsPath: "$.plan.smoke",
+      MaxConcurrency: maxConcurrency,
+      Parameters: { ...which, "check.$": "$$.Map.Item.Value" },
+      Iterator: smokeIteration(),
+      ResultPath: null,
+      Catch: [
+        // A response that is not JSON fails StringToJson: that is the smoke gate's verdict too.
+        {
+          ErrorEquals: [FAILURE.smoke, "States.IntrinsicFailure"],
+          ResultPath: "$.error",
+          Next: STATE.smokeFailed,
+        },
+        ...CATCH_TASK,
+      ],
+      Next: STATE.nextStep,
+    },
+    [STATE.smokeFailed]: {
+      Type: "Pass",
+      Parameters: { error: FAILURE.smoke, "cause.$": "$.error.Cause" },
+      ResultPath: "$.failure",
+      Next: onFailure,
+    },
+  };
+}
+
 const SMOKE_FAIL = (cause: string): State => ({ Type: "Fail", Error: FAILURE.smoke, CausePath: cause });
 
 /**
@@ -499,34 +536,11 @@ function stepStates(): Record<string, State> {
       Choices: [{ Variable: "$.plan.smoke[0]", IsPresent: true, Next: STATE.smoke }],
       Default: STATE.nextStep,
     },
-    [STATE.smoke]: {
-      Type: "Map",
-      ItemsPath: "$.plan.smoke",
-      MaxConcurrency: 1,
-      Parameters: {
-        "functionName.$": "$.plan.functionName",
-        "version.$": "$.plan.newVersion",
-        "check.$": "$$.Map.Item.Value",
-      },
-      Iterator: smokeIteration(),
-      ResultPath: null,
-      Catch: [
-        // A response that is not JSON fails StringToJson: that is the smoke gate's verdict too.
-        {
-          ErrorEquals: [FAILURE.smoke, "States.IntrinsicFailure"],
-          ResultPath: "$.error",
-          Next: STATE.smokeFailed,
-        },
-        ...CATCH_TASK,
-      ],
-      Next: STATE.nextStep,
-    },
-    [STATE.smokeFailed]: {
-      Type: "Pass",
-      Parameters: { error: FAILURE.smoke, "cause.$": "$.error.Cause" },
-      ResultPath: "$.failure",
-      Next: guardStates(STATE.restore).read,
-    },
+    ...smokeStates(
+      1,
+      { "functionName.$": "$.plan.functionName", "version.$": "$.plan.newVersion" },
+      guardStates(STATE.restore).read,
+    ),
     [STATE.nextStep]: {
       Type: "Choice",
       Choices: [{ Variable: "$.cursor.index", NumericLessThanPath: "$.cursor.count", Next: STATE.loadStep }],

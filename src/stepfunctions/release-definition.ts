@@ -27,7 +27,7 @@ import {
   RESTORE_RETRY,
   STATE,
   type State,
-  smokeIteration,
+  smokeStates,
 } from "./definition.js";
 
 /** One function of the release as the execution sees it (built by release-input.ts). */
@@ -357,33 +357,11 @@ function waveStates(): Record<string, State> {
       Choices: [{ Variable: "$.plan.smoke[0]", IsPresent: true, Next: STATE.smoke }],
       Default: STATE.nextStep,
     },
-    [STATE.smoke]: {
-      Type: "Map",
-      ItemsPath: "$.plan.smoke",
-      MaxConcurrency: MEMBER_CONCURRENCY,
-      Parameters: {
-        "functionName.$": "$$.Map.Item.Value.functionName",
-        "version.$": "$$.Map.Item.Value.version",
-        "check.$": "$$.Map.Item.Value",
-      },
-      Iterator: smokeIteration(),
-      ResultPath: null,
-      Catch: [
-        {
-          ErrorEquals: [FAILURE.smoke, "States.IntrinsicFailure"],
-          ResultPath: "$.error",
-          Next: STATE.smokeFailed,
-        },
-        ...CATCH_TASK,
-      ],
-      Next: STATE.nextStep,
-    },
-    [STATE.smokeFailed]: {
-      Type: "Pass",
-      Parameters: { error: FAILURE.smoke, "cause.$": "$.error.Cause" },
-      ResultPath: "$.failure",
-      Next: RELEASE_STATE.restoreAll,
-    },
+    ...smokeStates(
+      MEMBER_CONCURRENCY,
+      { "functionName.$": "$$.Map.Item.Value.functionName", "version.$": "$$.Map.Item.Value.version" },
+      RELEASE_STATE.restoreAll,
+    ),
     [STATE.nextStep]: {
       Type: "Choice",
       Choices: [{ Variable: "$.cursor.index", NumericLessThanPath: "$.cursor.count", Next: STATE.loadStep }],
