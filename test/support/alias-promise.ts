@@ -102,8 +102,9 @@ export const EXITS: Record<ResultEvent["outcome"], number[]> = {
  * `promoted` (every function when the release is), its pre-release one otherwise; a function whose
  * restore AWS refused for good is `failed`, only with exit 5; someone else's routing stays as set, and
  * is exit 3 when the run meets it. What a run cannot know is allowed only where it cannot: a change
- * after the run last read or wrote that alias (an earlier wave's function during a later wave's bake,
- * which polls the current wave only; an operator's promote landing after a function was restored).
+ * after the run last read or wrote that alias (an operator's promote landing after a function was
+ * restored). An earlier wave's function changed during a later wave's bake, which polls the current
+ * wave only, is read once more before the release is called promoted.
  */
 export function checkRelease(played: PlayedRelease, faults: readonly string[]): void {
   const { fake, keys, result, acted } = played;
@@ -143,8 +144,8 @@ export function checkRelease(played: PlayedRelease, faults: readonly string[]): 
     const alias = fake(key).alias;
     if (acted?.action === "foreign" && acted.key === key) {
       checkUntouched(alias, result);
-      // The release may end promoted over it only if it never looked at that alias again: a change to an
-      // earlier wave's function during a later wave's bake (the bake polls the current wave only).
+      // The release may end promoted over it only if it never looked at that alias again (it reads the
+      // earlier waves' aliases once more before calling the release promoted).
       if (result.outcome === "promoted") expect(unseen(key), where(row)).toBe(true);
       continue;
     }

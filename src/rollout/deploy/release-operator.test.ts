@@ -121,9 +121,26 @@ describe("a running release obeys the operator's rollback or promote of the rele
         .calls.map((c) => c.op)
         .filter((op) => op === "getAlias" || op === "updateAlias");
     // Wave 2's function: validation, its one write. Wave 1's: validation, its write, the read of the
-    // earlier waves before wave 2's first write (a rollback between waves moves only those).
+    // earlier waves before wave 2's first write (a rollback between waves moves only those), and the
+    // read before the release is called promoted (wave 2's bakes read only wave 2).
     expect(ops("a@us-east-1")).toEqual(["getAlias", "updateAlias"]);
-    expect(ops("a@eu-west-1")).toEqual(["getAlias", "updateAlias", "getAlias"]);
+    expect(ops("a@eu-west-1")).toEqual(["getAlias", "updateAlias", "getAlias", "getAlias"]);
+  });
+
+  it("someone else splits a wave-1 alias during wave 2: seen before the end, exit 3, theirs kept, the rest restored", async () => {
+    const h = harness();
+    const wave2 = h.fake("a@us-east-1");
+    wave2.failWhen = (op) => {
+      // Wave 2's first write (the call is recorded before this runs).
+      if (op === "updateAlias" && wave2.writes().length === 1)
+        h.fake("b@eu-west-1").setRouting({ version: "1", additional: { version: "2", weight: 0.5 } });
+      return undefined;
+    };
+    const result = await h.run();
+    expect(result).toMatchObject({ outcome: "failed", exitCode: 3 });
+    expect(h.fake("b@eu-west-1").alias.additional).toEqual({ version: "2", weight: 0.5 });
+    expect(served(h.fake("a@eu-west-1"))).toBe("1");
+    expect(served(h.fake("a@us-east-1"))).toBe("1");
   });
 
   it("a rollback between waves is seen before wave 2's first write: wave 2 never moves", async () => {

@@ -168,6 +168,24 @@ export async function shipWaves(
     }
     emitFor({ type: "info", message: `Wave ${waveIndex + 1}/${waveCount} promoted.` });
   }
+  // A wave's bakes read only its own aliases: before the release is called promoted, the earlier
+  // waves' are read once more, so someone else's change made meanwhile ends the release as a conflict
+  // (exit 3, their routing kept, the rest restored) instead of being reported as promoted.
+  const last = active.at(-1)?.members ?? [];
+  const earlier = shipped.filter((item) => !last.includes(item));
+  if (earlier.length > 0) {
+    const watch = watchRelease({
+      releaseId,
+      wave: waveCount,
+      waves: waveCount,
+      current: [],
+      earlier: earlier.map(watchedOf),
+      clock: context.clock,
+      signal: context.signal,
+      warn: (message) => emitFor({ type: "warning", message }),
+    });
+    await watch("wave", 100);
+  }
   return promotedByOperator;
 }
 
