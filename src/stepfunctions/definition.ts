@@ -454,6 +454,19 @@ export function smokeStates(
   };
 }
 
+/** After a shift: the bake of the step at the cursor begins (the run document the bake loop counts down). */
+export const START_BAKE: State = {
+  Type: "Pass",
+  Parameters: {
+    phase: "bake",
+    final: false,
+    "total.$": "$.run.total",
+    "remaining.$": "$.step.item.bakeSeconds",
+  },
+  ResultPath: "$.run",
+  Next: STATE.bakeLoop,
+};
+
 const SMOKE_FAIL = (cause: string): State => ({ Type: "Fail", Error: FAILURE.smoke, CausePath: cause });
 
 /**
@@ -577,17 +590,7 @@ function stepStates(): Record<string, State> {
       Catch: CATCH_TASK,
       Next: STATE.startBake,
     },
-    [STATE.startBake]: {
-      Type: "Pass",
-      Parameters: {
-        phase: "bake",
-        final: false,
-        "total.$": "$.run.total",
-        "remaining.$": "$.step.item.bakeSeconds",
-      },
-      ResultPath: "$.run",
-      Next: STATE.bakeLoop,
-    },
+    [STATE.startBake]: START_BAKE,
     [STATE.advance]: {
       Type: "Pass",
       Parameters: { "index.$": "States.MathAdd($.cursor.index, 1)", "count.$": "$.cursor.count" },

@@ -25,11 +25,12 @@ interface RunDocument {
   failure?: { error?: string; cause?: string };
 }
 
-function parse(text: string | undefined): RunDocument {
+/** A history event's state document (its input or output), or {} when it is none. */
+export function parseDocument<T extends object>(text: string | undefined): Partial<T> {
   if (!text) return {};
   try {
     const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === "object" ? (value as RunDocument) : {};
+    return value !== null && typeof value === "object" ? (value as Partial<T>) : {};
   } catch {
     return {};
   }
@@ -72,7 +73,7 @@ export class HistoryReader {
   /** The events one history event stands for, and the ending when it is the last one. */
   read(event: ExecutionEvent): { events: RolloutEvent[]; ending?: Ending } {
     const { input } = this;
-    const doc = parse(event.data);
+    const doc = parseDocument<RunDocument>(event.data);
     const versions = { fromVersion: input.stableVersion, toVersion: input.newVersion };
     const total = input.steps.length + 1;
     switch (`${event.type}:${event.stateName ?? ""}`) {

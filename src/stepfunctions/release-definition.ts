@@ -25,6 +25,7 @@ import {
   gateStates,
   LAMBDA_RETRY,
   RESTORE_RETRY,
+  START_BAKE,
   STATE,
   type State,
   smokeStates,
@@ -378,17 +379,7 @@ function waveStates(): Record<string, State> {
     },
     [RELEASE_STATE.shiftWave]: waveMap(false),
     ...waveVerdict(false, STATE.startBake),
-    [STATE.startBake]: {
-      Type: "Pass",
-      Parameters: {
-        phase: "bake",
-        final: false,
-        "total.$": "$.run.total",
-        "remaining.$": "$.step.item.bakeSeconds",
-      },
-      ResultPath: "$.run",
-      Next: STATE.bakeLoop,
-    },
+    [STATE.startBake]: START_BAKE,
     [SHARED_TARGETS.advance]: {
       Type: "Pass",
       Parameters: {

@@ -6,7 +6,7 @@
 import type { ExecutionEvent } from "../ports.js";
 import type { RolloutEvent } from "../rollout/events.js";
 import type { ExecutionInput } from "./definition.js";
-import { type Ending, HistoryReader } from "./history.js";
+import { type Ending, HistoryReader, parseDocument } from "./history.js";
 import {
   RELEASE_STATE,
   type ReleaseExecutionInput,
@@ -33,16 +33,6 @@ export interface MemberEvent {
   member?: ReleaseMemberInput;
 }
 
-function parse(text: string | undefined): ReleaseDocument {
-  if (!text) return {};
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === "object" ? (value as ReleaseDocument) : {};
-  } catch {
-    return {};
-  }
-}
-
 export class ReleaseHistoryReader {
   /** The wave running (1-based), 0 before the first. */
   wave = 0;
@@ -59,7 +49,7 @@ export class ReleaseHistoryReader {
   ) {}
 
   read(event: ExecutionEvent): { events: MemberEvent[]; ending?: Ending } {
-    const doc = parse(event.data);
+    const doc = parseDocument<ReleaseDocument>(event.data);
     const total = this.input.steps.length + 1;
     switch (`${event.type}:${event.stateName ?? ""}`) {
       case "PassStateExited:UseWave": {
