@@ -1,7 +1,15 @@
 /** `deploy --allow-firing-alarms` through the real binary against moto (alarms driven with SetAlarmState). */
 import { PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { aliasOf, clients, createTarget, runCli, setAlarm, startCli } from "../support/lambda-fixtures.js";
+import {
+  aliasOf,
+  clients,
+  createTarget,
+  deployOf,
+  runCli,
+  setAlarm,
+  startCli,
+} from "../support/lambda-fixtures.js";
 import { type Moto, startMoto } from "../support/moto.js";
 
 let moto: Moto;
@@ -32,13 +40,7 @@ async function firingTarget() {
   );
   await setAlarm(moto, target.alarm, "ALARM");
   const args = (...extra: string[]) => [
-    "deploy",
-    "--function",
-    target.name,
-    "--zip",
-    target.v2,
-    "--bucket",
-    target.bucket,
+    ...deployOf(target),
     "--alarm",
     target.alarm,
     "--alarm",

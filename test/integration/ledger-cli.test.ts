@@ -21,6 +21,7 @@ import {
   aliasOf,
   clients,
   createTarget,
+  deployOf,
   packageBytes,
   runCli,
   setAlarm,
@@ -74,20 +75,7 @@ describe("deploy keeps a record and holds the alias's lock", () => {
     const target = await createTarget(moto, uniqueName("ledger-ok"));
     const run = await runCli(
       moto,
-      [
-        "deploy",
-        "--function",
-        target.name,
-        "--zip",
-        target.v2,
-        "--bucket",
-        target.bucket,
-        "--steps",
-        "50%:1s",
-        "--interval",
-        "500ms",
-        "--json",
-      ],
+      [...deployOf(target), "--steps", "50%:1s", "--interval", "500ms", "--json"],
       undefined,
       {
         GITHUB_ACTIONS: "true",
@@ -131,13 +119,7 @@ describe("deploy keeps a record and holds the alias's lock", () => {
     const target = await createTarget(moto, uniqueName("ledger-lock"));
     // The first one holds the alias through a pre-traffic hook that takes a few seconds.
     const first = startCli(moto, [
-      "deploy",
-      "--function",
-      target.name,
-      "--zip",
-      target.v2,
-      "--bucket",
-      target.bucket,
+      ...deployOf(target),
       "--steps",
       "50%:1s",
       "--interval",
@@ -191,18 +173,7 @@ describe("deploy keeps a record and holds the alias's lock", () => {
     await clients(moto).s3.send(
       new PutObjectCommand({ Bucket: target.bucket, Key: headKeyOf(target.name), Body: "not json" }),
     );
-    const run = await runCli(moto, [
-      "deploy",
-      "--function",
-      target.name,
-      "--zip",
-      target.v2,
-      "--bucket",
-      target.bucket,
-      "--strategy",
-      "AllAtOnce",
-      "--json",
-    ]);
+    const run = await runCli(moto, [...deployOf(target), "--strategy", "AllAtOnce", "--json"]);
     expect(run.code).toBe(2);
     expect(await aliasOf(moto, target.name)).toEqual({ version: "1", weights: {} });
   });
@@ -210,13 +181,7 @@ describe("deploy keeps a record and holds the alias's lock", () => {
   test("a missing ledger bucket is exit 2 before any change", async () => {
     const target = await createTarget(moto, uniqueName("ledger-nobucket"));
     const run = await runCli(moto, [
-      "deploy",
-      "--function",
-      target.name,
-      "--zip",
-      target.v2,
-      "--bucket",
-      target.bucket,
+      ...deployOf(target),
       "--ledger-bucket",
       "no-such-ledger",
       "--strategy",
@@ -720,13 +685,7 @@ describe("server-side roll-outs keep their record", () => {
     );
     const ledger = ["--ledger-bucket", target.bucket];
     const started = await runCli(sfnMoto, [
-      "deploy",
-      "--function",
-      target.name,
-      "--zip",
-      target.v2,
-      "--bucket",
-      target.bucket,
+      ...deployOf(target),
       "--steps",
       "50%:2s",
       "--interval",

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { versionDimensions } from "../../src/health/lambda-metrics.js";
-import { clients, createTarget, runCli } from "../support/lambda-fixtures.js";
+import { clients, createTarget, deployOf, runCli } from "../support/lambda-fixtures.js";
 import { type Moto, startMoto } from "../support/moto.js";
 
 let moto: Moto;
@@ -41,13 +41,7 @@ describe("the report of a recorded roll-out", () => {
   test("report --out writes the page; history --html prints it; both show the versions' error rates", async () => {
     const target = await createTarget(moto, "report-cli");
     const deployed = await runCli(moto, [
-      "deploy",
-      "--function",
-      target.name,
-      "--zip",
-      target.v2,
-      "--bucket",
-      target.bucket,
+      ...deployOf(target),
       "--steps",
       "50%:1s",
       "--interval",

@@ -111,6 +111,17 @@ export async function createTarget(
   };
 }
 
+/** `deploy --function F --zip V2 --bucket B`: a target's new package, as the tests deploy it. */
+export const deployOf = (target: { name: string; v2: string; bucket: string }): string[] => [
+  "deploy",
+  "--function",
+  target.name,
+  "--zip",
+  target.v2,
+  "--bucket",
+  target.bucket,
+];
+
 export async function aliasOf(moto: Moto, name: string) {
   const alias = await clients(moto).lambda.send(new GetAliasCommand({ FunctionName: name, Name: "live" }));
   return {

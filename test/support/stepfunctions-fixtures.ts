@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { stateMachineJson } from "../../src/stepfunctions/definition.js";
-import { clients, createTarget } from "./lambda-fixtures.js";
+import { clients, createTarget, deployOf } from "./lambda-fixtures.js";
 import { type Moto, startMoto } from "./moto.js";
 
 let counter = 0;
@@ -89,13 +89,7 @@ export const deployArgs = (
   target: { name: string; bucket: string; alarm: string; v2: string; stateMachine: string },
   ...extra: string[]
 ) => [
-  "deploy",
-  "--function",
-  target.name,
-  "--zip",
-  target.v2,
-  "--bucket",
-  target.bucket,
+  ...deployOf(target),
   "--interval",
   "1s",
   "--engine",
